@@ -1,0 +1,128 @@
+"""The canonical record: its fields, their vocabularies, and the shape every reader produces.
+
+A source's columns are mapped onto these fields (by header recognition or a TOML mapping).
+Controlled vocabularies always include ``unknown``: a value that cannot be read is kept as
+written and normalised to ``unknown``, never guessed into a category.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from everyname.core.errors import Problem
+
+UNKNOWN = "unknown"
+
+
+class Sex(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    UNKNOWN = UNKNOWN
+
+
+class AgeGroup(StrEnum):
+    CHILD = "child"  # under 18
+    ADULT = "adult"
+    UNKNOWN = UNKNOWN
+
+
+class Cause(StrEnum):
+    SHELLING = "shelling"
+    SHOOTING = "shooting"
+    SNIPER = "sniper"
+    AIRSTRIKE = "airstrike"
+    EXPLOSION = "explosion"
+    TORTURE = "torture"
+    EXECUTION = "execution"
+    OTHER = "other"
+    UNKNOWN = UNKNOWN
+
+
+class Status(StrEnum):
+    CIVILIAN = "civilian"
+    COMBATANT = "combatant"
+    UNKNOWN = UNKNOWN
+
+
+class Outcome(StrEnum):
+    KILLED = "killed"
+    INJURED = "injured"
+    UNKNOWN = UNKNOWN
+
+
+class DatePrecision(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+    UNKNOWN = UNKNOWN
+
+
+CHILD_AGE_LIMIT = 18
+
+NAME_FIELDS = (
+    "full_name",
+    "given_name",
+    "father_name",
+    "grandfather_name",
+    "family_name",
+    "mother_name",
+    "nickname",
+)
+PLACE_FIELDS = ("place", "governorate", "district", "locality", "neighbourhood")
+SENSITIVE_FIELDS = ("reporter_name", "reporter_contact")
+"""Witness and reporter identity: encrypted at rest, never logged, exported or published."""
+
+CANONICAL_FIELDS: tuple[str, ...] = (
+    "source_record_id",
+    *NAME_FIELDS,
+    "sex",
+    "age",
+    "age_group",
+    "date_of_birth",
+    "national_id",
+    "date_of_death",
+    *PLACE_FIELDS,
+    "cause",
+    "status",
+    "outcome",
+    "perpetrator",
+    "notes",
+    *SENSITIVE_FIELDS,
+)
+
+VOCABULARIES: dict[str, type[StrEnum]] = {
+    "sex": Sex,
+    "age_group": AgeGroup,
+    "cause": Cause,
+    "status": Status,
+    "outcome": Outcome,
+}
+
+# A record must name somebody: at least one of these columns must be present in a file.
+NAME_COLUMN_FIELDS = ("full_name", "given_name", "family_name")
+
+
+@dataclass
+class ParsedRecord:
+    """One row of a source file after mapping and normalisation.
+
+    ``raw`` is the row exactly as read (source column name → cell text, after decoding);
+    ``as_written`` maps canonical fields to the text the source gave (after applying the
+    mapping's renames and defaults, before normalisation); ``normalised`` maps canonical fields
+    to comparable values (plain JSON types). ``problems`` is empty when the row is valid.
+    ``sensitive_columns`` names the source columns in ``raw`` that hold reporter identity, so
+    the store can encrypt them and logs can leave them out.
+    """
+
+    row_number: int
+    raw: dict[str, str]
+    as_written: dict[str, str]
+    normalised: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+    sensitive_columns: tuple[str, ...] = ()
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.problems

@@ -1,0 +1,116 @@
+"""Configuration from the environment, parsed strictly in one place.
+
+A clean checkout just works: SQLite in the working folder and a key file beside it. A team
+server sets ``EVERYNAME_DATABASE_URL`` to a PostgreSQL URL. Every secret can also be read from a
+file named by the same variable with ``_FILE`` appended. A bad value stops start-up with a
+message naming the variable and what it accepts.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from everyname.core.errors import EverynameError
+
+DEFAULT_DATABASE_FILE = "everyname.sqlite3"
+DEFAULT_KEY_FILE = "everyname.key"
+SUPPORTED_SCHEMES = ("sqlite", "postgres", "postgresql")
+
+ENVIRONMENT_VARIABLES: dict[str, str] = {
+    "EVERYNAME_DATABASE_URL": (
+        "Database to use: sqlite:///path/to/file.sqlite3 or postgresql://user:pass@host:port/db. "
+        f"Default: a SQLite file {DEFAULT_DATABASE_FILE} in the working folder."
+    ),
+    "EVERYNAME_KEY_FILE": (
+        "File holding the key that encrypts reporter and witness identities at rest. "
+        f"Created by `everyname init` with owner-only permissions. Default: ./{DEFAULT_KEY_FILE}."
+    ),
+    "EVERYNAME_SECRET_KEY": "Django secret key for the web app (or EVERYNAME_SECRET_KEY_FILE).",
+    "EVERYNAME_USER": "Name recorded in the audit log as the actor of command-line changes.",
+    "EVERYNAME_DEBUG": "1 to show Django debug pages in the web app; 0 (default) otherwise.",
+}
+
+
+class ConfigurationError(EverynameError):
+    """An environment variable has a value everyname cannot use."""
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """Read ``name`` or the file named by ``name_FILE`` (for secrets kept out of the environment)."""
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        try:
+            return Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(f"{name}_FILE={file_name!r} cannot be read: {exc}") from exc
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def parse_bool(name: str, default: bool = False) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name}={value!r} is not understood; use 1 or 0")
+
+
+def database_settings(url: str | None = None) -> dict[str, Any]:
+    """Django ``DATABASES['default']`` for the configured URL."""
+    import dj_database_url
+
+    url = url if url is not None else env("EVERYNAME_DATABASE_URL")
+    if url is None:
+        url = f"sqlite:///{Path.cwd() / DEFAULT_DATABASE_FILE}"
+    scheme = url.split(":", 1)[0].lower()
+    if scheme not in SUPPORTED_SCHEMES:
+        raise ConfigurationError(
+            f"EVERYNAME_DATABASE_URL={redact_url(url)!r} is not supported; expected a URL "
+            "starting with sqlite:/// or postgresql://"
+        )
+    try:
+        config = dj_database_url.parse(url)
+    except Exception as exc:  # dj_database_url raises several types for malformed URLs
+        raise ConfigurationError(
+            f"EVERYNAME_DATABASE_URL={redact_url(url)!r} cannot be parsed: {exc}"
+        ) from exc
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            # WAL lets the web app read while an import writes; IMMEDIATE avoids lock upgrades.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
+    return config
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
+def key_file_path() -> Path:
+    return Path(env("EVERYNAME_KEY_FILE", DEFAULT_KEY_FILE) or DEFAULT_KEY_FILE).expanduser()
+
+
+def actor() -> str:
+    """Who is acting from the command line, for the audit log."""
+    import getpass
+
+    name = env("EVERYNAME_USER")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except Exception:  # no user database entry (containers)
+        return "unknown"

@@ -1,0 +1,29 @@
+"""Django settings, built from the environment by ``everyname.config``."""
+
+from __future__ import annotations
+
+from everyname import config
+
+SECRET_KEY = config.env("EVERYNAME_SECRET_KEY") or "everyname-local-only-not-secret"
+DEBUG = config.parse_bool("EVERYNAME_DEBUG", default=False)
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "everyname.store",
+]
+
+DATABASES = {"default": config.database_settings()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en"
+USE_I18N = False
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,1 @@
+"""The only layer that touches the database: Django models, migrations, audit, encryption."""

@@ -1,0 +1,347 @@
+"""Importing a source file: all or nothing, original kept byte for byte, identities encrypted.
+
+Parsing happens in ``everyname.core.ingest``; this module only decides what is written. The
+whole import runs in one transaction: if any row is invalid (and the user did not ask to skip
+invalid rows) every problem is reported and the transaction is rolled back, so the database is
+exactly as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from everyname.core.errors import InputRejected, Problem
+from everyname.core.ingest import open_source
+from everyname.core.mapping import load_mapping
+from everyname.core.schema import SENSITIVE_FIELDS, ParsedRecord
+from everyname.store import crypto
+from everyname.store.audit import Action, record_event
+from everyname.store.models import Batch, BatchFileChunk, Record
+from everyname.store.sources import check_code, get_or_create_source
+
+CHUNK_BYTES = 1 << 20
+INSERT_BATCH = 2000
+REJECT_REASON_COLUMN = "everyname_rejected_because"
+REJECT_ROW_COLUMN = "everyname_row"
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (bytes done, bytes in all) as an import goes on."""
+
+
+class AlreadyImported(InputRejected):
+    """The same bytes were imported before; importing them again would double every count."""
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    file: Path
+    source_code: str
+    sha256: str
+    file_format: str
+    encoding: str
+    rows_read: int
+    records_imported: int
+    rows_rejected: int
+    dry_run: bool
+    batch_id: int | None = None
+    source_created: bool = False
+    rejects_file: Path | None = None
+    columns_used: dict[str, str] = field(default_factory=dict)
+    columns_unused: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def default_rejects_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.rejects.csv")
+
+
+def import_file(
+    path: Path,
+    source_code: str,
+    *,
+    actor: str,
+    mapping_path: Path | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    rejects_path: Path | None = None,
+    source_name: str | None = None,
+    source_kind: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Import one file as one batch of ``source_code``; see the module docstring for guarantees."""
+    path = Path(path)
+    source_code = check_code(source_code)
+    if not path.is_file():
+        raise InputRejected([Problem(file=str(path), expected="an existing, readable file")])
+    sha256, _size = file_sha256(path)
+    earlier = Batch.objects.filter(sha256=sha256).select_related("source").first()
+    if earlier is not None:
+        raise AlreadyImported(
+            [],
+            summary=(
+                f"{path} was already imported as batch {earlier.pk} (source "
+                f"{earlier.source.code}, file {earlier.file_name!r}, on "
+                f"{earlier.imported_at:%Y-%m-%d %H:%M} UTC by {earlier.imported_by}); "
+                "the same bytes are never imported twice. Nothing was imported."
+            ),
+        )
+    mapping = load_mapping(mapping_path) if mapping_path is not None else None
+    source_file = open_source(path, mapping)
+
+    if dry_run:
+        return _dry_run(path, source_code, sha256, source_file, progress)
+    rejects_path = rejects_path or default_rejects_path(path)
+    with transaction.atomic():
+        return _write(
+            path,
+            source_code,
+            sha256,
+            source_file,
+            actor=actor,
+            mapping_path=mapping_path,
+            skip_invalid=skip_invalid,
+            rejects_path=rejects_path,
+            source_name=source_name,
+            source_kind=source_kind,
+            progress=progress,
+        )
+
+
+def _dry_run(path, source_code, sha256, source_file, progress) -> ImportReport:
+    rows = valid = 0
+    problems: list[Problem] = []
+    for record in _with_progress(source_file, progress):
+        rows += 1
+        if record.is_valid:
+            valid += 1
+        else:
+            problems.extend(record.problems)
+    return ImportReport(
+        file=path,
+        source_code=source_code,
+        sha256=sha256,
+        file_format=source_file.format,
+        encoding=source_file.encoding or "",
+        rows_read=rows,
+        records_imported=0,
+        rows_rejected=rows - valid,
+        dry_run=True,
+        columns_used=dict(source_file.columns_used),
+        columns_unused=tuple(source_file.columns_unused),
+        problems=tuple(problems),
+    )
+
+
+def _write(
+    path: Path,
+    source_code: str,
+    sha256: str,
+    source_file,
+    *,
+    actor: str,
+    mapping_path: Path | None,
+    skip_invalid: bool,
+    rejects_path: Path,
+    source_name: str | None,
+    source_kind: str | None,
+    progress: ProgressCallback | None,
+) -> ImportReport:
+    source, created = get_or_create_source(
+        source_code, actor, name=source_name, **({"kind": source_kind} if source_kind else {})
+    )
+    batch = Batch.objects.create(
+        source=source,
+        sha256=sha256,
+        file_name=path.name,
+        size_bytes=path.stat().st_size,
+        file_format=source_file.format,
+        encoding=source_file.encoding or "",
+        mapping_name=mapping_path.name if mapping_path else "",
+        mapping_text=mapping_path.read_text(encoding="utf-8") if mapping_path else "",
+        columns={
+            "used": dict(source_file.columns_used),
+            "unused": list(source_file.columns_unused),
+        },
+        imported_by=actor,
+    )
+    _store_original(batch, path)
+
+    problems: list[Problem] = []
+    pending: list[Record] = []
+    rows = imported = rejected = 0
+    rejects = _RejectsWriter(rejects_path) if skip_invalid else None
+    try:
+        for parsed in _with_progress(source_file, progress):
+            rows += 1
+            if not parsed.is_valid:
+                rejected += 1
+                if rejects is not None:
+                    rejects.write(parsed)
+                else:
+                    problems.extend(parsed.problems)
+                continue
+            if problems:
+                continue  # the import will be refused; keep reading only to report every problem
+            pending.append(_record_from(parsed, batch))
+            if len(pending) >= INSERT_BATCH:
+                Record.objects.bulk_create(pending)
+                imported += len(pending)
+                pending.clear()
+        if problems:
+            raise InputRejected(
+                problems,
+                summary=(
+                    f"{path}: {rejected} of {rows} rows are invalid; nothing was imported. Fix "
+                    "them, or pass --skip-invalid to import the valid rows and write the "
+                    "others to a rejects file."
+                ),
+            )
+        if pending:
+            Record.objects.bulk_create(pending)
+            imported += len(pending)
+        if imported == 0:
+            raise InputRejected(
+                [Problem(file=str(path), expected="at least one valid row")],
+                summary=f"{path}: no valid rows; nothing was imported.",
+            )
+        Batch.objects.filter(pk=batch.pk).update(
+            rows_read=rows, records_imported=imported, rows_rejected=rejected
+        )
+        record_event(
+            Action.BATCH_IMPORTED,
+            actor,
+            batch,
+            source=source.code,
+            file_name=path.name,
+            sha256=sha256,
+            rows_read=rows,
+            records_imported=imported,
+            rows_rejected=rejected,
+            mapping=batch.mapping_name,
+        )
+    except BaseException:
+        if rejects is not None:
+            rejects.discard()
+        raise
+    rejects_file = rejects.finish() if rejects is not None else None
+    return ImportReport(
+        file=path,
+        source_code=source.code,
+        sha256=sha256,
+        file_format=source_file.format,
+        encoding=source_file.encoding or "",
+        rows_read=rows,
+        records_imported=imported,
+        rows_rejected=rejected,
+        dry_run=False,
+        batch_id=batch.pk,
+        source_created=created,
+        rejects_file=rejects_file,
+        columns_used=dict(source_file.columns_used),
+        columns_unused=tuple(source_file.columns_unused),
+    )
+
+
+def _with_progress(source_file, progress: ProgressCallback | None) -> Iterator[ParsedRecord]:
+    if progress is None:
+        yield from source_file.records()
+        return
+    for count, record in enumerate(source_file.records(), start=1):
+        if count % 1000 == 0:
+            progress(*source_file.progress())
+        yield record
+    progress(*source_file.progress())
+
+
+def _store_original(batch: Batch, path: Path) -> None:
+    """Keep the original bytes, encrypted in chunks so memory does not grow with file size."""
+    with path.open("rb") as handle:
+        index = 0
+        while chunk := handle.read(CHUNK_BYTES):
+            BatchFileChunk.objects.create(batch=batch, index=index, data=crypto.encrypt(chunk))
+            index += 1
+
+
+def original_bytes(batch: Batch) -> Iterator[bytes]:
+    """The batch's original file, chunk by chunk, exactly as imported."""
+    for chunk in batch.chunks.order_by("index").iterator():
+        yield crypto.decrypt(chunk.data)
+
+
+def _record_from(parsed: ParsedRecord, batch: Batch) -> Record:
+    sensitive_columns = set(parsed.sensitive_columns)
+    raw = {k: v for k, v in parsed.raw.items() if k not in sensitive_columns}
+    as_written = {k: v for k, v in parsed.as_written.items() if k not in SENSITIVE_FIELDS}
+    normalised = {k: v for k, v in parsed.normalised.items() if k not in SENSITIVE_FIELDS}
+    secret = {
+        "fields": {f: parsed.as_written[f] for f in SENSITIVE_FIELDS if parsed.as_written.get(f)},
+        "raw": {k: v for k, v in parsed.raw.items() if k in sensitive_columns and v},
+    }
+    has_secret = bool(secret["fields"] or secret["raw"])
+    return Record(
+        batch=batch,
+        source_id=batch.source_id,
+        row_number=parsed.row_number,
+        source_record_id=str(normalised.get("source_record_id") or "")[:200],
+        raw=raw,
+        as_written=as_written,
+        normalised=normalised,
+        sensitive_encrypted=(
+            crypto.encrypt_text(json.dumps(secret, ensure_ascii=False)) if has_secret else None
+        ),
+    )
+
+
+class _RejectsWriter:
+    """Writes rejected rows, as read plus the reason, to a CSV that appears only on success."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.partial = path.with_name(path.name + ".partial")
+        self.handle = None
+        self.writer = None
+        self.count = 0
+
+    def write(self, parsed: ParsedRecord) -> None:
+        if self.writer is None:
+            self.handle = self.partial.open("w", encoding="utf-8-sig", newline="")
+            columns = [REJECT_ROW_COLUMN, *parsed.raw.keys(), REJECT_REASON_COLUMN]
+            self.writer = csv.DictWriter(self.handle, fieldnames=columns, extrasaction="ignore")
+            self.writer.writeheader()
+        reasons = "; ".join(
+            f"{p.column + ': ' if p.column else ''}expected {p.expected}" for p in parsed.problems
+        )
+        self.writer.writerow(
+            {REJECT_ROW_COLUMN: parsed.row_number, **parsed.raw, REJECT_REASON_COLUMN: reasons}
+        )
+        self.count += 1
+
+    def finish(self) -> Path | None:
+        if self.handle is None:
+            return None
+        self.handle.close()
+        os.replace(self.partial, self.path)
+        return self.path
+
+    def discard(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.partial.unlink(missing_ok=True)

@@ -1,0 +1,148 @@
+"""The stored domain: sources, import batches with their original files, records, audit.
+
+Records are never destructively edited: the as-written values and the raw row are kept as
+read, and a correction is a new revision (a later issue) with an audit entry. Reporter and
+witness identities exist here only as ciphertext (see ``crypto``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class SourceKind(models.TextChoices):
+    LOCAL_COMMITTEE = "local_committee", "local coordination committee"
+    FIELD_HOSPITAL = "field_hospital", "field hospital"
+    FAMILY = "family", "family"
+    NEIGHBOURHOOD_LIST = "neighbourhood_list", "neighbourhood list"
+    NGO = "ngo", "NGO list"
+    STATE_MEDIA = "state_media", "state media"
+    MINISTRY = "ministry", "ministry or official register"
+    OTHER = "other", "other"
+
+
+class Source(models.Model):
+    """Who a report came from. Its contact details are sensitive and stored encrypted."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=SourceKind.choices, default=SourceKind.OTHER)
+    contact_encrypted = models.BinaryField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Batch(models.Model):
+    """One import: the original file byte for byte (in encrypted chunks), its SHA-256, the mapping.
+
+    Immutable once written. The same bytes cannot be imported twice (``sha256`` is unique).
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="batches")
+    sha256 = models.CharField(max_length=64, unique=True)
+    file_name = models.CharField(max_length=500)
+    size_bytes = models.BigIntegerField()
+    file_format = models.CharField(max_length=16)
+    encoding = models.CharField(max_length=32, blank=True)
+    mapping_name = models.CharField(max_length=500, blank=True)
+    mapping_text = models.TextField(blank=True)
+    columns = models.JSONField(default=dict)
+    imported_by = models.CharField(max_length=150)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    rows_read = models.IntegerField(default=0)
+    records_imported = models.IntegerField(default=0)
+    rows_rejected = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["imported_at", "id"]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} ({self.file_name})"
+
+
+class BatchFileChunk(models.Model):
+    """A piece of a batch's original file, encrypted: the file may name witnesses."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="chunks")
+    index = models.IntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["batch", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "index"], name="unique_chunk_per_batch")
+        ]
+
+
+class Record(models.Model):
+    """One source's claim about one person, as written and as normalised.
+
+    ``raw`` and ``as_written`` never hold reporter identity: those cells live, encrypted, in
+    ``sensitive_encrypted``.
+    """
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="records")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="records")
+    row_number = models.IntegerField()
+    source_record_id = models.CharField(max_length=200, blank=True)
+    raw = models.JSONField()
+    as_written = models.JSONField()
+    normalised = models.JSONField()
+    sensitive_encrypted = models.BinaryField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_number"], name="unique_row_per_batch")
+        ]
+        indexes = [models.Index(fields=["source", "source_record_id"])]
+
+    def __str__(self) -> str:
+        return f"record {self.pk} (batch {self.batch_id}, row {self.row_number})"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[override]
+        raise AuditLogIsAppendOnly()
+
+    def delete(self):  # type: ignore[override]
+        raise AuditLogIsAppendOnly()
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("The audit log is append-only: entries cannot be changed or deleted.")
+
+
+class AuditEvent(models.Model):
+    """An append-only entry for every write (and for every reading of a witness identity).
+
+    Database triggers (see the migrations) refuse UPDATE and DELETE on this table as well, so
+    not even raw SQL through the application can rewrite history.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.CharField(max_length=150)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise AuditLogIsAppendOnly()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AuditLogIsAppendOnly()

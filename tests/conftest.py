@@ -1,0 +1,165 @@
+"""Test set-up shared by every test.
+
+The store, CLI and web tests run against SQLite by default and against a real, throwaway
+PostgreSQL 15 cluster with ``--db=postgres``; the cluster is started here (as the ``postgres``
+system user when the tests run as root, since ``initdb`` refuses root) and removed afterwards.
+Without PostgreSQL server binaries the PostgreSQL run says so and stops, unless
+``EVERYNAME_REQUIRE_POSTGRES=1`` (CI), which turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="database for store/CLI/web tests (postgres starts a throwaway cluster)",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"everyname database for this run: {config.getoption('--db')}"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The project's shared real data (read-only); see each folder's SOURCES.md."""
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"shared data not found at {SHARED_DATA}; the repository expects ../shared")
+    return SHARED_DATA
+
+
+def shared_data_path(*parts: str) -> Path:
+    return SHARED_DATA.joinpath(*parts)
+
+
+# --- encryption key ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test process encrypts with a key of its own, never one in the working folder."""
+    path = tmp_path_factory.mktemp("key") / "everyname.key"
+    previous = os.environ.get("EVERYNAME_KEY_FILE")
+    os.environ["EVERYNAME_KEY_FILE"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("EVERYNAME_KEY_FILE", None)
+    else:
+        os.environ["EVERYNAME_KEY_FILE"] = previous
+
+
+@pytest.fixture
+def key_file(_key_file: Path) -> Path:
+    from everyname.store import crypto
+
+    crypto.create_key_file(_key_file)
+    return _key_file
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+
+def postgres_bindir() -> Path | None:
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
+        candidate = Path(out.stdout.strip())
+        if (candidate / "initdb").exists():
+            return candidate
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[dict[str, str]]:
+    bindir = postgres_bindir()
+    if bindir is None:
+        message = (
+            "PostgreSQL server binaries (initdb, pg_ctl) were not found, so the PostgreSQL half "
+            "of the suite cannot run here. Install PostgreSQL 15 (Debian: postgresql-15) to run it."
+        )
+        if os.environ.get("EVERYNAME_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.exit(message + " The SQLite half ran.", returncode=0)
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    root = Path(tempfile.mkdtemp(prefix="everyname-pg-"))
+    data, sockets = root / "data", root / "sockets"
+    sockets.mkdir()
+    if as_postgres:
+        shutil.chown(root, "postgres")
+        shutil.chown(sockets, "postgres")
+        root.chmod(0o755)
+    port = _free_port()
+    subprocess.run(
+        [*as_postgres, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
+         "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    options = f"-p {port} -k {sockets} -c listen_addresses='' -c fsync=off"
+    subprocess.run(
+        [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-o", options,
+         "-l", str(root / "server.log"), "-w", "start"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        yield {"HOST": str(sockets), "PORT": str(port), "USER": "postgres", "NAME": "postgres"}
+    finally:
+        subprocess.run(
+            [*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    request: pytest.FixtureRequest, django_db_modify_db_settings_parallel_suffix: None
+) -> None:
+    """Point Django at the throwaway PostgreSQL cluster before the test database is created.
+
+    The audit table refuses DELETE and TRUNCATE, so store tests use the ``db`` fixture
+    (each test rolled back), not ``transactional_db`` (which empties tables by deleting).
+    """
+    if request.config.getoption("--db") != "postgres":
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    from django.conf import settings
+    from django.db import connections
+
+    settings.DATABASES["default"] = {
+        **settings.DATABASES["default"],
+        "ENGINE": "django.db.backends.postgresql",
+        "OPTIONS": {},
+        "PASSWORD": "",
+        **cluster,
+    }
+    # Django may already hold a SQLite connection object made from the old settings: drop it
+    # and the handler's cached settings so the next use connects to PostgreSQL.
+    connections.__dict__.pop("settings", None)
+    if "default" in connections:
+        connections["default"].close()
+        del connections["default"]

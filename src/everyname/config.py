@@ -38,7 +38,7 @@ class ConfigurationError(EverynameError):
 
 
 def env(name: str, default: str | None = None) -> str | None:
-    """Read ``name`` or the file named by ``name_FILE`` (for secrets kept out of the environment)."""
+    """Read ``name``, or the file named by ``name_FILE`` (secrets kept out of the environment)."""
     file_name = os.environ.get(f"{name}_FILE")
     if file_name:
         try:

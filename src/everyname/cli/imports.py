@@ -82,8 +82,8 @@ def import_command(
     )
     if report.rejects_file is not None:
         console.print(
-            f"{report.rows_rejected} invalid rows were written to {escape(str(report.rejects_file))} "
-            "with the reason for each."
+            f"{report.rows_rejected} invalid rows were written to "
+            f"{escape(str(report.rejects_file))} with the reason for each."
         )
 
 

@@ -1,0 +1,47 @@
+"""Identities are encrypted with a key kept outside the database, readable only by its owner."""
+
+import stat
+
+import pytest
+
+from everyname.store import crypto
+
+
+def test_key_file_is_created_owner_only_and_never_overwritten(tmp_path):
+    path = tmp_path / "keys" / "everyname.key"
+    created_path, created = crypto.create_key_file(path)
+    assert created and created_path == path
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    before = path.read_bytes()
+    _, created_again = crypto.create_key_file(path)
+    assert not created_again
+    assert path.read_bytes() == before
+
+
+def test_round_trip_and_ciphertext_hides_plaintext(key_file):
+    token = crypto.encrypt_text("Umm Khaled, +963 933 000 000")
+    assert b"Khaled" not in token and b"963" not in token
+    assert crypto.decrypt_text(token) == "Umm Khaled, +963 933 000 000"
+
+
+def test_key_readable_by_others_is_refused(tmp_path):
+    path = tmp_path / "open.key"
+    crypto.create_key_file(path)
+    path.chmod(0o644)
+    with pytest.raises(crypto.KeyFileError, match="chmod 600"):
+        crypto.create_key_file(path)
+
+
+def test_wrong_key_fails_loudly(tmp_path, monkeypatch, key_file):
+    token = crypto.encrypt_text("witness")
+    other = tmp_path / "other.key"
+    crypto.create_key_file(other)
+    monkeypatch.setenv("EVERYNAME_KEY_FILE", str(other))
+    with pytest.raises(crypto.KeyFileError, match="cannot be decrypted"):
+        crypto.decrypt_text(token)
+
+
+def test_missing_key_says_how_to_create_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVERYNAME_KEY_FILE", str(tmp_path / "absent.key"))
+    with pytest.raises(crypto.KeyFileError, match="everyname init"):
+        crypto.encrypt_text("x")

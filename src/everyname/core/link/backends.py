@@ -1,0 +1,62 @@
+"""Where Splink runs: DuckDB in-process by default, Spark when a user outgrows one machine.
+
+pyspark is a heavy optional engine: it is imported only when the Spark backend is asked for,
+with an error naming the ``spark`` extra when it is missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from everyname.core.errors import EverynameError
+
+Backend = Literal["duckdb", "spark"]
+BACKENDS: tuple[str, ...] = ("duckdb", "spark")
+
+
+class BackendUnavailable(EverynameError):
+    """The requested backend cannot be used; the message says what to install or choose."""
+
+
+def make_db_api(backend: str = "duckdb", spark_session: Any | None = None) -> Any:
+    """A fresh Splink database API for ``backend``.
+
+    For Spark, ``spark_session`` is used when given (a cluster session); otherwise a local
+    session is created with Splink's similarity functions on its class path.
+    """
+    if backend == "duckdb":
+        import duckdb
+        from splink.backends.duckdb import DuckDBAPI
+
+        con = duckdb.connect(":memory:")
+        return DuckDBAPI(connection=con)
+    if backend == "spark":
+        try:
+            import pyspark  # noqa: F401
+        except ImportError as err:
+            raise BackendUnavailable(
+                "the spark backend needs pyspark: install the 'spark' extra "
+                "(pip install 'everyname[spark]') and Java 17, or use --backend duckdb"
+            ) from err
+        from splink.backends.spark import SparkAPI
+
+        session = spark_session if spark_session is not None else local_spark_session()
+        return SparkAPI(spark_session=session, num_partitions_on_repartition=4)
+    raise BackendUnavailable(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def local_spark_session(master: str = "local[2]") -> Any:
+    """A local Spark session configured for Splink (its UDF jar, few shuffle partitions)."""
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("everyname-link")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", "2g")
+    )
+    return builder.getOrCreate()

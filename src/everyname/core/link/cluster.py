@@ -1,0 +1,236 @@
+"""Clustering scored pairs into persons, with the reviewers' decisions enforced.
+
+Plain connected components let one wrong link chain two different people together, and it
+cannot honour "these two are different". We use constrained connected components (a greedy,
+order-dependent agglomeration in the manner of constrained single-link clustering):
+
+1. every "different" decision becomes a cannot-link between its two records;
+2. every "same" decision joins its records first, whatever the model says; a "same" that
+   would join records a "different" keeps apart is an error listing the decisions;
+3. the remaining pairs at or above the threshold are taken in descending probability (ties
+   by record ids, so the result is deterministic) and two groups are joined only if no
+   cannot-link crosses them. A cannot-link is never bridged by a chain of links, because
+   every join is checked against the groups as they stand after all earlier joins;
+4. "a list rarely names the same person twice": with ``one_record_per_source``, two groups
+   that both hold a record of the same source may join only if every such same-source pair
+   is linked directly at ``same_source_threshold`` (or by a "same" decision). Siblings and
+   cousins in one list are kept apart this way, while a list's true duplicates, which agree
+   on everything, still join.
+
+Because strong links are taken first, a record's best match claims it before a weaker rival
+(a cousin in another list) can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from everyname.core.errors import EverynameError
+
+Verdict = Literal["same", "different"]
+
+
+@dataclass(frozen=True)
+class MatchDecision:
+    """A reviewer's verdict on a pair of records. Overrides the model in every later run."""
+
+    record_id_l: str
+    record_id_r: str
+    verdict: Verdict
+
+    def __post_init__(self) -> None:
+        if self.verdict not in ("same", "different"):
+            raise InvalidDecision(
+                f"a decision's verdict must be 'same' or 'different', got {self.verdict!r}"
+            )
+        if self.record_id_l == self.record_id_r:
+            raise InvalidDecision(f"a decision needs two different records ({self.record_id_l})")
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The pair in a canonical order (smaller id first)."""
+        a, b = str(self.record_id_l), str(self.record_id_r)
+        return (a, b) if a <= b else (b, a)
+
+
+class InvalidDecision(EverynameError):
+    """A decision that cannot be applied (bad verdict, unknown record, contradiction)."""
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """``labels[i]`` is the group number of ``record_ids[i]``; groups are numbered 0..n-1."""
+
+    record_ids: np.ndarray
+    labels: np.ndarray
+    held_apart: pd.DataFrame
+    """Pairs at or above the threshold that were not joined, with the rule that kept them
+    apart (``different`` decision or ``one_record_per_source``)."""
+
+
+class _Groups:
+    """Union-find over record indices, each root holding its members, sources, cannot-links."""
+
+    def __init__(self, sources: np.ndarray) -> None:
+        n = len(sources)
+        self.parent = np.arange(n, dtype=np.int64)
+        self.source = sources
+        self.members: dict[int, list[int]] = {}
+        self.by_source: dict[int, dict[object, list[int]]] = {}
+        self.cannot: dict[int, set[int]] = {}
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        root = i
+        while parent[root] != root:
+            root = int(parent[root])
+        while parent[i] != root:
+            parent[i], i = root, int(parent[i])
+        return root
+
+    def members_of(self, root: int) -> list[int]:
+        return self.members.get(root) or [root]
+
+    def sources_of(self, root: int) -> dict[object, list[int]]:
+        found = self.by_source.get(root)
+        return found if found is not None else {self.source[root]: [root]}
+
+    def forbidden(self, ra: int, rb: int) -> bool:
+        ca, cb = self.cannot.get(ra), self.cannot.get(rb)
+        if not ca and not cb:
+            return False
+        if ca and any(m in ca for m in self.members_of(rb)):
+            return True
+        return bool(cb and any(m in cb for m in self.members_of(ra)))
+
+    def union(self, ra: int, rb: int) -> int:
+        ma, mb = self.members_of(ra), self.members_of(rb)
+        if len(ma) < len(mb):
+            ra, rb, ma, mb = rb, ra, mb, ma
+        self.parent[rb] = ra
+        merged_members = self.members.get(ra)
+        if merged_members is None:
+            merged_members = self.members[ra] = [ra]
+        merged_members.extend(mb)
+        self.members.pop(rb, None)
+        sa, sb = self.sources_of(ra), self.sources_of(rb)
+        merged = sa if ra in self.by_source else {k: list(v) for k, v in sa.items()}
+        for src, recs in sb.items():
+            merged.setdefault(src, []).extend(recs)
+        self.by_source[ra] = merged
+        self.by_source.pop(rb, None)
+        cb = self.cannot.pop(rb, None)
+        if cb:
+            self.cannot.setdefault(ra, set()).update(cb)
+        return ra
+
+
+def cluster_pairs(
+    record_ids: Sequence[str] | np.ndarray,
+    sources: Sequence[str] | np.ndarray,
+    pairs: pd.DataFrame,
+    threshold: float,
+    decisions: Iterable[MatchDecision] = (),
+    *,
+    one_record_per_source: bool = True,
+    same_source_threshold: float = 0.999,
+) -> Clustering:
+    """Group records into persons; see the module docstring for the rules.
+
+    ``pairs`` has columns ``record_id_l``, ``record_id_r``, ``match_probability``; pairs below
+    ``threshold`` are ignored. Records in no pair are persons of their own.
+    """
+    ids = np.asarray(record_ids, dtype=object)
+    src = np.asarray(sources, dtype=object)
+    index = pd.Index(ids)
+    if not index.is_unique:
+        raise InvalidDecision("record ids must be unique to cluster them")
+    groups = _Groups(src)
+    decisions = list(decisions)
+    decided: set[tuple[int, int]] = set()
+    strong: set[tuple[int, int]] = set()
+
+    def idx(record_id: str) -> int:
+        pos = index.get_indexer([record_id])[0]
+        if pos < 0:
+            raise InvalidDecision(f"a decision names record {record_id!r}, which is not linked")
+        return int(pos)
+
+    latest: dict[tuple[str, str], MatchDecision] = {}
+    for d in decisions:  # a later decision on the same pair replaces an earlier one
+        latest[d.key] = d
+    for d in latest.values():
+        if d.verdict == "different":
+            a, b = idx(d.key[0]), idx(d.key[1])
+            groups.cannot.setdefault(a, set()).add(b)
+            groups.cannot.setdefault(b, set()).add(a)
+            decided.add((min(a, b), max(a, b)))
+    for key in sorted(k for k, d in latest.items() if d.verdict == "same"):
+        a, b = idx(key[0]), idx(key[1])
+        decided.add((min(a, b), max(a, b)))
+        strong.add((min(a, b), max(a, b)))
+        ra, rb = groups.find(a), groups.find(b)
+        if ra == rb:
+            continue
+        if groups.forbidden(ra, rb):
+            raise InvalidDecision(
+                f"the 'same' decision on {key[0]} and {key[1]} contradicts a 'different' "
+                "decision between records these 'same' decisions join; review the decisions "
+                "on these records"
+            )
+        groups.union(ra, rb)
+
+    held: list[tuple[str, str, float, str]] = []
+    if len(pairs):
+        left = index.get_indexer(pairs["record_id_l"].astype(str).to_numpy())
+        right = index.get_indexer(pairs["record_id_r"].astype(str).to_numpy())
+        prob = pairs["match_probability"].to_numpy(dtype=float)
+        keep = (left >= 0) & (right >= 0) & (prob >= threshold) & (left != right)
+        left, right, prob = left[keep], right[keep], prob[keep]
+        lo, hi = np.minimum(left, right), np.maximum(left, right)
+        order = np.lexsort((hi, lo, -prob))
+        lo, hi, prob = lo[order], hi[order], prob[order]
+        if one_record_per_source:
+            same_src = src[lo] == src[hi]
+            ss = same_src & (prob >= same_source_threshold)
+            strong.update(zip(lo[ss].tolist(), hi[ss].tolist(), strict=True))
+        for a, b, p in zip(lo.tolist(), hi.tolist(), prob.tolist(), strict=True):
+            if (a, b) in decided:
+                continue
+            ra, rb = groups.find(a), groups.find(b)
+            if ra == rb:
+                continue
+            if groups.forbidden(ra, rb):
+                held.append((ids[a], ids[b], p, "different"))
+                continue
+            if one_record_per_source and not _sources_compatible(groups, ra, rb, strong):
+                held.append((ids[a], ids[b], p, "one_record_per_source"))
+                continue
+            groups.union(ra, rb)
+
+    roots = np.fromiter((groups.find(i) for i in range(len(ids))), dtype=np.int64, count=len(ids))
+    _, labels = np.unique(roots, return_inverse=True)
+    held_df = pd.DataFrame(
+        held, columns=["record_id_l", "record_id_r", "match_probability", "rule"]
+    )
+    return Clustering(record_ids=ids, labels=labels.astype(np.int64), held_apart=held_df)
+
+
+def _sources_compatible(groups: _Groups, ra: int, rb: int, strong: set[tuple[int, int]]) -> bool:
+    sa, sb = groups.sources_of(ra), groups.sources_of(rb)
+    if len(sa) > len(sb):
+        sa, sb = sb, sa
+    for source, recs_a in sa.items():
+        recs_b = sb.get(source)
+        if recs_b is None:
+            continue
+        for x in recs_a:
+            for y in recs_b:
+                if (min(x, y), max(x, y)) not in strong:
+                    return False
+    return True

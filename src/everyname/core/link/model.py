@@ -1,0 +1,262 @@
+"""The Splink model built from our columns: comparisons, blocking rules, and moving parameters.
+
+Comparisons are made only for columns the records hold (see ``records.py``), so the model of a
+run names exactly the evidence it used. Each comparison has a stable ``output_column_name``
+and level order, which is what lets a model trained on one backend be scored on another
+(``with_trained_parameters``): Splink's saved SQL is dialect specific, our parameters are not.
+
+Name parts are compared separately, because a father's and a grandfather's name are strong
+evidence in an Arabic name and lose their weight when folded into one string. The levels of
+a part, strongest first: same Arabic form, same romanised form, same cross-script key
+(what brings an Arabic spelling and its romanisation together), then Jaro-Winkler levels on
+the romanised form and on the key. Term-frequency adjustments on the key make agreeing on
+"Mohammed" count for less than agreeing on a rare name.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+from everyname.core.link.records import PLACE_LEVELS
+from everyname.core.link.settings import NAME_PARTS, LinkSettings
+
+
+def _has(columns: frozenset[str], *names: str) -> bool:
+    return all(n in columns for n in names)
+
+
+def _name_part(part: str, columns: frozenset[str], settings: LinkSettings) -> cl.CustomComparison:
+    c = settings.comparisons
+    tf = c.term_frequency_adjustments
+    key, lat, ar = f"{part}_key", f"{part}_lat", f"{part}_ar"
+    levels: list[Any] = [cll.NullLevel(key)]
+    if _has(columns, ar):
+        level = cll.ExactMatchLevel(ar).configure(label_for_charts="same Arabic form")
+        if tf:
+            level = level.configure(tf_adjustment_column=key)
+        levels.append(level)
+    if _has(columns, lat):
+        level = cll.ExactMatchLevel(lat).configure(label_for_charts="same romanised form")
+        if tf:
+            level = level.configure(tf_adjustment_column=key)
+        levels.append(level)
+    levels.append(
+        cll.ExactMatchLevel(key, term_frequency_adjustments=tf).configure(
+            label_for_charts="same cross-script key"
+        )
+    )
+    if _has(columns, lat):
+        levels.extend(cll.JaroWinklerLevel(lat, t) for t in c.name_similarity_levels)
+    levels.append(cll.JaroWinklerLevel(key, 0.88))
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(
+        comparison_levels=levels,
+        output_column_name=f"{part}_name",
+        comparison_description=f"{part} name: Arabic form, romanised form, cross-script key",
+    )
+
+
+def _full_name(settings: LinkSettings, n_parts: int) -> cl.CustomComparison:
+    levels: list[Any] = [cll.NullLevel("full_keys")]
+    sizes = [n for n in settings.comparisons.full_name_overlaps if n <= n_parts]
+    levels.extend(cll.ArrayIntersectLevel("full_keys", n) for n in sizes)
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(
+        comparison_levels=levels,
+        output_column_name="full_name",
+        comparison_description="name parts shared in any order (dropped or reordered parts)",
+    )
+
+
+def _age(columns: frozenset[str], settings: LinkSettings) -> cl.CustomComparison | None:
+    if _has(columns, "age_years"):
+        levels: list[Any] = [cll.NullLevel("age_years")]
+        for d in settings.comparisons.age_year_differences:
+            levels.append(
+                cll.CustomLevel(
+                    f"abs(age_years_l - age_years_r) <= {d}",
+                    label_for_charts=f"ages at most {d} years apart",
+                    base_dialect_str="duckdb",
+                )
+            )
+        if _has(columns, "age_group"):
+            levels.append(cll.ExactMatchLevel("age_group"))
+        levels.append(cll.ElseLevel())
+        return cl.CustomComparison(levels, output_column_name="age")
+    if _has(columns, "age_group"):
+        return cl.CustomComparison(
+            [cll.NullLevel("age_group"), cll.ExactMatchLevel("age_group"), cll.ElseLevel()],
+            output_column_name="age",
+        )
+    return None
+
+
+def _date_of_death(settings: LinkSettings) -> cl.CustomComparison:
+    s, e = "date_of_death_start", "date_of_death_end"
+    levels: list[Any] = [
+        cll.NullLevel(s),
+        cll.CustomLevel(
+            f"{s}_l = {s}_r and {e}_l = {e}_r",
+            label_for_charts="same date of death, same precision",
+            base_dialect_str="duckdb",
+        ),
+        cll.CustomLevel(
+            f"{s}_l <= {e}_r and {s}_r <= {e}_l",
+            label_for_charts="dates of death overlap (one is partial)",
+            base_dialect_str="duckdb",
+        ),
+    ]
+    levels.extend(
+        cll.AbsoluteDateDifferenceLevel(s, input_is_string=True, threshold=d, metric="day")
+        for d in settings.comparisons.death_date_day_differences
+    )
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(levels, output_column_name="date_of_death")
+
+
+def _place(columns: frozenset[str]) -> cl.CustomComparison | None:
+    present = [p for p in PLACE_LEVELS if p in columns]
+    has_text = "place" in columns
+    if not present and not has_text:
+        return None
+    every = [*present, *(["place"] if has_text else [])]
+    side_empty = [" and ".join(f"{c}_{side} is null" for c in every) for side in ("l", "r")]
+    levels: list[Any] = [
+        cll.CustomLevel(
+            f"({side_empty[0]}) or ({side_empty[1]})", base_dialect_str="duckdb"
+        ).configure(is_null_level=True, label_for_charts="no place on one side")
+    ]
+    if has_text:
+        levels.append(cll.JaroWinklerLevel("place", 0.95))
+    levels.extend(cll.ExactMatchLevel(p).configure(label_for_charts=f"same {p}") for p in present)
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(
+        levels,
+        output_column_name="place",
+        comparison_description="place: finest gazetteer level both records agree on",
+    )
+
+
+def comparisons(columns: frozenset[str], settings: LinkSettings) -> list[cl.CustomComparison]:
+    """The comparisons the records' columns allow, in a fixed order."""
+    c = settings.comparisons
+    out: list[Any] = [_name_part(p, columns, settings) for p in NAME_PARTS if f"{p}_key" in columns]
+    if "full_keys" in columns and len(out) > 1:
+        out.append(_full_name(settings, len(out)))
+    if "sex" in columns:
+        out.append(cl.ExactMatch("sex").configure(term_frequency_adjustments=False))
+    age = _age(columns, settings)
+    if age is not None:
+        out.append(age)
+    if c.birth_date and "date_of_birth" in columns:
+        out.append(
+            cl.CustomComparison(
+                [
+                    cll.NullLevel("date_of_birth"),
+                    cll.ExactMatchLevel(
+                        "date_of_birth", term_frequency_adjustments=c.term_frequency_adjustments
+                    ),
+                    cll.LevenshteinLevel("date_of_birth", 1),
+                    cll.CustomLevel(
+                        "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4)",
+                        label_for_charts="same year of birth",
+                        base_dialect_str="duckdb",
+                    ),
+                    cll.ElseLevel(),
+                ],
+                output_column_name="date_of_birth",
+            )
+        )
+    if c.national_id and "national_id" in columns:
+        out.append(
+            cl.CustomComparison(
+                [
+                    cll.NullLevel("national_id"),
+                    cll.ExactMatchLevel("national_id"),
+                    cll.LevenshteinLevel("national_id", 2),
+                    cll.ElseLevel(),
+                ],
+                output_column_name="national_id",
+            )
+        )
+    if "date_of_death_start" in columns:
+        out.append(_date_of_death(settings))
+    if c.place:
+        place = _place(columns)
+        if place is not None:
+            out.append(place)
+    for name, enabled in (("cause", c.cause), ("status", c.status)):
+        if enabled and name in columns:
+            out.append(cl.ExactMatch(name))
+    return out
+
+
+def blocking_rules(columns: frozenset[str], rules: tuple[tuple[str, ...], ...]) -> list[Any]:
+    """The rules whose columns the records hold (a rule on a missing column is skipped)."""
+    return [block_on(*rule) for rule in rules if _has(columns, *rule)]
+
+
+def usable_rules(
+    columns: frozenset[str], rules: tuple[tuple[str, ...], ...]
+) -> list[tuple[str, ...]]:
+    return [rule for rule in rules if _has(columns, *rule)]
+
+
+def settings_creator(columns: frozenset[str], settings: LinkSettings) -> SettingsCreator:
+    """Splink settings (untrained) for records with these columns."""
+    rules = blocking_rules(columns, settings.blocking.rules)
+    if not rules:
+        from everyname.core.link.settings import InvalidLinkSettings
+
+        raise InvalidLinkSettings(
+            "no blocking rule can be used with these records: each rule names a column they "
+            f"lack. Rules: {list(settings.blocking.rules)}; columns: {sorted(columns)}"
+        )
+    comps = comparisons(columns, settings)
+    if not comps:
+        from everyname.core.link.settings import InvalidLinkSettings
+
+        raise InvalidLinkSettings("the records hold no column the model can compare")
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="record_id",
+        comparisons=comps,
+        blocking_rules_to_generate_predictions=rules,
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        additional_columns_to_retain=["source"],
+    )
+
+
+def with_trained_parameters(untrained: dict[str, Any], trained: dict[str, Any]) -> dict[str, Any]:
+    """Copy m, u and the prior of a trained model into an untrained one of the same shape.
+
+    Used to score on one backend with a model trained on another: comparisons are matched by
+    output column name and levels by position, and a shape mismatch is an error rather than
+    a silently different model.
+    """
+    from everyname.core.link.settings import InvalidLinkSettings
+
+    out = copy.deepcopy(untrained)
+    by_name = {c["output_column_name"]: c for c in trained["comparisons"]}
+    for comp in out["comparisons"]:
+        name = comp["output_column_name"]
+        source = by_name.get(name)
+        if source is None or len(source["comparison_levels"]) != len(comp["comparison_levels"]):
+            raise InvalidLinkSettings(
+                f"the saved model does not fit these records: comparison {name!r} differs"
+            )
+        for level, src in zip(comp["comparison_levels"], source["comparison_levels"], strict=True):
+            for key in ("m_probability", "u_probability"):
+                if key in src:
+                    level[key] = src[key]
+            for key in ("tf_minimum_u_value",):
+                if key in src:
+                    level[key] = src[key]
+    out["probability_two_random_records_match"] = trained["probability_two_random_records_match"]
+    return out

@@ -1,0 +1,262 @@
+"""One link run: records in, persons out, with everything needed to reproduce it.
+
+``link_records`` prepares the records, trains the model (or reuses a saved one), scores the
+blocked pairs, clusters them enforcing the reviewers' decisions and the one-record-per-source
+rule, and gives each person a stable id. It returns a ``LinkResult`` holding the persons, the
+scored pairs, the pairs awaiting review, the trained model as JSON, the settings, the library
+versions and the input fingerprint: what a ``LinkRun`` stores.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from everyname.core.link.backends import make_db_api
+from everyname.core.link.cluster import MatchDecision, cluster_pairs
+from everyname.core.link.model import settings_creator, with_trained_parameters
+from everyname.core.link.predict import score_pairs
+from everyname.core.link.records import available_columns, fingerprint, prepare_records
+from everyname.core.link.settings import LinkSettings
+from everyname.core.link.stable_ids import PreviousClusters, assign_person_ids
+from everyname.core.link.train import train
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, step, steps)`` when a stage starts (steps counted from 1)."""
+
+STAGES = ("prepare", "train", "score", "cluster", "person ids")
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """What one link run produced. Frames are not copied: treat them as read-only."""
+
+    persons: pd.DataFrame
+    """One row per record, in input order: ``record_id``, ``source``, ``person_id``."""
+    pairs: pd.DataFrame
+    """Scored pairs at or above the review band's low end: ``record_id_l``, ``record_id_r``,
+    ``match_weight``, ``match_probability``, ``decision`` (a reviewer's verdict or None) and
+    ``same_person`` (whether the clustering put the two records in one person)."""
+    review: pd.DataFrame
+    """Undecided pairs awaiting review, most useful first (closest to the threshold)."""
+    held_apart: pd.DataFrame
+    """Pairs at or above the threshold that a decision or the one-record-per-source rule kept
+    apart (``rule`` says which): worth a reviewer's look too."""
+    model: dict[str, Any]
+    """The trained Splink model (``save_model_to_json``), reusable with ``link_records(model=)``."""
+    settings: LinkSettings
+    versions: dict[str, str]
+    input_fingerprint: str
+    backend: str
+    counts: dict[str, int]
+    id_changes: list[dict[str, Any]]
+    """Previous person ids not kept and the ids now holding their records."""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def seed(self) -> int:
+        return self.settings.seed
+
+    def person_of(self) -> dict[str, str]:
+        """record id → person id."""
+        return dict(zip(self.persons["record_id"], self.persons["person_id"], strict=True))
+
+    def previous(self) -> PreviousClusters:
+        """This run's membership, to pass as ``previous`` to the next run."""
+        return PreviousClusters(self.person_of())
+
+    def summary(self) -> str:
+        c = self.counts
+        return (
+            f"{c['records']:,} records → {c['persons']:,} persons; "
+            f"{c['pairs_compared']:,} pairs compared, {c['pairs_linked']:,} linked at "
+            f"p ≥ {self.settings.threshold:g}, {c['pairs_awaiting_review']:,} awaiting review"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run's metadata as plain JSON (without the frames): what a LinkRun row stores."""
+        return {
+            "settings": self.settings.to_dict(),
+            "model": self.model,
+            "versions": self.versions,
+            "input_fingerprint": self.input_fingerprint,
+            "seed": self.seed,
+            "backend": self.backend,
+            "counts": self.counts,
+            "id_changes": self.id_changes,
+            "timings": self.timings,
+        }
+
+
+def library_versions(backend: str) -> dict[str, str]:
+    names = ["everyname", "splink", "duckdb", "pandas", "numpy"]
+    if backend == "spark":
+        names.append("pyspark")
+    out = {}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def link_records(
+    records: pd.DataFrame,
+    settings: LinkSettings | None = None,
+    decisions: Iterable[MatchDecision] = (),
+    previous: PreviousClusters | None = None,
+    *,
+    backend: str = "duckdb",
+    model: dict[str, Any] | None = None,
+    spark_session: Any | None = None,
+    progress: Progress | None = None,
+) -> LinkResult:
+    """Link ``records`` (one row per record; see ``records.py`` for the columns) into persons.
+
+    ``decisions`` are reviewers' verdicts, enforced in clustering and used in training (see
+    ``train.py``); decisions naming records absent from ``records`` are skipped and counted.
+    ``previous`` is the membership of the run being replaced, for stable person ids.
+    ``model`` is a trained model from an earlier ``LinkResult.model``: scoring then skips
+    training, e.g. to score on Spark with a model trained on DuckDB.
+    """
+    settings = settings or LinkSettings()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def stage(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = now
+        if progress is not None:
+            progress(name, STAGES.index(name) + 1, len(STAGES))
+
+    stage("prepare")
+    prepared = prepare_records(records)
+    columns = available_columns(prepared)
+    present = set(prepared["record_id"])
+    all_decisions = list(decisions)
+    usable = [d for d in all_decisions if d.record_id_l in present and d.record_id_r in present]
+    same_pairs = sorted({d.key for d in usable if d.verdict == "same"})
+
+    db_api = make_db_api(backend, spark_session)
+    from splink import Linker
+
+    table = db_api.register(prepared)
+    creator = settings_creator(columns, settings)
+    dialect = db_api.sql_dialect.sql_dialect_str
+    stage("train")
+    if model is None:
+        linker = Linker(table, creator, log_level=None)
+        trained = train(linker, columns, settings, same_pairs)
+        if len(same_pairs) >= settings.training.min_decisions_for_m:  # blended with labels
+            linker = _loaded(Linker, table, creator, dialect, trained)
+    else:
+        trained = model
+        linker = _loaded(Linker, table, creator, dialect, model)
+    stage("score")
+    low = min(settings.review_band[0], settings.threshold)
+    pairs, compared = score_pairs(linker, low)
+    stage("cluster")
+    clustering = cluster_pairs(
+        prepared["record_id"].to_numpy(),
+        prepared["source"].to_numpy(),
+        pairs,
+        settings.threshold,
+        usable,
+        one_record_per_source=settings.one_record_per_source,
+        same_source_threshold=settings.same_source_threshold,
+    )
+    stage("person ids")
+    ids = assign_person_ids(clustering.record_ids, clustering.labels, previous)
+    persons = pd.DataFrame(
+        {
+            "record_id": prepared["record_id"].to_numpy(),
+            "source": prepared["source"].to_numpy(),
+            "person_id": ids.person_ids,
+        }
+    )
+    pairs = _annotate_pairs(pairs, persons, usable)
+    review = _review_queue(pairs, settings)
+    end = time.perf_counter()
+    order = [*STAGES, "end"]
+    stamps = [*(timings[s] for s in STAGES), end]
+    durations = {order[i]: stamps[i + 1] - stamps[i] for i in range(len(STAGES))}
+    durations["total"] = end - started
+    counts = {
+        "records": len(prepared),
+        "persons": int(persons["person_id"].nunique()),
+        "sources": int(prepared["source"].nunique()),
+        "pairs_compared": compared,
+        "pairs_scored": len(pairs),
+        "pairs_linked": int((pairs["match_probability"] >= settings.threshold).sum()),
+        "pairs_awaiting_review": len(review),
+        "pairs_held_apart": len(clustering.held_apart),
+        "decisions_applied": len(usable),
+        "decisions_skipped": len(all_decisions) - len(usable),
+        "person_ids_kept": ids.kept,
+        "person_ids_new": ids.new,
+    }
+    _release(db_api)
+    return LinkResult(
+        persons=persons,
+        pairs=pairs,
+        review=review,
+        held_apart=clustering.held_apart,
+        model=trained,
+        settings=settings,
+        versions=library_versions(backend),
+        input_fingerprint=fingerprint(prepared),
+        backend=backend,
+        counts=counts,
+        id_changes=ids.changes,
+        timings=durations,
+    )
+
+
+def _loaded(linker_class: Any, table: Any, creator: Any, dialect: str, model: dict) -> Any:
+    """A linker for this backend's dialect holding a trained model's parameters."""
+    untrained = creator.create_settings_dict(dialect)
+    return linker_class(table, with_trained_parameters(untrained, model), log_level=None)
+
+
+def _annotate_pairs(
+    pairs: pd.DataFrame, persons: pd.DataFrame, decisions: list[MatchDecision]
+) -> pd.DataFrame:
+    person = pd.Series(persons["person_id"].to_numpy(), index=persons["record_id"].to_numpy())
+    out = pairs.copy()
+    left = person.reindex(out["record_id_l"]).to_numpy()
+    right = person.reindex(out["record_id_r"]).to_numpy()
+    out["same_person"] = left == right
+    verdicts = {d.key: d.verdict for d in decisions}
+    keys = [
+        (a, b) if a <= b else (b, a)
+        for a, b in zip(out["record_id_l"], out["record_id_r"], strict=True)
+    ]
+    out["decision"] = [verdicts.get(k) for k in keys]
+    return out
+
+
+def _review_queue(pairs: pd.DataFrame, settings: LinkSettings) -> pd.DataFrame:
+    low, high = settings.review_band
+    p = pairs["match_probability"].to_numpy()
+    band = (p >= low) & (p < high) & pairs["decision"].isna().to_numpy()
+    queue = pairs[band].copy()
+    logit_t = math.log(settings.threshold / (1 - settings.threshold))
+    clipped = np.clip(queue["match_probability"].to_numpy(), 1e-12, 1 - 1e-12)
+    queue["distance"] = np.abs(np.log(clipped / (1 - clipped)) - logit_t)
+    queue = queue.sort_values(["distance", "record_id_l", "record_id_r"], kind="stable")
+    return queue.drop(columns="distance").reset_index(drop=True)
+
+
+def _release(db_api: Any) -> None:
+    """Free the backend's tables: a DuckDB connection holds every intermediate in memory."""
+    con = getattr(db_api, "_con", None)
+    if con is not None and hasattr(con, "close"):
+        con.close()

@@ -1,0 +1,172 @@
+"""The records frame the linkage reads: which columns it knows, and how they are made comparable.
+
+One row per record. ``record_id`` and ``source`` are required; every other column is optional,
+and a comparison or blocking rule whose columns are missing (or entirely empty) is left out
+of the model, so a FEBRL file and a casualty list with dates and places share one code path.
+
+Known columns (everything is plain text unless said otherwise):
+
+- names: ``{part}_key`` (cross-script consonant key), ``{part}_lat`` (romanised form) and
+  ``{part}_ar`` (Arabic normalised form) for part in given, father, grandfather, family;
+  ``full_keys`` (list of the keys of every part, any order; built from the names API's
+  ``full_key`` text or else from the part keys when absent); ``is_placeholder`` (bool:
+  "Unidentified 3", مجهول — such a record never matches on its name, its name columns are
+  emptied here).
+- person: ``sex``, ``age_years`` (number), ``age_group``, ``date_of_birth`` (ISO text),
+  ``national_id``.
+- event: ``date_of_death`` (ISO text, full or partial: 2024, 2024-03, 2024-03-07) with
+  ``date_of_death_start`` / ``date_of_death_end`` (ISO days; derived from a partial date when
+  absent), ``governorate``, ``district``, ``locality``, ``neighbourhood``, ``place``,
+  ``cause``, ``status``.
+
+"unknown", empty strings and whitespace become missing: unknown never agrees with anything.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from everyname.core.errors import EverynameError
+from everyname.core.link.settings import NAME_PARTS
+
+NAME_FORMS = ("key", "lat", "ar")
+NAME_COLUMNS = tuple(f"{p}_{f}" for p in NAME_PARTS for f in NAME_FORMS)
+PLACE_LEVELS = ("neighbourhood", "locality", "district", "governorate")
+"""Gazetteer hierarchy, finest first: agreeing on a finer level is stronger evidence."""
+TEXT_COLUMNS = (
+    *NAME_COLUMNS,
+    "sex",
+    "age_group",
+    "date_of_birth",
+    "national_id",
+    "date_of_death",
+    "date_of_death_start",
+    "date_of_death_end",
+    *PLACE_LEVELS,
+    "place",
+    "cause",
+    "status",
+)
+NUMBER_COLUMNS = ("age_years",)
+KNOWN_COLUMNS = ("record_id", "source", *TEXT_COLUMNS, *NUMBER_COLUMNS, "full_keys")
+UNKNOWN_TEXT = {"", "unknown", "nan", "none", "null"}
+
+
+class RecordsRejected(EverynameError):
+    """The records frame cannot be linked as given; the message says what to fix."""
+
+
+def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy holding only the known columns, cleaned for comparison.
+
+    Why a copy with only known columns: the frame is sent to DuckDB or Spark, and a raw
+    column (notes, reporter contact) has no business there. Raises ``RecordsRejected`` when
+    ``record_id``/``source`` are missing, empty or ``record_id`` repeats.
+    """
+    missing = [c for c in ("record_id", "source") if c not in records.columns]
+    if missing:
+        raise RecordsRejected(
+            f"records need the column(s) {', '.join(missing)}; got {', '.join(records.columns)}"
+        )
+    out = pd.DataFrame(index=range(len(records)))
+    out["record_id"] = records["record_id"].astype(str).to_numpy()
+    out["source"] = records["source"].astype(str).to_numpy()
+    problems = []
+    if (out["record_id"].str.strip() == "").any():
+        problems.append("some record_id values are empty")
+    if (out["source"].str.strip() == "").any():
+        problems.append("some source values are empty")
+    dup = out["record_id"].duplicated()
+    if dup.any():
+        examples = ", ".join(out.loc[dup, "record_id"].head(3))
+        problems.append(f"record_id must be unique; repeated: {examples}")
+    if problems:
+        raise RecordsRejected("cannot link these records: " + "; ".join(problems))
+
+    for col in TEXT_COLUMNS:
+        if col in records.columns:
+            out[col] = _clean_text(records[col])
+    if "age_years" in records.columns:
+        age = pd.to_numeric(records["age_years"], errors="coerce").to_numpy(dtype=float)
+        age[(age < 0) | (age > 130)] = np.nan
+        out["age_years"] = age
+    if "date_of_death" in out.columns and "date_of_death_start" not in out.columns:
+        spans = [_date_span(v) for v in out["date_of_death"]]
+        out["date_of_death_start"] = [s for s, _ in spans]
+        out["date_of_death_end"] = [e for _, e in spans]
+
+    if "is_placeholder" in records.columns:
+        placeholder = records["is_placeholder"].fillna(False).astype(bool).to_numpy()
+        for col in NAME_COLUMNS:
+            if col in out.columns:
+                out.loc[placeholder, col] = None
+
+    if "full_keys" in records.columns:
+        out["full_keys"] = [_key_list(v) for v in records["full_keys"]]
+    elif "full_key" in records.columns:  # the names API's space-separated chain of keys
+        out["full_keys"] = [
+            _key_list(v.split()) if isinstance(v, str) else None for v in records["full_key"]
+        ]
+    else:
+        key_cols = [f"{p}_key" for p in NAME_PARTS if f"{p}_key" in out.columns]
+        if key_cols:
+            rows = out[key_cols].to_numpy(dtype=object)
+            out["full_keys"] = [_key_list(r) for r in rows]
+    # Drop columns that carry no value at all: a comparison on them would be pure noise.
+    empty = [c for c in out.columns if c not in ("record_id", "source") and out[c].isna().all()]
+    return out.drop(columns=empty)
+
+
+def available_columns(prepared: pd.DataFrame) -> frozenset[str]:
+    """Columns of a prepared frame that hold at least one value."""
+    return frozenset(c for c in prepared.columns if prepared[c].notna().any())
+
+
+def fingerprint(prepared: pd.DataFrame) -> str:
+    """SHA-256 of the prepared records, independent of row order: names the run's input."""
+    ordered = prepared.sort_values("record_id", kind="stable").reset_index(drop=True)
+    digest = hashlib.sha256()
+    digest.update(",".join(ordered.columns).encode())
+    for col in ordered.columns:
+        values = ordered[col].map(lambda v: "|".join(v) if isinstance(v, list) else v)
+        hashed = pd.util.hash_pandas_object(values.astype(str), index=False).to_numpy()
+        digest.update(hashed.tobytes())
+    return digest.hexdigest()
+
+
+def _clean_text(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    lowered = text.str.lower()
+    text = text.mask(lowered.isin(UNKNOWN_TEXT) | lowered.isna())
+    return text.astype(object).where(text.notna(), None)
+
+
+def _key_list(values: Iterable[object] | None) -> list[str] | None:
+    if values is None or (isinstance(values, float) and np.isnan(values)):
+        return None
+    keys = sorted({str(v) for v in values if isinstance(v, str) and v.strip()})
+    return keys or None
+
+
+def _date_span(value: str | None) -> tuple[str | None, str | None]:
+    """First and last day an ISO date (day, month or year precision) can mean."""
+    if value is None:
+        return None, None
+    parts = value.split("-")
+    try:
+        year = int(parts[0])
+        if len(parts) == 1:
+            return f"{year:04d}-01-01", f"{year:04d}-12-31"
+        month = int(parts[1])
+        if len(parts) == 2:
+            last = calendar.monthrange(year, month)[1]
+            return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{last:02d}"
+        day = int(parts[2][:2])
+        return f"{year:04d}-{month:02d}-{day:02d}", f"{year:04d}-{month:02d}-{day:02d}"
+    except (ValueError, IndexError, calendar.IllegalMonthError):
+        return None, None

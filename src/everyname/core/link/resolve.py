@@ -1,0 +1,178 @@
+"""Resolved values and conflicts per person, as a casualty recorder would read the records.
+
+Rules:
+
+- unknown never outvotes known: missing values, "unknown" and empty text are left out before
+  anything is counted, so one list saying "male" and two saying nothing gives "male";
+- a categorical field (sex, age group, status, cause, each place level) takes the value most
+  records give; a tie between known values resolves to unknown (we never pick a side for the
+  user) and is listed as a conflict;
+- the name is the one most records give; a tie goes to the most complete (more parts, then
+  longer), then the first in alphabetical order, so the choice is reproducible. Spelling
+  variants of a name are expected and are not conflicts;
+- age is the median of the known ages; ages more than ``age_tolerance`` years apart are a
+  conflict (lists made months apart round ages differently, which is not a disagreement);
+- the date of death is the most precise date consistent with all the others (a day inside a
+  month someone else gave); dates that cannot all be true are a conflict, resolved to the
+  most frequent date or unknown on a tie;
+- a conflict is ``{"field": f, "values": {value: [record ids]}}``, so a reviewer sees who
+  said what.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from everyname.core.link.records import _date_span
+
+CATEGORICAL_FIELDS = (
+    "sex",
+    "age_group",
+    "status",
+    "cause",
+    "outcome",
+    "governorate",
+    "district",
+    "locality",
+    "neighbourhood",
+    "place",
+)
+NAME_PART_FIELDS = ("given_name", "father_name", "grandfather_name", "family_name")
+UNKNOWN_TEXT = {"", "unknown", "nan", "none", "null"}
+
+
+def resolve_persons(
+    records: pd.DataFrame,
+    person_ids: pd.Series | np.ndarray | list[str],
+    *,
+    age_tolerance: float = 2,
+) -> pd.DataFrame:
+    """One row per person: ``person_id``, ``n_records``, ``sources``, ``record_ids``, a column
+    per resolved field present in ``records``, and ``conflicts`` (a list, maybe empty).
+
+    ``records`` holds ``record_id``, ``source`` and any of: ``full_name`` (or the four name
+    part columns), the categorical fields above, ``age_years``, ``date_of_death``.
+    """
+    frame = records.reset_index(drop=True).copy()
+    frame["person_id"] = np.asarray(person_ids, dtype=object)
+    frame["record_id"] = frame["record_id"].astype(str)
+    persons = frame.groupby("person_id", sort=True).agg(
+        n_records=("record_id", "size"),
+        record_ids=("record_id", lambda s: sorted(s)),
+        sources=("source", lambda s: sorted(set(map(str, s)))),
+    )
+    conflicts: dict[str, list[dict[str, Any]]] = {}
+
+    name = _name_column(frame)
+    if name is not None:
+        frame["_name"] = name
+        persons["name"] = _resolve_name(frame)
+    for field in CATEGORICAL_FIELDS:
+        if field in frame.columns:
+            persons[field] = _resolve_categorical(frame, field, conflicts)
+    if "age_years" in frame.columns:
+        persons["age_years"] = _resolve_age(frame, age_tolerance, conflicts)
+    if "date_of_death" in frame.columns:
+        persons["date_of_death"] = _resolve_date(frame, conflicts)
+    persons["conflicts"] = [conflicts.get(pid, []) for pid in persons.index]
+    return persons.reset_index()
+
+
+def _known(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip()
+    return text.mask(text.str.lower().isin(UNKNOWN_TEXT))
+
+
+def _name_column(frame: pd.DataFrame) -> pd.Series | None:
+    if "full_name" in frame.columns:
+        return _known(frame["full_name"])
+    parts = [c for c in NAME_PART_FIELDS if c in frame.columns]
+    if not parts:
+        return None
+    joined = frame[parts].apply(
+        lambda row: " ".join(str(v).strip() for v in row if isinstance(v, str) and v.strip()),
+        axis=1,
+    )
+    return _known(joined)
+
+
+def _resolve_name(frame: pd.DataFrame) -> pd.Series:
+    known = frame.dropna(subset=["_name"])
+    counts = known.groupby(["person_id", "_name"]).size().rename("n").reset_index()
+    counts["parts"] = counts["_name"].str.split().str.len()
+    counts["length"] = counts["_name"].str.len()
+    counts = counts.sort_values(
+        ["person_id", "n", "parts", "length", "_name"],
+        ascending=[True, False, False, False, True],
+    )
+    return counts.drop_duplicates("person_id").set_index("person_id")["_name"].astype(object)
+
+
+def _add_conflict(
+    conflicts: dict[str, list[dict[str, Any]]], field: str, rows: pd.DataFrame, column: str
+) -> None:
+    for pid, group in rows.groupby("person_id", sort=True):
+        values = {
+            str(v): sorted(g["record_id"].tolist()) for v, g in group.groupby(column, sort=True)
+        }
+        conflicts.setdefault(str(pid), []).append({"field": field, "values": values})
+
+
+def _resolve_categorical(
+    frame: pd.DataFrame, field: str, conflicts: dict[str, list[dict[str, Any]]]
+) -> pd.Series:
+    known = frame.assign(_v=_known(frame[field])).dropna(subset=["_v"])
+    counts = known.groupby(["person_id", "_v"]).size().rename("n").reset_index()
+    distinct = counts.groupby("person_id")["_v"].transform("size")
+    top = counts.groupby("person_id")["n"].transform("max")
+    winners = counts[counts["n"] == top]
+    n_winners = winners.groupby("person_id")["_v"].transform("size")
+    resolved = winners[n_winners == 1].set_index("person_id")["_v"].astype(object)
+    disputed = counts.loc[distinct > 1, "person_id"].unique()
+    if len(disputed):
+        _add_conflict(conflicts, field, known[known["person_id"].isin(disputed)], "_v")
+    return resolved
+
+
+def _resolve_age(
+    frame: pd.DataFrame, tolerance: float, conflicts: dict[str, list[dict[str, Any]]]
+) -> pd.Series:
+    known = frame.assign(_v=pd.to_numeric(frame["age_years"], errors="coerce")).dropna(
+        subset=["_v"]
+    )
+    stats = known.groupby("person_id")["_v"].agg(["median", "min", "max"])
+    disputed = stats.index[(stats["max"] - stats["min"]) > tolerance]
+    if len(disputed):
+        rows = known[known["person_id"].isin(disputed)].copy()
+        rows["_v"] = rows["_v"].map(lambda v: f"{v:g}")
+        _add_conflict(conflicts, "age_years", rows, "_v")
+    return stats["median"]
+
+
+def _resolve_date(frame: pd.DataFrame, conflicts: dict[str, list[dict[str, Any]]]) -> pd.Series:
+    known = frame.assign(_v=_known(frame["date_of_death"])).dropna(subset=["_v"])
+    if known.empty:
+        return pd.Series(dtype=object)
+    spans = [_date_span(v) for v in known["_v"]]
+    known = known.assign(_start=[s for s, _ in spans], _end=[e for _, e in spans]).dropna(
+        subset=["_start"]
+    )
+    resolved: dict[str, object] = {}
+    disputed: list[str] = []
+    for pid, group in known.groupby("person_id", sort=True):
+        if group["_start"].max() <= group["_end"].min():
+            # all consistent: take the narrowest span, i.e. the most precise date
+            width = pd.to_datetime(group["_end"]) - pd.to_datetime(group["_start"])
+            best = group.assign(_w=width).sort_values(["_w", "_v"]).iloc[0]
+            resolved[str(pid)] = best["_v"]
+        else:
+            disputed.append(str(pid))
+            counts = group["_v"].value_counts()
+            top = counts[counts == counts.max()]
+            resolved[str(pid)] = top.index[0] if len(top) == 1 else None
+    if disputed:
+        _add_conflict(conflicts, "date_of_death", known[known["person_id"].isin(disputed)], "_v")
+    return pd.Series(resolved, dtype=object)

@@ -1,0 +1,151 @@
+"""Arabic-script normalisation: one spelling for the letter variants that sources mix freely.
+
+Why rules of our own rather than a library: the folds are a short, well-known table (alef forms,
+ى/ي, ة/ه, hamza carriers, Persian look-alikes, diacritics, tatweel, digits) and what a name list
+needs on top of them is specific to extracted casualty lists: the spacing of compounds
+(عبد الله / عبدالله, ابو X / ابوX), the reversed ``هللا`` that PDF extraction leaves for ``الله``,
+stray brackets and codes appended to names. ``pyarabic`` has the letter folds but none of the
+rest; ``camel-tools`` downloads its data at run time, which fails offline.
+
+The result is meant for comparison, not display: the value as written is always kept beside it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from importlib import resources
+
+ARABIC_LETTER = re.compile(r"[\u0621-\u064A\u0671-\u06D3\u06FA-\u06FF]")
+"""An Arabic-script letter (basic block, Persian/Urdu extensions). Used to tell scripts apart."""
+
+_INVISIBLE = dict.fromkeys(
+    [
+        0x00AD,  # soft hyphen
+        0x061C,  # Arabic letter mark
+        0x0640,  # tatweel (kashida)
+        *range(0x200B, 0x2010),  # zero-width space/joiners, LRM, RLM
+        *range(0x202A, 0x202F),  # bidi embeddings and overrides
+        *range(0x2060, 0x2070),  # word joiner, invisible operators, bidi isolates
+        0xFEFF,  # byte-order mark / zero-width no-break space
+    ]
+)
+
+# Letter folds. Each maps a variant onto the form most lists use, so that the same name typed
+# on different keyboards or extracted from different PDFs compares equal.
+_FOLDS = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ٲ": "ا",
+        "ٳ": "ا",
+        "ى": "ي",
+        "ی": "ي",  # Persian yeh
+        "ې": "ي",
+        "ۍ": "ي",
+        "ئ": "ي",  # hamza on yeh carrier
+        "ؤ": "و",  # hamza on waw carrier
+        "ۏ": "و",
+        "ة": "ه",
+        "ۃ": "ه",
+        "ہ": "ه",  # Urdu heh goal
+        "ە": "ه",
+        "ھ": "ه",  # heh doachashmee
+        "ک": "ك",  # Persian keheh
+        "ڪ": "ك",
+        "گ": "ك",
+        "ڤ": "ف",  # veh, used for foreign v
+        "پ": "ب",
+        "چ": "ج",
+        "ژ": "ز",
+        "،": " ",
+        "؛": " ",
+        "؟": " ",
+        "٫": ".",
+        "٬": " ",
+        **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + d): str(d) for d in range(10)},  # Extended (Persian) digits
+    }
+)
+
+_DIACRITICS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED]")
+_BRACKETS = re.compile(r"[()\[\]{}<>«»\"“”„‹›]")
+_LATIN_CODE = re.compile(r"(?<![^\s])[A-Za-z][A-Za-z0-9]*(?![^\s])")
+_SPACES = re.compile(r"\s+")
+
+# PDF extraction of the ligature for "Allah" often yields its letters reversed.
+_REVERSED_ALLAH = {"هللا": "الله", "باهلل": "بالله"}
+
+# Second elements that never stand alone as a name: "X الدين", "X الله", "X الاسلام" are one name.
+_SUFFIX_ELEMENTS = ("الدين", "الله", "الاسلام")
+# Prefix elements written attached or apart; the canonical form keeps "عبد" attached (one name)
+# and "ابو" apart (a kunya / family name "ابو X" is two words in careful writing).
+_ABD = "عبد"
+_ABU_ATTACHED = re.compile(r"^(ابو)(ال)?(\S{2,})$")
+
+
+@cache
+def arabic_not_article_words() -> frozenset[str]:
+    """Words that begin with ال where it is not the article (الهام "Ilham"): a reviewed table."""
+    table = resources.files("everyname.core").joinpath("data", "names", "arabic_not_article.tsv")
+    return frozenset(
+        line.split("\t", 1)[0].strip()
+        for line in table.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
+def has_arabic(text: str) -> bool:
+    """True when ``text`` contains at least one Arabic-script letter."""
+    return bool(ARABIC_LETTER.search(text))
+
+
+def _fold_letters(text: str) -> str:
+    # Removing a mark can let NFKC compose what it could not before, so repeat to a fixed point.
+    for _ in range(4):
+        folded = unicodedata.normalize("NFKC", text)  # presentation forms, ligatures to letters
+        folded = _DIACRITICS.sub("", folded.translate(_INVISIBLE)).translate(_FOLDS)
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+def _canonical_compounds(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    for raw in tokens:
+        token = _REVERSED_ALLAH.get(raw, raw)
+        match = _ABU_ATTACHED.match(token)
+        if match:
+            out.append("ابو")
+            token = (match.group(2) or "") + match.group(3)
+        joins_previous = bool(out) and out[-1] != "ابو" and token in _SUFFIX_ELEMENTS
+        joins_abd = bool(out) and out[-1] == _ABD and token != "ابو"
+        if joins_previous or joins_abd:
+            out[-1] += token
+        elif out and out[-1] == "ال":
+            out[-1] += token  # a detached article belongs to the next word
+        else:
+            out.append(token)
+    return out
+
+
+def normalise_arabic(text: str) -> str:
+    """Fold Arabic letter variants, remove marks and extraction artefacts, canonicalise spacing.
+
+    Latin codes appended to an Arabic name by the extraction (``UNB8``, ``UN B``) are removed;
+    digits are kept as ASCII digits so that numbered placeholders stay recognisable. Text
+    without Arabic letters is only cleaned of invisible characters and extra spaces.
+    Idempotent: ``normalise_arabic(normalise_arabic(x)) == normalise_arabic(x)``.
+    """
+    text = _fold_letters(text)
+    text = _BRACKETS.sub(" ", text)
+    if has_arabic(text):
+        text = _LATIN_CODE.sub(" ", text)
+    tokens = _SPACES.sub(" ", text).strip().split(" ")
+    if tokens == [""]:
+        return ""
+    return " ".join(_canonical_compounds(tokens))

@@ -1,0 +1,71 @@
+"""The flat name columns that ingest stores next to the values as written, and linkage compares.
+
+``name_forms({"full_name": "محمد عبد الرحمن الخالدي"})`` gives, per part (given, father,
+grandfather, family, mother): ``<part>_ar`` (normalised Arabic, None when the source wrote the
+part in Latin script), ``<part>_lat`` (comparable Latin form, both scripts) and ``<part>_key``
+(cross-script consonant skeleton), then ``full_ar``, ``full_lat``, ``full_key`` and
+``is_placeholder``. A placeholder name ("مجهول", "Unidentified 3") gets None everywhere and
+``is_placeholder=True``, so two unidentified people never match on name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from everyname.core.names.arabic import has_arabic, normalise_arabic
+from everyname.core.names.keys import name_key
+from everyname.core.names.placeholders import is_placeholder
+from everyname.core.names.romanise import romanise
+from everyname.core.names.structure import PARTS, split_name
+
+FORM_PARTS = (*PARTS, "mother")
+FORM_COLUMNS: tuple[str, ...] = (
+    *(f"{p}_ar" for p in FORM_PARTS),
+    *(f"{p}_lat" for p in FORM_PARTS),
+    *(f"{p}_key" for p in FORM_PARTS),
+    "full_ar",
+    "full_lat",
+    "full_key",
+    "is_placeholder",
+)
+"""Every column ``name_forms`` returns, in a stable order (extend, never rename)."""
+
+
+def _get(as_written: Mapping[str, str | None], part: str) -> str | None:
+    value = as_written.get(f"{part}_name", as_written.get(part))
+    return value if value and value.strip() else None
+
+
+def _forms_of(value: str | None) -> tuple[str | None, str | None, str | None]:
+    if not value:
+        return None, None, None
+    arabic = normalise_arabic(value) if has_arabic(value) else None
+    return arabic or None, romanise(value) or None, name_key(value) or None
+
+
+def name_forms(as_written: Mapping[str, str | None]) -> dict[str, str | bool | None]:
+    """Comparable name columns from a record's name fields as written.
+
+    Keys read: ``full_name``, ``given_name``, ``father_name``, ``grandfather_name``,
+    ``family_name``, ``mother_name`` (the canonical fields; the bare part names are accepted
+    too). Parts given explicitly are kept; missing ones are split from the full name.
+    Never raises; returns every column of ``FORM_COLUMNS``.
+    """
+    full = as_written.get("full_name")
+    parts = split_name(full, **{p: _get(as_written, p) for p in PARTS})
+    out: dict[str, str | bool | None] = dict.fromkeys(FORM_COLUMNS)
+    out["is_placeholder"] = parts.placeholder
+    if not parts.placeholder:
+        for part in PARTS:
+            arabic, latin, key = _forms_of(getattr(parts, part))
+            out[f"{part}_ar"], out[f"{part}_lat"], out[f"{part}_key"] = arabic, latin, key
+        chain = parts.chain()
+        if chain:
+            arabic_chain = [normalise_arabic(c) for c in chain if has_arabic(c)]
+            out["full_ar"] = " ".join(arabic_chain) if len(arabic_chain) == len(chain) else None
+            out["full_lat"] = " ".join(romanise(c) for c in chain) or None
+            out["full_key"] = " ".join(name_key(c) for c in chain) or None
+    mother = _get(as_written, "mother")
+    if mother and not is_placeholder(mother):
+        out["mother_ar"], out["mother_lat"], out["mother_key"] = _forms_of(mother)
+    return out

@@ -1,0 +1,197 @@
+"""Latin-script names folded into one comparable form, so that romanisation variants collapse.
+
+The same Arabic name reaches us as "Mohammed", "Muhammad", "Mohamad" or "Mohamed"; as
+"Abdulrahman", "Abd al-Rahman" or "Abdel Rahman"; with "al-", "el-", "Al " or no article. This
+module folds those variants onto one lower-case ASCII spelling. The result is for comparison
+(Jaro-Winkler, exact match, blocking), never for display: the value as written is kept beside it.
+
+Why rules of our own: transliteration libraries (ICU transforms, unidecode, anyascii) turn
+*other scripts* into Latin; none of them knows that "ou" and "u", "ee" and "i", "Abdel" and
+"Abd al-" are the same sounds in English and French romanisations of Arabic names. The folds are
+few and listed below, each with the variants it merges, so a speaker can review them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from importlib import resources
+
+_APOSTROPHES = re.compile(r"['`´‘’ʼʻʿʾ\u02c8\u02bc\u2032]")
+_SPECIAL = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ł": "l",
+     "ı": "i", "ħ": "h", "ŧ": "t", "ŋ": "n"}
+)  # fmt: skip
+_NOT_LETTER = re.compile(r"[^a-z]+")
+
+# The Arabic article before a name, written apart ("al Khalidi", "el-Khalidi") or assimilated to
+# a sun letter ("ash-Shami", "ar-Rahman", "ad-Din").
+_ARTICLES = frozenset({"al", "el", "ul", "il", "l"})
+_SUN_ARTICLE = re.compile(r"^[aeiu]([tdrzsn]h?|l)$")
+# Heads of "Abd X" names ("servant of X"): the compound is one given name.
+_ABD_SUN = re.compile(r"^abd[aeiou]([tdrzsn]h?)$")  # "Abdur" before "Rahman"
+_ABD_HEADS = frozenset({"abd", "abdel", "abdul", "abdal", "abdil", "abdol", "abdoul"})
+_ABD_WEAK_HEADS = frozenset({"abdu", "abdo", "abde", "abda"})  # names on their own ("Abdo")
+_ABU_HEADS = frozenset({"abu", "abo", "abou", "abw", "aboo"})
+# Second elements that never stand alone: "Nour al-Din", "Ata Allah".
+_DIN_WORDS = frozenset(
+    {"din", "deen", "dine", "eddin", "eddine", "uddin", "addin", "iddin", "aldin", "eldin",
+     "aldeen", "eldeen", "addeen", "uddeen", "eddeen", "udin", "edin", "adin", "ddin"}
+)  # fmt: skip
+_ALLAH_WORDS = frozenset({"allah", "alla", "ullah", "ulla", "illah", "illa", "ellah", "ella"})
+
+_ABD_JOINED = re.compile(r"^abd(?:[aeiou]l|[aeiou]?([b-df-hj-np-tv-z])(?=\1))(?=[a-z]{2})")
+_ABU_JOINED = re.compile(r"^(?:abu|abou|abo|abw|aboo)(?:[ae]l)?(?=[a-z]{3})")
+_DIN_JOINED = re.compile(r"^([a-z]{3,}?)(?:[aeiou]?l|[aeiou]?d|[aeiou])-?d(?:i|ee|ii|e)ne?$")
+_ALLAH_JOINED = re.compile(r"^([a-z]{2,}?)[aeiou]?llah?$")
+
+# Letter folds inside a word, in order. Each line merges spellings of one Arabic sound.
+_FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), repl)
+    for pattern, repl in (
+        (r"ph", "f"),  # Phadi / Fadi
+        (r"ch", "sh"),  # Chadi / Shadi (French romanisation)
+        (r"ck|q|c", "k"),  # Qasem / Kasem / Cassem
+        (r"x", "ks"),
+        (r"v", "f"),
+        (r"ou|oo|ow(?![aeiou])|o", "u"),  # Youssef / Yusuf, Mahmoud / Mahmud, Omar / Umar
+        (r"ee|ie(?![aeiou])|ii|iy(?=[aeiou])|ey(?=[aeiou])", "i"),  # Saeed / Said, Ziyad / Ziad
+        (r"ei|ey|ay(?![aeiou])", "ai"),  # Hussein / Hussain, Zeid / Zaid
+        (r"y(?![aeiou])", "i"),  # Hamdy / Hamdi
+        (r"e", "a"),  # Ahmed / Ahmad, Mohammed / Muhammad
+        (r"aa+", "a"),  # Alaa / Ala
+        (r"([a-z])\1+", r"\1"),  # Hassan / Hasan, Mohammed / Mohamed
+        (r"(?<=[aiu])h$", ""),  # Fatmah / Fatma, Abdallah / Abdalla
+    )
+)
+
+
+@cache
+def _not_article_words() -> frozenset[str]:
+    table = resources.files("everyname.core").joinpath("data", "names", "latin_not_article.tsv")
+    words = set()
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            words.add(line.split("\t", 1)[0].strip())
+    return frozenset(words)
+
+
+def fold_to_ascii(text: str) -> str:
+    """Lower-case ASCII letters and single spaces: accents stripped, apostrophes dropped.
+
+    Characters with no Latin reading (other scripts, digits, punctuation) become spaces.
+    """
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_SPECIAL)
+    text = _APOSTROPHES.sub("", text)
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = text.translate(_SPECIAL)  # letters that only appear after decomposition
+    return _NOT_LETTER.sub(" ", text).strip()
+
+
+def _is_article(token: str) -> bool:
+    return token in _ARTICLES
+
+
+def _mark_articles(tokens: list[str]) -> list[str]:
+    """Rewrite assimilated articles ("ash-Shami", "Abdur Rahman") as a plain "al"."""
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        match = _SUN_ARTICLE.match(token)
+        if match and following.startswith(match.group(1)):
+            out.append("al")
+            continue
+        match = _ABD_SUN.match(token)
+        if match and following.startswith(match.group(1)):
+            out.extend(("abd", "al"))
+            continue
+        out.append(token)
+    return out
+
+
+def _join_compounds(tokens: list[str]) -> list[str]:
+    """Glue the words of one-name compounds and drop the article before a name."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        rest = tokens[i + 1 :]
+        if rest and (token in _ABD_HEADS or (token in _ABD_WEAK_HEADS and _is_article(rest[0]))):
+            if _is_article(rest[0]) and len(rest) > 1:
+                out.append("abdal" + rest[1])
+                i += 3
+            else:
+                out.append(("abd" if token == "abd" else "abdal") + rest[0])
+                i += 2
+            continue
+        if out and token in _DIN_WORDS:
+            out[-1] += "aldin"
+            i += 1
+            continue
+        if out and _is_article(token) and rest and rest[0] in ("din", "deen"):
+            out[-1] += "aldin"
+            i += 2
+            continue
+        if out and token in _ALLAH_WORDS:
+            out[-1] += "allah"
+            i += 1
+            continue
+        if _is_article(token) and rest:
+            i += 1  # the article before a name is not compared
+            continue
+        if token in _ABU_HEADS and rest:
+            out.append("abu")
+            i += 1
+            continue
+        out.append(token)
+        i += 1
+    return out
+
+
+def _split_word(token: str) -> list[str]:
+    """Split attached particles: "Abushamala" -> "abu shamala", "Alkhalidi" -> "khalidi"."""
+    if token in _not_article_words():
+        return [token]
+    match = _ABU_JOINED.match(token)
+    if match and token not in _ABU_HEADS:
+        return ["abu", *_split_word(token[match.end() :])]
+    if token.startswith(("al", "el")) and len(token) >= 6 and token[2] not in "aeiouy":
+        return [token[2:]]
+    return [token]
+
+
+def _fold_word(token: str) -> str:
+    if _ABD_JOINED.match(token):
+        token = "abdal" + token[_ABD_JOINED.match(token).end() :]  # type: ignore[union-attr]
+    match = _DIN_JOINED.match(token)
+    if match and not token.startswith("abd"):
+        token = match.group(1) + "aldin"
+    match = _ALLAH_JOINED.match(token)
+    if match:
+        token = match.group(1) + "allah"
+    for pattern, repl in _FOLDS:
+        token = pattern.sub(repl, token)
+    return token
+
+
+def _normalise_once(text: str) -> str:
+    tokens = fold_to_ascii(text).split()
+    tokens = [piece for token in tokens for piece in _split_word(token)]
+    tokens = _join_compounds(_mark_articles(tokens))
+    return " ".join(t for t in (_fold_word(t) for t in tokens) if t)
+
+
+def normalise_latin(text: str) -> str:
+    """Fold a Latin-script name onto its comparable form (lower-case ASCII, variants merged).
+
+    Never raises; the output contains only ``a-z`` and single spaces; idempotent.
+    """
+    # The folds shorten words, so a second pass can meet a pattern the first one created;
+    # repeating to a fixed point makes the function idempotent by construction.
+    for _ in range(5):
+        folded = _normalise_once(text)
+        if folded == text:
+            break
+        text = folded
+    return text

@@ -1,0 +1,389 @@
+"""From a file on disk to :class:`~everyname.core.schema.ParsedRecord` objects, one at a time.
+
+:func:`open_source` looks at the whole-file questions first — is this a file we can read, in
+which format and encoding, which columns hold which fields, is there a name column at all — and
+refuses with :class:`InputRejected` (every problem listed) before a single row is stored.
+:meth:`SourceFile.records` then streams the rows, each normalised, each with the problems that
+make that row invalid (a date that cannot exist, an age of 430, a malformed CSV row).
+
+Nothing is guessed and nothing is lost: ``raw`` keeps every cell as read, ``as_written`` keeps the
+source's text for each canonical field, and a value that cannot be read is ``unknown``.
+Witness identity (reporter name and contact) is never echoed in a problem.
+
+Normalised keys (all present in every record; plain JSON types):
+
+- text fields ``source_record_id``, names (``full_name`` … ``nickname``), places (``place``,
+  ``governorate``, ``district``, ``locality``, ``neighbourhood``), ``perpetrator``, ``notes``,
+  ``reporter_name``, ``reporter_contact``: spaces collapsed, ASCII digits; ``None`` when empty;
+- ``sex``, ``age_group``, ``cause``, ``status``, ``outcome``: vocabulary values, ``"unknown"``;
+- ``age_years``, ``age_min``, ``age_max``: floats or ``None`` (from ``age``);
+- ``date_of_death``, ``date_of_birth``: ISO partial date ("2012-02") or ``None``, with
+  ``<field>_precision`` ("day", "month", "year", "unknown") and ``<field>_start``/``<field>_end``
+  (ISO full dates of the span, or ``None``);
+- ``national_id``: the digits of an ID number, or ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from everyname.core.dates import DATE_EXAMPLES, InvalidDate, parse_date
+from everyname.core.errors import InputRejected, Problem
+from everyname.core.headers import (
+    HeaderResolution,
+    examples_for,
+    recognise_header,
+    resolve_columns,
+)
+from everyname.core.mapping import Mapping, load_mapping
+from everyname.core.readers import Reader, open_reader
+from everyname.core.schema import (
+    NAME_COLUMN_FIELDS,
+    NAME_FIELDS,
+    PLACE_FIELDS,
+    SENSITIVE_FIELDS,
+    UNKNOWN,
+    VOCABULARIES,
+    ParsedRecord,
+)
+from everyname.core.values import (
+    InvalidValue,
+    age_group_from_age,
+    match_key,
+    normalise_national_id,
+    normalise_text,
+    normalise_vocabulary,
+    parse_age,
+)
+
+__all__ = ["NORMALISED_KEYS", "SourceFile", "normalise", "open_source"]
+
+_TEXT_FIELDS = frozenset(
+    ("source_record_id", *NAME_FIELDS, *PLACE_FIELDS, "perpetrator", "notes", *SENSITIVE_FIELDS)
+)
+_DATE_FIELDS = ("date_of_death", "date_of_birth")
+
+
+def _template() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    out["source_record_id"] = None
+    for name in NAME_FIELDS:
+        out[name] = None
+    out["sex"] = UNKNOWN
+    out["age_years"] = out["age_min"] = out["age_max"] = None
+    out["age_group"] = UNKNOWN
+    for name in _DATE_FIELDS:
+        out[name] = None
+        out[f"{name}_precision"] = UNKNOWN
+        out[f"{name}_start"] = out[f"{name}_end"] = None
+    out["national_id"] = None
+    for name in PLACE_FIELDS:
+        out[name] = None
+    for name in ("cause", "status", "outcome"):
+        out[name] = UNKNOWN
+    for name in ("perpetrator", "notes", *SENSITIVE_FIELDS):
+        out[name] = None
+    return out
+
+
+_TEMPLATE = _template()
+NORMALISED_KEYS: tuple[str, ...] = tuple(_TEMPLATE)
+"""Every key of ``ParsedRecord.normalised``, in a stable order."""
+
+
+@lru_cache(maxsize=65536)
+def _date_keys(text: str, order: str) -> tuple[str | None, str, str | None, str | None]:
+    parsed = parse_date(text, order)
+    if parsed is None:
+        return None, UNKNOWN, None, None
+    return parsed.iso(), parsed.precision.value, parsed.start.isoformat(), parsed.end.isoformat()
+
+
+def normalise(
+    as_written: dict[str, str],
+    values: dict[str, dict[str, str]] | None = None,
+    date_order: str = "DMY",
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Normalise one record's as-written fields; also usable for typed entry (web forms).
+
+    ``values`` are a mapping's value maps (match key → replacement). Returns the normalised
+    dict (every key of :data:`NORMALISED_KEYS`) and a list of (field, expected) for the values
+    that cannot be true.
+    """
+    out = dict(_TEMPLATE)
+    errors: list[tuple[str, str]] = []
+    for name, written in as_written.items():
+        text = written
+        if values:
+            table = values.get(name)
+            if table:
+                replacement = table.get(match_key(text))
+                if replacement is not None:
+                    text = replacement
+        if name in _TEXT_FIELDS:
+            out[name] = normalise_text(text)
+        elif name in VOCABULARIES:
+            out[name] = normalise_vocabulary(name, text)
+        elif name == "age":
+            try:
+                age = parse_age(text)
+            except InvalidValue as error:
+                errors.append((name, error.expected))
+                continue
+            if age is not None:
+                out["age_years"], out["age_min"], out["age_max"] = (
+                    age.years,
+                    age.minimum,
+                    age.maximum,
+                )
+        elif name in _DATE_FIELDS:
+            try:
+                keys = _date_keys(text, date_order)
+            except InvalidDate as error:
+                expected = error.expected
+                if expected == DATE_EXAMPLES:
+                    expected = f"{DATE_EXAMPLES} (day and month in {date_order} order)"
+                errors.append((name, expected))
+                continue
+            (
+                out[name],
+                out[f"{name}_precision"],
+                out[f"{name}_start"],
+                out[f"{name}_end"],
+            ) = keys
+        elif name == "national_id":
+            out[name] = normalise_national_id(text)
+    if out["age_group"] == UNKNOWN and out["age_min"] is not None:
+        from everyname.core.values import Age
+
+        out["age_group"] = age_group_from_age(Age(out["age_years"], out["age_min"], out["age_max"]))
+    return out, errors
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    fields: tuple[str, ...]
+    sensitive: bool
+
+
+class SourceFile:
+    """An opened, checked source file. Use as a context manager; iterate :meth:`records` once.
+
+    Attributes a command line shows: ``format`` ("csv", "xlsx", "json", "jsonl"),
+    ``encoding`` (as a person names it), ``delimiter``, ``columns`` (headers in file order),
+    ``columns_used`` (source column → canonical fields), ``columns_unused``, ``notes`` (remarks on
+    the header plan), ``total_bytes``/``bytes_read`` (progress), and after reading the counts
+    ``rows_read``, ``rows_valid``, ``rows_with_problems``, ``blank_rows``.
+    """
+
+    def __init__(
+        self, path: Path, reader: Reader, mapping: Mapping | None, plan: HeaderResolution
+    ) -> None:
+        self.path = path
+        self.name = path.name
+        self.mapping = mapping
+        self._reader = reader
+        self.format = reader.format
+        self.encoding = reader.encoding_name
+        self.delimiter = reader.delimiter
+        self.columns = list(reader.columns)
+        self.columns_used = dict(plan.used)
+        self.columns_unused = list(plan.unused)
+        self.notes = list(plan.notes)
+        self.sensitive_columns = tuple(
+            c for c, fields in plan.used.items() if any(f in SENSITIVE_FIELDS for f in fields)
+        )
+        self.rows_read = 0
+        self.rows_valid = 0
+        self.rows_with_problems = 0
+        self._consumed = False
+
+    @property
+    def total_bytes(self) -> int:
+        return self._reader.total_bytes
+
+    @property
+    def bytes_read(self) -> int:
+        return self._reader.bytes_read
+
+    @property
+    def blank_rows(self) -> int:
+        return self._reader.blank_rows
+
+    @property
+    def fields(self) -> set[str]:
+        """The canonical fields this file provides (from columns or mapping defaults)."""
+        provided = {f for fields in self.columns_used.values() for f in fields}
+        if self.mapping:
+            provided |= set(self.mapping.defaults)
+        return provided
+
+    def summary(self) -> dict[str, Any]:
+        """What was read, for a report or a batch's metadata (JSON-serialisable)."""
+        return {
+            "file": self.name,
+            "format": self.format,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "columns_used": {k: list(v) for k, v in self.columns_used.items()},
+            "columns_unused": self.columns_unused,
+            "mapping": self.mapping.name if self.mapping else None,
+            "rows_read": self.rows_read,
+            "rows_valid": self.rows_valid,
+            "rows_with_problems": self.rows_with_problems,
+            "blank_rows": self.blank_rows,
+        }
+
+    def records(
+        self, progress: Callable[[int, int], None] | None = None, every: int = 1000
+    ) -> Iterator[ParsedRecord]:
+        """Stream the rows as :class:`ParsedRecord` objects, blank rows skipped.
+
+        ``progress(bytes_read, total_bytes)`` is called every ``every`` rows and at the end.
+        May raise :class:`InputRejected` if the file turns out to be undecodable past the part
+        looked at when it was opened; a caller storing records does so in one transaction.
+        """
+        if self._consumed:
+            raise RuntimeError("SourceFile.records() can be iterated only once; open it again")
+        self._consumed = True
+        mapping = self.mapping
+        values = mapping.values if mapping else None
+        order = mapping.date_order if mapping else "DMY"
+        defaults = mapping.defaults if mapping else {}
+        columns = [
+            _Column(c, f, any(x in SENSITIVE_FIELDS for x in f))
+            for c, f in self.columns_used.items()
+        ]
+        source_of: dict[str, str] = {}
+        for column in columns:
+            for name in column.fields:
+                source_of.setdefault(name, column.name)
+        for name in defaults:
+            source_of.setdefault(name, f"defaults.{name}")
+        # Notes gathered from columns that are not themselves notes ("Name" of IBC's Latin
+        # names, VDC's "Area \\ Place of birth") are labelled with their header, so a reader
+        # knows what the text is.
+        notes_columns = [c.name for c in columns if "notes" in c.fields]
+        several_notes = len(notes_columns) > 1 or any(
+            recognise_header(c) != "notes" for c in notes_columns
+        )
+        sensitive_columns = self.sensitive_columns
+        sensitive_fields = {f for c in columns if c.sensitive for f in c.fields}
+        file_name = self.name
+        total = self.total_bytes
+        count = 0
+        for row in self._reader.rows():
+            count += 1
+            cells = row.values
+            as_written: dict[str, str] = {}
+            for column in columns:
+                text = cells.get(column.name, "")
+                if not text or text.isspace():
+                    continue
+                for name in column.fields:
+                    if name == "notes" and several_notes:
+                        part = f"{column.name}: {text}"
+                        as_written["notes"] = (
+                            f"{as_written['notes']}; {part}" if "notes" in as_written else part
+                        )
+                    else:
+                        as_written[name] = text
+            for name, value in defaults.items():
+                if name not in as_written:
+                    as_written[name] = value
+            normalised, errors = normalise(as_written, values, order)
+            problems = [
+                Problem(file=file_name, row=row.number, expected=issue) for issue in row.issues
+            ]
+            for name, expected in errors:
+                problems.append(
+                    Problem(
+                        file=file_name,
+                        row=row.number,
+                        column=source_of.get(name, name),
+                        value=None if name in sensitive_fields else as_written.get(name),
+                        expected=expected,
+                    )
+                )
+            self.rows_read += 1
+            if problems:
+                self.rows_with_problems += 1
+            else:
+                self.rows_valid += 1
+            yield ParsedRecord(
+                row_number=row.number,
+                raw=cells,
+                as_written=as_written,
+                normalised=normalised,
+                problems=problems,
+                sensitive_columns=sensitive_columns,
+            )
+            if progress is not None and count % every == 0:
+                progress(self.bytes_read, total)
+        if progress is not None:
+            progress(total, total)
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def __enter__(self) -> SourceFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_source(path: str | Path, mapping: Mapping | str | Path | None = None) -> SourceFile:
+    """Open a CSV, XLSX or JSON file for import, with an optional mapping (a file or a
+    :class:`Mapping`). Raises :class:`InputRejected` listing every whole-file problem: an empty or
+    unreadable file, a wrong mapping, mapped columns the file does not have, no name column."""
+    path = Path(path)
+    if mapping is not None and not isinstance(mapping, Mapping):
+        mapping = load_mapping(mapping)
+    reader = open_reader(
+        path,
+        encoding=mapping.encoding if mapping else None,
+        delimiter=mapping.delimiter if mapping else None,
+        sheet=mapping.sheet if mapping else None,
+    )
+    try:
+        problems: list[Problem] = []
+        if mapping is not None:
+            problems.extend(mapping.missing_columns(path.name, reader.columns))
+        plan = resolve_columns(
+            reader.columns,
+            explicit={
+                c: f for c, f in (mapping.columns if mapping else {}).items() if c in reader.columns
+            },
+            ignore=mapping.ignore if mapping else (),
+            recognise=mapping.recognise_headers if mapping else True,
+        )
+        if not problems and not (plan.fields() & set(NAME_COLUMN_FIELDS)):
+            recognised = [f"{c!r} → {', '.join(f)}" for c, f in plan.used.items()]
+            examples = ", ".join(examples_for(NAME_COLUMN_FIELDS, limit=3))
+            problems.append(
+                Problem(
+                    file=path.name,
+                    row=1,
+                    value=", ".join(reader.columns),
+                    expected=(
+                        "a column holding the person's name, with a header such as "
+                        f"{examples}; or a mapping naming it "
+                        '([columns] "Your header" = "full_name"). Recognised: '
+                        + ("; ".join(recognised) if recognised else "none")
+                    ),
+                )
+            )
+        if problems:
+            raise InputRejected(
+                problems, summary=f"{path.name} cannot be imported: {len(problems)} problem(s)"
+            )
+    except BaseException:
+        reader.close()
+        raise
+    return SourceFile(path, reader, mapping, plan)

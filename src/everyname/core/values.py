@@ -1,0 +1,377 @@
+"""Normalisers for single cell values: digits, text, controlled vocabularies, ages, ID numbers.
+
+Casualty lists arrive in Arabic and English, typed by hand, with Arabic-Indic digits. Every
+normaliser here takes the text of one cell and returns a comparable value; none of them guesses:
+a value that is not recognised becomes ``unknown`` (or ``None``) and the text as written is kept
+by the caller. The only cell values that are *problems* are those that cannot be true (an age of
+430, a negative age); those raise :class:`InvalidValue`, which says what was expected.
+
+The vocabulary terms are data, not code: ``data/vocabulary.tsv`` beside this module, one term per
+line with a note, so a speaker can review every decision without reading Python.
+
+All normalisers are pure and cached: lists repeat the same few values ("M", "Adult - Male",
+"Shelling") hundreds of thousands of times, and a cache hit is much cheaper than re-reading text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from everyname.core.errors import EverynameError
+from everyname.core.schema import UNKNOWN, VOCABULARIES
+
+__all__ = [
+    "MAX_AGE",
+    "Age",
+    "InvalidValue",
+    "age_group_from_age",
+    "collapse_spaces",
+    "match_key",
+    "normalise_national_id",
+    "normalise_text",
+    "normalise_vocabulary",
+    "parse_age",
+    "to_ascii_digits",
+    "vocabulary_terms",
+]
+
+MAX_AGE = 120
+"""Older than this is taken for a typing mistake (often a year of birth typed into the age)."""
+
+
+class InvalidValue(EverynameError, ValueError):
+    """A cell value that cannot be true. ``expected`` says, for a person, what would be right.
+
+    Also a ``ValueError``, so callers converting plain values can catch the usual type.
+    """
+
+    def __init__(self, expected: str) -> None:
+        self.expected = expected
+        super().__init__(f"expected {expected}")
+
+
+# --- digits and text -------------------------------------------------------------------------
+
+_DIGITS = str.maketrans(
+    "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬",  # Arabic-Indic, Persian (Eastern Arabic-Indic), separators
+    "01234567890123456789.,",
+)
+
+
+def to_ascii_digits(text: str) -> str:
+    """Arabic-Indic (٠-٩) and Persian (۰-۹) digits to ASCII; ٫ to "." and ٬ to ","."""
+    return text.translate(_DIGITS)
+
+
+def collapse_spaces(text: str) -> str:
+    """Trim and turn every run of whitespace (tabs, newlines, no-break spaces) into one space."""
+    return " ".join(text.split())
+
+
+def normalise_text(text: str) -> str | None:
+    """A free-text cell (names, places, notes): ASCII digits, collapsed spaces; empty → None.
+
+    Letters are left as written: comparing names across spellings is the name module's job and
+    must not destroy what the source wrote.
+    """
+    out = " ".join(text.translate(_DIGITS).split())
+    return out or None
+
+
+_TASHKEEL = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_LETTER_FOLD = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي", "ک": "ك"}
+)
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def match_key(text: str) -> str:
+    """The form in which headers and vocabulary values are compared.
+
+    Ignores case, spacing, underscores and punctuation, tashkeel and tatweel, and the Arabic
+    letter variants أ/إ/آ/ٱ→ا, ة→ه, ى→ي, ؤ→و, ئ→ي that hand-typed lists mix freely. Digits become
+    ASCII. Only for matching: never stored as the value.
+    """
+    folded = _TASHKEEL.sub("", text.translate(_DIGITS).casefold()).translate(_LETTER_FOLD)
+    return " ".join(_NOT_WORD.sub(" ", folded).split())
+
+
+# --- controlled vocabularies -----------------------------------------------------------------
+
+_FILLER = "*"
+_MAX_PHRASE = 5
+_ARABIC_PREFIXES = ("وال", "بال", "فال", "لل", "ال", "و", "ب")
+
+
+def _load_vocabulary() -> tuple[dict[str, dict[str, str]], frozenset[str]]:
+    text = resources.files("everyname.core").joinpath("data/vocabulary.tsv").read_text("utf-8")
+    terms: dict[str, dict[str, str]] = {name: {} for name in VOCABULARIES}
+    every_term: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#") or number == 1:
+            continue
+        field_name, term, value, *_ = [*line.split("\t"), "", ""]
+        key = match_key(term)
+        every_term.add(key)
+        if field_name == _FILLER:
+            continue
+        allowed = {member.value for member in VOCABULARIES[field_name]}
+        if value not in allowed:  # a broken table is a programming error: fail loudly at import
+            raise ValueError(f"vocabulary.tsv line {number}: {value!r} is not a {field_name}")
+        terms[field_name][key] = value
+    return terms, frozenset(every_term)
+
+
+_TERMS, _EVERY_TERM = _load_vocabulary()
+
+
+def vocabulary_terms(field_name: str) -> dict[str, str]:
+    """The recognised terms of one vocabulary field (match key → canonical value)."""
+    return dict(_TERMS[field_name])
+
+
+def _term_of(token: str) -> str | None:
+    if token in _EVERY_TERM:
+        return token
+    for prefix in _ARABIC_PREFIXES:
+        rest = token[len(prefix) :]
+        if token.startswith(prefix) and len(rest) >= 2 and rest in _EVERY_TERM:
+            return rest
+    return None
+
+
+def _phrases(tokens: list[str]) -> list[str] | None:
+    """Split tokens into known terms, longest first; None when any token is not a term."""
+    found: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
+            candidate = " ".join(tokens[i : i + size])
+            term = _term_of(candidate) if size == 1 else candidate
+            if term is not None and term in _EVERY_TERM:
+                found.append(term)
+                i += size
+                break
+        else:
+            return None
+    return found
+
+
+@lru_cache(maxsize=16384)
+def normalise_vocabulary(field_name: str, text: str) -> str:
+    """The canonical value of a vocabulary field (sex, age_group, status, cause, outcome).
+
+    Returns ``"unknown"`` for anything not recognised; never raises for any text. A cell made of
+    several terms ("Adult - Male", "استشهد بالقصف") is read term by term: terms of other fields
+    and fillers are neutral, and the result is known only when the terms of this field agree.
+    """
+    terms = _TERMS[field_name]
+    key = match_key(text)
+    if key in terms:
+        return terms[key]
+    if not key:
+        return UNKNOWN
+    phrases = _phrases(key.split())
+    if phrases is None:
+        return UNKNOWN
+    values = {terms[p] for p in phrases if p in terms} - {UNKNOWN}
+    return values.pop() if len(values) == 1 else UNKNOWN
+
+
+# --- ages ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Age:
+    """An age in years. ``years`` is the age when it is known exactly; ``minimum``/``maximum``
+    bound it (equal to ``years`` for an exact age; "40s" is 40..49 with ``years`` None)."""
+
+    years: float | None
+    minimum: float | None
+    maximum: float | None
+
+
+_DAYS_PER_YEAR = 365.25
+_UNIT_YEARS = {
+    "year": 1.0,
+    "day": 1 / _DAYS_PER_YEAR,
+    "week": 7 / _DAYS_PER_YEAR,
+    "month": 1 / 12,
+}
+# Words for units after match_key folding (ة→ه, أ→ا), singular, plural and Arabic dual forms.
+_UNIT_WORDS: dict[str, str] = {}
+for _unit, _words in {
+    "year": "y|yr|yrs|year|years|years old|year old|yo|y o|سنه|سنوات|سنين|عام|اعوام|عاما",
+    "month": "m|mo|mos|month|months|months old|month old|شهر|شهرا|شهور|اشهر",
+    "week": "w|wk|wks|week|weeks|weeks old|اسبوع|اسابيع",
+    "day": "d|day|days|days old|day old|يوم|ايام|يوما",
+}.items():
+    for _w in _words.split("|"):
+        _UNIT_WORDS[match_key(_w)] = _unit
+# Standalone unit words meaning one or two of that unit: "شهر" (a month), "شهرين" (two months).
+_ALONE_WORDS: dict[str, tuple[str, float]] = {
+    "سنه": ("year", 1),
+    "عام": ("year", 1),
+    "سنتين": ("year", 2),
+    "عامين": ("year", 2),
+    "شهر": ("month", 1),
+    "شهرين": ("month", 2),
+    "اسبوع": ("week", 1),
+    "اسبوعين": ("week", 2),
+    "يوم": ("day", 1),
+    "يومين": ("day", 2),
+}
+_DECADE_WORDS = {
+    "twenties": 20,
+    "thirties": 30,
+    "forties": 40,
+    "fifties": 50,
+    "sixties": 60,
+    "seventies": 70,
+    "eighties": 80,
+    "nineties": 90,
+}
+for _stem, _decade in {
+    "عشرين": 20,
+    "ثلاثين": 30,
+    "اربعين": 40,
+    "خمسين": 50,
+    "ستين": 60,
+    "سبعين": 70,
+    "ثمانين": 80,
+    "تسعين": 90,
+}.items():
+    for _form in (_stem + "ات", _stem + "يات"):
+        _DECADE_WORDS[_form] = _decade
+        _DECADE_WORDS["ال" + _form] = _decade
+        _DECADE_WORDS["في ال" + _form] = _decade
+# Words that give a range without a number.
+_RANGE_WORDS: dict[str, tuple[float, float]] = {
+    "less than a day": (0.0, 1 / _DAYS_PER_YEAR),
+    "less than one day": (0.0, 1 / _DAYS_PER_YEAR),
+    "اقل من يوم": (0.0, 1 / _DAYS_PER_YEAR),
+    "less than a month": (0.0, 1 / 12),
+    "اقل من شهر": (0.0, 1 / 12),
+    "less than a year": (0.0, 1.0),
+    "under one year": (0.0, 1.0),
+    "اقل من سنه": (0.0, 1.0),
+    "newborn": (0.0, 1 / 12),
+    "new born": (0.0, 1 / 12),
+    "مولود": (0.0, 1 / 12),
+    "حديث الولاده": (0.0, 1 / 12),
+    "infant": (0.0, 2.0),
+    "baby": (0.0, 2.0),
+    "رضيع": (0.0, 2.0),
+    "رضيعه": (0.0, 2.0),
+}
+
+_NUMBER = r"(-?[0-9]+(?:[.,][0-9]+)?)"
+_AGE_WITH_UNIT = re.compile(rf"^{_NUMBER}\s*([^0-9\s].*)?$")
+_AGE_RANGE = re.compile(
+    r"^([0-9]+(?:[.,][0-9]+)?)\s*(?:-|–|to|الى|إلى|حتى)\s*([0-9]+(?:[.,][0-9]+)?)\s*(.*)$"
+)
+_DECADE_NUMBER = re.compile(r"^(?:in (?:his|her|their) |about |around |في )?([1-9])0\s*'?\s*s$")
+_AGE_EXPECTED = f"an age between 0 and {MAX_AGE} years"
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def _checked(value: float) -> float:
+    if value < 0 or value > MAX_AGE:
+        raise InvalidValue(_AGE_EXPECTED)
+    return round(value, 4)
+
+
+def _unit_of(words: str) -> float | None:
+    """Years per unit for the words after a number ('' = years); None when not a unit."""
+    key = match_key(words)
+    if not key:
+        return 1.0
+    if key in _UNIT_WORDS:
+        return _UNIT_YEARS[_UNIT_WORDS[key]]
+    return None
+
+
+@lru_cache(maxsize=16384)
+def parse_age(text: str) -> Age | None:
+    """Read an age cell: "34", "٣٤", "0.58", "3 months", "3 أشهر", "شهرين", "40s", "in his 40s",
+    "الأربعينات", "20-25", "Less than a day", "رضيع".
+
+    Returns None for an empty cell or text that is not an age (kept as written by the caller,
+    normalised to unknown, not a problem). Raises :class:`InvalidValue` for an age that cannot be
+    true: negative or above ``MAX_AGE``.
+    """
+    plain = collapse_spaces(to_ascii_digits(text)).casefold()
+    if not plain:
+        return None
+    match = _AGE_WITH_UNIT.match(plain)
+    if match and (match.group(2) or "").strip() == "+":  # "80+": at least 80
+        low = _checked(_number(match.group(1)))
+        return Age(None, low, float(MAX_AGE))
+    if match:
+        per_unit = _unit_of(match.group(2) or "")
+        if per_unit is not None:
+            years = _checked(_number(match.group(1)) * per_unit)
+            return Age(years, years, years)
+    match = _AGE_RANGE.match(plain)
+    if match:
+        per_unit = _unit_of(match.group(3))
+        if per_unit is not None:
+            low = _checked(_number(match.group(1)) * per_unit)
+            high = _checked(_number(match.group(2)) * per_unit)
+            if low > high:
+                raise InvalidValue(f"{_AGE_EXPECTED}, a range written low to high such as 20-25")
+            return Age(None, low, high)
+    match = _DECADE_NUMBER.match(plain)
+    if match:
+        low = float(match.group(1)) * 10
+        return Age(None, low, low + 9)
+    key = match_key(plain)
+    for prefix in ("", "in his ", "in her ", "in their ", "about ", "around "):
+        if key.startswith(prefix) and key[len(prefix) :] in _DECADE_WORDS:
+            low = float(_DECADE_WORDS[key[len(prefix) :]])
+            return Age(None, low, low + 9)
+    if key in _ALONE_WORDS:
+        unit, count = _ALONE_WORDS[key]
+        years = round(count * _UNIT_YEARS[unit], 4)
+        return Age(years, years, years)
+    if key in _RANGE_WORDS:
+        low, high = _RANGE_WORDS[key]
+        return Age(None, round(low, 4), round(high, 4))
+    return None
+
+
+def age_group_from_age(age: Age | None) -> str:
+    """child when the whole possible age is under 18, adult when it is all 18 or over."""
+    from everyname.core.schema import CHILD_AGE_LIMIT, AgeGroup
+
+    if age is None:
+        return UNKNOWN
+    if age.maximum is not None and age.maximum < CHILD_AGE_LIMIT:
+        return AgeGroup.CHILD.value
+    if age.minimum is not None and age.minimum >= CHILD_AGE_LIMIT:
+        return AgeGroup.ADULT.value
+    return UNKNOWN
+
+
+# --- identity numbers ------------------------------------------------------------------------
+
+_ID_SHAPE = re.compile(r"^[0-9][0-9 \-./]*$")
+_NOT_DIGIT = re.compile(r"\D+")
+
+
+def normalise_national_id(text: str) -> str | None:
+    """The digits of an ID number written with spaces, dashes, dots or slashes; else None.
+
+    A cell with letters in it ("missing-…", "9.9E+08", a name) is not an ID number: it is kept as
+    written and gives no normalised value, so it can never make two people look alike.
+    """
+    plain = text.translate(_DIGITS).strip()
+    if not _ID_SHAPE.match(plain):
+        return None
+    return _NOT_DIGIT.sub("", plain) or None

@@ -1,0 +1,185 @@
+"""Cell normalisers: vocabularies from the reviewed tables, ages, digits, ID numbers."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from everyname.core.schema import UNKNOWN, VOCABULARIES, AgeGroup
+from everyname.core.values import (
+    MAX_AGE,
+    Age,
+    InvalidValue,
+    age_group_from_age,
+    collapse_spaces,
+    match_key,
+    normalise_national_id,
+    normalise_text,
+    normalise_vocabulary,
+    parse_age,
+    to_ascii_digits,
+    vocabulary_terms,
+)
+
+
+def test_sex_table(row_sex: dict[str, str]) -> None:
+    assert normalise_vocabulary("sex", row_sex["input"]) == row_sex["expected"], row_sex["why"]
+
+
+def test_age_group_table(row_age_group: dict[str, str]) -> None:
+    row = row_age_group
+    assert normalise_vocabulary("age_group", row["input"]) == row["expected"], row["why"]
+
+
+def test_status_table(row_status: dict[str, str]) -> None:
+    row = row_status
+    assert normalise_vocabulary("status", row["input"]) == row["expected"], row["why"]
+
+
+def test_cause_table(row_cause: dict[str, str]) -> None:
+    row = row_cause
+    assert normalise_vocabulary("cause", row["input"]) == row["expected"], row["why"]
+
+
+def test_outcome_table(row_outcome: dict[str, str]) -> None:
+    row = row_outcome
+    assert normalise_vocabulary("outcome", row["input"]) == row["expected"], row["why"]
+
+
+def test_every_vocabulary_value_is_reachable_from_the_lexicon() -> None:
+    for field_name, enum in VOCABULARIES.items():
+        assert {m.value for m in enum} <= set(vocabulary_terms(field_name).values()), field_name
+
+
+@given(st.sampled_from(sorted(VOCABULARIES)), st.text())
+def test_vocabulary_never_raises_and_stays_in_vocabulary(field_name: str, text: str) -> None:
+    assert normalise_vocabulary(field_name, text) in {m.value for m in VOCABULARIES[field_name]}
+
+
+@given(st.sampled_from(sorted(VOCABULARIES)), st.text())
+def test_vocabulary_is_idempotent_on_its_own_values(field_name: str, text: str) -> None:
+    value = normalise_vocabulary(field_name, text)
+    assert normalise_vocabulary(field_name, value) == value
+
+
+@given(st.sampled_from(sorted(VOCABULARIES)), st.text(alphabet="xyzqجخ ", min_size=1))
+def test_unrecognised_words_are_unknown(field_name: str, text: str) -> None:
+    # None of these letters spell a term: the value must stay unknown, never guessed.
+    assert normalise_vocabulary(field_name, text + " qqq") == UNKNOWN
+
+
+def test_age_table(row_ages: dict[str, str]) -> None:
+    row = row_ages
+    if row["years"] == "PROBLEM":
+        with pytest.raises(InvalidValue) as caught:
+            parse_age(row["input"])
+        assert f"between 0 and {MAX_AGE}" in caught.value.expected
+        return
+    age = parse_age(row["input"])
+    if row["years"] == "NONE":
+        assert age is None
+        return
+    assert age is not None
+    expected_years = None if row["years"] == "-" else float(row["years"])
+    assert age == Age(expected_years, float(row["minimum"]), float(row["maximum"])), row["why"]
+
+
+@given(st.text())
+def test_parse_age_raises_only_invalid_value(text: str) -> None:
+    try:
+        age = parse_age(text)
+    except InvalidValue:
+        return
+    if age is not None:
+        assert 0 <= age.minimum <= age.maximum <= MAX_AGE  # type: ignore[operator]
+
+
+@given(st.integers(min_value=0, max_value=MAX_AGE))
+def test_whole_ages_in_any_digits(n: int) -> None:
+    for text in (str(n), to_arabic_indic(str(n)), f"{n} years"):
+        assert parse_age(text) == Age(float(n), float(n), float(n))
+
+
+@given(st.integers(min_value=MAX_AGE + 1, max_value=10**6))
+def test_impossible_ages_are_problems(n: int) -> None:
+    with pytest.raises(InvalidValue):
+        parse_age(str(n))
+
+
+def to_arabic_indic(text: str) -> str:
+    return text.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+
+
+@given(st.text(alphabet="0123456789", min_size=1))
+def test_digit_conversion_round_trip(digits: str) -> None:
+    assert to_ascii_digits(to_arabic_indic(digits)) == digits
+    persian = digits.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert to_ascii_digits(persian) == digits
+
+
+@given(st.text())
+def test_digit_conversion_leaves_no_eastern_digits(text: str) -> None:
+    converted = to_ascii_digits(text)
+    assert not any("٠" <= c <= "٩" or "۰" <= c <= "۹" for c in converted)
+    assert len(converted) == len(text)
+
+
+@given(st.text())
+def test_text_normalisation_is_idempotent_and_never_has_runs_of_space(text: str) -> None:
+    once = normalise_text(text)
+    if once is None:
+        assert not collapse_spaces(text)
+        return
+    assert normalise_text(once) == once
+    assert "  " not in once and once == once.strip()
+
+
+@given(st.text())
+def test_match_key_is_idempotent(text: str) -> None:
+    assert match_key(match_key(text)) == match_key(text)
+
+
+def test_match_key_folds_letter_variants_case_and_punctuation() -> None:
+    assert match_key("أُنثى") == match_key("انثي")
+    assert match_key("الكنية") == match_key("الكنيه")
+    assert match_key("Full_Name ") == match_key("full  name") == "full name"
+    assert match_key("مُحَمَّـــد") == "محمد"
+
+
+@pytest.mark.parametrize(
+    ("age", "group"),
+    [
+        (Age(17.0, 17.0, 17.0), AgeGroup.CHILD),
+        (Age(18.0, 18.0, 18.0), AgeGroup.ADULT),
+        (Age(None, 40.0, 49.0), AgeGroup.ADULT),
+        (Age(None, 10.0, 19.0), UNKNOWN),  # "teens": could be either
+        (Age(None, 0.0, 2.0), AgeGroup.CHILD),
+        (None, UNKNOWN),
+    ],
+)
+def test_age_group_from_age(age: Age | None, group: str) -> None:
+    assert age_group_from_age(age) == group
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("804359495", "804359495"),
+        ("٨٠٤٣٥٩٤٩٥", "804359495"),
+        (" 804 359 495 ", "804359495"),
+        ("999999999-9", "9999999999"),
+        ("missing-12345678-12345", None),  # Gaza MoH release 3 placeholders
+        ("9.99999E+99", None),  # a number mangled by a spreadsheet
+        ("طفل رضيع66", None),  # "infant 66": not an ID number
+        ("", None),
+    ],
+)
+def test_national_id(text: str, expected: str | None) -> None:
+    assert normalise_national_id(text) == expected
+
+
+@given(st.text())
+def test_national_id_is_digits_or_none(text: str) -> None:
+    value = normalise_national_id(text)
+    assert value is None or (value.isascii() and value.isdigit())

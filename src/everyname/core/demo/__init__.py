@@ -7,6 +7,7 @@ duplicates for the import and linkage benchmarks. Pure Python: no Django, no dat
 """
 
 from everyname.core.demo.generator import DemoError, generate_demo, read_ground_truth
+from everyname.core.demo.large import LARGE_HEADER, generate_rows, write_large_csv
 from everyname.core.demo.manifest import (
     DemoFile,
     DemoManifest,
@@ -16,12 +17,15 @@ from everyname.core.demo.manifest import (
 )
 
 __all__ = [
+    "LARGE_HEADER",
     "DemoError",
     "DemoFile",
     "DemoManifest",
     "ManifestError",
     "generate_demo",
+    "generate_rows",
     "load_manifest",
     "read_ground_truth",
+    "write_large_csv",
     "write_manifest",
 ]

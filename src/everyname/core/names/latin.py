@@ -47,6 +47,12 @@ _DIN_JOINED = re.compile(r"^([a-z]{3,}?)(?:[aeiou]?l|[aeiou]?d|[aeiou])-?d(?:i|e
 _ALLAH_JOINED = re.compile(r"^([a-z]{2,}?)[aeiou]?llah?$")
 
 # Letter folds inside a word, in order. Each line merges spellings of one Arabic sound.
+# The last ones go further than spelling variants: Arabic writes no short vowels, so the vowels
+# of a romanisation are the romaniser's guess ("Imad"/"Emad", "Husni"/"Hosni"/"Hasani"). Every
+# run of vowels becomes one "a": the comparable form keeps where vowels are, not which. This
+# costs a few distinct names (عمر "Omar" and عامر "Amer" both give "amar"), which the Arabic form
+# (``*_ar``) and the other fields keep apart; it gains the many romanisations that differ only
+# in vowels (measured in benchmarks/names_variants.py).
 _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), repl)
     for pattern, repl in (
@@ -55,14 +61,11 @@ _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"ck|q|c", "k"),  # Qasem / Kasem / Cassem
         (r"x", "ks"),
         (r"v", "f"),
-        (r"ou|oo|ow(?![aeiou])|o", "u"),  # Youssef / Yusuf, Mahmoud / Mahmud, Omar / Umar
-        (r"ee|ie(?![aeiou])|ii|iy(?=[aeiou])|ey(?=[aeiou])", "i"),  # Saeed / Said, Ziyad / Ziad
-        (r"ei|ey|ay(?![aeiou])", "ai"),  # Hussein / Hussain, Zeid / Zaid
-        (r"y(?![aeiou])", "i"),  # Hamdy / Hamdi
-        (r"e", "a"),  # Ahmed / Ahmad, Mohammed / Muhammad
-        (r"aa+", "a"),  # Alaa / Ala
+        (r"(?<=[aeiou])w(?![aeiou])", "u"),  # Tawfik / Toufik, Fawzi / Fouzi
+        (r"(?<=[a-z])y", "i"),  # Ayman / Aiman, Ziyad / Zyad / Ziad, Nayef / Naif, Hamdy / Hamdi
+        (r"[aeiou]+", "a"),  # Mohammed / Muhammad, Khaled / Khalid, Yousef / Yusuf
         (r"([a-z])\1+", r"\1"),  # Hassan / Hasan, Mohammed / Mohamed
-        (r"(?<=[aiu])h$", ""),  # Fatmah / Fatma, Abdallah / Abdalla
+        (r"(?<=a)h$", ""),  # Fatmah / Fatma, Abdallah / Abdalla
     )
 )
 

@@ -1,0 +1,237 @@
+"""Labelled evaluation of name normalisation: do spellings of one person meet, and others not?
+
+Positive pairs (one person, two spellings), all from ../shared/data (see the SOURCES.md files):
+
+- ``ar-ar``: same Gaza MoH ID, Arabic name changed between releases
+  (linkage/gaza_moh_derived/same_id_name_variant_pairs.csv, script=arabic);
+- ``lat-lat``: same ID, IBC's romanisation vs TFP's (same file, script=latin);
+- ``ar-lat IBC``: the Arabic and the Latin name of one row of IBC's release 7;
+- ``ar-lat TFP``: the Arabic name and TFP's romanisation (tfp_killed_in_gaza_translit). TFP made
+  those romanisations with the dictionary our romanisation table is derived from, so this set
+  flatters us; IBC's is the honest cross-script test.
+
+Negative pairs (two people): two different IDs of one release sharing the family name (the
+hard case for names), whose names as written differ. Same-ID pairs are not perfect truth
+(SOURCES.md: the MoH corrected IDs, a few pairs change a given name), so no set reaches 100%.
+
+Reported per set: exact (comparable full forms equal), match (Jaro-Winkler of full forms at or
+above ``MATCH_LEVEL``), block (the pair shares one of the part-pair keys linkage blocks on),
+parts (share of the name parts present on both sides whose forms reach ``MATCH_LEVEL``).
+For negatives, "exact" is the collision rate. Only aggregates are printed: the data name real
+people. Run: ``.venv/bin/python benchmarks/names_variants.py [--sample N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import random
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from everyname.core.names import MATCH_LEVEL, PARTS, latin_similarity, name_forms
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT / ".." / "shared" / "data"
+RESULTS = ROOT / "benchmarks" / "results" / "names.md"
+BLOCK_PAIRS = (
+    ("given", "family"),
+    ("father", "family"),
+    ("given", "father"),
+    ("grandfather", "family"),
+)
+
+
+@dataclass
+class Figures:
+    name: str
+    pairs: int = 0
+    exact: int = 0
+    match: int = 0
+    block: int = 0
+    placeholder: int = 0
+    part_pairs: int = 0
+    part_match: int = 0
+
+    def row(self) -> str:
+        n = max(self.pairs, 1)
+        return (
+            f"| {self.name} | {self.pairs} | {100 * self.exact / n:.1f}% | "
+            f"{100 * self.match / n:.1f}% | {100 * self.block / n:.1f}% | "
+            f"{100 * self.part_match / max(self.part_pairs, 1):.1f}% |"
+        )
+
+
+def _forms(name: str) -> dict:
+    return name_forms({"full_name": name})
+
+
+def _block_keys(forms: dict) -> set[tuple[str, str, str]]:
+    keys = set()
+    for a, b in BLOCK_PAIRS:
+        ka, kb = forms[f"{a}_key"], forms[f"{b}_key"]
+        if ka and kb:
+            keys.add((a + "+" + b, ka, kb))
+    return keys
+
+
+def evaluate(name: str, pairs: Iterable[tuple[str, str]]) -> Figures:
+    figures = Figures(name)
+    for left, right in pairs:
+        a, b = _forms(left), _forms(right)
+        figures.pairs += 1
+        if a["is_placeholder"] or b["is_placeholder"]:
+            figures.placeholder += 1
+            continue
+        la, lb = a["full_lat"] or "", b["full_lat"] or ""
+        figures.exact += bool(la) and la == lb
+        figures.match += latin_similarity(la, lb) >= MATCH_LEVEL
+        figures.block += bool(_block_keys(a) & _block_keys(b))
+        for part in PARTS:
+            pa, pb = a[f"{part}_lat"], b[f"{part}_lat"]
+            if pa and pb:
+                figures.part_pairs += 1
+                figures.part_match += latin_similarity(pa, pb) >= MATCH_LEVEL
+    return figures
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def variant_pairs(script: str, sample: int, rng: random.Random) -> list[tuple[str, str]]:
+    rows = _read(SHARED / "linkage" / "gaza_moh_derived" / "same_id_name_variant_pairs.csv")
+    pairs = [(r["name_a"], r["name_b"]) for r in rows if r["script"] == script]
+    return rng.sample(pairs, min(sample, len(pairs)))
+
+
+def ibc_rows() -> list[dict[str, str]]:
+    return _read(SHARED / "real" / "gaza_moh" / "ibc_moh_list_update7_asof_2025-06-15.csv")
+
+
+def cross_script_pairs(rows: list[dict[str, str]], arabic: str, latin: str, sample: int,
+                       rng: random.Random) -> list[tuple[str, str]]:  # fmt: skip
+    pairs = [(r[arabic], r[latin]) for r in rows if r[arabic].strip() and r[latin].strip()]
+    return rng.sample(pairs, min(sample, len(pairs)))
+
+
+def negative_pairs(rows: list[dict[str, str]], left: str, right: str, id_column: str,
+                   sample: int, rng: random.Random) -> list[tuple[str, str]]:  # fmt: skip
+    """Different IDs sharing the (Arabic) family name, names as written differing."""
+    by_family: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        words = row["الاسم"].split()
+        if len(words) >= 2:
+            by_family[" ".join(words[-2:]) if words[-2] in ("ابو", "أبو") else words[-1]].append(
+                row
+            )
+    families = [f for f, members in by_family.items() if len(members) >= 2]
+    pairs: list[tuple[str, str]] = []
+    attempts = 0
+    while len(pairs) < sample and attempts < sample * 20:
+        attempts += 1
+        first, second = rng.sample(by_family[rng.choice(families)], 2)
+        if first[id_column] == second[id_column] or first[left] == second[left]:
+            continue
+        if first[right] == second[right]:
+            continue
+        pairs.append((first[left], second[right]))
+    return pairs
+
+
+def machine() -> str:
+    try:
+        import psutil
+
+        memory = f"{psutil.virtual_memory().total / 2**30:.1f} GiB"
+    except ImportError:  # psutil is a test extra; the figure is informative only
+        memory = "unknown"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{platform.platform()}, {python}, {os.cpu_count()} cpus, {memory} memory"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, default=8000, help="pairs per set")
+    parser.add_argument("--seed", type=int, default=20240921)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    n = args.sample
+    started = time.perf_counter()
+
+    ibc = ibc_rows()
+    tfp = _read(SHARED / "real" / "gaza_moh" / "tfp_killed_in_gaza_translit_2024-09-21.csv")
+    for row in tfp:
+        row["الاسم"] = row["name"]
+    positives = [
+        evaluate("ar-ar (same ID, releases)", variant_pairs("arabic", args.sample, rng)),
+        evaluate("lat-lat (same ID, IBC vs TFP)", variant_pairs("latin", args.sample, rng)),
+        evaluate(
+            "ar-lat IBC (same row)", cross_script_pairs(ibc, "الاسم", "Name", args.sample, rng)
+        ),
+        evaluate(
+            "ar-lat TFP (same row)*", cross_script_pairs(tfp, "name", "en_name", args.sample, rng)
+        ),
+    ]
+    negatives = [
+        evaluate(
+            f"{label} different IDs, same family", negative_pairs(ibc, left, right, "ID", n, rng)
+        )
+        for label, left, right in (
+            ("ar-ar", "الاسم", "الاسم"),
+            ("lat-lat", "Name", "Name"),
+            ("ar-lat", "الاسم", "Name"),
+        )
+    ]
+    elapsed = time.perf_counter() - started
+
+    total = sum(f.pairs for f in positives)
+    reach = sum(f.match for f in positives) / max(total, 1)
+    neg_total = sum(f.pairs for f in negatives)
+    collide = sum(f.exact for f in negatives) / max(neg_total, 1)
+    lines = [
+        f"## names_variants, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {machine()}. MATCH_LEVEL = {MATCH_LEVEL}. {args.sample} pairs per set, seed "
+        f"{args.seed}, {elapsed:.0f} s.",
+        "",
+        "| true variant pairs (one person) | pairs | exact | reach match level | share a block key "
+        "| parts reaching match level |",
+        "|---|---|---|---|---|---|",
+        *(f.row() for f in positives),
+        "",
+        "| pairs of different people | pairs | collide (exact) | reach match level "
+        "| share a block key | parts reaching match level |",
+        "|---|---|---|---|---|---|",
+        *(f.row() for f in negatives),
+        "",
+        f"All true variant pairs reaching the match level: {100 * reach:.1f}% (target >= 95%). "
+        f"Different-name pairs colliding on the full normalised name: {100 * collide:.2f}% "
+        "(target <= 1%).",
+        "",
+        "\\* TFP romanised with the dictionary our romanisation table is derived from.",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        header = (
+            ""
+            if RESULTS.exists()
+            else "# Name normalisation benchmark\n\n" + (__doc__ or "") + "\n"
+        )
+        with RESULTS.open("a", encoding="utf-8") as handle:
+            handle.write(header + text + "\n")
+
+
+if __name__ == "__main__":
+    main()

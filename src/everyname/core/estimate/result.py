@@ -1,0 +1,148 @@
+"""The immutable result every estimator returns, and its JSON form (a stable contract).
+
+``to_dict()`` follows the design's ``estimate --format json`` contract::
+
+    {"method", "observed", "estimate", "lower", "upper", "level", "lists", "warnings"}
+
+and extends it (never renames) with ``settings``, ``details`` and ``provenance`` (input
+fingerprint, seed, library versions) so that a published figure can be reproduced.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, is_dataclass
+from types import MappingProxyType
+from typing import Any
+
+from everyname.core.errors import EverynameError
+from everyname.core.estimate.warnings import EstimateWarning
+
+
+class EstimationError(EverynameError):
+    """The data cannot support the estimate that was asked for (the message says why)."""
+
+
+class SettingsError(EverynameError, ValueError):
+    """An estimator setting is out of range; raised when the estimator validates its settings."""
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        return _jsonable(value.item())
+    if isinstance(value, EstimateWarning):
+        return value.to_dict()
+    return value
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that can change a number; saved with every result."""
+    import numpy
+    import scipy
+
+    versions = {"python": platform.python_version(), "numpy": numpy.__version__}
+    versions["scipy"] = scipy.__version__
+    try:
+        import statsmodels
+
+        versions["statsmodels"] = statsmodels.__version__
+    except ImportError:  # pragma: no cover - statsmodels is a dependency
+        pass
+    try:
+        import numba
+
+        versions["numba"] = numba.__version__
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from importlib.metadata import version
+
+        versions["everyname"] = version("everyname")
+    except Exception:  # pragma: no cover - not installed as a distribution
+        pass
+    return versions
+
+
+@dataclass(frozen=True)
+class EstimateResult:
+    """One population estimate with its interval, observed count, lists, settings and warnings.
+
+    ``estimate`` is the total population (documented + undocumented), not the undocumented part;
+    ``lower``/``upper`` bound the same quantity at ``level``. ``upper`` may be ``inf`` when the
+    data put no upper limit on it (then the JSON shows ``null``).
+    """
+
+    method: str
+    observed: int
+    estimate: float
+    lower: float
+    upper: float
+    lists: tuple[str, ...]
+    settings: Any
+    level: float = 0.95
+    warnings: tuple[EstimateWarning, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lists", tuple(self.lists))
+        object.__setattr__(self, "warnings", tuple(self.warnings))
+        object.__setattr__(self, "details", _freeze(dict(self.details)))
+        object.__setattr__(self, "provenance", _freeze(dict(self.provenance)))
+
+    @property
+    def undocumented(self) -> float:
+        """Estimated persons named by no list."""
+        return self.estimate - self.observed
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "method": self.method,
+            "observed": int(self.observed),
+            "estimate": _jsonable(float(self.estimate)),
+            "lower": _jsonable(float(self.lower)),
+            "upper": _jsonable(float(self.upper)),
+            "level": float(self.level),
+            "lists": list(self.lists),
+            "warnings": [w.to_dict() for w in self.warnings],
+            "settings": _jsonable(self.settings),
+            "details": _jsonable(self.details),
+            "provenance": _jsonable(self.provenance),
+        }
+        return out
+
+    def summary(self) -> str:
+        up = "no upper limit" if not math.isfinite(self.upper) else f"{self.upper:,.0f}"
+        lines = [
+            f"{self.method}: estimated total {self.estimate:,.0f} "
+            f"({self.level:.0%} interval {self.lower:,.0f} to {up})",
+            f"  documented {self.observed:,} on {len(self.lists)} lists "
+            f"({', '.join(self.lists)}); undocumented about {self.undocumented:,.0f}",
+        ]
+        model = self.details.get("model")
+        if model is not None:
+            lines.append(f"  model: {model}")
+        for w in self.warnings:
+            lines.append(f"  warning: {w}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()

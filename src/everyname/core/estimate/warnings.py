@@ -1,0 +1,143 @@
+"""What a statistician would say before anyone quotes an estimate.
+
+Each warning has a stable ``code`` (tests, the web page and translations key on it) and a message
+written for the analyst. Warnings never change a number; they travel with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from everyname.core.estimate.histories import CaptureHistories
+
+
+class WarningCode(StrEnum):
+    FEWER_THAN_THREE_LISTS = "fewer_than_three_lists"
+    FEW_OBSERVATIONS = "few_observations"
+    LIST_COVERS_ALMOST_ALL = "list_covers_almost_all"
+    LIST_COVERS_ALMOST_NONE = "list_covers_almost_none"
+    NO_OVERLAP = "no_overlap"
+    ESTIMATE_FAR_ABOVE_OBSERVED = "estimate_far_above_observed"
+    MODELS_DISAGREE = "models_disagree"
+    ESTIMATE_DOES_NOT_EXIST = "estimate_does_not_exist"
+    NOT_IDENTIFIABLE = "not_identifiable"
+    INTERVAL_OPEN = "interval_open"
+    NOT_CONVERGED = "not_converged"
+    SELECTION_UNCERTAIN = "selection_uncertain"
+
+
+@dataclass(frozen=True)
+class EstimateWarning:
+    code: WarningCode
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": str(self.code), "message": self.message}
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"
+
+
+# Thresholds, in one place so that the report can quote them.
+FEW_OBSERVATIONS = 50
+ALMOST_ALL_SHARE = 0.9
+ALMOST_NONE_SHARE = 0.02
+ALMOST_NONE_COUNT = 5
+FAR_ABOVE_RATIO = 10.0
+DISAGREE_RATIO = 1.5
+
+
+def data_warnings(histories: CaptureHistories) -> list[EstimateWarning]:
+    """Warnings about the capture histories themselves, whatever the method."""
+    out: list[EstimateWarning] = []
+    n = histories.observed
+    if histories.n_lists < 3:
+        out.append(
+            EstimateWarning(
+                WarningCode.FEWER_THAN_THREE_LISTS,
+                f"only {histories.n_lists} list(s): whether the lists are independent cannot be "
+                "tested, and the estimate assumes they are (lists that share informants or copy "
+                "each other make it too low).",
+            )
+        )
+    if n < FEW_OBSERVATIONS:
+        out.append(
+            EstimateWarning(
+                WarningCode.FEW_OBSERVATIONS,
+                f"only {n} documented persons (fewer than {FEW_OBSERVATIONS}): the estimate and "
+                "its interval rest on very little data.",
+            )
+        )
+    for name, total in histories.list_totals().items():
+        share = total / n if n else 0.0
+        if share >= ALMOST_ALL_SHARE and histories.n_lists > 1:
+            out.append(
+                EstimateWarning(
+                    WarningCode.LIST_COVERS_ALMOST_ALL,
+                    f"list {name!r} names {share:.0%} of documented persons: the other lists add "
+                    "little, and the estimate depends mostly on how that one list was made.",
+                )
+            )
+        elif share < ALMOST_NONE_SHARE or total < ALMOST_NONE_COUNT:
+            out.append(
+                EstimateWarning(
+                    WarningCode.LIST_COVERS_ALMOST_NONE,
+                    f"list {name!r} names only {total} person(s) ({share:.1%}): it carries almost "
+                    "no information; consider merging it with a similar list.",
+                )
+            )
+    return out
+
+
+def far_above(observed: int, estimate: float) -> list[EstimateWarning]:
+    if observed > 0 and estimate > FAR_ABOVE_RATIO * observed:
+        return [
+            EstimateWarning(
+                WarningCode.ESTIMATE_FAR_ABOVE_OBSERVED,
+                f"the estimate ({estimate:,.0f}) is more than {FAR_ABOVE_RATIO:.0f} times the "
+                f"documented count ({observed:,}): such extrapolation is usually a sign of "
+                "sparse overlaps or a model that does not fit, not of hidden deaths.",
+            )
+        ]
+    return []
+
+
+def disagreement(
+    labelled: Sequence[tuple[str, float]], ratio: float = DISAGREE_RATIO
+) -> list[EstimateWarning]:
+    """Warn when estimates from different models differ by more than ``ratio``."""
+    vals = [(label, v) for label, v in labelled if v is not None and v > 0]
+    if len(vals) < 2:
+        return []
+    lo = min(vals, key=lambda kv: kv[1])
+    hi = max(vals, key=lambda kv: kv[1])
+    if hi[1] > ratio * lo[1]:
+        shown = ", ".join(f"{label} {v:,.0f}" for label, v in vals)
+        return [
+            EstimateWarning(
+                WarningCode.MODELS_DISAGREE,
+                f"models disagree strongly ({shown}): the data cannot tell these assumptions "
+                "apart, so the uncertainty is larger than any single interval shows.",
+            )
+        ]
+    return []
+
+
+def compare_results(results: Iterable[object]) -> list[EstimateWarning]:
+    """Warnings from setting several estimates of the same data side by side (e.g. log-linear
+    vs LCMCR). Takes :class:`~everyname.core.estimate.result.EstimateResult` objects."""
+    labelled = [(str(r.method), float(r.estimate)) for r in results]  # type: ignore[attr-defined]
+    return disagreement(labelled)
+
+
+def dedupe(warnings: Iterable[EstimateWarning]) -> tuple[EstimateWarning, ...]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for w in warnings:
+        key = (str(w.code), w.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(w)
+    return tuple(out)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
+from datetime import date, timedelta
 
 import pytest
 
-from everyname.core.demo import DemoManifest, generate_demo
+from everyname.core.demo import DemoManifest, generate_demo, read_ground_truth
 from everyname.core.ingest import open_source
 
 
@@ -43,3 +45,40 @@ def test_demo_values_normalise_to_the_vocabularies(demo: DemoManifest) -> None:
     assert counts["cause"]["shelling"] > 0.4 * total
     assert counts["age_group"]["child"] > 0.08 * total
     assert precision["day"] > 0.8 * total and precision["month"] >= 5
+
+
+def test_neighbourhood_list_mapping_places_everyone_in_homs(demo: DemoManifest) -> None:
+    """The one mapping the demo needs: list-wide defaults and day-first dates."""
+    assert [f.source_code for f in demo.files if f.mapping] == ["nb_oldcity"]
+    item = demo.file("nb_oldcity")
+    assert item.mapping is not None and item.mapping.parent == demo.out_dir
+    with open_source(item.path, item.mapping) as source:
+        records = list(source.records())
+    assert {r.normalised["governorate"] for r in records} == {"Homs"}
+    assert {r.normalised["outcome"] for r in records} == {"killed"}
+    days = {r.normalised["date_of_death"] for r in records} - {None}
+    assert days and all(d.startswith("2012-02") for d in days)
+
+
+def test_imported_dates_and_sexes_agree_with_the_truth(demo: DemoManifest) -> None:
+    """Day-first, ISO, Arabic-Indic and spreadsheet dates all read back as the true date (or
+    the day after, when a list recorded the day the death was reported)."""
+    with demo.persons_truth.open(encoding="utf-8", newline="") as handle:
+        people = {p["person_id"]: p for p in csv.DictReader(handle)}
+    person_of = {
+        (t["file"], t["source_record_id"]): t["person_id"] for t in read_ground_truth(demo)
+    }
+    checked = 0
+    for item in demo.files:
+        with open_source(item.path, item.mapping) as source:
+            for record in source.records():
+                n = record.normalised
+                truth = people[person_of[(item.path.name, n["source_record_id"])]]
+                if n["sex"] != "unknown":
+                    assert n["sex"] == truth["sex"]
+                if n["date_of_death_precision"] == "day":
+                    true_day = date.fromisoformat(truth["date_of_death"])
+                    got = date.fromisoformat(n["date_of_death"])
+                    assert got - true_day in (timedelta(0), timedelta(days=1))
+                    checked += 1
+    assert checked > 0.8 * demo.records

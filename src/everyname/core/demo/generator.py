@@ -13,6 +13,7 @@ import csv
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
+from importlib import resources
 from pathlib import Path
 from random import Random
 
@@ -287,6 +288,11 @@ def generate_demo(out_dir: Path, seed: int = 2012, n_victims: int = 300) -> Demo
         rows, ids = _render_source(spec, reports, rng)
         path = out_dir / spec.filename
         _write_source(spec, path, rows)
+        mapping = None
+        if spec.mapping:
+            mapping = out_dir / spec.mapping
+            text = resources.files(__package__).joinpath("mappings", spec.mapping).read_bytes()
+            mapping.write_bytes(text)
         for i, (rid, r) in enumerate(zip(ids, reports, strict=True)):
             truth_rows.append((spec.filename, spec.code, str(rid), r.victim.person_id, i + 2))
         for v in captured[spec.code]:
@@ -303,6 +309,7 @@ def generate_demo(out_dir: Path, seed: int = 2012, n_victims: int = 300) -> Demo
                 records=len(reports),
                 persons=len(captured[spec.code]),
                 expected_persons=round(expected[spec.code], 3),
+                mapping=mapping,
             )
         )
 

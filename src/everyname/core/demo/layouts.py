@@ -111,10 +111,20 @@ def _age_en(v: Victim, rng: Random) -> str:
     return str(_reported_age(v, rng))
 
 
-def _date_text(r: Report, spec: SourceSpec, rng: Random, indic: float = 0.0) -> str:
+def _date_text(
+    r: Report, spec: SourceSpec, rng: Random, indic: float = 0.0, style: str = "iso"
+) -> str:
+    """ISO (2012-02-04, 2012-02) or day first as Syrian spreadsheets write it (4/2/2012, 2/2012;
+    ``dmy0`` pads: 04/02/2012, 02/2012)."""
     if _missing(spec, "date", rng):
         return ""
-    text = f"{r.day:%Y-%m}" if rng.random() < spec.partial else r.day.isoformat()
+    day, partial = r.day, rng.random() < spec.partial
+    if style == "iso":
+        text = f"{day:%Y-%m}" if partial else day.isoformat()
+    elif style == "dmy":
+        text = f"{day.month}/{day.year}" if partial else f"{day.day}/{day.month}/{day.year}"
+    else:
+        text = f"{day:%m/%Y}" if partial else f"{day:%d/%m/%Y}"
     return text.translate(ARABIC_INDIC) if rng.random() < indic else text
 
 
@@ -277,7 +287,7 @@ def _render_khalidiya(r: Report, spec: SourceSpec, rng: Random) -> list[Cell]:
         name,
         _sex(r, spec, rng, "ar"),
         "" if _missing(spec, "age", rng) else _age_ar(v, rng, indic=0.0),
-        _date_text(r, spec, rng),
+        _date_text(r, spec, rng, style="dmy"),
         place,
         _cause(r, spec, rng, "ar"),
         _status(r, spec, rng, "ar"),
@@ -296,7 +306,7 @@ def _render_oldcity(r: Report, spec: SourceSpec, rng: Random) -> list[Cell]:
         "" if _missing(spec, "family", rng) else family,
         _sex(r, spec, rng, "en", usual=0.1),
         "" if _missing(spec, "age", rng) else _age_en(v, rng),
-        _date_text(r, spec, rng),
+        _date_text(r, spec, rng, style="dmy0"),
         "" if _missing(spec, "place", rng) else latin_form(v.neighbourhood, rng, 0.6),
         _cause(r, spec, rng, "en"),
         _note_en(r, rng),

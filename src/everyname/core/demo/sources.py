@@ -60,6 +60,7 @@ class SourceSpec:
     partial: float = 0.05
     duplicate: float = 0.0
     missing: dict[str, float] = field(default_factory=dict)
+    mapping: str | None = None
 
 
 _ALL = ("south", "north", "old", "west")
@@ -150,6 +151,7 @@ SOURCES: tuple[SourceSpec, ...] = (
         name="Bab al-Sebaa and old city neighbourhood list",
         kind="neighbourhood_list",
         filename="old_city_neighbourhood_list.csv",
+        mapping="old_city_neighbourhood_list.toml",
         format="csv",
         encoding="utf-8",
         script="latin",

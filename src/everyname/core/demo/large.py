@@ -113,10 +113,7 @@ class _Vocabulary:
         self.causes = ("shelling", "shooting", "airstrike", "sniper", "explosion", "torture",
                        "execution", "unknown")  # fmt: skip
         self.cause_cum = np.cumsum([0.38, 0.22, 0.14, 0.07, 0.06, 0.06, 0.03, 0.04])
-        self.cause_labels = [
-            ("قصف جوي", "Airstrike") if c == "airstrike" else _label_pair("cause", c)
-            for c in self.causes
-        ]
+        self.cause_labels = [_label_pair("cause", c) for c in self.causes]
         self.status_labels = [_label_pair("status", v) for v in ("civilian", "combatant")]
         self.days = [(FIRST_DAY + timedelta(days=d)).isoformat() for d in range(DAYS + 2)]
         self.ages = [str(a) for a in range(121)]

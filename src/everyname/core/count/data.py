@@ -1,0 +1,146 @@
+"""The plain data every count, report and release is computed from.
+
+The store builds a :class:`CountInput` from the latest accepted link run; tests build one from
+small tables. Keeping it plain (data frames, dicts) keeps counting testable without a database
+and lets a published figure be recomputed from an exported run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from everyname.core.errors import EverynameError
+from everyname.core.schema import PLACE_FIELDS, UNKNOWN
+
+PERSON_COLUMNS: tuple[str, ...] = (
+    "person_id",
+    "full_name",
+    "sex",
+    "age_years",
+    "age_group",
+    "date_of_death",
+    "date_of_death_precision",
+    "date_of_death_start",
+    "date_of_death_end",
+    *PLACE_FIELDS,
+    "place_id",
+    "cause",
+    "status",
+    "outcome",
+)
+MEMBERSHIP_COLUMNS = ("person_id", "record_id", "source")
+CLAIM_COLUMNS = ("source", "date", "place", "category", "count", "text")
+VOCABULARY_COLUMNS = ("sex", "age_group", "cause", "status", "outcome")
+
+
+class CountInputError(EverynameError):
+    """The persons, memberships or claims handed to counting are not in the expected shape."""
+
+
+Conflict = Mapping[str, Any]
+"""One contested field of a person: ``{"field": "status", "values": {value: [record_ids]}}``."""
+
+
+def clean(value: Any) -> Any:
+    """``None`` for every spelling of "no value" a data frame produces (NaN, NaT, None, "")."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def vocab(value: Any) -> str:
+    """A vocabulary value, with every missing value read as ``unknown`` (never guessed)."""
+    value = clean(value)
+    return UNKNOWN if value is None else str(value)
+
+
+def parse_day(value: Any) -> date | None:
+    """An ISO day (``2012-02-03``) or a date/timestamp, else ``None``."""
+    value = clean(value)
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+@dataclass(frozen=True)
+class CountInput:
+    """Persons of one link run, which records and sources name them, conflicts and claims.
+
+    ``copy_groups`` maps a source code to a group name for sources a user marks as copying one
+    another: sources in one group count once when corroborating (a list re-published by
+    another organisation is not a second witness).
+    """
+
+    persons: pd.DataFrame
+    memberships: pd.DataFrame
+    link_run: str
+    conflicts: Mapping[str, Sequence[Conflict]] = field(default_factory=dict)
+    claims: pd.DataFrame | None = None
+    copy_groups: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "persons", _conform(self.persons, PERSON_COLUMNS, "persons"))
+        object.__setattr__(
+            self, "memberships", _conform(self.memberships, MEMBERSHIP_COLUMNS, "memberships")
+        )
+        claims = self.claims if self.claims is not None else pd.DataFrame()
+        object.__setattr__(self, "claims", _conform(claims, CLAIM_COLUMNS, "claims", strict=False))
+        ids = self.persons["person_id"]
+        if ids.isna().any():
+            raise CountInputError("persons: every person needs a person_id")
+        duplicated = ids[ids.duplicated()].unique().tolist()
+        if duplicated:
+            raise CountInputError(
+                "persons: person_id must be unique; repeated: "
+                + ", ".join(map(str, duplicated[:5]))
+            )
+        unknown = set(self.memberships["person_id"]) - set(ids)
+        if unknown:
+            shown = ", ".join(sorted(map(str, unknown))[:5])
+            raise CountInputError(f"memberships name persons that are not in persons: {shown}")
+
+    def sources_by_person(self) -> dict[str, frozenset[str]]:
+        """Person id → the source codes whose records name that person."""
+        out: dict[str, set[str]] = {str(p): set() for p in self.persons["person_id"]}
+        for person_id, source in zip(
+            self.memberships["person_id"], self.memberships["source"], strict=True
+        ):
+            out[str(person_id)].add(str(source))
+        return {k: frozenset(v) for k, v in out.items()}
+
+
+def _conform(frame: pd.DataFrame, columns: Sequence[str], what: str, strict: bool = True):
+    """Check the identifying columns exist and add the optional ones as empty columns."""
+    required = {"persons": ("person_id",), "memberships": columns, "claims": ("count",)}[what]
+    if strict or len(frame.columns):
+        missing = [c for c in required if c not in frame.columns]
+        if missing:
+            raise CountInputError(
+                f"{what}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}"
+            )
+    frame = frame.copy()
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = None
+    if "person_id" in frame.columns:
+        frame["person_id"] = frame["person_id"].map(lambda v: None if clean(v) is None else str(v))
+    for column in VOCABULARY_COLUMNS:
+        if what == "persons" and column in frame.columns:
+            frame[column] = frame[column].map(vocab)
+    return frame.reset_index(drop=True)

@@ -1,0 +1,184 @@
+"""What to count: the date window, the place (with everything below it), outcome and sources.
+
+Two rules from the design live here. A date window is inclusive and a partial date counts in it
+only when its whole span is inside: "February 2012" is not silently counted in 3–9 February
+but reported as *possibly* in the window. A place includes everything below it in the
+gazetteer: counting "Homs" governorate counts Baba Amr and al-Khalidiya.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from everyname.core.count.data import CountInputError, clean, parse_day
+from everyname.core.schema import PLACE_FIELDS, Outcome
+
+
+class InWindow(StrEnum):
+    """Where a person's date of death falls relative to a window."""
+
+    INSIDE = "inside"
+    POSSIBLY = "possibly"  # a partial date whose span straddles an edge of the window
+    OUTSIDE = "outside"
+    DATE_UNKNOWN = "date_unknown"  # no date at all: cannot be placed in any window
+
+
+@runtime_checkable
+class PlaceHierarchy(Protocol):
+    """What counting needs from a gazetteer: the ids at and below a place.
+
+    ``descendants`` returns the ids strictly below ``place_id``. ``resolve`` (optional) turns a
+    user's text ("Homs", "حمص") into an id; when it is missing the text is tried as an id.
+    """
+
+    def descendants(self, place_id: str) -> Iterable[str]: ...
+
+
+def _key(text: Any) -> str:
+    return " ".join(str(text).casefold().split())
+
+
+def resolve_place(gazetteer: PlaceHierarchy, text: str) -> str | None:
+    resolve = getattr(gazetteer, "resolve", None)
+    if callable(resolve):
+        found = resolve(text)
+        found = getattr(found, "id", found)  # a resolver may return a place object
+        return None if found is None else str(found)
+    try:
+        return text if text in gazetteer else None  # type: ignore[operator]
+    except TypeError:
+        return None
+
+
+@dataclass(frozen=True)
+class PlaceScope:
+    """A resolved place filter: gazetteer ids it covers, and names to match free text by.
+
+    A person with a ``place_id`` matches when that id is in ``ids``; a person known only by free
+    text matches when any of its place fields equals one of ``names`` (case and spacing
+    ignored). Free text is never matched loosely: a near-miss is a linkage or gazetteer
+    question, not a counting one.
+    """
+
+    label: str
+    ids: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(cls, place: str, gazetteer: PlaceHierarchy | None = None) -> PlaceScope:
+        """Resolve ``place`` through the gazetteer (its ``resolve(text)`` when it has one,
+        else ``place`` is taken as an id when ``place in gazetteer``); an unresolved place
+        is matched by text only."""
+        names = {_key(place)}
+        ids: set[str] = set()
+        place_id = resolve_place(gazetteer, place) if gazetteer is not None else None
+        if gazetteer is not None and place_id is not None:
+            ids = {place_id, *map(str, gazetteer.descendants(place_id))}
+            names_of = getattr(gazetteer, "names_of", None)
+            if callable(names_of):
+                names |= {_key(n) for n in names_of(place_id)}
+        return cls(label=place, ids=frozenset(ids), names=frozenset(names))
+
+    def matches(self, place_id: Any, texts: Iterable[Any]) -> bool:
+        place_id = clean(place_id)
+        if place_id is not None and self.ids:
+            return str(place_id) in self.ids
+        return any(_key(t) in self.names for t in texts if clean(t) is not None)
+
+
+@dataclass(frozen=True)
+class CountFilters:
+    """The filters of one count; all optional, all combined with AND.
+
+    ``since``/``until`` bound an inclusive window. ``place`` is text or a gazetteer id.
+    ``sources`` keeps persons named by at least one of the given sources. ``grade`` keeps
+    persons of one corroboration grade (see :mod:`everyname.core.corroboration`).
+    """
+
+    since: date | None = None
+    until: date | None = None
+    place: str | None = None
+    outcome: str | None = None
+    sources: tuple[str, ...] = field(default_factory=tuple)
+    grade: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                try:
+                    object.__setattr__(self, name, date.fromisoformat(value))
+                except ValueError as error:
+                    raise CountInputError(
+                        f"--{name}: expected a day such as 2012-02-03, got {value!r}"
+                    ) from error
+        if self.since and self.until and self.since > self.until:
+            raise CountInputError(
+                f"--since {self.since} is after --until {self.until}; the window would be empty"
+            )
+        if self.outcome is not None and self.outcome not in set(Outcome):
+            raise CountInputError(
+                f"--outcome: expected one of {', '.join(Outcome)}, got {self.outcome!r}"
+            )
+        object.__setattr__(self, "sources", tuple(self.sources))
+
+    @property
+    def has_window(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "place": self.place,
+            "outcome": self.outcome,
+            "sources": list(self.sources),
+            "grade": self.grade,
+        }
+
+
+def date_span(row: Any) -> tuple[date, date] | None:
+    """The first and last day a person's date of death can be, or ``None`` when unknown.
+
+    Uses ``date_of_death_start``/``_end`` when the store gives them, else reads the partial
+    ISO date (``2012``, ``2012-02``, ``2012-02-07``) through :class:`PartialDate`.
+    """
+    start, end = parse_day(row.get("date_of_death_start")), parse_day(row.get("date_of_death_end"))
+    if start is not None and end is not None:
+        return start, end
+    text = clean(row.get("date_of_death"))
+    if text is None:
+        return None
+    from everyname.core.dates import PartialDate
+
+    try:
+        partial = PartialDate.from_iso(str(text)[:10])
+    except (ValueError, TypeError) as error:
+        raise CountInputError(
+            f"person {row.get('person_id')}: date_of_death {text!r} is not an ISO partial date"
+        ) from error
+    return partial.start, partial.end
+
+
+def in_window(span: tuple[date, date] | None, filters: CountFilters) -> InWindow:
+    """Classify a date span against the filters' inclusive window (see :class:`InWindow`)."""
+    if not filters.has_window:
+        return InWindow.INSIDE
+    if span is None:
+        return InWindow.DATE_UNKNOWN
+    lower = filters.since or date.min
+    upper = filters.until or date.max
+    start, end = span
+    if start >= lower and end <= upper:
+        return InWindow.INSIDE
+    if end < lower or start > upper:
+        return InWindow.OUTSIDE
+    return InWindow.POSSIBLY
+
+
+def place_texts(row: Any) -> list[Any]:
+    return [row.get(f) for f in PLACE_FIELDS]

@@ -214,6 +214,17 @@ def test_population_includes_victims_no_list_names(demo: DemoManifest) -> None:
     assert demo.named_persons < demo.records
 
 
+def test_capture_histories_are_those_of_the_named_victims(demo: DemoManifest) -> None:
+    with demo.histories.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    codes = [f.source_code for f in demo.files]
+    assert list(rows[0]) == [*codes, "count"]
+    assert sum(int(r["count"]) for r in rows) == demo.named_persons
+    for f in demo.files:
+        assert sum(int(r["count"]) for r in rows if r[f.source_code] == "1") == f.persons
+    assert all(any(r[c] == "1" for c in codes) for r in rows)
+
+
 def test_per_source_counts_match_the_capture_model(demo: DemoManifest) -> None:
     """Each list names about as many victims as its capture probabilities imply."""
     truth = read_ground_truth(demo)

@@ -28,6 +28,7 @@ from everyname.core.errors import EverynameError
 GROUND_TRUTH_NAME = "ground_truth.csv"
 PERSONS_NAME = "persons_truth.csv"
 CLAIMS_NAME = "claims.csv"
+HISTORIES_NAME = "capture_histories.csv"
 GROUND_TRUTH_COLUMNS = ("file", "source", "source_record_id", "person_id", "row")
 CLAIMS_COLUMNS = ("source", "date", "place", "category", "count", "text")
 STATUS_DISPUTES = 6
@@ -247,6 +248,15 @@ def _claims(victims: list[Victim]) -> list[tuple[str, str, str, str, int, str]]:
     ]  # fmt: skip
 
 
+def _write_histories(path: Path, sources_of: dict[str, list[str]]) -> None:
+    """The true capture histories (as perfect linkage would find them), in the format
+    ``everyname estimate --histories`` reads: one 0/1 column per list and a ``count``."""
+    codes = [spec.code for spec in SOURCES]
+    patterns = Counter(tuple(int(c in found) for c in codes) for found in sources_of.values())
+    rows = [(*pattern, n) for pattern, n in sorted(patterns.items(), reverse=True)]
+    write_csv(path, (*codes, "count"), rows, "utf-8")
+
+
 class DemoError(EverynameError):
     """The demo could not be generated (e.g. the output folder is not writable)."""
 
@@ -319,6 +329,8 @@ def generate_demo(out_dir: Path, seed: int = 2012, n_victims: int = 300) -> Demo
     _write_persons(persons_truth, victims, sources_of, disputes, unidentified)
     claims = out_dir / CLAIMS_NAME
     write_csv(claims, CLAIMS_COLUMNS, _claims(victims), "utf-8")
+    histories = out_dir / HISTORIES_NAME
+    _write_histories(histories, sources_of)
 
     manifest = DemoManifest(
         out_dir=out_dir,
@@ -330,6 +342,7 @@ def generate_demo(out_dir: Path, seed: int = 2012, n_victims: int = 300) -> Demo
         ground_truth=ground_truth,
         persons_truth=persons_truth,
         claims=claims,
+        histories=histories,
         true_population=len(victims),
         named_persons=len(sources_of),
         records=len(truth_rows),

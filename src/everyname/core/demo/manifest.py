@@ -49,6 +49,7 @@ class DemoManifest:
 
     ``true_population`` counts every victim, including those no list names (the quantity
     multiple systems estimation tries to recover); ``named_persons`` those at least one list names.
+    ``histories`` holds their true capture histories (one 0/1 column per list and a count).
     """
 
     out_dir: Path
@@ -60,6 +61,7 @@ class DemoManifest:
     ground_truth: Path
     persons_truth: Path
     claims: Path
+    histories: Path
     true_population: int
     named_persons: int
     records: int
@@ -137,6 +139,7 @@ def load_manifest(path: Path) -> DemoManifest:
             ground_truth=base / data["ground_truth"],
             persons_truth=base / data["persons_truth"],
             claims=base / data["claims"],
+            histories=base / data["histories"],
             true_population=data["true_population"],
             named_persons=data["named_persons"],
             records=data["records"],

@@ -6,6 +6,9 @@ import csv
 import io
 import itertools
 import math
+import os
+import subprocess
+import sys
 import zipfile
 from collections import Counter, defaultdict
 from datetime import datetime
@@ -373,3 +376,17 @@ def test_design_holds_for_other_seeds(tmp_path: Path, seed: int) -> None:
     assert all(len(named[a] & named[b]) >= 1 for a, b in itertools.combinations(named, 2))
     assert 0.75 * 300 <= manifest.named_persons < 300
     assert io.BytesIO(manifest.file("fh_babaamr").path.read_bytes()).read(2) == b"PK"
+
+
+def test_bytes_do_not_depend_on_string_hashing(tmp_path: Path) -> None:
+    """Two processes with different PYTHONHASHSEED (set and dict order) write the same bytes."""
+    script = (
+        "import sys; from pathlib import Path; from everyname.core.demo import generate_demo; "
+        "generate_demo(Path(sys.argv[1]), seed=11, n_victims=80)"
+    )
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = tmp_path / hash_seed
+        subprocess.run([sys.executable, "-c", script, str(out)], check=True, env=env)
+    for item in sorted((tmp_path / "1").iterdir()):
+        assert item.read_bytes() == (tmp_path / "2" / item.name).read_bytes(), item.name

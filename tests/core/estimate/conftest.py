@@ -36,8 +36,9 @@ def _simulate(
     cap = np.asarray(capture, dtype=float)
     classes = rng.choice(len(class_weights), size=size, p=class_weights)
     seen = rng.random((size, cap.shape[1])) < cap[classes]
+    seen = seen[seen.any(axis=1)]  # persons on no list are never documented
     names = names or [chr(ord("A") + j) for j in range(cap.shape[1])]
-    return CaptureHistories(names, seen.astype(int), np.ones(size, dtype=int))
+    return CaptureHistories(names, seen.astype(int), np.ones(len(seen), dtype=int))
 
 
 @pytest.fixture(scope="session")

@@ -45,20 +45,23 @@ def recognise_header(header: str) -> str | None:
     return _table().get(match_key(header))
 
 
-def examples_for(field_names: Iterable[str], limit: int = 4) -> list[str]:
-    """A few recognised headers for these fields, English and Arabic, for error messages."""
+def examples_for(field_names: Iterable[str], limit: int = 2) -> list[str]:
+    """Recognised headers for these fields, up to ``limit`` per field in each script (Latin,
+    Arabic), for error messages."""
     wanted = set(field_names)
     text = resources.files("everyname.core").joinpath("data/headers.tsv").read_text("utf-8")
     found: list[str] = []
-    per_field: dict[str, int] = {}
+    taken: dict[tuple[str, bool], int] = {}
     for line in text.splitlines()[1:]:
         parts = line.split("\t")
         if len(parts) < 2 or parts[0] not in wanted or line.startswith("#"):
             continue
-        if per_field.get(parts[0], 0) < limit:
-            per_field[parts[0]] = per_field.get(parts[0], 0) + 1
+        script = (parts[0], any("\u0600" <= c <= "\u06ff" for c in parts[1]))
+        if taken.get(script, 0) < limit:
+            taken[script] = taken.get(script, 0) + 1
             found.append(parts[1])
-    return found
+    latin = [h for h in found if not any("\u0600" <= c <= "\u06ff" for c in h)]
+    return latin + [h for h in found if h not in latin]
 
 
 @dataclass

@@ -365,7 +365,7 @@ def open_source(path: str | Path, mapping: Mapping | str | Path | None = None) -
         )
         if not problems and not (plan.fields() & set(NAME_COLUMN_FIELDS)):
             recognised = [f"{c!r} → {', '.join(f)}" for c, f in plan.used.items()]
-            examples = ", ".join(examples_for(NAME_COLUMN_FIELDS, limit=3))
+            examples = ", ".join(examples_for(NAME_COLUMN_FIELDS))
             problems.append(
                 Problem(
                     file=path.name,

@@ -388,6 +388,7 @@ class JsonReader(_TextReader):
             return
         position += 1
         number = 0
+        need_comma = False
         want = _CHUNK
         while True:
             skip_space()
@@ -396,11 +397,12 @@ class JsonReader(_TextReader):
                 return
             if buffer[position] == "]":
                 return
-            if number:
+            if need_comma:
                 if buffer[position] != ",":
                     yield number + 1, None, "a comma between objects in the JSON array"
                     return
                 position += 1
+                need_comma = False
                 skip_space()
             try:
                 value, end = decoder.raw_decode(buffer, position)
@@ -419,6 +421,7 @@ class JsonReader(_TextReader):
                 continue
             want = _CHUNK
             number += 1
+            need_comma = True
             position = end
             if position > _CHUNK:
                 buffer = buffer[position:]
@@ -477,9 +480,13 @@ class XlsxReader(Reader):
         super().__init__(path)
         import openpyxl
 
+        # A file handle, not the path: openpyxl refuses paths whose extension is not .xlsx,
+        # and the format was decided by content already.
+        self._handle = open(path, "rb")  # noqa: SIM115 - closed in close()
         try:
-            self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            self._book = openpyxl.load_workbook(self._handle, read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many types for a damaged workbook
+            self._handle.close()
             raise _reject(
                 path,
                 f"an Excel workbook (.xlsx) that opens; this one is damaged ({error})",
@@ -487,7 +494,7 @@ class XlsxReader(Reader):
             ) from None
         names = self._book.sheetnames
         if sheet is not None and sheet not in names:
-            self._book.close()
+            self.close()
             raise _reject(path, f"a sheet named {sheet!r}; the workbook has: {', '.join(names)}")
         self._sheet = self._book[sheet] if sheet else self._book.worksheets[0]
         self.sheet = self._sheet.title
@@ -502,7 +509,7 @@ class XlsxReader(Reader):
                 header = texts
                 break
         if header is None:
-            self._book.close()
+            self.close()
             raise _reject(
                 path,
                 f"a header row and data rows; sheet {self.sheet!r} is empty",
@@ -540,6 +547,7 @@ class XlsxReader(Reader):
 
     def close(self) -> None:
         self._book.close()
+        self._handle.close()
 
 
 # --- choosing a reader -----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from everyname.core.demo.manifest import DemoFile, DemoManifest, write_manifest
 from everyname.core.demo.population import FIRST_DAY, LAST_DAY, Victim, simulate_victims
 from everyname.core.demo.sources import SOURCES, SourceSpec
 from everyname.core.demo.spelling import latin_family, latin_form
+from everyname.core.demo.tables import labels
 from everyname.core.demo.writers import write_csv, write_xlsx
 from everyname.core.errors import EverynameError
 
@@ -38,7 +39,10 @@ UNIDENTIFIED_PER_HOSPITAL = 2
 _STATUS_SOURCES = ("lcc_homs", "fh_khalidiya", "ngo_national")
 
 
-def _capture(victims: list[Victim], rng: Random) -> tuple[dict[str, list[Victim]], dict]:
+def _capture(
+    victims: list[Victim], rng: Random
+) -> tuple[dict[str, list[Victim]], dict[str, float]]:
+    """Who each source names, and how many it names on average (the sum of probabilities)."""
     captured: dict[str, list[Victim]] = {}
     expected: dict[str, float] = {}
     for spec in SOURCES:
@@ -128,19 +132,21 @@ def _record_ids(spec: SourceSpec, n: int, rng: Random) -> list[str | int]:
 
 
 def _unknown_labels() -> set[str]:
-    from everyname.core.demo.tables import labels
-
     return {
         text for (_, value), (ar, en) in labels().items() if value == "unknown" for text in ar + en
     }
 
 
-def _ensure_missing(layout: Layout, rows: list[list[Cell]], rng: Random) -> None:
-    """Every optional column has at least one missing value, as every real list does."""
+def _ensure_missing(
+    layout: Layout, rows: list[list[Cell]], reports: list[Report], rng: Random
+) -> None:
+    """Every optional column has at least one missing value, as every real list does (never
+    the status of a victim the sources disagree on: that disagreement must stay visible)."""
     unknown = _unknown_labels()
+    free = [i for i, r in enumerate(reports) if not r.disputed] or list(range(len(rows)))
     for col in range(2, len(layout.columns)):
         if not any(row[col] in (None, "") or row[col] in unknown for row in rows):
-            rows[rng.randrange(len(rows))][col] = None
+            rows[rng.choice(free)][col] = None
 
 
 def _render_source(
@@ -150,7 +156,7 @@ def _render_source(
     ids = _record_ids(spec, len(reports), rng)
     rows = [[rid, *layout.render(r, spec, rng)] for rid, r in zip(ids, reports, strict=True)]
     if rows:
-        _ensure_missing(layout, rows, rng)
+        _ensure_missing(layout, rows, reports, rng)
     return rows, ids
 
 

@@ -390,3 +390,14 @@ def test_bytes_do_not_depend_on_string_hashing(tmp_path: Path) -> None:
         subprocess.run([sys.executable, "-c", script, str(out)], check=True, env=env)
     for item in sorted((tmp_path / "1").iterdir()):
         assert item.read_bytes() == (tmp_path / "2" / item.name).read_bytes(), item.name
+
+
+@pytest.mark.parametrize("n_victims", [20, 1_000])
+def test_small_and_large_populations(tmp_path: Path, n_victims: int) -> None:
+    manifest = generate_demo(tmp_path, seed=3, n_victims=n_victims)
+    assert len(persons_truth(manifest)) == manifest.true_population == n_victims
+    assert len(read_ground_truth(manifest)) == manifest.records
+    assert sum(f.records for f in manifest.files) == manifest.records
+    for f in manifest.files:
+        _, rows = read_table(f.path, f.encoding)
+        assert len(rows) == f.records

@@ -8,9 +8,13 @@ and level order, which is what lets a model trained on one backend be scored on 
 Name parts are compared separately, because a father's and a grandfather's name are strong
 evidence in an Arabic name and lose their weight when folded into one string. The levels of
 a part, strongest first: same Arabic form, same romanised form, same cross-script key
-(what brings an Arabic spelling and its romanisation together), then Jaro-Winkler levels on
-the romanised form and on the key. Term-frequency adjustments on the key make agreeing on
-"Mohammed" count for less than agreeing on a rare name.
+(what brings an Arabic spelling and its romanisation together), a close romanised form, the
+part's key found at another place of the other name (a dropped or reordered part: "Mohammed
+Hassan" vs "Mohammed Ali Hassan"), then looser Jaro-Winkler levels on the romanised form and
+on the key. There is deliberately no separate whole-name comparison: it would count the same
+agreement twice, and siblings (who share three of four parts) would pass for one person.
+Term-frequency adjustments on the key make agreeing on "Mohammed" count for less than
+agreeing on a rare name.
 """
 
 from __future__ import annotations
@@ -50,8 +54,19 @@ def _name_part(part: str, columns: frozenset[str], settings: LinkSettings) -> cl
             label_for_charts="same cross-script key"
         )
     )
-    if _has(columns, lat):
-        levels.extend(cll.JaroWinklerLevel(lat, t) for t in c.name_similarity_levels)
+    similar = (
+        [cll.JaroWinklerLevel(lat, t) for t in c.name_similarity_levels] if lat in columns else []
+    )
+    levels.extend(similar[:1])
+    if c.name_part_elsewhere and "full_keys" in columns:
+        levels.append(
+            cll.CustomLevel(
+                f"array_contains(full_keys_r, {key}_l) or array_contains(full_keys_l, {key}_r)",
+                label_for_charts=f"{part} name found in another place of the other name",
+                base_dialect_str="duckdb",
+            )
+        )
+    levels.extend(similar[1:])
     levels.append(cll.JaroWinklerLevel(key, 0.88))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(
@@ -61,39 +76,51 @@ def _name_part(part: str, columns: frozenset[str], settings: LinkSettings) -> cl
     )
 
 
-def _full_name(settings: LinkSettings, n_parts: int) -> cl.CustomComparison:
-    levels: list[Any] = [cll.NullLevel("full_keys")]
-    sizes = [n for n in settings.comparisons.full_name_overlaps if n <= n_parts]
-    levels.extend(cll.ArrayIntersectLevel("full_keys", n) for n in sizes)
+def _birth(columns: frozenset[str], settings: LinkSettings) -> cl.CustomComparison | None:
+    """Date of birth and age as ONE comparison: a list's age is usually computed from the
+    birth date, so two comparisons would count the same evidence twice (and link twins)."""
+    c = settings.comparisons
+    dob = c.birth_date and "date_of_birth" in columns
+    age = "age_years" in columns
+    group = "age_group" in columns
+    if not (dob or age or group):
+        return None
+    used = [n for n, on in (("date_of_birth", dob), ("age_years", age), ("age_group", group)) if on]
+    nothing = " and ".join(f"({n}_l is null or {n}_r is null)" for n in used)
+    levels: list[Any] = [
+        cll.CustomLevel(nothing, base_dialect_str="duckdb").configure(
+            is_null_level=True, label_for_charts="no birth date or age on one side"
+        )
+    ]
+    if dob:
+        levels += [
+            cll.ExactMatchLevel(
+                "date_of_birth", term_frequency_adjustments=c.term_frequency_adjustments
+            ),
+            cll.LevenshteinLevel("date_of_birth", 1),
+            cll.CustomLevel(
+                "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4)",
+                label_for_charts="same year of birth",
+                base_dialect_str="duckdb",
+            ),
+        ]
+    if age:
+        levels += [
+            cll.CustomLevel(
+                f"abs(age_years_l - age_years_r) <= {d}",
+                label_for_charts=f"ages at most {d} years apart",
+                base_dialect_str="duckdb",
+            )
+            for d in c.age_year_differences
+        ]
+    if group:
+        levels.append(cll.ExactMatchLevel("age_group").configure(label_for_charts="same age group"))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(
-        comparison_levels=levels,
-        output_column_name="full_name",
-        comparison_description="name parts shared in any order (dropped or reordered parts)",
+        levels,
+        output_column_name="birth",
+        comparison_description="date of birth, else age, else age group",
     )
-
-
-def _age(columns: frozenset[str], settings: LinkSettings) -> cl.CustomComparison | None:
-    if _has(columns, "age_years"):
-        levels: list[Any] = [cll.NullLevel("age_years")]
-        for d in settings.comparisons.age_year_differences:
-            levels.append(
-                cll.CustomLevel(
-                    f"abs(age_years_l - age_years_r) <= {d}",
-                    label_for_charts=f"ages at most {d} years apart",
-                    base_dialect_str="duckdb",
-                )
-            )
-        if _has(columns, "age_group"):
-            levels.append(cll.ExactMatchLevel("age_group"))
-        levels.append(cll.ElseLevel())
-        return cl.CustomComparison(levels, output_column_name="age")
-    if _has(columns, "age_group"):
-        return cl.CustomComparison(
-            [cll.NullLevel("age_group"), cll.ExactMatchLevel("age_group"), cll.ElseLevel()],
-            output_column_name="age",
-        )
-    return None
 
 
 def _date_of_death(settings: LinkSettings) -> cl.CustomComparison:
@@ -146,32 +173,11 @@ def comparisons(columns: frozenset[str], settings: LinkSettings) -> list[cl.Cust
     """The comparisons the records' columns allow, in a fixed order."""
     c = settings.comparisons
     out: list[Any] = [_name_part(p, columns, settings) for p in NAME_PARTS if f"{p}_key" in columns]
-    if "full_keys" in columns and len(out) > 1:
-        out.append(_full_name(settings, len(out)))
     if "sex" in columns:
         out.append(cl.ExactMatch("sex").configure(term_frequency_adjustments=False))
-    age = _age(columns, settings)
-    if age is not None:
-        out.append(age)
-    if c.birth_date and "date_of_birth" in columns:
-        out.append(
-            cl.CustomComparison(
-                [
-                    cll.NullLevel("date_of_birth"),
-                    cll.ExactMatchLevel(
-                        "date_of_birth", term_frequency_adjustments=c.term_frequency_adjustments
-                    ),
-                    cll.LevenshteinLevel("date_of_birth", 1),
-                    cll.CustomLevel(
-                        "substr(date_of_birth_l, 1, 4) = substr(date_of_birth_r, 1, 4)",
-                        label_for_charts="same year of birth",
-                        base_dialect_str="duckdb",
-                    ),
-                    cll.ElseLevel(),
-                ],
-                output_column_name="date_of_birth",
-            )
-        )
+    birth = _birth(columns, settings)
+    if birth is not None:
+        out.append(birth)
     if c.national_id and "national_id" in columns:
         out.append(
             cl.CustomComparison(

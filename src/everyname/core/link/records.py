@@ -92,7 +92,7 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
         if col in records.columns:
             out[col] = _clean_text(records[col])
     if "age_years" in records.columns:
-        age = pd.to_numeric(records["age_years"], errors="coerce").to_numpy(dtype=float)
+        age = pd.to_numeric(records["age_years"], errors="coerce").to_numpy(dtype=float, copy=True)
         age[(age < 0) | (age > 130)] = np.nan
         out["age_years"] = age
     if "date_of_death" in out.columns and "date_of_death_start" not in out.columns:

@@ -56,8 +56,8 @@ class ComparisonSettings:
 
     name_similarity_levels: tuple[float, ...] = (0.92, 0.80)
     """Jaro-Winkler levels on the romanised form of each name part (after exact matches)."""
-    full_name_overlaps: tuple[int, ...] = (4, 3, 2)
-    """Full-name levels: how many part keys the two names share, in any order."""
+    name_part_elsewhere: bool = True
+    """A level for a part found at another place of the other name (dropped/reordered parts)."""
     age_year_differences: tuple[int, ...] = (0, 1, 3, 8)
     """Age levels: at most this many years apart (lists are made months apart; ages round)."""
     death_date_day_differences: tuple[int, ...] = (3, 31)
@@ -120,7 +120,7 @@ class LinkSettings:
     one_record_per_source: bool = True
     """A list rarely names the same person twice: a person holds at most one record per source,
     unless a pair of records of the same source is linked directly at ``same_source_threshold``."""
-    same_source_threshold: float = 0.999
+    same_source_threshold: float = 0.99999
     seed: int = 42
     blocking: BlockingSettings = field(default_factory=BlockingSettings)
     comparisons: ComparisonSettings = field(default_factory=ComparisonSettings)
@@ -164,11 +164,11 @@ class LinkSettings:
             out.append("comparisons.name_similarity_levels must lie in (0, 1]")
         if list(c.name_similarity_levels) != sorted(c.name_similarity_levels, reverse=True):
             out.append("comparisons.name_similarity_levels must be in decreasing order")
-        for name in ("full_name_overlaps", "age_year_differences", "death_date_day_differences"):
+        for name in ("age_year_differences", "death_date_day_differences"):
             values = list(getattr(c, name))
             if any(v < 0 for v in values):
                 out.append(f"comparisons.{name} must not be negative")
-            ordered = sorted(values, reverse=name == "full_name_overlaps")
+            ordered = sorted(values)
             if values != ordered or len(set(values)) != len(values):
                 out.append(f"comparisons.{name} must be strictly ordered")
         t = self.training

@@ -61,8 +61,9 @@ def em_blocks(
 
 COMPARISON_OF_COLUMN = {
     **{f"{p}_{f}": f"{p}_name" for p in NAME_PARTS for f in ("key", "lat", "ar")},
-    "age_years": "age",
-    "age_group": "age",
+    "age_years": "birth",
+    "age_group": "birth",
+    "date_of_birth": "birth",
     "date_of_death_start": "date_of_death",
     "date_of_death_end": "date_of_death",
     "neighbourhood": "place",

@@ -96,6 +96,13 @@ def test_empty_file(tmp_path: Path) -> None:
     assert "header row and data rows" in problem.expected
 
 
+@pytest.mark.parametrize("text", ["name,age\n", "name,age\n\n,\n"])
+def test_header_without_data_rows_is_empty(tmp_path: Path, text: str) -> None:
+    (problem,) = rejected(write(tmp_path, text, "header-only.csv"))
+    assert problem.file == "header-only.csv"
+    assert "data rows under the header row" in problem.expected
+
+
 def test_no_recognisable_name_column(tmp_path: Path) -> None:
     (problem,) = rejected(write(tmp_path, "Person,العمر,Place\nA,3,Homs\n", "noname.csv"))
     assert problem.file == "noname.csv" and problem.row == 1
@@ -230,6 +237,33 @@ governorate = "Homs"
     )
     assert b["date_of_death"] is None and b["date_of_death_precision"] == UNKNOWN
     assert second.is_valid
+
+
+def test_a_mapping_for_one_column_leaves_the_others_recognised(tmp_path: Path) -> None:
+    path = write(tmp_path, "Martyr,العمر,Sex,Photo\nA,34,F,x\n")
+    mapping = parse_mapping('[columns]\nMartyr = "full_name"\n', "m.toml")
+    with open_source(path, mapping) as source:
+        assert source.columns_used == {
+            "Martyr": ("full_name",),
+            "العمر": ("age",),
+            "Sex": ("sex",),
+        }
+        assert source.columns_unused == ["Photo"]
+        (record,) = source.records()
+    assert (record.normalised["full_name"], record.normalised["sex"]) == ("A", "female")
+
+
+def test_late_decoding_failure_rejects_the_file(tmp_path: Path) -> None:
+    """Encoding is decided on the first megabyte; a bad byte after it stops the import."""
+    path = tmp_path / "late.csv"
+    body = b"name,age\n" + b"A,1\n" * 300_000 + "محمد,2\n".encode("cp1256")
+    path.write_bytes(body)
+    with open_source(path) as source, pytest.raises(InputRejected) as caught:
+        for _ in source.records():
+            pass
+    (problem,) = caught.value.problems
+    assert problem.file == "late.csv"
+    assert "one encoding throughout" in problem.expected and "utf-8" in problem.expected
 
 
 def test_explicit_age_group_wins_over_age(tmp_path: Path) -> None:

@@ -111,6 +111,10 @@ def test_detect_encoding_rules() -> None:
     assert detect_encoding(arabic.encode("cp1256"), complete=True) == "cp1256"
     assert detect_encoding(arabic.encode("utf-16-le"), complete=True) == "utf-16-le"
     assert detect_encoding(arabic.encode("utf-16-be"), complete=True) == "utf-16-be"
+    # Mostly Latin with one Arabic name, and a lone name: where statistical detectors go wrong.
+    mostly_latin = "name,age\r\n" + "Omar Hasan,3\r\n" * 200 + "محمد الخالدي,4\r\n"
+    assert detect_encoding(mostly_latin.encode("cp1256"), complete=True) == "cp1256"
+    assert detect_encoding("زينب".encode("cp1256"), complete=True) == "cp1256"
     # A sample cut inside a UTF-8 character is still UTF-8 when the file goes on.
     assert detect_encoding("محمد".encode()[:-1], complete=False) == "utf-8"
 

@@ -25,6 +25,7 @@ Normalised keys (all present in every record; plain JSON types):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,7 +41,7 @@ from everyname.core.headers import (
     resolve_columns,
 )
 from everyname.core.mapping import Mapping, load_mapping
-from everyname.core.readers import Reader, open_reader
+from everyname.core.readers import RawRow, Reader, open_reader
 from everyname.core.schema import (
     NAME_COLUMN_FIELDS,
     NAME_FIELDS,
@@ -66,6 +67,7 @@ _TEXT_FIELDS = frozenset(
     ("source_record_id", *NAME_FIELDS, *PLACE_FIELDS, "perpetrator", "notes", *SENSITIVE_FIELDS)
 )
 _DATE_FIELDS = ("date_of_death", "date_of_birth")
+_DATE_KEYS = {name: (f"{name}_precision", f"{name}_start", f"{name}_end") for name in _DATE_FIELDS}
 
 
 def _template() -> dict[str, Any]:
@@ -116,6 +118,7 @@ def normalise(
     """
     out = dict(_TEMPLATE)
     errors: list[tuple[str, str]] = []
+    age = None
     for name, written in as_written.items():
         text = written
         if values:
@@ -140,7 +143,7 @@ def normalise(
                     age.minimum,
                     age.maximum,
                 )
-        elif name in _DATE_FIELDS:
+        elif name in _DATE_KEYS:
             try:
                 keys = _date_keys(text, date_order)
             except InvalidDate as error:
@@ -149,18 +152,12 @@ def normalise(
                     expected = f"{DATE_EXAMPLES} (day and month in {date_order} order)"
                 errors.append((name, expected))
                 continue
-            (
-                out[name],
-                out[f"{name}_precision"],
-                out[f"{name}_start"],
-                out[f"{name}_end"],
-            ) = keys
+            precision_key, start_key, end_key = _DATE_KEYS[name]
+            out[name], out[precision_key], out[start_key], out[end_key] = keys
         elif name == "national_id":
             out[name] = normalise_national_id(text)
-    if out["age_group"] == UNKNOWN and out["age_min"] is not None:
-        from everyname.core.values import Age
-
-        out["age_group"] = age_group_from_age(Age(out["age_years"], out["age_min"], out["age_max"]))
+    if age is not None and out["age_group"] == UNKNOWN:
+        out["age_group"] = age_group_from_age(age)
     return out, errors
 
 
@@ -182,9 +179,15 @@ class SourceFile:
     """
 
     def __init__(
-        self, path: Path, reader: Reader, mapping: Mapping | None, plan: HeaderResolution
+        self,
+        path: Path,
+        reader: Reader,
+        mapping: Mapping | None,
+        plan: HeaderResolution,
+        rows: Iterator[RawRow] | None = None,
     ) -> None:
         self.path = path
+        self._rows = rows if rows is not None else reader.rows()
         self.name = path.name
         self.mapping = mapping
         self._reader = reader
@@ -277,7 +280,7 @@ class SourceFile:
         file_name = self.name
         total = self.total_bytes
         count = 0
-        for row in self._reader.rows():
+        for row in self._rows:
             count += 1
             cells = row.values
             as_written: dict[str, str] = {}
@@ -297,9 +300,11 @@ class SourceFile:
                 if name not in as_written:
                     as_written[name] = value
             normalised, errors = normalise(as_written, values, order)
-            problems = [
-                Problem(file=file_name, row=row.number, expected=issue) for issue in row.issues
-            ]
+            problems = (
+                [Problem(file=file_name, row=row.number, expected=issue) for issue in row.issues]
+                if row.issues
+                else []
+            )
             for name, expected in errors:
                 problems.append(
                     Problem(
@@ -383,7 +388,19 @@ def open_source(path: str | Path, mapping: Mapping | str | Path | None = None) -
             raise InputRejected(
                 problems, summary=f"{path.name} cannot be imported: {len(problems)} problem(s)"
             )
+        rows = reader.rows()
+        first = next(rows, None)
+        if first is None:
+            raise InputRejected(
+                [
+                    Problem(
+                        file=path.name,
+                        expected="data rows under the header row; the file has none",
+                    )
+                ],
+                summary=f"{path.name} is empty: it has a header row and no data",
+            )
     except BaseException:
         reader.close()
         raise
-    return SourceFile(path, reader, mapping, plan)
+    return SourceFile(path, reader, mapping, plan, itertools.chain([first], rows))

@@ -21,7 +21,7 @@ from functools import lru_cache
 from importlib import resources
 
 from everyname.core.errors import EverynameError
-from everyname.core.schema import UNKNOWN, VOCABULARIES
+from everyname.core.schema import CHILD_AGE_LIMIT, UNKNOWN, VOCABULARIES, AgeGroup
 
 __all__ = [
     "MAX_AGE",
@@ -38,6 +38,7 @@ __all__ = [
     "vocabulary_terms",
 ]
 
+_CHILD, _ADULT = AgeGroup.CHILD.value, AgeGroup.ADULT.value
 MAX_AGE = 120
 """Older than this is taken for a typing mistake (often a year of birth typed into the age)."""
 
@@ -353,14 +354,12 @@ def parse_age(text: str) -> Age | None:
 
 def age_group_from_age(age: Age | None) -> str:
     """child when the whole possible age is under 18, adult when it is all 18 or over."""
-    from everyname.core.schema import CHILD_AGE_LIMIT, AgeGroup
-
     if age is None:
         return UNKNOWN
     if age.maximum is not None and age.maximum < CHILD_AGE_LIMIT:
-        return AgeGroup.CHILD.value
+        return _CHILD
     if age.minimum is not None and age.minimum >= CHILD_AGE_LIMIT:
-        return AgeGroup.ADULT.value
+        return _ADULT
     return UNKNOWN
 
 

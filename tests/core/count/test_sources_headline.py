@@ -51,7 +51,7 @@ def test_headline_english_says_at_least_where_unknowns_exist(data):
     assert text.startswith("Between Friday 3 February 2012 and Thursday 9 February 2012, ")
     assert "7 people were reported killed or injured in Homs by name" in text
     assert "including at least 3 children (1 of unknown age)" in text
-    assert "at least 5 were civilians and at least 1 combatants (1 of unknown status)" in text
+    assert "at least 5 were civilians and at least 1 combatant (1 of unknown status)" in text
     assert "2 more people may fall in this period but are not counted" in text
     assert "1 more person with no known date is not counted" in text
 

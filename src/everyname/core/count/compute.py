@@ -195,7 +195,7 @@ def count_persons(
     fields = check_fields(by)
     selection = select_persons(data, filters, gazetteer)
     inside = selection.inside
-    settings = _settings(data.persons, place_level, date_unit)
+    settings = _settings(inside if len(inside) else data.persons, place_level, date_unit)
     grades = selection.grades
     if "grade" in fields and grades is None:
         grades = _grades(data)
@@ -243,7 +243,7 @@ def crosstab(
     filters = filters or CountFilters()
     check_fields((rows, columns))
     inside = select_persons(data, filters, gazetteer).inside
-    settings = _settings(data.persons, place_level, date_unit)
+    settings = _settings(inside if len(inside) else data.persons, place_level, date_unit)
     grades = _grades(data) if "grade" in (rows, columns) else None
     records = inside.to_dict("records")
     axes = []

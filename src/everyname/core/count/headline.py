@@ -125,9 +125,9 @@ def headline_en(
         unknown = result.unknown("status")
         were = "was" if civilians == 1 else "were"
         lead = "at least " if unknown else ""
-        status = f"{lead}{civilians} {were} civilians"
+        status = f"{lead}{civilians} {were} {'a civilian' if civilians == 1 else 'civilians'}"
         if fighters:
-            status += f" and {lead}{fighters} combatants"
+            status += f" and {lead}{_plural(fighters, 'combatant', 'combatants')}"
         if unknown:
             status += f" ({unknown} of unknown status)"
         sentences[0] += "; " + status

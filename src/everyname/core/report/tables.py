@@ -1,0 +1,67 @@
+"""Every table of a report as CSV and JSON, and one JSON document of all its figures.
+
+A reader who wants to re-use a figure should not have to copy it out of a chart: each table
+the report shows is written as ``<name>.csv`` (UTF-8 with a byte-order mark, so spreadsheet
+programs read Arabic place names correctly) and ``<name>.json`` (a list of row objects).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from everyname.core.report.build import Report
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if hasattr(value, "item") and callable(value.item):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is pd.NaT:
+        return None
+    return value
+
+
+def table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts (NaN and infinities become ``null``)."""
+    return [{str(k): _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
+
+
+def report_figures(report: Report) -> dict[str, Any]:
+    """All figures of a report as one JSON-ready document (what golden tests pin)."""
+    return {
+        "title": report.title,
+        "link_run": report.link_run,
+        "filters": dict(report.filters),
+        "headline": {"en": report.headline_en, "ar": report.headline_ar},
+        "count": report.count.to_dict(),
+        "tables": {name: table_records(table) for name, table in report.tables.items()},
+    }
+
+
+def write_tables(report: Report, folder: str | Path) -> list[Path]:
+    """Write every table as CSV and JSON into ``folder`` (created), plus ``figures.json``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in report.tables.items():
+        csv_path = folder / f"{name}.csv"
+        table.to_csv(csv_path, index=False, encoding="utf-8-sig")
+        json_path = folder / f"{name}.json"
+        json_path.write_text(
+            json.dumps(table_records(table), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+        written += [csv_path, json_path]
+    everything = folder / "figures.json"
+    everything.write_text(
+        json.dumps(report_figures(report), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    written.append(everything)
+    return written

@@ -84,7 +84,9 @@ def test_same_bytes_are_refused_pointing_at_the_earlier_batch(tmp_path, key_file
     assert snapshot() == before
 
 
-def _assert_refused(path, snapshot, *, expect_row=None, expect_column=None, **kwargs):
+def _assert_refused(
+    path, snapshot, *, expect_row=None, expect_column=None, expect_file=None, **kwargs
+):
     before = snapshot()
     with pytest.raises(InputRejected) as excinfo:
         do_import(path, **kwargs)
@@ -92,7 +94,7 @@ def _assert_refused(path, snapshot, *, expect_row=None, expect_column=None, **kw
     problems = excinfo.value.problems
     assert problems, "a refusal must say what is wrong"
     message = str(excinfo.value)
-    assert path.name in message
+    assert (expect_file or path.name) in message
     if expect_row is not None:
         assert any(p.row == expect_row for p in problems), problems
         assert f"row {expect_row}" in message
@@ -144,8 +146,8 @@ def test_wrong_mapping_is_refused(tmp_path, key_file, snapshot):
     path = write_csv(tmp_path / "list.csv", [["Victim", "Age"], ["Ahmad Khalil", "30"]])
     mapping = tmp_path / "map.toml"
     mapping.write_text('[columns]\n"Victim" = "victim_name"\n', encoding="utf-8")
-    error = _assert_refused(path, snapshot, mapping_path=mapping)
-    assert "map.toml" in str(error) and "victim_name" in str(error)
+    error = _assert_refused(path, snapshot, mapping_path=mapping, expect_file="map.toml")
+    assert "victim_name" in str(error)
 
 
 def test_every_problem_is_reported_at_once(tmp_path, key_file, snapshot):
@@ -181,7 +183,9 @@ def test_skip_invalid_imports_the_rest_and_writes_rejects(tmp_path, key_file):
 
 
 def test_windows_1256_list_keeps_its_arabic(tmp_path, key_file):
-    path = write_csv(tmp_path / "cp1256.csv", GOOD_ROWS, encoding="cp1256")
+    # Windows-1256 has no Arabic-Indic digits: such files carry Western digits.
+    rows = [[cell.replace("٣٤", "34") for cell in row] for row in GOOD_ROWS]
+    path = write_csv(tmp_path / "cp1256.csv", rows, encoding="cp1256")
     report = do_import(path)
     assert report.encoding.lower().replace("-", "").replace("_", "") in ("cp1256", "windows1256")
     names = set(Record.objects.values_list("as_written__full_name", flat=True))

@@ -58,7 +58,9 @@ def import_command(
             source_kind=source_kind,
             progress=progress,
         )
-    used = ", ".join(f"{col} → {field}" for col, field in report.columns_used.items())
+    used = ", ".join(
+        f"{column} → {'+'.join(fields)}" for column, fields in report.columns_used.items()
+    )
     console.print(
         f"Format: {report.file_format} ({report.encoding or 'n/a'}); columns: {escape(used)}"
     )

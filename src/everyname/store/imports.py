@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from everyname.core.errors import InputRejected, Problem
 from everyname.core.ingest import open_source
@@ -54,7 +54,7 @@ class ImportReport:
     batch_id: int | None = None
     source_created: bool = False
     rejects_file: Path | None = None
-    columns_used: dict[str, str] = field(default_factory=dict)
+    columns_used: dict[str, tuple[str, ...]] = field(default_factory=dict)
     columns_unused: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
 
@@ -104,31 +104,29 @@ def import_file(
             ),
         )
     mapping = load_mapping(mapping_path) if mapping_path is not None else None
-    source_file = open_source(path, mapping)
-
-    if dry_run:
-        return _dry_run(path, source_code, sha256, source_file, progress)
-    rejects_path = rejects_path or default_rejects_path(path)
-    with transaction.atomic():
-        return _write(
-            path,
-            source_code,
-            sha256,
-            source_file,
-            actor=actor,
-            mapping_path=mapping_path,
-            skip_invalid=skip_invalid,
-            rejects_path=rejects_path,
-            source_name=source_name,
-            source_kind=source_kind,
-            progress=progress,
-        )
+    with open_source(path, mapping) as source_file:
+        if dry_run:
+            return _dry_run(path, source_code, sha256, source_file, progress)
+        with transaction.atomic():
+            return _write(
+                path,
+                source_code,
+                sha256,
+                source_file,
+                actor=actor,
+                mapping_path=mapping_path,
+                skip_invalid=skip_invalid,
+                rejects_path=rejects_path or default_rejects_path(path),
+                source_name=source_name,
+                source_kind=source_kind,
+                progress=progress,
+            )
 
 
 def _dry_run(path, source_code, sha256, source_file, progress) -> ImportReport:
     rows = valid = 0
     problems: list[Problem] = []
-    for record in _with_progress(source_file, progress):
+    for record in source_file.records(progress=progress):
         rows += 1
         if record.is_valid:
             valid += 1
@@ -177,7 +175,7 @@ def _write(
         mapping_name=mapping_path.name if mapping_path else "",
         mapping_text=mapping_path.read_text(encoding="utf-8") if mapping_path else "",
         columns={
-            "used": dict(source_file.columns_used),
+            "used": {k: list(v) for k, v in source_file.columns_used.items()},
             "unused": list(source_file.columns_unused),
         },
         imported_by=actor,
@@ -185,11 +183,12 @@ def _write(
     _store_original(batch, path)
 
     problems: list[Problem] = []
-    pending: list[Record] = []
+    pending: list[tuple] = []
+    insert = _RecordInserter()
     rows = imported = rejected = 0
     rejects = _RejectsWriter(rejects_path) if skip_invalid else None
     try:
-        for parsed in _with_progress(source_file, progress):
+        for parsed in source_file.records(progress=progress):
             rows += 1
             if not parsed.is_valid:
                 rejected += 1
@@ -200,9 +199,9 @@ def _write(
                 continue
             if problems:
                 continue  # the import will be refused; keep reading only to report every problem
-            pending.append(_record_from(parsed, batch))
+            pending.append(_record_row(parsed, batch))
             if len(pending) >= INSERT_BATCH:
-                Record.objects.bulk_create(pending)
+                insert(pending)
                 imported += len(pending)
                 pending.clear()
         if problems:
@@ -215,7 +214,7 @@ def _write(
                 ),
             )
         if pending:
-            Record.objects.bulk_create(pending)
+            insert(pending)
             imported += len(pending)
         if imported == 0:
             raise InputRejected(
@@ -260,17 +259,6 @@ def _write(
     )
 
 
-def _with_progress(source_file, progress: ProgressCallback | None) -> Iterator[ParsedRecord]:
-    if progress is None:
-        yield from source_file.records()
-        return
-    for count, record in enumerate(source_file.records(), start=1):
-        if count % 1000 == 0:
-            progress(*source_file.progress())
-        yield record
-    progress(*source_file.progress())
-
-
 def _store_original(batch: Batch, path: Path) -> None:
     """Keep the original bytes, encrypted in chunks so memory does not grow with file size."""
     with path.open("rb") as handle:
@@ -286,7 +274,50 @@ def original_bytes(batch: Batch) -> Iterator[bytes]:
         yield crypto.decrypt(chunk.data)
 
 
-def _record_from(parsed: ParsedRecord, batch: Batch) -> Record:
+class _RecordInserter:
+    """Inserts record rows with ``executemany``.
+
+    Why not ``bulk_create``: building a model instance per row costs more than parsing the row;
+    measured on the 2-core benchmark machine, bulk_create managed ~32,000 rows/s on its own,
+    executemany ~83,000, and the import target is 20,000 rows/s including parsing. Values are
+    still adapted by the model's own fields, so each database gets what Django would send.
+    """
+
+    COLUMNS = (
+        "batch",
+        "source",
+        "row_number",
+        "source_record_id",
+        "raw",
+        "as_written",
+        "normalised",
+        "sensitive_encrypted",
+    )
+
+    def __init__(self) -> None:
+        fields = [Record._meta.get_field(name) for name in self.COLUMNS]
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        self.sql = f"INSERT INTO {quote(Record._meta.db_table)} ({columns}) VALUES ({placeholders})"
+        self.prepare = [
+            (lambda value, f=f: f.get_db_prep_save(value, connection))
+            if name in ("raw", "as_written", "normalised", "sensitive_encrypted")
+            else None
+            for name, f in zip(self.COLUMNS, fields, strict=True)
+        ]
+
+    def __call__(self, rows: list[tuple]) -> None:
+        prepared = [
+            tuple(v if prep is None else prep(v) for v, prep in zip(row, self.prepare, strict=True))
+            for row in rows
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(self.sql, prepared)
+
+
+def _record_row(parsed: ParsedRecord, batch: Batch) -> tuple:
+    """The values of one Record row, in ``_RecordInserter.COLUMNS`` order."""
     sensitive_columns = set(parsed.sensitive_columns)
     raw = {k: v for k, v in parsed.raw.items() if k not in sensitive_columns}
     as_written = {k: v for k, v in parsed.as_written.items() if k not in SENSITIVE_FIELDS}
@@ -296,17 +327,15 @@ def _record_from(parsed: ParsedRecord, batch: Batch) -> Record:
         "raw": {k: v for k, v in parsed.raw.items() if k in sensitive_columns and v},
     }
     has_secret = bool(secret["fields"] or secret["raw"])
-    return Record(
-        batch=batch,
-        source_id=batch.source_id,
-        row_number=parsed.row_number,
-        source_record_id=str(normalised.get("source_record_id") or "")[:200],
-        raw=raw,
-        as_written=as_written,
-        normalised=normalised,
-        sensitive_encrypted=(
-            crypto.encrypt_text(json.dumps(secret, ensure_ascii=False)) if has_secret else None
-        ),
+    return (
+        batch.pk,
+        batch.source_id,
+        parsed.row_number,
+        str(normalised.get("source_record_id") or "")[:200],
+        raw,
+        as_written,
+        normalised,
+        crypto.encrypt_text(json.dumps(secret, ensure_ascii=False)) if has_secret else None,
     )
 
 

@@ -86,6 +86,9 @@ order = "DYM"
 outcome = "kiled"
 date_of_death = "2012-02-30"
 age = "430"
+[values.age]
+"0" = ""
+"-" = "unknown"
 """
     )
     keys = {column for column, _, _ in found}
@@ -99,6 +102,7 @@ age = "430"
         "defaults.outcome",
         "defaults.date_of_death",
         "defaults.age",
+        "values.age.-",
     }
     by_key = {column: (value, expected) for column, value, expected in found}
     assert by_key["columns.Name"][0] == "fullname"

@@ -221,6 +221,12 @@ def parse_mapping(text: str, name: str = "mapping.toml") -> Mapping:
                 problems.append(
                     _problem(name, key, f"a {field_name} value: {', '.join(allowed)}", target)
                 )
+            elif (
+                allowed is None
+                and target
+                and (problem := _check_default(name, key, field_name, target, date_order))
+            ):
+                problems.append(problem)
             else:
                 checked[match_key(source_value)] = target
         values[field_name] = checked

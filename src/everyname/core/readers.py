@@ -280,10 +280,11 @@ class CsvReader(_TextReader):
                 continue
             number += 1
             if len(cells) == width:
-                if not any(cells) or not "".join(cells).strip():
+                first = cells[0]
+                if (first and not first.isspace()) or "".join(cells).strip():
+                    yield RawRow(number, dict(zip(columns, cells, strict=True)))
+                else:
                     self.blank_rows += 1
-                    continue
-                yield RawRow(number, dict(zip(columns, cells, strict=True)))
                 continue
             if not "".join(cells).strip():
                 self.blank_rows += 1

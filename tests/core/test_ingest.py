@@ -216,6 +216,7 @@ governorate = "Homs"
     path = write(tmp_path, VDC_LIKE)
     with open_source(path, mapping) as source:
         assert source.columns_unused == ["Photo"]
+        assert source.columns_not_recognised == []
         first, second = source.records()
     a, b = first.normalised, second.normalised
     assert (a["sex"], a["age_group"], a["status"], a["cause"]) == (
@@ -249,6 +250,7 @@ def test_a_mapping_for_one_column_leaves_the_others_recognised(tmp_path: Path) -
             "Sex": ("sex",),
         }
         assert source.columns_unused == ["Photo"]
+        assert source.columns_not_recognised == ["Photo"]
         (record,) = source.records()
     assert (record.normalised["full_name"], record.normalised["sex"]) == ("A", "female")
 

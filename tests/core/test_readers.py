@@ -332,11 +332,13 @@ def test_json_file_that_is_not_json(tmp_path: Path) -> None:
     assert "JSON" in caught.value.problems[0].expected
 
 
-def test_binary_garbage_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "list.csv"
+@pytest.mark.parametrize("name", ["list.csv", "list.xlsx"])
+def test_binary_garbage_is_refused(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
     path.write_bytes(bytes(range(256)) * 20)
-    with pytest.raises(InputRejected):
+    with pytest.raises(InputRejected) as caught:
         open_reader(path)
+    assert "looks binary" in caught.value.problems[0].expected
 
 
 def test_progress_counts_bytes(tmp_path: Path) -> None:

@@ -219,6 +219,13 @@ class SourceFile:
         return self._reader.blank_rows
 
     @property
+    def columns_not_recognised(self) -> list[str]:
+        """Unused columns that neither header recognition nor the mapping accounts for (not in
+        its ``ignore``): worth showing, since they may hold something that should be mapped."""
+        ignored = set(self.mapping.ignore) if self.mapping else set()
+        return [c for c in self.columns_unused if c not in ignored]
+
+    @property
     def fields(self) -> set[str]:
         """The canonical fields this file provides (from columns or mapping defaults)."""
         provided = {f for fields in self.columns_used.values() for f in fields}
@@ -235,6 +242,7 @@ class SourceFile:
             "delimiter": self.delimiter,
             "columns_used": {k: list(v) for k, v in self.columns_used.items()},
             "columns_unused": self.columns_unused,
+            "columns_not_recognised": self.columns_not_recognised,
             "mapping": self.mapping.name if self.mapping else None,
             "rows_read": self.rows_read,
             "rows_valid": self.rows_valid,

@@ -619,6 +619,8 @@ def open_reader(
         raise _reject(path, f"a known encoding name, not {chosen!r}") from None
     text = text.lstrip("\ufeff")
     stripped = text.lstrip()
+    if "\x00" in text[:4096]:
+        raise _reject(path, "a text table (CSV, JSON) or an .xlsx workbook; this looks binary")
     if suffix in (".xlsx", ".xlsm", ".xls"):
         what = "text (it looks like CSV)" if stripped else "empty"
         raise _reject(
@@ -629,8 +631,6 @@ def open_reader(
         )
     if not stripped:
         raise _reject(path, "a header row and data rows; the file is empty", "empty file")
-    if "\x00" in text[:4096]:
-        raise _reject(path, "a text table (CSV, JSON) or an .xlsx workbook; this looks binary")
     if stripped.startswith("["):
         return JsonReader(path, chosen, lines=False)
     if stripped.startswith("{"):

@@ -1,0 +1,99 @@
+"""Import benchmark: N generated rows from CSV into a fresh SQLite database.
+
+Prints rows/s and peak memory and records them in benchmarks/results/import.md. The import runs
+in a child process so that its peak memory is measured alone (without the generator's).
+Target (issue 2): at least 20,000 rows/s and a peak under 1 GiB for 1,000,000 rows.
+
+    .venv/bin/python benchmarks/import_speed.py [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import machine  # noqa: E402
+
+
+def child(csv_path: Path, workdir: Path) -> None:
+    os.environ["EVERYNAME_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ["EVERYNAME_KEY_FILE"] = str(workdir / "bench.key")
+    from everyname.store.bootstrap import setup
+
+    setup()
+    from everyname.store.imports import import_file
+    from everyname.store.maintenance import initialise
+
+    initialise()
+    started = time.perf_counter()
+    report = import_file(csv_path, "bench", actor="benchmark")
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "rows": report.rows_read,
+                "records": report.records_imported,
+                "seconds": seconds,
+                "peak_bytes": machine.peak_memory_bytes(),
+                "database_bytes": (workdir / "bench.sqlite3").stat().st_size,
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--child", nargs=2, metavar=("CSV", "WORKDIR"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(Path(args.child[0]), Path(args.child[1]))
+        return
+
+    from everyname.core.demo import write_large_csv
+
+    with tempfile.TemporaryDirectory(prefix="everyname-bench-") as tmp:
+        workdir = Path(tmp)
+        csv_path = workdir / "large.csv"
+        started = time.perf_counter()
+        write_large_csv(csv_path, args.rows, seed=2012)
+        generated = time.perf_counter() - started
+        size = csv_path.stat().st_size
+        print(f"generated {args.rows:,} rows ({size / 2**20:.0f} MiB) in {generated:.1f} s")
+        result = subprocess.run(
+            [sys.executable, __file__, "--child", str(csv_path), str(workdir)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        figures = json.loads(result.stdout.strip().splitlines()[-1])
+
+    rate = figures["records"] / figures["seconds"]
+    peak_mib = figures["peak_bytes"] / 2**20
+    lines = [
+        f"rows read:       {figures['rows']:,}",
+        f"records stored:  {figures['records']:,}",
+        f"import time:     {figures['seconds']:.1f} s",
+        f"rows/s:          {rate:,.0f}   (target >= 20,000)",
+        f"peak memory:     {peak_mib:,.0f} MiB   (target < 1,024 MiB)",
+        f"CSV size:        {size / 2**20:,.0f} MiB; database: "
+        f"{figures['database_bytes'] / 2**20:,.0f} MiB",
+    ]
+    print("\n".join(lines))
+    path = machine.record(
+        "import",
+        f"Import benchmark: {args.rows:,} generated rows, CSV → SQLite",
+        "```\n" + "\n".join(lines) + "\n```",
+    )
+    print(f"recorded in {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -258,88 +258,28 @@ class SourceFile:
         ``progress(bytes_read, total_bytes)`` is called every ``every`` rows and at the end.
         May raise :class:`InputRejected` if the file turns out to be undecodable past the part
         looked at when it was opened; a caller storing records does so in one transaction.
+        The file is closed when the records are exhausted (or the iterator is dropped).
         """
         if self._consumed:
             raise RuntimeError("SourceFile.records() can be iterated only once; open it again")
         self._consumed = True
-        mapping = self.mapping
-        values = mapping.values if mapping else None
-        order = mapping.date_order if mapping else "DMY"
-        defaults = mapping.defaults if mapping else {}
-        columns = [
-            _Column(c, f, any(x in SENSITIVE_FIELDS for x in f))
-            for c, f in self.columns_used.items()
-        ]
-        source_of: dict[str, str] = {}
-        for column in columns:
-            for name in column.fields:
-                source_of.setdefault(name, column.name)
-        for name in defaults:
-            source_of.setdefault(name, f"defaults.{name}")
-        # Notes gathered from columns that are not themselves notes ("Name" of IBC's Latin
-        # names, VDC's "Area \\ Place of birth") are labelled with their header, so a reader
-        # knows what the text is.
-        notes_columns = [c.name for c in columns if "notes" in c.fields]
-        several_notes = len(notes_columns) > 1 or any(
-            recognise_header(c) != "notes" for c in notes_columns
-        )
-        sensitive_columns = self.sensitive_columns
-        sensitive_fields = {f for c in columns if c.sensitive for f in c.fields}
-        file_name = self.name
+        plan = _RowPlan.build(self)
         total = self.total_bytes
-        count = 0
-        for row in self._rows:
-            count += 1
-            cells = row.values
-            as_written: dict[str, str] = {}
-            for column in columns:
-                text = cells.get(column.name, "")
-                if not text or text.isspace():
-                    continue
-                for name in column.fields:
-                    if name == "notes" and several_notes:
-                        part = f"{column.name}: {text}"
-                        as_written["notes"] = (
-                            f"{as_written['notes']}; {part}" if "notes" in as_written else part
-                        )
-                    else:
-                        as_written[name] = text
-            for name, value in defaults.items():
-                if name not in as_written:
-                    as_written[name] = value
-            normalised, errors = normalise(as_written, values, order)
-            problems = (
-                [Problem(file=file_name, row=row.number, expected=issue) for issue in row.issues]
-                if row.issues
-                else []
-            )
-            for name, expected in errors:
-                problems.append(
-                    Problem(
-                        file=file_name,
-                        row=row.number,
-                        column=source_of.get(name, name),
-                        value=None if name in sensitive_fields else as_written.get(name),
-                        expected=expected,
-                    )
-                )
-            self.rows_read += 1
-            if problems:
-                self.rows_with_problems += 1
-            else:
-                self.rows_valid += 1
-            yield ParsedRecord(
-                row_number=row.number,
-                raw=cells,
-                as_written=as_written,
-                normalised=normalised,
-                problems=problems,
-                sensitive_columns=sensitive_columns,
-            )
-            if progress is not None and count % every == 0:
-                progress(self.bytes_read, total)
-        if progress is not None:
-            progress(total, total)
+        try:
+            for count, row in enumerate(self._rows, start=1):
+                record = plan.parse(row)
+                self.rows_read += 1
+                if record.problems:
+                    self.rows_with_problems += 1
+                else:
+                    self.rows_valid += 1
+                yield record
+                if progress is not None and count % every == 0:
+                    progress(self.bytes_read, total)
+            if progress is not None:
+                progress(total, total)
+        finally:
+            self.close()  # callers that do not use ``with`` still release the file
 
     def close(self) -> None:
         self._reader.close()
@@ -349,6 +289,94 @@ class SourceFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass
+class _RowPlan:
+    """Everything decided once per file, so that reading a row is a few dictionary lookups."""
+
+    file_name: str
+    columns: list[_Column]
+    values: dict[str, dict[str, str]] | None
+    order: str
+    defaults: dict[str, str]
+    source_of: dict[str, str]
+    label_notes: bool
+    sensitive_fields: frozenset[str]
+    sensitive_columns: tuple[str, ...]
+
+    @classmethod
+    def build(cls, source: SourceFile) -> _RowPlan:
+        mapping = source.mapping
+        defaults = dict(mapping.defaults) if mapping else {}
+        columns = [
+            _Column(c, f, any(x in SENSITIVE_FIELDS for x in f))
+            for c, f in source.columns_used.items()
+        ]
+        source_of: dict[str, str] = {}
+        for column in columns:
+            for name in column.fields:
+                source_of.setdefault(name, column.name)
+        for name in defaults:
+            source_of.setdefault(name, f"defaults.{name}")
+        # Notes gathered from columns that are not themselves notes (IBC's Latin "Name", VDC's
+        # "Area \\ Place of birth") are labelled with their header, so a reader knows what the
+        # text is; so are notes gathered from several columns.
+        notes_columns = [c.name for c in columns if "notes" in c.fields]
+        label_notes = len(notes_columns) > 1 or any(
+            recognise_header(c) != "notes" for c in notes_columns
+        )
+        return cls(
+            file_name=source.name,
+            columns=columns,
+            values=mapping.values if mapping else None,
+            order=mapping.date_order if mapping else "DMY",
+            defaults=defaults,
+            source_of=source_of,
+            label_notes=label_notes,
+            sensitive_fields=frozenset(f for c in columns if c.sensitive for f in c.fields),
+            sensitive_columns=source.sensitive_columns,
+        )
+
+    def parse(self, row: RawRow) -> ParsedRecord:
+        cells = row.values
+        as_written: dict[str, str] = {}
+        for column in self.columns:
+            text = cells.get(column.name, "")
+            if not text or text.isspace():
+                continue
+            for name in column.fields:
+                if name == "notes" and self.label_notes:
+                    part = f"{column.name}: {text}"
+                    earlier = as_written.get("notes")
+                    as_written["notes"] = f"{earlier}; {part}" if earlier else part
+                else:
+                    as_written[name] = text
+        for name, value in self.defaults.items():
+            if name not in as_written:
+                as_written[name] = value
+        normalised, errors = normalise(as_written, self.values, self.order)
+        problems: list[Problem] = []
+        for issue in row.issues:
+            problems.append(Problem(file=self.file_name, row=row.number, expected=issue))
+        for name, expected in errors:
+            problems.append(
+                Problem(
+                    file=self.file_name,
+                    row=row.number,
+                    column=self.source_of.get(name, name),
+                    value=None if name in self.sensitive_fields else as_written.get(name),
+                    expected=expected,
+                )
+            )
+        return ParsedRecord(
+            row_number=row.number,
+            raw=cells,
+            as_written=as_written,
+            normalised=normalised,
+            problems=problems,
+            sensitive_columns=self.sensitive_columns,
+        )
 
 
 def open_source(path: str | Path, mapping: Mapping | str | Path | None = None) -> SourceFile:

@@ -80,7 +80,7 @@ _SPACES = re.compile(r"\s+")
 _REVERSED_ALLAH = {"هللا": "الله", "باهلل": "بالله"}
 
 # Second elements that never stand alone as a name: "X الدين", "X الله", "X الاسلام" are one name.
-_SUFFIX_ELEMENTS = ("الدين", "الله", "الاسلام")
+_SUFFIX_ELEMENTS = ("الدين", "الله", "الاسلام", "الزهراء")
 # Prefix elements written attached or apart; the canonical form keeps "عبد" attached (one name)
 # and "ابو" apart (a kunya / family name "ابو X" is two words in careful writing).
 _ABD = "عبد"

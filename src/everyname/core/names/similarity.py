@@ -13,7 +13,7 @@ from rapidfuzz.distance import JaroWinkler
 from everyname.core.names.placeholders import is_placeholder
 from everyname.core.names.romanise import romanise
 
-MATCH_LEVEL: float = 0.86
+MATCH_LEVEL: float = 0.85
 """Jaro-Winkler similarity of comparable Latin forms at or above which two names (or two name
 parts) count as the same name spelt differently. Chosen on the labelled variant pairs of
 ``benchmarks/names_variants.py`` (see ``benchmarks/results/names.md``)."""

@@ -38,8 +38,10 @@ _LATIN_ABD = frozenset({"abd", "abdel", "abdul", "abdal", "abdil", "abdol", "abd
 _LATIN_ABU = frozenset({"abu", "abo", "abou", "aboo", "abw"})
 _LATIN_SECOND = frozenset(
     {"din", "deen", "eddin", "eddine", "uddin", "addin", "aldin", "eldin", "addeen", "allah",
-     "ullah", "alla", "ulla", "illah", "ud-din", "ad-din", "al-din", "el-din", "ed-din"}
+     "ullah", "alla", "ulla", "illah", "ud-din", "ad-din", "al-din", "el-din", "ed-din",
+     "al-zahra", "al-zahraa", "el-zahra", "az-zahra", "az-zahraa"}
 )  # fmt: skip
+_LATIN_AFTER_ARTICLE = _LATIN_SECOND | {"zahra", "zahraa"}  # "Fatima al Zahra"
 _SPACES = re.compile(r"\s+")
 
 

@@ -1,0 +1,43 @@
+"""Placeholders are not names and never match each other."""
+
+from __future__ import annotations
+
+import pytest
+
+from everyname.core.names import FORM_COLUMNS, is_placeholder, name_forms, name_similarity
+
+PLACEHOLDERS = [
+    "مجهول",
+    "مجهول مجهول مجهول مجهول",
+    "مجهول الهوية 5",
+    "مجهولة الهوية",
+    "مجهول الهوية ٣",
+    "Unidentified 3",
+    "unidentified",
+    "3 Unidentified",
+    "Anonymous 2 from Saleh Muhammad al-Jasem family",
+    "Unknown",
+    "طفل رضيع66",
+    "--",
+    "7",
+]
+
+
+@pytest.mark.parametrize("text", PLACEHOLDERS)
+def test_recognised(text: str) -> None:
+    assert is_placeholder(text)
+    forms = name_forms({"full_name": text})
+    assert forms["is_placeholder"] is True
+    assert all(forms[c] is None for c in FORM_COLUMNS if c != "is_placeholder")
+
+
+def test_placeholders_never_match_each_other_or_themselves() -> None:
+    for a in PLACEHOLDERS:
+        for b in PLACEHOLDERS:
+            assert name_similarity(a, b) == 0.0
+
+
+@pytest.mark.parametrize("text", ["محمد احمد", "Mohammed Ahmed", "Majhoul", "Baby", None, ""])
+def test_real_names_and_missing_are_not_placeholders(text: str | None) -> None:
+    expected = text == "Baby"  # "baby" stands for an unnamed newborn in hospital lists
+    assert is_placeholder(text) is expected

@@ -8,7 +8,10 @@ Positive pairs (one person, two spellings), all from ../shared/data (see the SOU
 - ``ar-lat IBC``: the Arabic and the Latin name of one row of IBC's release 7;
 - ``ar-lat TFP``: the Arabic name and TFP's romanisation (tfp_killed_in_gaza_translit). TFP made
   those romanisations with the dictionary our romanisation table is derived from, so this set
-  flatters us; IBC's is the honest cross-script test.
+  could flatter us (in practice TFP's machine spellings are the roughest set); IBC's is the
+  cleaner cross-script test.
+- ``demo``: two records of one victim in the demo generator's lists (its ground truth), Arabic
+  and Latin, full names or separate parts; compared on the parts both records give.
 
 Negative pairs (two people): two different IDs of one release sharing the family name (the
 hard case for names), whose names as written differ. Same-ID pairs are not perfect truth
@@ -28,6 +31,7 @@ import csv
 import os
 import platform
 import random
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -99,6 +103,57 @@ def evaluate(name: str, pairs: Iterable[tuple[str, str]]) -> Figures:
                 figures.part_pairs += 1
                 figures.part_match += latin_similarity(pa, pb) >= MATCH_LEVEL
     return figures
+
+
+def evaluate_records(name: str, pairs: Iterable[tuple[dict, dict]]) -> Figures:
+    """Like ``evaluate`` for records whose names come in different shapes (full name in one
+    list, separate parts in another): compare the parts both records have, in chain order."""
+    figures = Figures(name)
+    for left, right in pairs:
+        a, b = name_forms(left), name_forms(right)
+        figures.pairs += 1
+        if a["is_placeholder"] or b["is_placeholder"]:
+            figures.placeholder += 1
+            continue
+        shared = [p for p in PARTS if a[f"{p}_lat"] and b[f"{p}_lat"]]
+        la = " ".join(a[f"{p}_lat"] for p in shared)
+        lb = " ".join(b[f"{p}_lat"] for p in shared)
+        figures.exact += bool(la) and la == lb
+        figures.match += latin_similarity(la, lb) >= MATCH_LEVEL
+        figures.block += bool(_block_keys(a) & _block_keys(b))
+        for part in shared:
+            figures.part_pairs += 1
+            figures.part_match += (
+                latin_similarity(a[f"{part}_lat"], b[f"{part}_lat"]) >= MATCH_LEVEL
+            )
+    return figures
+
+
+def demo_pairs(sample: int, rng: random.Random) -> list[tuple[dict, dict]]:
+    """Pairs of records of one person across the demo's lists (its ground truth)."""
+    from everyname.core.demo import generate_demo
+    from everyname.core.demo.generator import read_ground_truth
+    from everyname.core.ingest import open_source
+
+    names = ("full_name", "given_name", "father_name", "grandfather_name", "family_name")
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = generate_demo(Path(tmp) / "demo")
+        person = {(t["file"], t["row"]): t["person_id"] for t in read_ground_truth(manifest)}
+        by_person: dict[str, list[dict]] = defaultdict(list)
+        for demo_file in manifest.files:
+            with open_source(demo_file.path, demo_file.mapping) as source:
+                for record in source.records():
+                    key = (demo_file.path.name, str(record.row_number))
+                    written = {k: record.as_written.get(k) for k in names}
+                    if key in person and any(written.values()):
+                        by_person[person[key]].append(written)
+    pairs = [
+        (records[i], records[j])
+        for records in by_person.values()
+        for i in range(len(records))
+        for j in range(i + 1, len(records))
+    ]
+    return rng.sample(pairs, min(sample, len(pairs)))
 
 
 def _read(path: Path) -> list[dict[str, str]]:
@@ -180,6 +235,7 @@ def main() -> None:
         evaluate(
             "ar-lat TFP (same row)*", cross_script_pairs(tfp, "name", "en_name", args.sample, rng)
         ),
+        evaluate_records("demo lists (same person, shared parts)", demo_pairs(args.sample, rng)),
     ]
     negatives = [
         evaluate(

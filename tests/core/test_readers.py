@@ -378,3 +378,25 @@ def test_memory_does_not_grow_with_file_size(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count * len(line) >= 50_000_000
     assert peak < 8_000_000, f"peak {peak:,} bytes for a {path.stat().st_size:,}-byte file"
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.one_of(
+        st.binary(max_size=600),
+        st.text(alphabet=ARABIC + 'abc019,;\t"\n\r[]{}: \x00', max_size=300).map(str.encode),
+    ),
+    name=st.sampled_from(["x.csv", "x.json", "x.xlsx", "x.txt"]),
+)
+def test_any_bytes_give_rows_or_a_refusal_never_a_crash(
+    tmp_path: Path, data: bytes, name: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    try:
+        with open_reader(path) as reader:
+            for row in reader.rows():
+                assert row.number >= 1
+                assert all(isinstance(v, str) for v in row.values.values())
+    except InputRejected as error:
+        assert error.problems and error.problems[0].file == name

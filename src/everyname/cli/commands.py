@@ -1,3 +1,4 @@
 """Imports every command module so that each registers itself on the app."""
 
+import everyname.cli.estimate  # noqa: F401
 from everyname.cli import demo, imports, init  # noqa: F401

@@ -1,0 +1,312 @@
+"""``everyname estimate``: Multiple Systems Estimation of the deaths no list has documented.
+
+The command reads capture histories (a histories CSV with ``--histories``, or the latest link
+run), optionally merges or selects lists, fits one method per stratum and prints a table (with a
+bar chart of the strata) or the JSON contract of the design::
+
+    {"method", "observed", "estimate", "lower", "upper", "level", "lists", "warnings", ...}
+
+and with ``--by``: ``{"by": FIELD, "strata": [{"value": V, ...same keys...}, ...]}``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from everyname.cli.app import app
+from everyname.cli.output import console, errors, escape, user_errors
+from everyname.core.estimate import (
+    CaptureHistories,
+    EstimateResult,
+    EstimationError,
+    SettingsError,
+    default_method,
+    make_estimator,
+    read_histories_csv,
+)
+from everyname.core.estimate.histories import STRATUM_COLUMN
+from everyname.core.estimate.warnings import data_warnings
+
+NO_LINK_RUN = "no link run yet; run `everyname link` first or pass --histories"
+
+
+class Method(StrEnum):
+    chapman = "chapman"
+    loglinear = "loglinear"
+    lcmcr = "lcmcr"
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class Criterion(StrEnum):
+    aic = "aic"
+    bic = "bic"
+
+
+def histories_from_latest_link_run(
+    by: str | None,
+) -> CaptureHistories | dict[str, CaptureHistories]:
+    """Capture histories of the persons of the latest accepted link run (by ``by`` if given).
+
+    Placeholder until the store provides link runs: the lead replaces this function with one that
+    reads persons and their sources from the store (``CaptureHistories.from_person_sources`` or
+    ``stratify_person_sources`` do the rest).
+    """
+    raise EstimationError(NO_LINK_RUN)
+
+
+def parse_merge(values: list[str]) -> dict[str, list[str]]:
+    """``["PFNCA=PF+NCA"]`` → ``{"PFNCA": ["PF", "NCA"]}``."""
+    groups: dict[str, list[str]] = {}
+    for value in values:
+        name, sep, members = value.partition("=")
+        parts = [m.strip() for m in members.split("+") if m.strip()]
+        if not sep or not name.strip() or len(parts) < 2:
+            raise typer.BadParameter(
+                f"{value!r}: expected NEW=LIST+LIST[+...], e.g. PFNCA=PF+NCA",
+                param_hint="--merge",
+            )
+        groups[name.strip()] = parts
+    return groups
+
+
+def _prepare(
+    hist: CaptureHistories, lists: list[str] | None, merge: dict[str, list[str]]
+) -> CaptureHistories:
+    if merge:
+        hist = hist.merge(merge)
+    if lists:
+        hist = hist.select(lists)
+    return hist
+
+
+def _settings(
+    method: str,
+    criterion: Criterion | None,
+    average: bool,
+    burn_in: int | None,
+    samples: int | None,
+    thinning: int | None,
+    chains: int | None,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if method == "loglinear":
+        if criterion is not None:
+            out["criterion"] = criterion.value
+        if average:
+            out["average"] = True
+    elif criterion is not None or average:
+        raise typer.BadParameter(
+            "applies to --method loglinear only", param_hint="--criterion/--average"
+        )
+    mcmc = {"burn_in": burn_in, "samples": samples, "thinning": thinning, "chains": chains}
+    given = {k: v for k, v in mcmc.items() if v is not None}
+    if given and method != "lcmcr":
+        raise typer.BadParameter(
+            "applies to --method lcmcr only", param_hint="--burn-in/--samples/--thinning/--chains"
+        )
+    out.update(given)
+    return out
+
+
+def _fit(
+    hist: CaptureHistories, method: str | None, seed: int | None, settings_for
+) -> EstimateResult:
+    chosen = method or default_method(hist)
+    try:
+        estimator = make_estimator(chosen, **settings_for(chosen))
+        estimator.settings.validated()
+    except SettingsError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return estimator.fit(hist, seed=seed)
+
+
+def _failed(value: str, hist: CaptureHistories, method: str | None, exc: Exception) -> dict:
+    return {
+        "value": value,
+        "method": method or default_method(hist),
+        "observed": hist.observed,
+        "estimate": None,
+        "lower": None,
+        "upper": None,
+        "level": 0.95,
+        "lists": list(hist.lists),
+        "warnings": [w.to_dict() for w in data_warnings(hist)],
+        "error": str(exc),
+    }
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return "∞" if not math.isfinite(x) else f"{x:,.0f}"
+
+
+def _print_table(rows: list[tuple[str | None, dict]], by: str | None) -> None:
+    table = Table(title="Estimated total (documented + undocumented)")
+    if by:
+        table.add_column(escape(by))
+    table.add_column("method")
+    table.add_column("lists")
+    table.add_column("documented", justify="right")
+    table.add_column("estimate", justify="right")
+    table.add_column("95% interval", justify="right")
+    table.add_column("undocumented", justify="right")
+    for value, d in rows:
+        est = d["estimate"]
+        interval = (
+            f"{_fmt(d['lower'])} – {_fmt(d['upper'])}" if est is not None else escape(d["error"])
+        )
+        undoc = _fmt(est - d["observed"]) if est is not None else "–"
+        cells = [d["method"], escape(", ".join(d["lists"])), f"{d['observed']:,}", _fmt(est)]
+        cells += [interval, undoc]
+        table.add_row(*([escape(str(value))] if by else []), *cells)
+    console.print(table)
+    for value, d in rows:
+        model = (d.get("details") or {}).get("model")
+        prefix = f"{value}: " if by else ""
+        if model:
+            console.print(f"{escape(prefix)}model: {escape(str(model))}")
+        for w in d["warnings"]:
+            said = escape("[" + w["code"] + "] " + w["message"])
+            console.print(f"[yellow]{escape(prefix)}warning[/] {said}")
+    if by and len(rows) > 1:
+        _print_chart(rows)
+
+
+def _print_chart(rows: list[tuple[str | None, dict]]) -> None:
+    """Bars: documented (█), estimated undocumented (▒), interval to its upper end (─)."""
+    fitted = [d for _, d in rows if d["estimate"] is not None]
+    top = max([d["upper"] if d["upper"] is not None else d["estimate"] for d in fitted] or [1.0])
+    width = 40
+    console.print("\nDocumented █, estimated undocumented ▒, up to the interval's upper end ─")
+    label_w = max(len(str(v)) for v, _ in rows)
+    for value, d in rows:
+        if d["estimate"] is None:
+            console.print(f"{escape(str(value)).ljust(label_w)}  (no estimate)")
+            continue
+        upper = d["upper"] if d["upper"] is not None else top
+        doc = round(width * d["observed"] / top)
+        est = max(round(width * d["estimate"] / top), doc)
+        up = max(round(width * min(upper, top) / top), est)
+        bar = "█" * doc + "▒" * (est - doc) + "─" * (up - est)
+        console.print(f"{escape(str(value)).ljust(label_w)}  {bar} {_fmt(d['estimate'])}")
+
+
+@app.command("estimate")
+@user_errors
+def estimate_command(
+    histories: Annotated[
+        Path | None,
+        typer.Option(
+            "--histories",
+            help="Histories CSV: one 0/1 column per list and `count` (optional `stratum`).",
+        ),
+    ] = None,
+    method: Annotated[
+        Method | None,
+        typer.Option(
+            "--method", help="Estimator; default chapman for two lists, loglinear for more."
+        ),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Estimate per stratum (with --histories: the CSV's `stratum` column)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Random seed (LCMCR); recorded in the output.")
+    ] = None,
+    output_format: Annotated[Format, typer.Option("--format", help="Output format.")] = (
+        Format.table
+    ),
+    lists: Annotated[
+        str | None,
+        typer.Option("--lists", help="Comma-separated lists to use (after --merge)."),
+    ] = None,
+    merge: Annotated[
+        list[str] | None,
+        typer.Option("--merge", help="Count lists as one: NEW=A+B (repeatable)."),
+    ] = None,
+    criterion: Annotated[
+        Criterion | None, typer.Option("--criterion", help="Log-linear model choice.")
+    ] = None,
+    average: Annotated[
+        bool, typer.Option("--average", help="Log-linear: average models (AIC/BIC weights).")
+    ] = False,
+    burn_in: Annotated[int | None, typer.Option("--burn-in", help="LCMCR burn-in sweeps.")] = None,
+    samples: Annotated[
+        int | None, typer.Option("--samples", help="LCMCR draws kept per chain.")
+    ] = None,
+    thinning: Annotated[
+        int | None, typer.Option("--thinning", help="LCMCR sweeps between kept draws.")
+    ] = None,
+    chains: Annotated[int | None, typer.Option("--chains", help="LCMCR chains.")] = None,
+) -> None:
+    """Estimate the total killed, documented or not (Multiple Systems Estimation)."""
+    groups = parse_merge(merge or [])
+    chosen_lists = [x.strip() for x in lists.split(",") if x.strip()] if lists else None
+    method_name = method.value if method else None
+
+    def settings_for(name: str) -> dict[str, Any]:
+        return _settings(name, criterion, average, burn_in, samples, thinning, chains)
+
+    if method_name:
+        settings_for(method_name)  # usage errors before any work
+    if histories is not None:
+        loaded = read_histories_csv(histories)
+        if by is not None and by != STRATUM_COLUMN:
+            raise typer.BadParameter(
+                f"a histories CSV can only be split by its {STRATUM_COLUMN!r} column, not {by!r};"
+                " splitting by other fields needs a link run",
+                param_hint="--by",
+            )
+        if by is not None and not isinstance(loaded, dict):
+            raise EstimationError(f"{histories}: no {STRATUM_COLUMN!r} column to split by")
+    else:
+        loaded = histories_from_latest_link_run(by)
+
+    if by is None:
+        if isinstance(loaded, dict):  # a stratified CSV without --by: pool the strata
+            first = next(iter(loaded.values()))
+            pats = [h.patterns for h in loaded.values()]
+            cnts = [h.counts for h in loaded.values()]
+            loaded = CaptureHistories(first.lists, np.vstack(pats), np.concatenate(cnts))
+        hist = _prepare(loaded, chosen_lists, groups)
+        result = _fit(hist, method_name, seed, settings_for)
+        data = result.to_dict()
+        if output_format is Format.json:
+            typer.echo(json.dumps(data, ensure_ascii=False, allow_nan=False))
+        else:
+            _print_table([(None, data)], None)
+        return
+
+    assert isinstance(loaded, dict)
+    rows: list[tuple[str | None, dict]] = []
+    for value, stratum in loaded.items():
+        hist = _prepare(stratum, chosen_lists, groups)
+        try:
+            data = {"value": value, **_fit(hist, method_name, seed, settings_for).to_dict()}
+        except EstimationError as exc:
+            data = _failed(value, hist, method_name, exc)
+        rows.append((value, data))
+    if output_format is Format.json:
+        payload = {"by": by, "strata": [d for _, d in rows]}
+        typer.echo(json.dumps(payload, ensure_ascii=False, allow_nan=False))
+    else:
+        _print_table(rows, by)
+    if all(d["estimate"] is None for _, d in rows):
+        errors.print("[bold red]Error:[/] no stratum could be estimated")
+        raise typer.Exit(1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,7 +19,6 @@ from everyname.core.report import (
     write_tables,
 )
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 WHEN = datetime(2012, 2, 10, 12, 0, tzinfo=UTC)
 WINDOW = CountFilters(since=date(2012, 2, 3), until=date(2012, 2, 9), place="Homs")
 
@@ -171,19 +169,5 @@ def test_figures_are_reproducible(report):
     assert render_html(again) == render_html(report)
 
 
-def check_golden(name: str, figures: dict) -> None:
-    """Compare with ``tests/core/golden/<name>``; EVERYNAME_UPDATE_GOLDEN=1 rewrites it."""
-    path = GOLDEN / name
-    text = json.dumps(figures, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    if os.environ.get("EVERYNAME_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"{path} is missing; create it with EVERYNAME_UPDATE_GOLDEN=1"
-    assert json.loads(path.read_text("utf-8")) == json.loads(text), (
-        f"report figures changed; review the difference and, if intended, rerun with "
-        f"EVERYNAME_UPDATE_GOLDEN=1 to rewrite {path}"
-    )
-
-
-def test_golden_small(report):
+def test_golden_small(report, check_golden):
     check_golden("report_small.json", report_figures(report))

@@ -232,11 +232,11 @@ def upset(intersections: pd.DataFrame, sources: pd.DataFrame, title: str, limit:
         for side in ("left", "right", "top"):
             totals.spines[side].set_visible(False)
         totals.tick_params(axis="y", left=False, labelleft=False)
-        totals.set_xlabel("persons per source", fontsize=8)
+        totals.set_xlabel("persons per source", fontsize=8, loc="right")
         for y, w in enumerate(widths):
             totals.text(w, y, f"{w} ", ha="right", va="center", fontsize=8)
         totals.set_xlim(max(widths) * 1.35 + 1, 0)
-        _integer_axis(totals.xaxis)
+        totals.set_xticks([])  # the numbers are written on the bars
         return _svg(fig)
 
 

@@ -34,7 +34,7 @@ def _cell(value: Any) -> str:
         if abs(value) >= 100:
             return f"{value:,.0f}"
         return f"{value:.2f}".rstrip("0").rstrip(".")
-    return escape(str(value).replace("_", " ") if isinstance(value, str) else str(value))
+    return escape(str(value))  # codes (fh_babaamr, single_source) are shown as they are
 
 
 def html_table(table: pd.DataFrame, caption: str | None = None) -> str:

@@ -1,0 +1,224 @@
+"""The gazetteer: bundled Syrian starter, resolution in both scripts, user extensions."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from everyname.core.errors import InputRejected
+from everyname.core.places import LEVELS, Gazetteer
+
+# The Homs neighbourhoods recorders name (issue 3), in English and Arabic.
+HOMS_NEIGHBOURHOODS = [
+    ("sy-hi-n-khalidiya", "al-Khalidiya", "الخالدية"),
+    ("sy-hi-n-babaamr", "Baba Amr", "بابا عمرو"),
+    ("sy-hi-n-babsebaa", "Bab al-Sebaa", "باب السباع"),
+    ("sy-hi-n-inshaat", "al-Inshaat", "الإنشاءات"),
+    ("sy-hi-n-karmzeitoun", "Karm al-Zeitoun", "كرم الزيتون"),
+    ("sy-hi-n-babhud", "Bab Hud", "باب هود"),
+    ("sy-hi-n-waer", "al-Waer", "الوعر"),
+    ("sy-hi-n-babtadmur", "Bab Tadmur", "باب تدمر"),
+    ("sy-hi-n-jouratshayah", "Jourat al-Shayah", "جورة الشياح"),
+    ("sy-hi-n-bayada", "al-Bayada", "البياضة"),
+    ("sy-hi-n-deirbaalba", "Deir Baalba", "دير بعلبة"),
+    ("sy-hi-n-qusour", "al-Qusour", "القصور"),
+    ("sy-hi-n-ghouta", "al-Ghouta", "الغوطة"),
+    ("sy-hi-n-hamidiya", "Hamidiya", "الحميدية"),
+    ("sy-hi-n-babdreib", "Bab al-Dreib", "باب الدريب"),
+    ("sy-hi-n-karmloz", "Karm al-Loz", "كرم اللوز"),
+    ("sy-hi-n-karmshamsham", "Karm Shamsham", "كرم شمشم"),
+    ("sy-hi-n-wadisayeh", "Wadi al-Sayeh", "وادي السايح"),
+]
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return Gazetteer.load()
+
+
+@pytest.mark.parametrize(("place_id", "english", "arabic"), HOMS_NEIGHBOURHOODS)
+def test_homs_neighbourhoods_resolve_in_both_scripts(
+    gazetteer: Gazetteer, place_id: str, english: str, arabic: str
+) -> None:
+    for text in (english, arabic, f"حي {arabic}", f"{english} neighbourhood", english.upper()):
+        match = gazetteer.resolve(text)
+        assert match is not None and match.entry.id == place_id, text
+        assert match.confidence >= 0.9
+    assert gazetteer.get(place_id).parent_id == "sy-hi-c-homs"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Khaldiyeh", "sy-hi-n-khalidiya"),
+        ("Khaledeyeh", "sy-hi-n-khalidiya"),
+        ("el-Khalidiyeh", "sy-hi-n-khalidiya"),
+        ("Karm ez-Zaytoon", "sy-hi-n-karmzeitoun"),
+        ("Baba Amr, Homs", "sy-hi-n-babaamr"),
+        ("Homs/Baba Amr", "sy-hi-n-babaamr"),
+        ("حمص - بابا عمرو", "sy-hi-n-babaamr"),
+        ("الخالدية، حمص", "sy-hi-n-khalidiya"),
+        ("Homs: Qusair: Dabaa", "sy-hi-c-dabaa"),
+        ("Damascus Suburbs: Yabrud", "sy-rd-d-yabroud"),  # the district contains the town
+        ("Jobar, Damascus", "sy-di-n-jobar"),
+        ("Jobar, Homs", "sy-hi-n-jobar"),
+        ("Idleb", "sy-id"),
+        ("محافظة حمص", "sy-hi"),
+    ],
+)
+def test_spelling_variants_and_parent_context(
+    gazetteer: Gazetteer, text: str, expected: str
+) -> None:
+    match = gazetteer.resolve(text)
+    assert match is not None and match.entry.id == expected
+
+
+def test_one_name_for_a_place_and_its_parents(gazetteer: Gazetteer) -> None:
+    # "Homs" is a governorate, a district and a city: the broadest contains whichever was meant.
+    assert gazetteer.resolve("Homs").entry.id == "sy-hi"  # type: ignore[union-attr]
+    assert gazetteer.resolve("Homs", level="city").entry.id == "sy-hi-c-homs"  # type: ignore[union-attr]
+    assert gazetteer.resolve("حمص", level="governorate").entry.id == "sy-hi"  # type: ignore[union-attr]
+
+
+def test_ambiguous_names_say_so_and_a_parent_settles_them(gazetteer: Gazetteer) -> None:
+    match = gazetteer.resolve("Jobar")
+    assert match is not None and match.confidence < 0.9 and match.alternatives
+    settled = gazetteer.resolve("Jobar", within="sy-hi")
+    assert settled is not None and settled.entry.id == "sy-hi-n-jobar"
+    assert settled.confidence == 1.0 and not settled.alternatives
+
+
+def test_unknown_places_stay_unresolved_and_are_reported(gazetteer: Gazetteer) -> None:
+    assert gazetteer.resolve("Atlantis") is None
+    assert gazetteer.resolve("") is None and gazetteer.resolve(None) is None
+    report = gazetteer.resolve_all(["Baba Amr", "Atlantis", "Atlantis", "باب هود", None])
+    assert set(report.resolved) == {"Baba Amr", "باب هود"}
+    assert report.unresolved == {"Atlantis": 2}
+
+
+def test_bundled_gazetteer_shape(gazetteer: Gazetteer) -> None:
+    governorates = [p for p in gazetteer if p.level == "governorate"]
+    assert len(governorates) == 14
+    assert all(p.parent_id is None for p in governorates)
+    for place in gazetteer:
+        assert place.level in LEVELS
+        assert place.name_ar and place.name_en
+        if place.level == "district":
+            assert gazetteer.get(place.parent_id).level == "governorate"  # type: ignore[arg-type]
+        if place.latitude is not None:  # within Syria's bounding box
+            assert 32.3 <= place.latitude <= 37.4 and 35.6 <= place.longitude <= 42.4  # type: ignore[operator]
+    districts_per_governorate = {g.id: 0 for g in governorates}
+    for place in gazetteer:
+        if place.level == "district":
+            districts_per_governorate[place.parent_id] += 1  # type: ignore[index]
+    # Damascus governorate is the city itself; every other one has its districts.
+    assert all(n >= 2 for g, n in districts_per_governorate.items() if g != "sy-di")
+
+
+def test_ancestors_and_descendants(gazetteer: Gazetteer) -> None:
+    assert [p.id for p in gazetteer.ancestors("sy-hi-n-babaamr")] == [
+        "sy-hi-c-homs",
+        "sy-hi-d-homs",
+        "sy-hi",
+    ]
+    below_homs = {p.id for p in gazetteer.descendants("sy-hi")}
+    assert {pid for pid, _, _ in HOMS_NEIGHBOURHOODS} <= below_homs
+    assert "sy-hi" not in below_homs and "sy-di-n-jobar" not in below_homs
+    assert gazetteer.descendants("sy-hi-n-babaamr") == []
+
+
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "id",
+                "name_ar",
+                "name_en",
+                "alternates",
+                "level",
+                "parent_id",
+                "latitude",
+                "longitude",
+            ]
+        )
+        writer.writerows(rows)
+    return path
+
+
+def test_users_extend_the_gazetteer(tmp_path: Path) -> None:
+    extra = _write(
+        tmp_path / "mine.csv",
+        [
+            ["my-street", "شارع الحضارة", "Hadara Street", "Hadara|Al-Hadara", "neighbourhood",
+             "sy-hi-c-homs", "", ""],
+            ["my-village", "قرية المثال", "Mithal", "", "village", "sy-hi-d-homs", "34.7", "36.6"],
+        ],
+    )  # fmt: skip
+    gazetteer = Gazetteer.load(extra_csv=extra)
+    match = gazetteer.resolve("Hadara, Homs")
+    assert match is not None and match.entry.id == "my-street"
+    assert gazetteer.resolve("شارع الحضارة").entry.id == "my-street"  # type: ignore[union-attr]
+    assert "my-village" in {p.id for p in gazetteer.descendants("sy-hi")}
+    assert gazetteer.get("my-village").latitude == 34.7
+
+
+def test_bad_user_file_names_file_row_and_column(tmp_path: Path) -> None:
+    extra = _write(
+        tmp_path / "bad.csv",
+        [
+            ["sy-hi", "حمص", "Homs again", "", "governorate", "", "", ""],
+            ["a", "", "Alpha", "", "city", "nowhere", "", ""],
+            ["b", "", "Beta", "", "hamlet", "sy-hi", "95", "x"],
+            ["b", "", "Beta twice", "", "city", "sy-hi", "", ""],
+            ["", "", "No id", "", "city", "sy-hi", "", ""],
+            ["c1", "", "Loop one", "", "city", "c2", "", ""],
+            ["c2", "", "Loop two", "", "city", "c1", "", ""],
+        ],
+    )
+    with pytest.raises(InputRejected) as caught:
+        Gazetteer.load(extra_csv=extra)
+    problems = {(p.row, p.column) for p in caught.value.problems}
+    assert {(2, "id"), (3, "parent_id"), (4, "level"), (4, "latitude"), (4, "longitude"),
+            (5, "id"), (6, "id"), (7, "parent_id"), (8, "parent_id")} <= problems  # fmt: skip
+    assert all(p.file == str(extra) for p in caught.value.problems)
+    assert "bad.csv" in str(caught.value) and "row 3" in str(caught.value)
+
+
+def test_missing_columns_and_unreadable_file(tmp_path: Path) -> None:
+    headerless = tmp_path / "wrong.csv"
+    headerless.write_text("name,place\nx,y\n", encoding="utf-8")
+    with pytest.raises(InputRejected, match=r"wrong\.csv"):
+        Gazetteer.load(extra_csv=headerless)
+    with pytest.raises(InputRejected, match=r"missing\.csv"):
+        Gazetteer.load(extra_csv=tmp_path / "missing.csv")
+
+
+def test_real_vdc_places_resolve(gazetteer: Gazetteer, shared_data: Path) -> None:
+    """VDC's provinces all resolve; most of the Homs areas recorders wrote resolve in Homs."""
+    path = shared_data / "real" / "syria_vdc" / "vdc_martyrs_sample_scraped_2019.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    provinces = gazetteer.resolve_all((r["Province"] for r in rows), level="governorate")
+    assert set(provinces.unresolved) <= {"Other Nationalities", "Unknown"}
+    assert {m.entry.level for m in provinces.resolved.values()} == {"governorate"}
+    areas = [r["Area \\ Place of birth"] for r in rows if r["Province"] == "Homs"]
+    areas = [a for a in areas if a.strip()]
+    report = gazetteer.resolve_all(areas, within="sy-hi")
+    resolved = [a for a in areas if a in report.resolved]
+    in_homs = [a for a in resolved if report.resolved[a].entry.id.startswith("sy-hi")]
+    assert len(resolved) / len(areas) >= 0.9
+    assert len(in_homs) / len(resolved) >= 0.98
+
+
+@given(st.text(max_size=60))
+def test_resolve_never_raises(text: str) -> None:
+    match = GAZETTEER.resolve(text)
+    assert match is None or 0.0 < match.confidence <= 1.0
+
+
+GAZETTEER = Gazetteer.load()

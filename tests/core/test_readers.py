@@ -77,6 +77,16 @@ def test_delimiter_is_sniffed(tmp_path: Path, delimiter: str) -> None:
         assert [r.values for r in reader.rows()] == EXPECTED
 
 
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_excel_sep_line(tmp_path: Path, delimiter: str) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(f"sep={delimiter}\nname{delimiter}age\nA{delimiter}1\n", encoding="utf-8-sig")
+    with open_reader(path) as reader:
+        assert reader.delimiter == delimiter and reader.columns == ["name", "age"]
+        # Excel hides the sep line: the header is row 1 there.
+        assert [(r.number, r.values) for r in reader.rows()] == [(2, {"name": "A", "age": "1"})]
+
+
 def test_encoding_and_delimiter_can_be_forced(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "list.csv", ROWS, "cp1256", ";")
     _columns, rows, name = read_all(path, encoding="cp1256", delimiter=";")

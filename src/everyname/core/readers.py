@@ -228,6 +228,13 @@ class CsvReader(_TextReader):
         try:
             for cells in self._reader:
                 self._number += 1
+                if self._number == 1 and self.delimiter.join(cells).lstrip("\ufeff") == (
+                    f"sep={self.delimiter}"
+                ):
+                    # Excel's "sep=;" line names the delimiter (already sniffed); Excel does
+                    # not show it, so rows are numbered as if it were not there.
+                    self._number = 0
+                    continue
                 if any(c.strip() for c in cells):
                     header = cells
                     break

@@ -175,6 +175,7 @@ _DATE_FILLERS = frozenset(
 
 _ISO = re.compile(r"^([0-9]{4})(?:[-/.]([0-9]{1,2})(?:[-/.]([0-9]{1,2}))?)?$")
 _ISO_TIME = re.compile(r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})[ t][0-9]{1,2}:[0-9]{2}\S*$")
+_TRAILING_TIME = re.compile(r"\s+[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(\s*[ap]\.?m\.?)?$")
 _YEAR_LAST = re.compile(r"^([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{2}|[0-9]{4})$")
 _MONTH_YEAR = re.compile(r"^([0-9]{1,2})[-/.]([0-9]{4})$")
 _TOKEN = re.compile(r"[0-9]+|[^\W\d_]+")
@@ -221,6 +222,8 @@ def parse_date(text: str, order: str = "DMY") -> PartialDate | None:
     timed = _ISO_TIME.match(plain)
     if timed:
         plain = timed.group(1)
+    elif ":" in plain:  # "07/02/2012 00:00", "7/2/2012 10:30 pm": a spreadsheet's date-time
+        plain = _TRAILING_TIME.sub("", plain)
     match = _ISO.match(plain)
     if match:
         year, month, day = (int(g) if g else 0 for g in match.groups())

@@ -50,6 +50,13 @@ def auto_place_level(persons: pd.DataFrame) -> str:
     return "place"
 
 
+def _place_value(value: Any) -> str:
+    """A place name, or ``unknown`` — also when a source wrote "Unknown" as the place, so a
+    breakdown never shows two unknown rows."""
+    text = vocab(value)
+    return UNKNOWN if text.casefold() == UNKNOWN else text
+
+
 def _bucket(day: date, unit: str) -> str:
     if unit == "day":
         return day.isoformat()
@@ -98,7 +105,7 @@ def value_getter(
 ) -> Callable[[Any], str]:
     _, kind, detail = resolve_field(field, place_level, date_unit)
     if kind == "place":
-        return lambda row: vocab(row.get(detail))
+        return lambda row: _place_value(row.get(detail))
     if kind == "date":
         return lambda row: date_bucket(row, detail)
     if kind == "grade":

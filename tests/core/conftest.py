@@ -1,6 +1,7 @@
 """The reviewed TSV tables of linguistic decisions (``tables/*.tsv``) as test parameters.
 
-A test argument named ``row_<table>`` runs once per line of ``tables/<table>.tsv`` and receives
+A test argument named ``row_<table>`` (in a test module of this folder, not its sub-folders)
+runs once per line of ``tables/<table>.tsv`` and receives
 that line as a dict keyed by the table's header (``# `` lines are comments). Cells are not
 stripped, so a table can test surrounding spaces. The tables are the place for a speaker to
 review and extend the decisions without reading Python.
@@ -29,8 +30,11 @@ def read_table(name: str) -> list[dict[str, str]]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Only for the test modules beside this file: sub-folders have tables of their own.
+    if Path(metafunc.definition.path).parent != Path(__file__).parent:
+        return
     for argument in metafunc.fixturenames:
-        if argument.startswith("row_"):
+        if argument.startswith("row_") and (TABLES / f"{argument[4:]}.tsv").exists():
             rows = read_table(argument[4:])
             ids = [f"line{i + 2}:{next(iter(r.values()))!r}" for i, r in enumerate(rows)]
             metafunc.parametrize(argument, rows, ids=ids)

@@ -13,9 +13,11 @@ Positive pairs (one person, two spellings), all from ../shared/data (see the SOU
 - ``demo``: two records of one victim in the demo generator's lists (its ground truth), Arabic
   and Latin, full names or separate parts; compared on the parts both records give.
 
-Negative pairs (two people): two different IDs of one release sharing the family name (the
-hard case for names), whose names as written differ. Same-ID pairs are not perfect truth
-(SOURCES.md: the MoH corrected IDs, a few pairs change a given name), so no set reaches 100%.
+Negative pairs (two people): two different IDs of one release sharing the family name, whose
+names as written differ; and siblings, different IDs whose father, grandfather and family are
+written alike and whose given names differ (the hardest case: one part tells them apart).
+Same-ID pairs are not perfect truth (SOURCES.md: the MoH corrected IDs, a few pairs change a
+given name), so no set reaches 100%.
 
 Reported per set: exact (comparable full forms equal), match (Jaro-Winkler of full forms at or
 above ``MATCH_LEVEL``), block (the pair shares one of the part-pair keys linkage blocks on),
@@ -39,7 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from everyname.core.names import MATCH_LEVEL, PARTS, latin_similarity, name_forms
+from everyname.core.names import MATCH_LEVEL, PARTS, latin_similarity, name_forms, normalise_arabic
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared" / "data"
@@ -201,6 +203,29 @@ def negative_pairs(rows: list[dict[str, str]], left: str, right: str, id_column:
     return pairs
 
 
+def sibling_pairs(
+    rows: list[dict[str, str]], left: str, right: str, sample: int, rng: random.Random
+) -> list[tuple[str, str]]:
+    """Different IDs with the same father, grandfather and family (as written in Arabic) but
+    a different given name: siblings, the hardest case, where only the given name differs."""
+    by_chain: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        words = normalise_arabic(row["الاسم"]).split()
+        if len(words) == 4:
+            by_chain[" ".join(words[1:])].append(row)
+    pairs = []
+    for members in by_chain.values():
+        for i in range(len(members)):
+            for j in range(i + 1, len(members)):
+                first, second = members[i], members[j]
+                if (
+                    first["ID"] != second["ID"]
+                    and first["الاسم"].split()[0] != second["الاسم"].split()[0]
+                ):
+                    pairs.append((first[left], second[right]))
+    return rng.sample(pairs, min(sample, len(pairs)))
+
+
 def machine() -> str:
     try:
         import psutil
@@ -246,6 +271,12 @@ def main() -> None:
             ("lat-lat", "Name", "Name"),
             ("ar-lat", "الاسم", "Name"),
         )
+    ] + [
+        evaluate(
+            f"{label} siblings (only the given name differs)",
+            sibling_pairs(ibc, left, right, n, rng),
+        )
+        for label, left, right in (("ar-ar", "الاسم", "الاسم"), ("lat-lat", "Name", "Name"))
     ]
     elapsed = time.perf_counter() - started
 

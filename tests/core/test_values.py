@@ -15,6 +15,7 @@ from everyname.core.values import (
     collapse_spaces,
     match_key,
     normalise_national_id,
+    normalise_place,
     normalise_text,
     normalise_vocabulary,
     parse_age,
@@ -183,3 +184,27 @@ def test_national_id(text: str, expected: str | None) -> None:
 def test_national_id_is_digits_or_none(text: str) -> None:
     value = normalise_national_id(text)
     assert value is None or (value.isascii() and value.isdigit())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Homs", "Homs"),
+        ("  بابا   عمرو ", "بابا عمرو"),
+        ("حي ٣", "حي 3"),
+        ("Unknown", None),
+        ("غير معروف", None),
+        ("-", None),
+        ("n/a", None),
+        ("", None),
+        ("Unknown street", "Unknown street"),  # only a cell that says nothing else is a placeholder
+    ],
+)
+def test_places(text: str, expected: str | None) -> None:
+    assert normalise_place(text) == expected
+
+
+@given(st.text())
+def test_place_is_text_or_none(text: str) -> None:
+    place = normalise_place(text)
+    assert place is None or place == normalise_text(text)

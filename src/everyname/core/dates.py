@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Literal
 
 from everyname.core.schema import DatePrecision
-from everyname.core.values import InvalidValue, match_key, to_ascii_digits
+from everyname.core.values import InvalidValue, is_placeholder, match_key, to_ascii_digits
 
 __all__ = [
     "DATE_ORDERS",
@@ -122,25 +122,6 @@ class PartialDate:
 
 # --- parsing ---------------------------------------------------------------------------------
 
-_PLACEHOLDERS = frozenset(
-    match_key(p)
-    for p in (
-        "unknown",
-        "not known",
-        "n/a",
-        "na",
-        "none",
-        "null",
-        "nan",
-        "-",
-        "?",
-        "غير معروف",
-        "غير معروفة",
-        "مجهول",
-        "لا يوجد",
-        "غير محدد",
-    )
-)
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     (
@@ -245,7 +226,7 @@ def parse_date(text: str, order: str = "DMY") -> PartialDate | None:
     match = _MONTH_YEAR.match(plain)
     if match:
         return _build(int(match.group(2)), int(match.group(1)), 0)
-    folded = match_key(plain)
-    if not folded or folded in _PLACEHOLDERS or set(folded) <= {"0", " "}:
+    if is_placeholder(plain):
         return None
+    folded = match_key(plain)
     return _from_words(folded, text)

@@ -14,7 +14,8 @@ Normalised keys (all present in every record; plain JSON types):
 
 - text fields ``source_record_id``, names (``full_name`` … ``nickname``), places (``place``,
   ``governorate``, ``district``, ``locality``, ``neighbourhood``), ``perpetrator``, ``notes``,
-  ``reporter_name``, ``reporter_contact``: spaces collapsed, ASCII digits; ``None`` when empty;
+  ``reporter_name``, ``reporter_contact``: spaces collapsed, ASCII digits; ``None`` when empty,
+  and for places also when the cell is a placeholder ("Unknown", "غير معروف", "-");
 - ``sex``, ``age_group``, ``cause``, ``status``, ``outcome``: vocabulary values, ``"unknown"``;
 - ``age_years``, ``age_min``, ``age_max``: floats or ``None`` (from ``age``);
 - ``date_of_death``, ``date_of_birth``: ISO partial date ("2012-02") or ``None``, with
@@ -56,6 +57,7 @@ from everyname.core.values import (
     age_group_from_age,
     match_key,
     normalise_national_id,
+    normalise_place,
     normalise_text,
     normalise_vocabulary,
     parse_age,
@@ -64,8 +66,9 @@ from everyname.core.values import (
 __all__ = ["NORMALISED_KEYS", "SourceFile", "normalise", "open_source"]
 
 _TEXT_FIELDS = frozenset(
-    ("source_record_id", *NAME_FIELDS, *PLACE_FIELDS, "perpetrator", "notes", *SENSITIVE_FIELDS)
+    ("source_record_id", *NAME_FIELDS, "perpetrator", "notes", *SENSITIVE_FIELDS)
 )
+_PLACE_FIELDS = frozenset(PLACE_FIELDS)
 _DATE_FIELDS = ("date_of_death", "date_of_birth")
 _DATE_KEYS = {name: (f"{name}_precision", f"{name}_start", f"{name}_end") for name in _DATE_FIELDS}
 
@@ -129,6 +132,8 @@ def normalise(
                     text = replacement
         if name in _TEXT_FIELDS:
             out[name] = normalise_text(text)
+        elif name in _PLACE_FIELDS:
+            out[name] = normalise_place(text)
         elif name in VOCABULARIES:
             out[name] = normalise_vocabulary(name, text)
         elif name == "age":

@@ -29,8 +29,10 @@ __all__ = [
     "InvalidValue",
     "age_group_from_age",
     "collapse_spaces",
+    "is_placeholder",
     "match_key",
     "normalise_national_id",
+    "normalise_place",
     "normalise_text",
     "normalise_vocabulary",
     "parse_age",
@@ -103,6 +105,42 @@ def match_key(text: str) -> str:
     """
     folded = _TASHKEEL.sub("", to_ascii_digits(text).casefold()).translate(_LETTER_FOLD)
     return " ".join(_NOT_WORD.sub(" ", folded).split())
+
+
+_PLACEHOLDERS = frozenset(
+    match_key(p)
+    for p in (
+        "unknown",
+        "not known",
+        "n/a",
+        "na",
+        "none",
+        "null",
+        "nan",
+        "-",
+        "?",
+        "غير معروف",
+        "غير معروفة",
+        "مجهول",
+        "لا يوجد",
+        "غير محدد",
+    )
+)
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether a cell says only "not known" ("unknown", "غير معروف", "-", "n/a", ...)."""
+    key = match_key(text)
+    return not key or key in _PLACEHOLDERS or key.strip("0 ") == ""
+
+
+def normalise_place(text: str) -> str | None:
+    """A place cell: like :func:`normalise_text`, and ``None`` for a placeholder ("Unknown"), so
+    a count never shows a place called "Unknown" beside the unknowns."""
+    out = normalise_text(text)
+    if out is None or (len(out) <= 20 and is_placeholder(out)):
+        return None
+    return out
 
 
 # --- controlled vocabularies -----------------------------------------------------------------

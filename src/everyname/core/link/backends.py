@@ -6,6 +6,7 @@ with an error naming the ``spark`` extra when it is missing.
 
 from __future__ import annotations
 
+import tempfile
 from typing import Any, Literal
 
 from everyname.core.errors import EverynameError
@@ -59,4 +60,7 @@ def local_spark_session(master: str = "local[2]") -> Any:
         .config("spark.ui.enabled", "false")
         .config("spark.driver.memory", "2g")
     )
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    if session.sparkContext.getCheckpointDir() is None:  # Splink checkpoints to break lineage
+        session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="everyname-spark-"))
+    return session

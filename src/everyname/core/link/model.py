@@ -40,14 +40,14 @@ def _name_part(part: str, columns: frozenset[str], settings: LinkSettings) -> cl
     key, lat, ar = f"{part}_key", f"{part}_lat", f"{part}_ar"
     levels: list[Any] = [cll.NullLevel(key)]
     if _has(columns, ar):
-        level = cll.ExactMatchLevel(ar).configure(label_for_charts="same Arabic form")
-        if tf:
-            level = level.configure(tf_adjustment_column=key)
+        level = cll.ExactMatchLevel(ar, term_frequency_adjustments=tf).configure(
+            label_for_charts="same Arabic form"
+        )
         levels.append(level)
     if _has(columns, lat):
-        level = cll.ExactMatchLevel(lat).configure(label_for_charts="same romanised form")
-        if tf:
-            level = level.configure(tf_adjustment_column=key)
+        level = cll.ExactMatchLevel(lat, term_frequency_adjustments=tf).configure(
+            label_for_charts="same romanised form"
+        )
         levels.append(level)
     levels.append(
         cll.ExactMatchLevel(key, term_frequency_adjustments=tf).configure(

@@ -73,6 +73,7 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
         raise RecordsRejected(
             f"records need the column(s) {', '.join(missing)}; got {', '.join(records.columns)}"
         )
+    records = records.reset_index(drop=True)
     out = pd.DataFrame(index=range(len(records)))
     out["record_id"] = records["record_id"].astype(str).to_numpy()
     out["source"] = records["source"].astype(str).to_numpy()

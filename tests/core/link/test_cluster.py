@@ -1,0 +1,114 @@
+"""Constrained clustering: decisions are enforced, chains never bridge a "different"."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from everyname.core.link import InvalidDecision, MatchDecision, cluster_pairs
+
+
+def pairs(*rows: tuple[str, str, float]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["record_id_l", "record_id_r", "match_probability"])
+
+
+def groups(result) -> set[frozenset[str]]:
+    out: dict[int, set[str]] = {}
+    for rid, label in zip(result.record_ids, result.labels, strict=True):
+        out.setdefault(int(label), set()).add(str(rid))
+    return {frozenset(g) for g in out.values()}
+
+
+IDS = ["a", "b", "c", "d", "e"]
+SOURCES = ["s1", "s2", "s3", "s4", "s5"]
+
+
+def test_links_at_threshold_join_and_weaker_ones_do_not():
+    scored = pairs(("a", "b", 0.995), ("b", "c", 0.98), ("d", "e", 0.9999))
+    result = cluster_pairs(IDS, SOURCES, scored, threshold=0.99)
+    assert groups(result) == {frozenset("ab"), frozenset("c"), frozenset("de")}
+
+
+def test_same_decision_joins_records_the_model_never_paired():
+    result = cluster_pairs(IDS, SOURCES, pairs(), 0.99, [MatchDecision("a", "e", "same")])
+    assert frozenset("ae") in groups(result)
+
+
+def test_different_decision_is_never_bridged_by_a_chain_of_strong_links():
+    # a-b-c-d is a chain of near-certain links, yet a and d were judged different
+    scored = pairs(("a", "b", 0.9999), ("b", "c", 0.9998), ("c", "d", 0.9997))
+    result = cluster_pairs(IDS, SOURCES, scored, 0.99, [MatchDecision("d", "a", "different")])
+    found = groups(result)
+    person_of = {r: g for g in found for r in g}
+    assert person_of["a"] != person_of["d"]
+    assert person_of["a"] == person_of["b"] == person_of["c"]  # the strongest links won
+    assert set(result.held_apart["rule"]) == {"different"}
+
+
+def test_different_decision_splits_a_directly_linked_pair():
+    result = cluster_pairs(
+        IDS, SOURCES, pairs(("a", "b", 0.99999)), 0.99, [MatchDecision("a", "b", "different")]
+    )
+    assert frozenset("ab") not in groups(result)
+
+
+def test_contradictory_decisions_are_an_error_naming_the_records():
+    decisions = [
+        MatchDecision("a", "b", "same"),
+        MatchDecision("b", "c", "same"),
+        MatchDecision("a", "c", "different"),
+    ]
+    with pytest.raises(InvalidDecision, match="contradicts"):
+        cluster_pairs(IDS, SOURCES, pairs(), 0.99, decisions)
+
+
+def test_a_later_decision_on_the_same_pair_replaces_the_earlier():
+    decisions = [MatchDecision("a", "b", "different"), MatchDecision("b", "a", "same")]
+    result = cluster_pairs(IDS, SOURCES, pairs(), 0.99, decisions)
+    assert frozenset("ab") in groups(result)
+
+
+def test_one_record_per_source_keeps_siblings_of_one_list_apart():
+    # b and c are two records of list s2 (two brothers); a (list s1) links to both
+    sources = ["s1", "s2", "s2", "s4", "s5"]
+    scored = pairs(("a", "b", 0.999), ("a", "c", 0.995), ("b", "c", 0.995))
+    result = cluster_pairs(IDS, sources, scored, 0.99, same_source_threshold=0.99999)
+    assert groups(result) >= {frozenset("ab"), frozenset("c")}
+    assert list(result.held_apart["rule"]) == ["one_record_per_source"] * 2
+
+
+def test_strong_same_source_link_still_joins_a_lists_true_duplicate():
+    sources = ["s1", "s2", "s2", "s4", "s5"]
+    scored = pairs(("a", "b", 0.999), ("a", "c", 0.995), ("b", "c", 0.999999))
+    result = cluster_pairs(IDS, sources, scored, 0.99, same_source_threshold=0.99999)
+    assert frozenset("abc") in groups(result)
+
+
+def test_rule_can_be_switched_off():
+    sources = ["s1", "s2", "s2", "s4", "s5"]
+    scored = pairs(("a", "b", 0.999), ("a", "c", 0.995))
+    result = cluster_pairs(IDS, sources, scored, 0.99, one_record_per_source=False)
+    assert frozenset("abc") in groups(result)
+
+
+def test_same_decision_overrides_the_one_per_source_rule():
+    sources = ["s1", "s1", "s3", "s4", "s5"]
+    result = cluster_pairs(IDS, sources, pairs(), 0.99, [MatchDecision("a", "b", "same")])
+    assert frozenset("ab") in groups(result)
+
+
+def test_result_does_not_depend_on_pair_order():
+    rows = [("a", "b", 0.999), ("b", "c", 0.999), ("c", "d", 0.995), ("a", "d", 0.992)]
+    decisions = [MatchDecision("a", "c", "different")]
+    first = cluster_pairs(IDS, SOURCES, pairs(*rows), 0.99, decisions)
+    second = cluster_pairs(IDS, SOURCES, pairs(*reversed(rows)), 0.99, decisions)
+    assert groups(first) == groups(second)
+
+
+def test_bad_decisions_are_refused():
+    with pytest.raises(InvalidDecision):
+        MatchDecision("a", "b", "maybe")  # type: ignore[arg-type]
+    with pytest.raises(InvalidDecision):
+        MatchDecision("a", "a", "same")
+    with pytest.raises(InvalidDecision, match="zz"):
+        cluster_pairs(IDS, SOURCES, pairs(), 0.99, [MatchDecision("a", "zz", "same")])

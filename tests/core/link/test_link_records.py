@@ -1,0 +1,97 @@
+"""End to end on FEBRL4 (known truth): recovery, decisions surviving re-runs, stable ids."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from everyname.core.link import (
+    LinkSettings,
+    MatchDecision,
+    RecordsRejected,
+    link_records,
+    pairwise_scores,
+)
+
+pytestmark = pytest.mark.slow  # a few link runs of 2,000 records: about 15 s
+
+
+@pytest.fixture(scope="module")
+def first_run(febrl4_small: pd.DataFrame):
+    return link_records(febrl4_small.drop(columns=["truth"]), LinkSettings())
+
+
+def person_of(result) -> dict[str, str]:
+    return result.person_of()
+
+
+def test_recovers_the_true_persons(first_run, febrl4_small):
+    person = first_run.persons.set_index("record_id")["person_id"]
+    scores = pairwise_scores(person.reindex(febrl4_small["record_id"]), febrl4_small["truth"])
+    assert scores.precision >= 0.99
+    assert scores.recall >= 0.95
+    assert first_run.counts["records"] == len(febrl4_small)
+    assert first_run.counts["persons"] == first_run.persons["person_id"].nunique()
+
+
+def test_run_carries_what_reproduces_it(first_run):
+    saved = json.loads(json.dumps(first_run.to_dict()))
+    assert LinkSettings.from_dict(saved["settings"]) == first_run.settings
+    assert saved["versions"]["splink"] and saved["seed"] == 42
+    assert len(saved["input_fingerprint"]) == 64
+    assert {c["output_column_name"] for c in saved["model"]["comparisons"]} >= {
+        "given_name",
+        "family_name",
+        "birth",
+    }
+
+
+def test_same_input_same_settings_same_persons(first_run, febrl4_small):
+    again = link_records(febrl4_small.drop(columns=["truth"]), LinkSettings())
+    assert again.input_fingerprint == first_run.input_fingerprint
+    assert person_of(again) == person_of(first_run)
+
+
+def test_decisions_survive_a_rerun_and_ids_stay(first_run, febrl4_small):
+    before = person_of(first_run)
+    by_person = first_run.persons.groupby("person_id")["record_id"].apply(sorted)
+    pair = by_person[by_person.str.len() == 2].iloc[0]  # a linked pair: declare it different
+    singles = by_person[by_person.str.len() == 1].iloc[:2]  # two loners: declare them same
+    decisions = [
+        MatchDecision(pair[0], pair[1], "different"),
+        MatchDecision(singles.iloc[0][0], singles.iloc[1][0], "same"),
+    ]
+    rerun = link_records(
+        febrl4_small.drop(columns=["truth"]),
+        LinkSettings(),
+        decisions,
+        first_run.previous(),
+        model=first_run.model,
+    )
+    after = person_of(rerun)
+    assert after[pair[0]] != after[pair[1]]
+    assert after[singles.iloc[0][0]] == after[singles.iloc[1][0]]
+    untouched = set(before) - {*pair, singles.iloc[0][0], singles.iloc[1][0]}
+    assert all(after[r] == before[r] for r in untouched)
+    decided = rerun.pairs.dropna(subset=["decision"])
+    assert set(decided["decision"]) <= {"same", "different"}
+    assert rerun.counts["decisions_applied"] == 2
+    assert not rerun.review["decision"].notna().any()
+
+
+def test_review_queue_is_the_uncertain_band(first_run):
+    low, high = first_run.settings.review_band
+    p = first_run.review["match_probability"]
+    assert ((p >= low) & (p < high)).all()
+    assert first_run.counts["pairs_awaiting_review"] == len(first_run.review)
+
+
+def test_records_without_ids_or_with_repeated_ids_are_refused(febrl4_small):
+    broken = febrl4_small.drop(columns=["truth"]).copy()
+    broken.loc[1, "record_id"] = broken.loc[0, "record_id"]
+    with pytest.raises(RecordsRejected, match="unique"):
+        link_records(broken)
+    with pytest.raises(RecordsRejected, match="source"):
+        link_records(broken.drop(columns=["source"]))

@@ -14,6 +14,7 @@ import pytest
 from everyname.core.count import CountFilters, count_persons
 from everyname.core.demo import generate_demo
 from everyname.core.estimate import CaptureHistories, estimate
+from everyname.core.places import Gazetteer
 from everyname.core.report import build_report, render_html, report_figures
 
 WINDOW = CountFilters(since="2012-02-03", until="2012-02-09", place="Homs", outcome="killed")
@@ -42,10 +43,13 @@ def test_demo_report_golden(demo, check_golden):
     report = build_report(
         data,
         WINDOW,
+        gazetteer=Gazetteer.load(),
         place_label_ar="حمص",
         generated_at=datetime(2012, 2, 10, tzinfo=UTC),
     )
     figures = report_figures(report)
+    # claims about al-Khalidiya and بابا عمرو resolve to places inside Homs
+    assert len(figures["tables"]["claims"]) == 6
     assert figures["headline"]["en"].startswith(
         "Between Friday 3 February 2012 and Thursday 9 February 2012, "
     )

@@ -29,29 +29,48 @@ class InWindow(StrEnum):
 
 @runtime_checkable
 class PlaceHierarchy(Protocol):
-    """What counting needs from a gazetteer: the ids at and below a place.
+    """What counting needs from a gazetteer (:class:`everyname.core.places.Gazetteer` fits).
 
-    ``descendants`` returns the ids strictly below ``place_id``. ``resolve`` (optional) turns a
-    user's text ("Homs", "حمص") into an id; when it is missing the text is tried as an id.
+    ``descendants`` returns the places (or ids) strictly below ``place_id``. Optional:
+    ``__contains__`` (is this an id?), ``resolve(text)`` (a user's text such as "Homs" or
+    "حمص" to a place or match) and ``get(id).names()`` (the place's spellings, to match
+    persons known only by free text).
     """
 
-    def descendants(self, place_id: str) -> Iterable[str]: ...
+    def descendants(self, place_id: str) -> Iterable[Any]: ...
 
 
 def _key(text: Any) -> str:
     return " ".join(str(text).casefold().split())
 
 
+def _place_id(found: Any) -> str | None:
+    """An id from whatever a gazetteer returns: an id, a place (``.id``) or a match
+    (``.entry.id``, as :class:`everyname.core.places.PlaceMatch`)."""
+    found = getattr(found, "entry", found)
+    found = getattr(found, "id", found)
+    return None if found is None else str(found)
+
+
 def resolve_place(gazetteer: PlaceHierarchy, text: str) -> str | None:
-    resolve = getattr(gazetteer, "resolve", None)
-    if callable(resolve):
-        found = resolve(text)
-        found = getattr(found, "id", found)  # a resolver may return a place object
-        return None if found is None else str(found)
+    """The gazetteer id a user's text names (an id is accepted as is), or ``None``."""
     try:
-        return text if text in gazetteer else None  # type: ignore[operator]
+        if text in gazetteer:  # type: ignore[operator]
+            return text
     except TypeError:
-        return None
+        pass
+    resolve = getattr(gazetteer, "resolve", None)
+    return _place_id(resolve(text)) if callable(resolve) else None
+
+
+def _names_of(gazetteer: PlaceHierarchy, place_id: str) -> set[str]:
+    get = getattr(gazetteer, "get", None)
+    try:
+        place = get(place_id) if callable(get) else None
+    except (KeyError, LookupError):
+        return set()
+    names = getattr(place, "names", None)
+    return set(names()) if callable(names) else set()
 
 
 @dataclass(frozen=True)
@@ -70,17 +89,15 @@ class PlaceScope:
 
     @classmethod
     def build(cls, place: str, gazetteer: PlaceHierarchy | None = None) -> PlaceScope:
-        """Resolve ``place`` through the gazetteer (its ``resolve(text)`` when it has one,
-        else ``place`` is taken as an id when ``place in gazetteer``); an unresolved place
-        is matched by text only."""
+        """Resolve ``place`` through the gazetteer (an id as is, else ``resolve(text)``);
+        a place the gazetteer does not know is matched by text only."""
         names = {_key(place)}
         ids: set[str] = set()
         place_id = resolve_place(gazetteer, place) if gazetteer is not None else None
         if gazetteer is not None and place_id is not None:
-            ids = {place_id, *map(str, gazetteer.descendants(place_id))}
-            names_of = getattr(gazetteer, "names_of", None)
-            if callable(names_of):
-                names |= {_key(n) for n in names_of(place_id)}
+            ids = {place_id, *(_place_id(p) for p in gazetteer.descendants(place_id))}
+            ids.discard(None)  # type: ignore[arg-type]
+            names |= {_key(n) for n in _names_of(gazetteer, place_id)}
         return cls(label=place, ids=frozenset(ids), names=frozenset(names))
 
     def matches(self, place_id: Any, texts: Iterable[Any]) -> bool:

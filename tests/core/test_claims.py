@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from everyname.core.claims import claims_beside
+from everyname.core.claims import claims_beside, read_claims
 from everyname.core.count import CountFilters, CountInput, count_persons
+from everyname.core.errors import InputRejected
 
 CLAIMS = pd.DataFrame(
     [
@@ -57,3 +59,34 @@ def test_claims_without_filters_are_all_shown():
     assert len(view.rows) == len(CLAIMS)
     undated = [c for c in view.to_dict()["claims"] if c["source"] == "hrw"]
     assert undated == [{**undated[0], "date": None, "in_window": "inside"}]
+
+
+def test_read_claims_reports_every_problem(tmp_path):
+    good = tmp_path / "claims.csv"
+    good.write_text(
+        "source,date,place,category,count,text\n"
+        "SANA,2012-02-07,Homs,army_security,30,30 buried\n"
+        "LCC,2012-02,حمص,killed,300,\n",
+        encoding="utf-8",
+    )
+    claims = read_claims(good)
+    assert claims["count"].tolist() == [30, 300]
+    assert pd.isna(claims.loc[1, "text"])
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "source,date,place,category,count,text\n"
+        ",2012-02-30,Homs,killed,30,x\n"
+        "SANA,2012-02-07,Homs,killed,about 30,x\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputRejected) as caught:
+        read_claims(bad)
+    where = {(p.row, p.column) for p in caught.value.problems}
+    assert where == {(2, "source"), (2, "date"), (3, "count")}
+
+
+def test_read_claims_needs_its_columns(tmp_path):
+    path = tmp_path / "claims.csv"
+    path.write_text("who,when\nSANA,2012-02-07\n", encoding="utf-8")
+    with pytest.raises(InputRejected, match="lacks required columns"):
+        read_claims(path)

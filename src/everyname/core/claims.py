@@ -12,7 +12,9 @@ when it straddles an edge (shown, marked as such), and left out otherwise.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -26,6 +28,7 @@ from everyname.core.count.filters import (
     in_window,
     resolve_place,
 )
+from everyname.core.errors import InputRejected, Problem
 
 NOT_ADDED = "Claims are aggregate statements without names; they are shown beside the named "
 NOT_ADDED += "count and never added to it."
@@ -92,3 +95,58 @@ def claims_beside(
     if len(rows):
         rows = rows.sort_values(["date", "source"], kind="stable").reset_index(drop=True)
     return ClaimsView(rows=rows, named_total=int(named_total))
+
+
+REQUIRED_CLAIM_COLUMNS = ("source", "date", "count")
+
+
+def read_claims(path: str | Path) -> pd.DataFrame:
+    """Read a claims CSV (``source, date, place, category, count, text``), checking every row.
+
+    ``date`` is an ISO date or partial date (2012-02-07, 2012-02); ``count`` a whole number of
+    persons. Every problem is reported at once (:class:`InputRejected`), nothing is returned
+    from a file with problems.
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+            header = list(rows[0].keys()) if rows else []
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputRejected([Problem(name, f"a readable UTF-8 CSV file ({error})")]) from error
+    problems = [
+        Problem(name, f"a column named {column!r}", column=column)
+        for column in REQUIRED_CLAIM_COLUMNS
+        if rows and column not in header
+    ]
+    if problems:
+        raise InputRejected(problems, "the claims file lacks required columns; nothing was read")
+    out = []
+    for number, row in enumerate(rows, start=2):
+        clean_row = {c: (row.get(c) or "").strip() or None for c in CLAIM_COLUMNS}
+        if clean_row["source"] is None:
+            problems.append(Problem(name, "the source of the claim", row=number, column="source"))
+        try:
+            _claim_span(clean_row["date"])
+        except CountInputError:
+            problems.append(
+                Problem(
+                    name,
+                    "an ISO date such as 2012-02-07 or 2012-02",
+                    row=number,
+                    column="date",
+                    value=clean_row["date"],
+                )
+            )
+        count = clean_row["count"]
+        if count is None or not count.isdigit():
+            problems.append(
+                Problem(name, "a whole number of persons", row=number, column="count", value=count)
+            )
+        else:
+            clean_row["count"] = int(count)
+        out.append(clean_row)
+    if problems:
+        raise InputRejected(problems)
+    return pd.DataFrame(out, columns=list(CLAIM_COLUMNS))

@@ -131,12 +131,22 @@ def test_without_estimate_there_is_no_estimate_section():
 
 def test_tables_sum_to_the_count(report):
     total = report.count.total
-    daily = report.tables["daily_by_status"].set_index("date")
+    daily = report.time_table.set_index("date")
     assert int(daily.to_numpy().sum()) == total
     assert int(report.tables["sex_by_age_group"].set_index("sex").to_numpy().sum()) == total
     assert report.tables["by_cause"]["count"].sum() == total
     assert report.tables["corroboration"]["count"].sum() == total
     assert report.tables["source_intersections"]["persons"].sum() == total
+
+
+def test_date_unit_follows_the_span():
+    data = small_data()
+    assert build_report(data, WINDOW).date_unit == "day"
+    year = build_report(data, CountFilters(since="2012-01-01", until="2012-12-31"))
+    assert year.date_unit == "week" and "weekly_by_status" in year.tables
+    everything = build_report(data, CountFilters(), date_unit="month")
+    assert everything.time_table["date"].tolist() == ["2012-02", "unknown"]
+    assert "<h2>Deaths per month, by status</h2>" in render_html(everything)
 
 
 def test_write_tables_csv_and_json(report, tmp_path):

@@ -25,9 +25,11 @@ from everyname.core.count import (
     headline,
     source_figures,
 )
+from everyname.core.count.filters import date_span
 from everyname.core.count.headline import day_en
 from everyname.core.errors import EverynameError
 
+TIME_TABLES = {"day": "daily_by_status", "week": "weekly_by_status", "month": "monthly_by_status"}
 REPORT_FIELDS = ("sex", "age_group", "status", "cause", "outcome", "place", "grade", "date")
 
 
@@ -54,6 +56,12 @@ class Report:
     methodology: tuple[str, ...]
     estimate: Mapping[str, Any] | None = None
     estimate_strata: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
+    date_unit: str = "day"
+
+    @property
+    def time_table(self) -> pd.DataFrame:
+        """Persons by date (at ``date_unit``) and status."""
+        return self.tables[TIME_TABLES[self.date_unit]]
 
 
 def _as_dict(value: Any) -> dict[str, Any] | None:
@@ -101,6 +109,7 @@ def build_report(
     place_level: str | None = None,
     estimate: Any = None,
     estimate_strata: Any = None,
+    date_unit: str | None = None,
     title: str | None = None,
     generated_at: datetime | None = None,
 ) -> Report:
@@ -109,6 +118,8 @@ def build_report(
     ``estimate`` is an estimate result (or its ``to_dict()``) for the same window and place;
     ``estimate_strata`` a list of such results with a ``value`` each (or ``{"strata": [...]}``).
     ``place_label``/``place_label_ar`` name the place in the headlines (default: the filter).
+    ``date_unit`` (day, week, month) of the deaths-over-time chart: by default days for up to
+    two months, weeks for up to a year, months beyond.
     """
     from everyname.core.report import figures
 
@@ -123,8 +134,9 @@ def build_report(
     place = place_label or filters.place
     en = headline(result, "en", place=place, corroborated=corroborated)
     ar = headline(result, "ar", place=place_label_ar or place, corroborated=corroborated)
+    unit = date_unit or _auto_date_unit(data, filters, result)
     kwargs = {"gazetteer": gazetteer, "place_level": level}
-    daily = crosstab(data, "date", "status", filters, **kwargs)
+    daily = crosstab(data, "date", "status", filters, date_unit=unit, **kwargs)
     sex_age = crosstab(data, "sex", "age_group", filters, **kwargs)
     sources = source_figures(data.memberships, ids)
     claims = claims_beside(data.claims, filters, result.total, gazetteer)
@@ -144,7 +156,7 @@ def build_report(
     ]
     tables: dict[str, pd.DataFrame] = {
         "summary": pd.DataFrame(summary, columns=["figure", "count"]),
-        "daily_by_status": daily.rename_axis(index="date", columns=None).reset_index(),
+        TIME_TABLES[unit]: daily.rename_axis(index="date", columns=None).reset_index(),
         "by_place": _figures_table(result, "place").rename(columns={"value": level}),
         "sex_by_age_group": sex_age.rename_axis(index="sex", columns=None).reset_index(),
         "by_cause": _figures_table(result, "cause").rename(columns={"value": "cause"}),
@@ -168,7 +180,7 @@ def build_report(
         (r.value, r.count) for r in result.by["cause"] if r.count or r.value == "unknown"
     ]
     charts = {
-        "daily": figures.stacked_by_day(daily, "Persons per day, by status"),
+        "daily": figures.stacked_by_day(daily, f"Persons per {unit}, by status"),
         "place": figures.horizontal_bars(place_counts, f"Persons by {level}"),
         "sex_age": figures.grouped_bars(sex_age, "Persons by sex and age group"),
         "cause": figures.horizontal_bars(cause_counts, "Persons by cause of death"),
@@ -198,7 +210,22 @@ def build_report(
         methodology=methodology,
         estimate=estimate_d,
         estimate_strata=strata,
+        date_unit=unit,
     )
+
+
+def _auto_date_unit(data: CountInput, filters: CountFilters, result: CountResult) -> str:
+    if filters.since and filters.until:
+        first, last = filters.since, filters.until
+    else:
+        inside = data.persons[data.persons["person_id"].isin(set(result.person_ids))]
+        spans = [s for s in map(date_span, inside.to_dict("records")) if s is not None]
+        if not spans:
+            return "day"
+        first = filters.since or min(s[0] for s in spans)
+        last = filters.until or max(s[1] for s in spans)
+    days = (last - first).days + 1
+    return "day" if days <= 62 else "week" if days <= 366 else "month"
 
 
 def _title(filters: CountFilters, place: str | None) -> str:

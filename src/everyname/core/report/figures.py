@@ -91,7 +91,7 @@ def stacked_by_day(table: pd.DataFrame, title: str) -> str:
     """Daily deaths stacked by status; ``table`` is day × status (unknown day row dropped)."""
     table = table.drop(index=UNKNOWN, errors="ignore")
     if table.empty or int(table.to_numpy().sum()) == 0:
-        return empty_chart("No person in this window has a date of death known to the day.")
+        return empty_chart("No counted person has a date of death known that precisely.")
     plt = _pyplot()
     with plt.rc_context(_style()):
         width = min(10.0, max(5.0, 0.35 * len(table) + 2))

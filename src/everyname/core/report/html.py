@@ -118,12 +118,13 @@ def _list(items: Iterable[str]) -> str:
 def render_html(report: Report) -> str:
     """The whole report as one HTML string."""
     count = report.count
-    unknown_day = int(report.tables["daily_by_status"].set_index("date").loc[UNKNOWN].sum())
+    unit = report.date_unit
+    unknown_day = int(report.time_table.set_index("date").loc[UNKNOWN].sum())
     daily_note = (
-        f"{unknown_day} counted persons have a date of death not known to the day and are not "
-        "in the chart (they are in every other figure)."
+        f"{unknown_day} counted persons have a date of death not known to the {unit} and are "
+        "not in the chart (they are in every other figure)."
         if unknown_day
-        else "Every counted person has a date of death known to the day."
+        else f"Every counted person has a date of death known to the {unit}."
     )
     if count.possibly_in_window:
         daily_note += (
@@ -140,6 +141,7 @@ def render_html(report: Report) -> str:
         "headline_ar": escape(report.headline_ar),
         "summary_table": html_table(report.tables["summary"]),
         "figure_daily": report.figures["daily"],
+        "date_unit": escape(unit),
         "daily_note": escape(daily_note),
         "figure_place": report.figures["place"],
         "figure_sex_age": report.figures["sex_age"],

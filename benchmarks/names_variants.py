@@ -10,6 +10,9 @@ Positive pairs (one person, two spellings), all from ../shared/data (see the SOU
   those romanisations with the dictionary our romanisation table is derived from, so this set
   could flatter us (in practice TFP's machine spellings are the roughest set); IBC's is the
   cleaner cross-script test.
+- ``ar-lat VDC Syria``: VDC's English name and the Arabic name in the same record's photo file
+  name (Syrian names, romanised by VDC: the set closest to the project's own lists), where both
+  have the same number of name parts (many file names hold only a word or two of the name);
 - ``demo``: two records of one victim in the demo generator's lists (its ground truth), Arabic
   and Latin, full names or separate parts; compared on the parts both records give.
 
@@ -22,8 +25,9 @@ given name), so no set reaches 100%.
 Reported per set: exact (comparable full forms equal), match (Jaro-Winkler of full forms at or
 above ``MATCH_LEVEL``), block (the pair shares one of the part-pair keys linkage blocks on),
 parts (share of the name parts present on both sides whose forms reach ``MATCH_LEVEL``).
-For negatives, "exact" is the collision rate. Only aggregates are printed: the data name real
-people. Run: ``.venv/bin/python benchmarks/names_variants.py [--sample N]``.
+For negatives, "exact" is the collision rate. Pairs where either side is a placeholder
+("مجهول", "Unidentified 3") are not name pairs and are left out. Only aggregates are printed:
+the data name real people. Run: ``.venv/bin/python benchmarks/names_variants.py [--sample N]``.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import csv
 import os
 import platform
 import random
+import re
 import tempfile
 import time
 from collections import defaultdict
@@ -40,8 +45,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
-from everyname.core.names import MATCH_LEVEL, PARTS, latin_similarity, name_forms, normalise_arabic
+from everyname.core.names import (
+    MATCH_LEVEL,
+    PARTS,
+    has_arabic,
+    latin_similarity,
+    name_forms,
+    name_units,
+    normalise_arabic,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared" / "data"
@@ -91,10 +105,10 @@ def evaluate(name: str, pairs: Iterable[tuple[str, str]]) -> Figures:
     figures = Figures(name)
     for left, right in pairs:
         a, b = _forms(left), _forms(right)
-        figures.pairs += 1
         if a["is_placeholder"] or b["is_placeholder"]:
-            figures.placeholder += 1
+            figures.placeholder += 1  # not a pair of names; left out of the shares
             continue
+        figures.pairs += 1
         la, lb = a["full_lat"] or "", b["full_lat"] or ""
         figures.exact += bool(la) and la == lb
         figures.match += latin_similarity(la, lb) >= MATCH_LEVEL
@@ -113,10 +127,10 @@ def evaluate_records(name: str, pairs: Iterable[tuple[dict, dict]]) -> Figures:
     figures = Figures(name)
     for left, right in pairs:
         a, b = name_forms(left), name_forms(right)
-        figures.pairs += 1
         if a["is_placeholder"] or b["is_placeholder"]:
-            figures.placeholder += 1
+            figures.placeholder += 1  # not a pair of names; left out of the shares
             continue
+        figures.pairs += 1
         shared = [p for p in PARTS if a[f"{p}_lat"] and b[f"{p}_lat"]]
         la = " ".join(a[f"{p}_lat"] for p in shared)
         lb = " ".join(b[f"{p}_lat"] for p in shared)
@@ -155,6 +169,25 @@ def demo_pairs(sample: int, rng: random.Random) -> list[tuple[dict, dict]]:
         for i in range(len(records))
         for j in range(i + 1, len(records))
     ]
+    return rng.sample(pairs, min(sample, len(pairs)))
+
+
+def vdc_photo_pairs(sample: int, rng: random.Random) -> list[tuple[str, str]]:
+    """Syrian names: VDC's English name and the Arabic name in the record's photo file name
+    (``محمود_أنس_عارف_الشامي.jpg``), among the 1,476 records that have one."""
+    rows = _read(SHARED / "real" / "syria_vdc" / "vdc_martyrs_sample_scraped_2019.csv")
+    pairs = []
+    for row in rows:
+        stem = unquote(row["Photo"]).rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        arabic = re.sub(r"[_\-]+", " ", stem)
+        latin = row["Name"]
+        if not (has_arabic(arabic) and latin.strip()) or has_arabic(latin):
+            continue
+        # Many file names hold one or two words of the name, or another text ("martyr", a
+        # date): keep the pairs whose two sides have the same number of name parts.
+        units = len(name_units(arabic))
+        if units >= 2 and units == len(name_units(latin)):
+            pairs.append((arabic, latin))
     return rng.sample(pairs, min(sample, len(pairs)))
 
 
@@ -260,6 +293,7 @@ def main() -> None:
         evaluate(
             "ar-lat TFP (same row)*", cross_script_pairs(tfp, "name", "en_name", args.sample, rng)
         ),
+        evaluate("ar-lat VDC Syria (photo file name)", vdc_photo_pairs(args.sample, rng)),
         evaluate_records("demo lists (same person, shared parts)", demo_pairs(args.sample, rng)),
     ]
     negatives = [

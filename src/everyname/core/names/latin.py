@@ -74,6 +74,27 @@ _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+# Abbreviations Syrian lists use for the commonest name.
+_ABBREVIATIONS = {"mhd": "muhammad", "mohd": "muhammad", "muhd": "muhammad", "mhmd": "muhammad"}
+
+
+@cache
+def _known_words() -> frozenset[str]:
+    """Romanised name words of the bundled romanisation table (lower case, as written there).
+
+    "Alahmad" is "al" + "ahmad" because "ahmad" is a name and "alahmad" is not; "Alwan" stays
+    whole because it is a name itself. Without such a lexicon an article glued to a name that
+    starts with a vowel cannot be told from a name that starts with "al".
+    """
+    table = resources.files("everyname.core").joinpath("data", "names", "romanisation.tsv")
+    words = set()
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            latin = line.split("\t")[1] if "\t" in line else ""
+            words.update(fold_to_ascii(latin).split())
+    return frozenset(words)
+
+
 @cache
 def _not_article_words() -> frozenset[str]:
     table = resources.files("everyname.core").joinpath("data", "names", "latin_not_article.tsv")
@@ -165,6 +186,9 @@ def _split_word(token: str) -> list[str]:
         return ["abu", *_split_word(token[match.end() :])]
     if token.startswith(("al", "el")) and len(token) >= 6 and token[2] not in "aeiouy":
         return [token[2:]]
+    known = _known_words()
+    if token.startswith(("al", "el")) and token[2:] in known and token not in known:
+        return [token[2:]]
     return [token]
 
 
@@ -185,7 +209,7 @@ def _fold_word(token: str) -> str:
 
 
 def _normalise_once(text: str) -> str:
-    tokens = fold_to_ascii(text).split()
+    tokens = [_ABBREVIATIONS.get(t, t) for t in fold_to_ascii(text).split()]
     tokens = [piece for token in tokens for piece in _split_word(token)]
     tokens = _join_compounds(_mark_articles(tokens))
     return " ".join(t for t in (_fold_word(t) for t in tokens) if t)

@@ -41,3 +41,13 @@ def test_placeholders_never_match_each_other_or_themselves() -> None:
 def test_real_names_and_missing_are_not_placeholders(text: str | None) -> None:
     expected = text == "Baby"  # "baby" stands for an unnamed newborn in hospital lists
     assert is_placeholder(text) is expected
+
+
+def test_a_placeholder_part_makes_the_whole_name_a_placeholder() -> None:
+    forms = name_forms({"given_name": "مجهول", "family_name": "الخالدي"})
+    assert forms["is_placeholder"] is True and forms["family_key"] is None
+
+
+def test_numbers_are_not_name_parts() -> None:
+    forms = name_forms({"full_name": "محمد احمد 2"})
+    assert forms["given_ar"] == "محمد" and forms["family_ar"] == "احمد"

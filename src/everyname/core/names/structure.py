@@ -43,6 +43,7 @@ _LATIN_SECOND = frozenset(
 )  # fmt: skip
 _LATIN_AFTER_ARTICLE = _LATIN_SECOND | {"zahra", "zahraa"}  # "Fatima al Zahra"
 _SPACES = re.compile(r"\s+")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -148,10 +149,12 @@ def _latin_units(text: str) -> list[str]:
 
 
 def name_units(full_name: str) -> list[str]:
-    """The words of a full name grouped into name units (compounds, "Abu X", "al X" as one)."""
-    if has_arabic(full_name):
-        return _arabic_units(full_name)
-    return _latin_units(full_name)
+    """The words of a full name grouped into name units (compounds, "Abu X", "al X" as one).
+
+    Words without letters (numbers left by an extraction) are not names and are dropped.
+    """
+    units = _arabic_units(full_name) if has_arabic(full_name) else _latin_units(full_name)
+    return [u for u in units if _LETTER.search(u)]
 
 
 def _assign(units: list[str]) -> dict[str, object]:
@@ -193,9 +196,9 @@ def split_name(
         "family": _clean(family),
     }
     texts = [v for v in (full_name, given, father, grandfather, family) if v and v.strip()]
-    if texts and all(is_placeholder(t) for t in texts):
-        return NameParts(placeholder=True)
-    if full_name and is_placeholder(full_name) and not any(explicit.values()):
+    if any(is_placeholder(t) for t in texts):
+        # "مجهول" as a given name beside a real family name is still an unidentified person:
+        # keeping the family alone would let two unidentified relatives match on it.
         return NameParts(placeholder=True)
     split: dict[str, object] = {}
     if full_name and full_name.strip() and not is_placeholder(full_name):

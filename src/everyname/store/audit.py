@@ -17,6 +17,8 @@ class Action(StrEnum):
     SOURCE_CREATED = "source.created"
     BATCH_IMPORTED = "batch.imported"
     SECRET_READ = "secret.read"
+    LINK_RUN_CREATED = "link_run.created"
+    MATCH_DECIDED = "match.decided"
 
 
 def record_event(

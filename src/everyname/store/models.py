@@ -146,3 +146,117 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise AuditLogIsAppendOnly()
+
+
+class LinkRun(models.Model):
+    """One execution of linkage: its settings, trained model, versions and input fingerprint.
+
+    Reproducible: the settings (with the seed), the trained Splink model and the fingerprint of
+    the records it read are stored, so a published figure can be traced to the run behind it.
+    The latest run defines the persons.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=150)
+    backend = models.CharField(max_length=16)
+    threshold = models.FloatField()
+    settings = models.JSONField()
+    model = models.JSONField()
+    versions = models.JSONField()
+    input_fingerprint = models.CharField(max_length=128)
+    seed = models.BigIntegerField()
+    counts = models.JSONField()
+    id_changes = models.JSONField(default=list)
+    timings = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"link run {self.pk}"
+
+
+class Person(models.Model):
+    """A victim as one link run resolved it: the best-supported values and visible conflicts.
+
+    ``person_id`` is stable across runs: a person whose records did not change keeps it.
+    """
+
+    link_run = models.ForeignKey(LinkRun, on_delete=models.PROTECT, related_name="persons")
+    person_id = models.CharField(max_length=64)
+    n_records = models.IntegerField()
+    sources = models.JSONField()
+    resolved = models.JSONField()
+    conflicts = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["link_run", "person_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["link_run", "person_id"], name="unique_person_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return self.person_id
+
+
+class Membership(models.Model):
+    """Which person a record belongs to in a link run."""
+
+    link_run = models.ForeignKey(LinkRun, on_delete=models.PROTECT, related_name="memberships")
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="memberships")
+    person_id = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["link_run", "record"], name="unique_record_per_run")
+        ]
+        indexes = [models.Index(fields=["link_run", "person_id"])]
+
+
+class ReviewPair(models.Model):
+    """A pair a link run could not settle, or kept apart by a rule: worth a reviewer's look."""
+
+    class Kind(models.TextChoices):
+        UNCERTAIN = "uncertain", "uncertain score"
+        HELD_APART = "held_apart", "scored as a match but held apart"
+
+    link_run = models.ForeignKey(LinkRun, on_delete=models.PROTECT, related_name="review_pairs")
+    record_l = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="+")
+    record_r = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="+")
+    match_probability = models.FloatField()
+    match_weight = models.FloatField(null=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    rule = models.CharField(max_length=64, blank=True)
+    rank = models.IntegerField()
+
+    class Meta:
+        ordering = ["link_run", "rank"]
+
+
+class MatchDecision(models.Model):
+    """A reviewer's verdict on a pair of records; it overrides the model in every later run.
+
+    Never edited or deleted: a reviewer who changes their mind adds a newer decision, and the
+    latest decision on a pair is the one in force.
+    """
+
+    class Verdict(models.TextChoices):
+        SAME = "same", "same person"
+        DIFFERENT = "different", "different people"
+
+    record_l = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="+")
+    record_r = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    decided_by = models.CharField(max_length=150)
+    decided_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True)
+    link_run = models.ForeignKey(LinkRun, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(record_l__lt=models.F("record_r")),
+                name="decision_pair_ordered",
+            )
+        ]

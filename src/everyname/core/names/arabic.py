@@ -98,6 +98,47 @@ def arabic_not_article_words() -> frozenset[str]:
     )
 
 
+def _table(name: str) -> dict[str, str]:
+    table = resources.files("everyname.core").joinpath("data", "names", name)
+    rows = {}
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            cells = line.split("\t")
+            rows[cells[0]] = cells[1] if len(cells) > 1 else ""
+    return rows
+
+
+@cache
+def _known_names() -> frozenset[str]:
+    """Normalised Arabic words of the romanisation table: names seen in real lists."""
+    return frozenset(_table("romanisation.tsv"))
+
+
+@cache
+def _repairs() -> dict[str, str]:
+    return _table("arabic_repairs.tsv")
+
+
+def _repair(token: str) -> str:
+    """Undo the reversed lam-alef ligature of PDF extraction (عالء -> علاء, االسطل -> الاسطل).
+
+    Only for a word that is not a known name and becomes one when one ال (not the article at
+    its start) is read as لا: صالح and صلاح are both names and both stay as written.
+    """
+    if token in _repairs():
+        return _repairs()[token]
+    known = _known_names()
+    if token in known:
+        return token
+    start = token.find("ال", 1)
+    while start != -1:
+        candidate = token[:start] + "لا" + token[start + 2 :]
+        if candidate in known:
+            return candidate
+        start = token.find("ال", start + 1)
+    return token
+
+
 def has_arabic(text: str) -> bool:
     """True when ``text`` contains at least one Arabic-script letter."""
     return bool(ARABIC_LETTER.search(text))
@@ -118,6 +159,10 @@ def _canonical_compounds(tokens: list[str]) -> list[str]:
     out: list[str] = []
     for raw in tokens:
         token = _REVERSED_ALLAH.get(raw, raw)
+        if token.endswith("هللا") and len(token) > 4:
+            token = token[:-4] + "الله"  # عبدهللا, عطاهللا
+        elif token.endswith("باهلل") and len(token) > 5:
+            token = token[:-5] + "بالله"  # المعتزباهلل
         match = _ABU_ATTACHED.match(token)
         if match:
             out.append("ابو")
@@ -148,4 +193,4 @@ def normalise_arabic(text: str) -> str:
     tokens = _SPACES.sub(" ", text).strip().split(" ")
     if tokens == [""]:
         return ""
-    return " ".join(_canonical_compounds(tokens))
+    return " ".join(_repair(t) for t in _canonical_compounds(tokens))

@@ -167,6 +167,9 @@ def _canonical_compounds(tokens: list[str]) -> list[str]:
         if match:
             out.append("ابو")
             token = (match.group(2) or "") + match.group(3)
+        if len(token) == 1 and ARABIC_LETTER.match(token) and out and out[-1] != "ابو":
+            out[-1] += token  # a letter split off its word by extraction: "حسي ن" is حسين
+            continue
         joins_previous = bool(out) and out[-1] != "ابو" and token in _SUFFIX_ELEMENTS
         joins_abd = bool(out) and out[-1] == _ABD and token != "ابو"
         if joins_previous or joins_abd:

@@ -222,3 +222,21 @@ def test_resolve_never_raises(text: str) -> None:
 
 
 GAZETTEER = Gazetteer.load()
+
+
+def test_a_records_fields_resolve_together(gazetteer: Gazetteer) -> None:
+    record = gazetteer.resolve_record(
+        {"governorate": "حمص", "locality": "حمص", "neighbourhood": "كرم الزيتون"}
+    )
+    assert record.place is not None and record.place.entry.id == "sy-hi-n-karmzeitoun"
+    assert set(record.by_field) == {"governorate", "locality", "neighbourhood"}
+    assert not record.unresolved and not record.conflicts
+    # The governorate settles an ambiguous neighbourhood name.
+    jobar = gazetteer.resolve_record({"governorate": "Homs", "neighbourhood": "Jobar"})
+    assert jobar.place is not None and jobar.place.entry.id == "sy-hi-n-jobar"
+    # What names no known place stays as text; a place outside its governorate is flagged.
+    partial = gazetteer.resolve_record({"governorate": "Homs", "locality": "Atlantis"})
+    assert partial.place.entry.id == "sy-hi" and partial.unresolved == {"locality": "Atlantis"}  # type: ignore[union-attr]
+    odd = gazetteer.resolve_record({"governorate": "Damascus", "neighbourhood": "Baba Amr"})
+    assert odd.place.entry.id == "sy-hi-n-babaamr" and odd.conflicts == ("neighbourhood",)  # type: ignore[union-attr]
+    assert gazetteer.resolve_record({}).place is None

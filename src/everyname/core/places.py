@@ -22,7 +22,7 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -211,6 +211,31 @@ class PlaceReport:
 
     resolved: dict[str, PlaceMatch] = field(default_factory=dict)
     unresolved: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class RecordPlace:
+    """The places of one record's place fields, resolved together.
+
+    ``place`` is the most specific entry resolved (None when nothing resolved); ``by_field``
+    holds each field's match; ``unresolved`` the fields whose text named no known place (kept
+    as text); ``conflicts`` the fields that resolved to a place outside the broader fields'.
+    """
+
+    place: PlaceMatch | None
+    by_field: dict[str, PlaceMatch]
+    unresolved: dict[str, str]
+    conflicts: tuple[str, ...] = ()
+
+
+# A record's place fields from broad to narrow, with the level each one names.
+RECORD_FIELDS: tuple[tuple[str, str | None], ...] = (
+    ("governorate", "governorate"),
+    ("district", "district"),
+    ("locality", "city"),
+    ("neighbourhood", "neighbourhood"),
+    ("place", None),
+)
 
 
 @dataclass(frozen=True)
@@ -494,6 +519,39 @@ class Gazetteer:
             return hinted
         ids = {c.place.id for c in candidates}
         return [c for c in candidates if not ids & {a.id for a in self.ancestors(c.place.id)}]
+
+    def resolve_record(self, fields: Mapping[str, str | None]) -> RecordPlace:
+        """Resolve a record's place fields (``governorate``, ``district``, ``locality``,
+        ``neighbourhood``, ``place``) from broad to narrow, each within the ones above it.
+
+        "Jobar" in the neighbourhood column of a record whose governorate is Homs is Homs's
+        Jobar. A field naming a place outside the broader ones is reported in ``conflicts``
+        (the narrower place is kept: recorders write neighbourhoods more carefully than
+        governorates, and the conflict is there to review).
+        """
+        by_field: dict[str, PlaceMatch] = {}
+        unresolved: dict[str, str] = {}
+        conflicts: list[str] = []
+        context: str | None = None
+        best: PlaceMatch | None = None
+        for name, level in RECORD_FIELDS:
+            text = fields.get(name)
+            if text is None or not str(text).strip():
+                continue
+            match = self.resolve(str(text), level=level, within=context)
+            if match is None:
+                unresolved[name] = str(text)
+                continue
+            by_field[name] = match
+            place_id = match.entry.id
+            lineage = {place_id, *(a.id for a in self.ancestors(place_id))}
+            if context is not None and context not in lineage:
+                if best is not None and place_id in {a.id for a in self.ancestors(best.entry.id)}:
+                    continue  # a broader field repeated lower down ("Homs" as locality)
+                conflicts.append(name)
+            if best is None or _DEPTH.get(match.entry.level, 3) >= _DEPTH.get(best.entry.level, 3):
+                best, context = match, place_id
+        return RecordPlace(best, by_field, unresolved, tuple(conflicts))
 
     def resolve_all(
         self, texts: Iterable[str | None], level: str | None = None, within: str | None = None

@@ -7,9 +7,16 @@ maps a string onto an entry with a confidence. What does not resolve stays as te
 ``Gazetteer.resolve_all`` reports it, so a recorder can add the missing spelling.
 
 The bundled starter (``data/gazetteer_syria.csv``) has Syria's 14 governorates, their districts,
-the main cities and towns, and the Homs neighbourhoods that recorders name. Users extend it with
-their own CSV of the same columns (``Gazetteer.load(extra_csv=...)``); the file is validated as a
-whole and every problem is reported with its file, row and column.
+the main cities and towns, and the Homs neighbourhoods that recorders name. Alternate spellings
+include those seen in VDC's records. Coordinates are given only for well-known city centres
+(approximate, to about a kilometre) and left empty elsewhere rather than guessed; users add
+their own in an extra CSV. Ids are stable: ``sy-<governorate code>`` (ISO 3166-2:SY letters),
+then ``-d-`` district, ``-s-`` subdistrict, ``-c-`` city or town, ``-n-`` neighbourhood.
+Users extend it with their own CSV of the same columns (``Gazetteer.load(extra_csv=...)``);
+the file is validated as a whole and every problem is reported with its file, row and column.
+
+``Gazetteer.resolve_record`` resolves a record's place fields together (governorate down to
+neighbourhood), each within the ones above it.
 
 CSV columns: ``id, name_ar, name_en, alternates, level, parent_id, latitude, longitude``;
 ``alternates`` are ``|``-separated, in either script; ``level`` is one of ``LEVELS``;

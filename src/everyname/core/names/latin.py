@@ -24,6 +24,7 @@ _SPECIAL = str.maketrans(
      "ı": "i", "ħ": "h", "ŧ": "t", "ŋ": "n"}
 )  # fmt: skip
 _NOT_LETTER = re.compile(r"[^a-z]+")
+_CODE = re.compile(r"\S*\d\S*")
 
 # The Arabic article before a name, written apart ("al Khalidi", "el-Khalidi") or assimilated to
 # a sun letter ("ash-Shami", "ar-Rahman", "ad-Din").
@@ -33,7 +34,7 @@ _SUN_ARTICLE = re.compile(r"^[aeiu]([tdrzsn]h?|l)$")
 _ABD_SUN = re.compile(r"^abd[aeiou]([tdrzsn]h?)$")  # "Abdur" before "Rahman"
 _ABD_HEADS = frozenset({"abd", "abdel", "abdul", "abdal", "abdil", "abdol", "abdoul"})
 _ABD_WEAK_HEADS = frozenset({"abdu", "abdo", "abde", "abda"})  # names on their own ("Abdo")
-_ABU_HEADS = frozenset({"abu", "abo", "abou", "abw", "aboo"})
+_ABU_HEADS = frozenset({"abu", "abo", "abou", "abw", "aboo", "bou"})
 # Second elements that never stand alone: "Nour al-Din", "Ata Allah".
 _DIN_WORDS = frozenset(
     {"din", "deen", "dine", "eddin", "eddine", "uddin", "addin", "iddin", "aldin", "eldin",
@@ -209,6 +210,7 @@ def _fold_word(token: str) -> str:
 
 
 def _normalise_once(text: str) -> str:
+    text = _CODE.sub(" ", text)  # "UNB8", "63032E": codes an extraction appended, not names
     tokens = [_ABBREVIATIONS.get(t, t) for t in fold_to_ascii(text).split()]
     tokens = [piece for token in tokens for piece in _split_word(token)]
     tokens = _join_compounds(_mark_articles(tokens))

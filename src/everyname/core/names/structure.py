@@ -35,7 +35,7 @@ _LATIN_CONNECTORS = frozenset({"bin", "ibn", "bint", "bn", "ben", "binti"})
 _LATIN_ARTICLES = frozenset({"al", "el", "ul", "il"})
 _LATIN_SUN_ARTICLE = re.compile(r"^[aeiu][tdrzsn]h?$")
 _LATIN_ABD = frozenset({"abd", "abdel", "abdul", "abdal", "abdil", "abdol", "abdoul"})
-_LATIN_ABU = frozenset({"abu", "abo", "abou", "aboo", "abw"})
+_LATIN_ABU = frozenset({"abu", "abo", "abou", "aboo", "abw", "bou"})
 _LATIN_SECOND = frozenset(
     {"din", "deen", "eddin", "eddine", "uddin", "addin", "aldin", "eldin", "addeen", "allah",
      "ullah", "alla", "ulla", "illah", "ud-din", "ad-din", "al-din", "el-din", "ed-din",

@@ -73,7 +73,9 @@ _FOLDS = str.maketrans(
 
 _DIACRITICS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED]")
 _BRACKETS = re.compile(r"[()\[\]{}<>«»\"“”„‹›]")
-_LATIN_CODE = re.compile(r"(?<![^\s])[A-Za-z][A-Za-z0-9]*(?![^\s])")
+# Codes an extraction appended to Arabic names ("UNB8", "UN B", "63032E"): upper-case letters
+# and digits. A Latin word in title or lower case ("Ahmad") is part of a mixed-script name.
+_LATIN_CODE = re.compile(r"(?<![^\s])(?=[A-Z0-9]*[A-Z])[A-Z0-9]+(?![^\s])")
 _SPACES = re.compile(r"\s+")
 
 # PDF extraction of the ligature for "Allah" often yields its letters reversed.

@@ -71,7 +71,12 @@ def _latin_word_key(word: str) -> str:
 def _key(part: str) -> str:
     if has_arabic(part):
         words = normalise_arabic(part).split()
-        key = "".join(_arabic_word_key(w) for w in words if has_arabic(w))
+        key = "".join(
+            _arabic_word_key(w)
+            if has_arabic(w)
+            else "".join(_latin_word_key(x) for x in normalise_latin(w).split())
+            for w in words
+        )
     else:
         words = normalise_latin(part).split()
         key = "".join(_latin_word_key(w) for w in words)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 ARABIC_LETTER = re.compile(r"[\u0621-\u064A\u0671-\u06D3\u06FA-\u06FF]")
@@ -183,6 +183,7 @@ def _canonical_compounds(tokens: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 18)
 def normalise_arabic(text: str) -> str:
     """Fold Arabic letter variants, remove marks and extraction artefacts, canonicalise spacing.
 

@@ -9,7 +9,7 @@ record are empty and ``is_placeholder`` says why. The words are a reviewed table
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from everyname.core.names.arabic import normalise_arabic
@@ -28,6 +28,7 @@ def placeholder_words() -> frozenset[str]:
     return frozenset(words)
 
 
+@lru_cache(maxsize=1 << 16)
 def is_placeholder(text: str | None) -> bool:
     """True when ``text`` is not a name: empty of letters, or containing a placeholder word.
 

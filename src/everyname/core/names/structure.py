@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from everyname.core.names.arabic import has_arabic, normalise_arabic
 from everyname.core.names.keys import name_key
@@ -176,6 +176,7 @@ def _assign(units: list[str]) -> dict[str, object]:
     }
 
 
+@lru_cache(maxsize=1 << 16)
 def split_name(
     full_name: str | None,
     given: str | None = None,

@@ -19,9 +19,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from everyname.core.count.data import clean
+from everyname.core.count.data import clean, isin
 from everyname.core.schema import UNKNOWN
 
 CONFIRMED = "confirmed"
@@ -63,7 +64,7 @@ class Corroboration:
     def _rows(self, person_ids: Iterable[str] | None) -> pd.DataFrame:
         if person_ids is None:
             return self.table
-        return self.table[self.table["person_id"].isin(set(person_ids))]
+        return self.table[isin(self.table["person_id"], set(person_ids))]
 
     def counts(self, person_ids: Iterable[str] | None = None) -> dict[str, int]:
         """Persons by grade; every grade present, 0 when none."""
@@ -110,31 +111,33 @@ def corroborate(
     """Grade every person (``person_ids``, default: every person in ``memberships``)."""
     copy_groups = dict(copy_groups or {})
     conflicts = conflicts or {}
-    by_person: dict[str, set[str]] = {}
-    for person_id, source in zip(memberships["person_id"], memberships["source"], strict=True):
-        by_person.setdefault(str(person_id), set()).add(str(source))
-    ids = list(dict.fromkeys(map(str, person_ids))) if person_ids is not None else list(by_person)
-    rows = []
-    for person_id in ids:
-        sources = sorted(by_person.get(person_id, ()))
-        independent = independent_sources(sources, copy_groups)
-        contested = contested_fields(conflicts.get(person_id))
-        if contested:
-            grade = CONTESTED
-        elif independent >= 2:
-            grade = CONFIRMED
-        elif independent == 1:
-            grade = SINGLE_SOURCE
-        else:
-            grade = UNKNOWN
-        rows.append(
-            {
-                "person_id": person_id,
-                "sources": ";".join(sources),
-                "independent_sources": independent,
-                "grade": grade,
-                "contested_fields": ";".join(contested),
-            }
-        )
+    pairs = pd.DataFrame(
+        {
+            "person_id": memberships["person_id"].astype(str),
+            "source": memberships["source"].astype(str),
+        }
+    ).drop_duplicates()
+    pairs = pairs.sort_values(["person_id", "source"], kind="stable")
+    if person_ids is None:
+        ids = pd.unique(pairs["person_id"]).tolist()
+    else:
+        ids = list(dict.fromkeys(map(str, person_ids)))
+    pairs = pairs.assign(group=pairs["source"].map(lambda s: copy_groups.get(s, s)))
+    independent = pairs.drop_duplicates(["person_id", "group"])["person_id"].value_counts()
+    named: dict[str, list[str]] = {}
+    person_array = pairs["person_id"].to_numpy(dtype=object)
+    for person_id, source in zip(person_array, pairs["source"].to_numpy(dtype=object), strict=True):
+        named.setdefault(person_id, []).append(source)
+    table = pd.DataFrame({"person_id": ids})
+    table["sources"] = [";".join(named.get(p, ())) for p in ids]
+    table["independent_sources"] = table["person_id"].map(independent).fillna(0).astype(int)
+    contested = {p: ";".join(contested_fields(c)) for p, c in conflicts.items()}
+    table["contested_fields"] = [contested.get(p, "") for p in ids]
+    grade = np.where(
+        table["independent_sources"] >= 2,
+        CONFIRMED,
+        np.where(table["independent_sources"] == 1, SINGLE_SOURCE, UNKNOWN),
+    )
+    table["grade"] = np.where(table["contested_fields"] != "", CONTESTED, grade)
     columns = ["person_id", "sources", "independent_sources", "grade", "contested_fields"]
-    return Corroboration(table=pd.DataFrame(rows, columns=columns), copy_groups=copy_groups)
+    return Corroboration(table=table[columns], copy_groups=copy_groups)

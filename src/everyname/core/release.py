@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 
 from everyname.core.corroboration import corroborate
-from everyname.core.count.data import clean
+from everyname.core.count.data import clean, isin
 from everyname.core.errors import EverynameError
 from everyname.core.schema import PLACE_FIELDS
 
@@ -245,7 +245,7 @@ def write_release(
             "record_id": memberships["record_id"].map(_text),
         }
     )
-    records = records[records["person_id"].isin(set(table["person_id"]))]
+    records = records[isin(records["person_id"], set(table["person_id"]))]
     records = records.drop_duplicates().sort_values(["person_id", "record_id"], kind="stable")
     changes: list[Change] = []
     previous_version = None

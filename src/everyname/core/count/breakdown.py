@@ -87,6 +87,48 @@ def _bucket_range(first: date, last: date, unit: str) -> list[str]:
     return out
 
 
+def date_values(spans: pd.DataFrame, unit: str) -> pd.Series:
+    """:func:`date_bucket` for every span at once."""
+    start, end = spans["start"], spans["end"]
+    if unit == "day":
+        same = start == end
+        labels = start.dt.strftime("%Y-%m-%d")
+    elif unit == "month":
+        same = (start.dt.year == end.dt.year) & (start.dt.month == end.dt.month)
+        labels = start.dt.strftime("%Y-%m")
+    else:
+        first, last = start.dt.isocalendar(), end.dt.isocalendar()
+        same = (first["year"] == last["year"]) & (first["week"] == last["week"])
+        labels = (
+            first["year"].astype("string").str.zfill(4)
+            + "-W"
+            + first["week"].astype("string").str.zfill(2)
+        )
+    same = same.fillna(False).astype(bool)
+    return labels.astype(object).where(same, UNKNOWN)
+
+
+def field_values(
+    field: str,
+    persons: pd.DataFrame,
+    spans: pd.DataFrame,
+    place_level: str,
+    date_unit: str,
+    grades: dict[str, str] | None,
+) -> pd.Series:
+    """The category of each person for a breakdown (``unknown`` where not known)."""
+    _, kind, detail = resolve_field(field, place_level, date_unit)
+    if kind == "place":
+        text = persons[detail].astype("string").str.strip()
+        missing = text.isna() | (text == "") | (text.str.casefold() == UNKNOWN)
+        return text.astype(object).where(~missing, UNKNOWN)
+    if kind == "date":
+        return date_values(spans.loc[persons.index], detail)
+    if kind == "grade":
+        return persons["person_id"].astype(object).map(grades or {}).fillna(UNKNOWN)
+    return persons[field].astype(object)  # vocabularies are normalised by CountInput
+
+
 def resolve_field(field: str, place_level: str, date_unit: str) -> tuple[str, str, str]:
     """(field as shown, kind, detail): ``place`` → its level, ``day`` → a date unit."""
     if field == "place":
@@ -123,7 +165,7 @@ def categories(
         return list(VOCABULARIES[kind])  # enum order ends with unknown
     if kind == "grade":
         return list(GRADE_VALUES)
-    seen = [v for v in dict.fromkeys(values) if v != UNKNOWN]
+    seen = [v for v in pd.unique(pd.Series(values, dtype=object)) if v != UNKNOWN]
     if kind == "date":
         if filters.since and filters.until:
             span = _bucket_range(filters.since, filters.until, detail)
@@ -158,5 +200,7 @@ __all__ = [
     "categories",
     "check_fields",
     "date_bucket",
+    "date_values",
+    "field_values",
     "value_getter",
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from everyname.core.count.breakdown import (
@@ -21,17 +22,15 @@ from everyname.core.count.breakdown import (
     auto_place_level,
     categories,
     check_fields,
-    value_getter,
+    field_values,
 )
-from everyname.core.count.data import CountInput, CountInputError
+from everyname.core.count.data import CountInput, CountInputError, isin
 from everyname.core.count.filters import (
     CountFilters,
     InWindow,
     PlaceHierarchy,
     PlaceScope,
-    date_span,
-    in_window,
-    place_texts,
+    window_masks,
 )
 from everyname.core.schema import UNKNOWN
 
@@ -131,26 +130,20 @@ def select_persons(
     if filters.outcome is not None:
         keep &= persons["outcome"] == filters.outcome
     if filters.place is not None:
-        scope = PlaceScope.build(filters.place, gazetteer)
-        records = persons.to_dict("records")
-        keep &= pd.Series(
-            [scope.matches(r.get("place_id"), place_texts(r)) for r in records], index=persons.index
-        )
+        keep &= PlaceScope.build(filters.place, gazetteer).mask(persons)
     if filters.sources:
         wanted = set(filters.sources)
         named = data.memberships.loc[data.memberships["source"].isin(wanted), "person_id"]
-        keep &= persons["person_id"].isin(set(named))
+        keep &= isin(persons["person_id"], set(named))
     grades = None
     if filters.grade is not None:
         grades = _grades(data)
         keep &= persons["person_id"].map(grades) == filters.grade
-    kept = persons[keep]
-    where = [in_window(date_span(r), filters) for r in kept.to_dict("records")]
-    where_s = pd.Series(where, index=kept.index, dtype=object)
+    where = window_masks(data.spans, filters)
     return Selection(
-        inside=kept[where_s == InWindow.INSIDE],
-        possibly=kept[where_s == InWindow.POSSIBLY],
-        date_unknown=kept[where_s == InWindow.DATE_UNKNOWN],
+        inside=persons[keep & where[InWindow.INSIDE]],
+        possibly=persons[keep & where[InWindow.POSSIBLY]],
+        date_unknown=persons[keep & where[InWindow.DATE_UNKNOWN]],
         grades=grades,
     )
 
@@ -199,18 +192,14 @@ def count_persons(
     grades = selection.grades
     if "grade" in fields and grades is None:
         grades = _grades(data)
-    records = inside.to_dict("records")
-    ids = [r["person_id"] for r in records]
+    ids = inside["person_id"]
     breakdowns: dict[str, tuple[Figure, ...]] = {}
     for name in fields:
-        get = value_getter(name, settings["place_level"], settings["date_unit"], grades)
-        values = [get(r) for r in records]
-        members: dict[str, list[str]] = {}
-        for person_id, value in zip(ids, values, strict=True):
-            members.setdefault(value, []).append(person_id)
-        order = categories(name, values, filters, settings["place_level"], settings["date_unit"])
+        values = field_values(name, inside, data.spans, **_kw(settings), grades=grades)
+        members = _members(ids.to_numpy(), values.to_numpy())
+        order = categories(name, values.tolist(), filters, **_kw(settings))
         breakdowns[name] = tuple(
-            Figure(v, len(members.get(v, ())), tuple(members.get(v, ()))) for v in order
+            Figure(v, len(members.get(v, ())), members.get(v, ())) for v in order
         )
     return CountResult(
         link_run=data.link_run,
@@ -245,11 +234,9 @@ def crosstab(
     inside = select_persons(data, filters, gazetteer).inside
     settings = _settings(inside if len(inside) else data.persons, place_level, date_unit)
     grades = _grades(data) if "grade" in (rows, columns) else None
-    records = inside.to_dict("records")
     axes = []
     for name in (rows, columns):
-        get = value_getter(name, settings["place_level"], settings["date_unit"], grades)
-        values = [get(r) for r in records]
+        values = field_values(name, inside, data.spans, **_kw(settings), grades=grades).tolist()
         axes.append((values, categories(name, values, filters, **_kw(settings))))
     (row_values, row_order), (col_values, col_order) = axes
     table = pd.crosstab(
@@ -260,6 +247,21 @@ def crosstab(
     table = table.reindex(index=row_order, columns=col_order, fill_value=0).astype(int)
     table.index.name, table.columns.name = rows, columns
     return table
+
+
+def _members(ids: np.ndarray, values: np.ndarray) -> dict[str, tuple[str, ...]]:
+    """Category → the person ids in it (in input order), in O(n log n)."""
+    if not len(ids):
+        return {}
+    codes, labels = pd.factorize(values)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.cumsum(np.bincount(codes, minlength=len(labels)))
+    starts = np.concatenate(([0], bounds[:-1]))
+    ordered = ids[order]
+    return {
+        str(label): tuple(ordered[a:b].tolist())
+        for label, a, b in zip(labels, starts, bounds, strict=True)
+    }
 
 
 def _kw(settings: Mapping[str, str]) -> dict[str, str]:

@@ -14,6 +14,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+import pandas as pd
+
 from everyname.core.count.data import CountInputError, clean, parse_day
 from everyname.core.schema import PLACE_FIELDS, Outcome
 
@@ -99,6 +101,19 @@ class PlaceScope:
             ids.discard(None)  # type: ignore[arg-type]
             names |= {_key(n) for n in _names_of(gazetteer, place_id)}
         return cls(label=place, ids=frozenset(ids), names=frozenset(names))
+
+    def mask(self, frame: pd.DataFrame) -> pd.Series:
+        """:meth:`matches` for every row of a persons (or claims) frame at once."""
+        place_id = frame["place_id"].map(clean) if "place_id" in frame else None
+        by_text = pd.Series(False, index=frame.index)
+        for name in PLACE_FIELDS:
+            if name in frame:
+                keys = frame[name].map(lambda v: None if clean(v) is None else _key(v))
+                by_text |= keys.isin(self.names)
+        if place_id is None or not self.ids:
+            return by_text
+        has_id = place_id.notna()
+        return (has_id & place_id.isin(self.ids)) | (~has_id & by_text)
 
     def matches(self, place_id: Any, texts: Iterable[Any]) -> bool:
         place_id = clean(place_id)
@@ -199,3 +214,32 @@ def in_window(span: tuple[date, date] | None, filters: CountFilters) -> InWindow
 
 def place_texts(row: Any) -> list[Any]:
     return [row.get(f) for f in PLACE_FIELDS]
+
+
+def window_masks(spans: pd.DataFrame, filters: CountFilters) -> dict[InWindow, pd.Series]:
+    """:func:`in_window` for every span at once (``spans``: ``start``/``end`` datetime64)."""
+    start, end = spans["start"], spans["end"]
+    if not filters.has_window:
+        everyone = pd.Series(True, index=spans.index)
+        nobody = ~everyone
+        return {InWindow.INSIDE: everyone, InWindow.POSSIBLY: nobody,
+                InWindow.OUTSIDE: nobody, InWindow.DATE_UNKNOWN: nobody}  # fmt: skip
+    known = start.notna() & end.notna()
+    after_lower = pd.Series(True, index=spans.index)
+    before_upper = pd.Series(True, index=spans.index)
+    ends_before = pd.Series(False, index=spans.index)
+    starts_after = pd.Series(False, index=spans.index)
+    if filters.since is not None:
+        lower = pd.Timestamp(filters.since)
+        after_lower, ends_before = start >= lower, end < lower
+    if filters.until is not None:
+        upper = pd.Timestamp(filters.until)
+        before_upper, starts_after = end <= upper, start > upper
+    inside = known & after_lower & before_upper
+    outside = known & (ends_before | starts_after)
+    return {
+        InWindow.INSIDE: inside,
+        InWindow.POSSIBLY: known & ~inside & ~outside,
+        InWindow.OUTSIDE: outside,
+        InWindow.DATE_UNKNOWN: ~known,
+    }

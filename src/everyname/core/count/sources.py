@@ -12,7 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from everyname.core.count.data import isin
 
 
 @dataclass(frozen=True)
@@ -45,30 +48,37 @@ def source_figures(
     """Figures for the persons in ``person_ids`` (default: everyone in ``memberships``)."""
     rows = memberships
     if person_ids is not None:
-        rows = memberships[memberships["person_id"].isin(set(person_ids))]
-    rows = rows.assign(source=rows["source"].astype(str), person_id=rows["person_id"].astype(str))
-    sources = sorted(rows["source"].unique())
-    sets = rows.groupby("person_id")["source"].agg(lambda s: frozenset(s))
+        rows = memberships[isin(memberships["person_id"], set(person_ids))]
+    person = rows["person_id"].astype(str).to_numpy()
+    source = rows["source"].astype(str).to_numpy()
+    sources = sorted(set(source))
+    source_code = pd.Categorical(source, categories=sources).codes
+    person_code, _ = pd.factorize(person)
+    # named[p, s]: source s names person p (however many records it holds about them)
+    named = np.zeros((int(person_code.max()) + 1 if len(person) else 0, len(sources)), bool)
+    named[person_code, source_code] = True
+    lists_per_person = named.sum(axis=1)
     table = pd.DataFrame(
         {
             "source": sources,
-            "records": [int((rows["source"] == s).sum()) for s in sources],
-            "persons": [int(sets.map(lambda x, s=s: s in x).sum()) for s in sources],
-            "only_this_source": [int(sets.map(lambda x, s=s: x == {s}).sum()) for s in sources],
+            "records": np.bincount(source_code, minlength=len(sources)).astype(int),
+            "persons": named.sum(axis=0).astype(int),
+            "only_this_source": named[lists_per_person == 1].sum(axis=0).astype(int),
         },
         columns=["source", "records", "persons", "only_this_source"],
     )
-    overlap = pd.DataFrame(0, index=sources, columns=sources, dtype=int)
-    for named in sets:
-        for a in named:
-            for b in named:
-                overlap.loc[a, b] += 1
-    combos = sets.map(lambda x: "+".join(sorted(x))).value_counts()
+    as_int = named.astype(np.int64)
+    overlap = pd.DataFrame(as_int.T @ as_int, index=sources, columns=sources)
+    if len(named):
+        patterns, counts = np.unique(named, axis=0, return_counts=True)
+    else:
+        patterns, counts = np.zeros((0, len(sources)), bool), np.zeros(0, int)
+    combos = ["+".join(s for s, on in zip(sources, row, strict=True) if on) for row in patterns]
     intersections = pd.DataFrame(
         {
-            "sources": combos.index.tolist(),
-            "size": [c.count("+") + 1 for c in combos.index],
-            "persons": combos.to_numpy(dtype=int).tolist(),
+            "sources": combos,
+            "size": patterns.sum(axis=1).astype(int),
+            "persons": counts.astype(int),
         },
         columns=["sources", "size", "persons"],
     )

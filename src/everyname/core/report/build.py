@@ -25,7 +25,7 @@ from everyname.core.count import (
     headline,
     source_figures,
 )
-from everyname.core.count.filters import date_span
+from everyname.core.count.data import isin
 from everyname.core.count.headline import day_en
 from everyname.core.errors import EverynameError
 
@@ -218,12 +218,12 @@ def _auto_date_unit(data: CountInput, filters: CountFilters, result: CountResult
     if filters.since and filters.until:
         first, last = filters.since, filters.until
     else:
-        inside = data.persons[data.persons["person_id"].isin(set(result.person_ids))]
-        spans = [s for s in map(date_span, inside.to_dict("records")) if s is not None]
-        if not spans:
+        inside = isin(data.persons["person_id"], result.person_ids)
+        spans = data.spans[inside].dropna()
+        if spans.empty:
             return "day"
-        first = filters.since or min(s[0] for s in spans)
-        last = filters.until or max(s[1] for s in spans)
+        first = filters.since or spans["start"].min().date()
+        last = filters.until or spans["end"].max().date()
     days = (last - first).days + 1
     return "day" if days <= 62 else "week" if days <= 366 else "month"
 

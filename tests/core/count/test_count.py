@@ -241,3 +241,37 @@ def test_breakdowns_sum_to_total_and_window_partitions_persons(people, since, da
     assert outside >= 0
     # nobody is both counted and "possibly" counted
     assert not set(result.person_ids) & set(result.possibly_in_window)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    dates=st.lists(_DATES, min_size=1, max_size=20),
+    since=st.one_of(st.none(), st.dates(date(2011, 12, 1), date(2012, 3, 31))),
+    until=st.one_of(st.none(), st.dates(date(2011, 12, 1), date(2012, 3, 31))),
+)
+def test_window_agrees_with_partial_date_within(dates, since, until):
+    """The vectorised window rule gives what :meth:`PartialDate.within` says, date by date."""
+    from everyname.core.dates import PartialDate
+
+    if since and until and since > until:
+        since, until = until, since
+    persons = pd.DataFrame(
+        {"person_id": [f"P{i}" for i in range(len(dates))], "date_of_death": dates}
+    )
+    memberships = pd.DataFrame(columns=["person_id", "record_id", "source"])
+    result = count_persons(CountInput(persons, memberships, "r"), CountFilters(since, until))
+    for person_id, text in zip(persons["person_id"], dates, strict=True):
+        if since is None and until is None:
+            expected = "inside"
+        elif text is None:
+            expected = "date_unknown"
+        else:
+            within = PartialDate.from_iso(text).within(since, until)
+            expected = {True: "inside", False: "outside", "possibly": "possibly"}[within]
+        got = (
+            "inside" if person_id in result.person_ids
+            else "possibly" if person_id in result.possibly_in_window
+            else "date_unknown" if person_id in result.date_unknown
+            else "outside"
+        )  # fmt: skip
+        assert got == expected, (text, since, until)

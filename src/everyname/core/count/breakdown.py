@@ -7,14 +7,13 @@ category is visibly empty rather than missing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
 
 import pandas as pd
 
-from everyname.core.count.data import CountInputError, clean, vocab
-from everyname.core.count.filters import CountFilters, date_span
+from everyname.core.count.data import CountInputError, clean
+from everyname.core.count.filters import CountFilters
 from everyname.core.schema import PLACE_FIELDS, UNKNOWN, VOCABULARIES
 
 PLACE_LEVELS = ("governorate", "district", "locality", "neighbourhood", "place")
@@ -50,13 +49,6 @@ def auto_place_level(persons: pd.DataFrame) -> str:
     return "place"
 
 
-def _place_value(value: Any) -> str:
-    """A place name, or ``unknown`` — also when a source wrote "Unknown" as the place, so a
-    breakdown never shows two unknown rows."""
-    text = vocab(value)
-    return UNKNOWN if text.casefold() == UNKNOWN else text
-
-
 def _bucket(day: date, unit: str) -> str:
     if unit == "day":
         return day.isoformat()
@@ -64,16 +56,6 @@ def _bucket(day: date, unit: str) -> str:
         return f"{day.year:04d}-{day.month:02d}"
     year, week, _ = day.isocalendar()
     return f"{year:04d}-W{week:02d}"
-
-
-def date_bucket(row: Any, unit: str) -> str:
-    """The day, ISO week or month of a person's death, or ``unknown`` when the date is not
-    known that precisely (a month-precise date has no day: it is ``unknown`` by day)."""
-    span = date_span(row)
-    if span is None:
-        return UNKNOWN
-    first, last = (_bucket(d, unit) for d in span)
-    return first if first == last else UNKNOWN
 
 
 def _bucket_range(first: date, last: date, unit: str) -> list[str]:
@@ -88,7 +70,8 @@ def _bucket_range(first: date, last: date, unit: str) -> list[str]:
 
 
 def date_values(spans: pd.DataFrame, unit: str) -> pd.Series:
-    """:func:`date_bucket` for every span at once."""
+    """The day, ISO week or month of each death; ``unknown`` when the date is not known that
+    precisely (a date known only to the month has no day: it is ``unknown`` by day)."""
     start, end = spans["start"], spans["end"]
     if unit == "day":
         same = start == end
@@ -142,20 +125,6 @@ def resolve_field(field: str, place_level: str, date_unit: str) -> tuple[str, st
     return field, field, field
 
 
-def value_getter(
-    field: str, place_level: str, date_unit: str, grades: dict[str, str] | None
-) -> Callable[[Any], str]:
-    _, kind, detail = resolve_field(field, place_level, date_unit)
-    if kind == "place":
-        return lambda row: _place_value(row.get(detail))
-    if kind == "date":
-        return lambda row: date_bucket(row, detail)
-    if kind == "grade":
-        grades = grades or {}
-        return lambda row: grades.get(row["person_id"], UNKNOWN)
-    return lambda row: vocab(row.get(field))
-
-
 def categories(
     field: str, values: list[str], filters: CountFilters, place_level: str, date_unit: str
 ) -> list[str]:
@@ -199,8 +168,6 @@ __all__ = [
     "auto_place_level",
     "categories",
     "check_fields",
-    "date_bucket",
     "date_values",
     "field_values",
-    "value_getter",
 ]

@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
-from everyname.core.count.data import CountInputError, clean, parse_day
+from everyname.core.count.data import CountInputError, clean
 from everyname.core.schema import PLACE_FIELDS, Outcome
 
 
@@ -173,29 +173,6 @@ class CountFilters:
         }
 
 
-def date_span(row: Any) -> tuple[date, date] | None:
-    """The first and last day a person's date of death can be, or ``None`` when unknown.
-
-    Uses ``date_of_death_start``/``_end`` when the store gives them, else reads the partial
-    ISO date (``2012``, ``2012-02``, ``2012-02-07``) through :class:`PartialDate`.
-    """
-    start, end = parse_day(row.get("date_of_death_start")), parse_day(row.get("date_of_death_end"))
-    if start is not None and end is not None:
-        return start, end
-    text = clean(row.get("date_of_death"))
-    if text is None:
-        return None
-    from everyname.core.dates import PartialDate
-
-    try:
-        partial = PartialDate.from_iso(str(text)[:10])
-    except (ValueError, TypeError) as error:
-        raise CountInputError(
-            f"person {row.get('person_id')}: date_of_death {text!r} is not an ISO partial date"
-        ) from error
-    return partial.start, partial.end
-
-
 def in_window(span: tuple[date, date] | None, filters: CountFilters) -> InWindow:
     """Classify a date span against the filters' inclusive window (see :class:`InWindow`)."""
     if not filters.has_window:
@@ -210,10 +187,6 @@ def in_window(span: tuple[date, date] | None, filters: CountFilters) -> InWindow
     if end < lower or start > upper:
         return InWindow.OUTSIDE
     return InWindow.POSSIBLY
-
-
-def place_texts(row: Any) -> list[Any]:
-    return [row.get(f) for f in PLACE_FIELDS]
 
 
 def window_masks(spans: pd.DataFrame, filters: CountFilters) -> dict[InWindow, pd.Series]:

@@ -15,11 +15,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from machine import peak_memory_bytes, record  # noqa: E402
+from machine import peak_memory_bytes, record
 
-from everyname.core.count import CountFilters, CountInput, count_persons  # noqa: E402
-from everyname.core.ingest import open_source  # noqa: E402
-from everyname.core.report import build_report, render_html, render_pdf  # noqa: E402
+from everyname.core.count import CountFilters, CountInput, count_persons
+from everyname.core.ingest import open_source
+from everyname.core.report import build_report, render_html, render_pdf
 
 VDC = Path(__file__).resolve().parents[2] / "shared/data/real/syria_vdc"
 VDC_FILE = VDC / "vdc_martyrs_sample_scraped_2019.csv"
@@ -36,9 +36,9 @@ def persons(copies: int) -> CountInput:
     return CountInput(frame, memberships, link_run="records-as-persons")
 
 
-def timed(label: str, fn, lines: list[str]):  # type: ignore[no-untyped-def]
+def timed(label: str, lines: list[str], fn, *args):  # type: ignore[no-untyped-def]
     start = time.perf_counter()
-    value = fn()
+    value = fn(*args)
     seconds = time.perf_counter() - start
     lines.append(f"| {label} | {seconds:.2f} s |")
     print(f"{label}: {seconds:.2f} s", flush=True)
@@ -52,14 +52,15 @@ def main() -> None:
         data = persons(copies)
         n = len(data.persons)
         year = CountFilters(since="2012-01-01", until="2012-12-31")
-        timed(f"count {n:,} persons, 2012, by {len(BY)} fields", lambda: count_persons(
-            data, year, BY), lines)  # fmt: skip
-        report = timed(f"build report, {n:,} persons, all dates", lambda: build_report(
-            data, CountFilters()), lines)  # fmt: skip
-        html = timed(f"render HTML, {n:,} persons", lambda: render_html(report), lines)
+        timed(f"count {n:,} persons, 2012, by {len(BY)} fields", lines, count_persons, data,
+              year, BY)  # fmt: skip
+        report = timed(f"build report, {n:,} persons, all dates", lines, build_report, data,
+                       CountFilters())  # fmt: skip
+        html = timed(f"render HTML, {n:,} persons", lines, render_html, report)
         if copies == 1:
-            pdf = timed("render PDF", lambda: render_pdf(html), lines)
-            lines.append(f"| sizes | HTML {len(html) / 1024:.0f} KiB, PDF {len(pdf) / 1024:.0f} KiB |")
+            pdf = timed("render PDF", lines, render_pdf, html)
+            sizes = f"HTML {len(html) / 1024:.0f} KiB, PDF {len(pdf) / 1024:.0f} KiB"
+            lines.append(f"| sizes | {sizes} |")
     lines.append(f"| peak memory | {peak_memory_bytes() / 2**20:.0f} MiB |")
     path = record("count_report", "Counting and report speed (VDC sample)", "\n".join(lines))
     print(f"written to {path}")

@@ -44,3 +44,21 @@ def test_never_raises_ascii_idempotent(text: str) -> None:
 def test_arabic_letters_always_give_latin(text: str) -> None:
     out = romanise(text)
     assert out.isascii()
+
+
+def test_letter_rules_follow_common_name_shapes() -> None:
+    """Words the table may lack are spelt by the shapes names usually have; these are
+    compared with the usual romanisations through the same normaliser."""
+    import importlib
+
+    spell = importlib.import_module("everyname.core.names.romanise")._spell
+    for arabic, usual in (
+        ("اكرم", "Akram"),  # أفعل
+        ("ادهم", "Adham"),
+        ("رمزي", "Ramzi"),  # فعلي
+        ("مجدي", "Majdi"),
+        ("منصور", "Mansour"),  # مفعول
+        ("حسن", "Hasan"),
+        ("نبيل", "Nabil"),  # فعيل
+    ):
+        assert normalise_latin(spell(arabic)) == normalise_latin(usual)

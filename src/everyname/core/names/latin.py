@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 _APOSTROPHES = re.compile(r"['`´‘’ʼʻʿʾ\u02c8\u02bc\u2032]")
@@ -217,6 +217,7 @@ def _normalise_once(text: str) -> str:
     return " ".join(t for t in (_fold_word(t) for t in tokens) if t)
 
 
+@lru_cache(maxsize=1 << 18)
 def normalise_latin(text: str) -> str:
     """Fold a Latin-script name onto its comparable form (lower-case ASCII, variants merged).
 

@@ -53,11 +53,13 @@ def romanisation_table() -> dict[str, str]:
 
 def _spell(word: str) -> str:
     """Letter rules for a word the table lacks: long vowels as written, a short "a" guessed
-    between two consonants (Arabic does not write it), final ه as the feminine ending "a"."""
+    between two consonants (Arabic does not write it) except inside the first cluster of
+    أفعل-shaped names (اكرم "Akram", ادهم "Adham", اسماعيل "Ismail"), final ه as the feminine
+    ending "a"."""
     out: list[str] = []
     n = len(word)
     for i, letter in enumerate(word):
-        prev_is_consonant = bool(out) and word[i - 1] not in _LONG_VOWELS
+        prev_is_consonant = i > 0 and word[i - 1] not in _LONG_VOWELS
         following = word[i + 1] if i + 1 < n else ""
         if letter == "ا":
             out.append("a")
@@ -71,11 +73,25 @@ def _spell(word: str) -> str:
             out.append("a")  # tā' marbūṭa, folded into ه by normalise_arabic
         elif letter in _CONSONANTS:
             out.append(_CONSONANTS[letter])
-            if following and following not in _LONG_VOWELS and i + 1 < n - 1:
+            first_cluster = i == 1 and word[0] == "ا" and n >= 4
+            closed = _closed_syllable(word, i)
+            if following and following not in _LONG_VOWELS and not (first_cluster or closed):
                 out.append("a")
         elif not ARABIC_LETTER.match(letter):
             out.append(letter)
     return "".join(out)
+
+
+def _closed_syllable(word: str, i: int) -> bool:
+    """No vowel after the consonant at ``i`` in two common shapes: فعلي "Ramzi", "Majdi"
+    (three consonants, final ي) and مفعول / مفعال "Mahmoud", "Mansour" (م, two consonants,
+    long vowel)."""
+    consonants = [c not in _LONG_VOWELS for c in word]
+    if len(word) == 4 and word[3] == "ي" and all(consonants[:3]):
+        return i == 1
+    if len(word) >= 5 and word[0] == "م" and all(consonants[:3]) and not consonants[3]:
+        return i == 1
+    return False
 
 
 def _without_article(latin: str) -> str:

@@ -43,11 +43,11 @@ def test_demo_report_golden(demo, check_golden):
     report = build_report(
         data,
         WINDOW,
-        gazetteer=Gazetteer.load(),
-        place_label_ar="حمص",
+        gazetteer=Gazetteer.load(),  # also names the place in Arabic: حمص
         generated_at=datetime(2012, 2, 10, tzinfo=UTC),
     )
     figures = report_figures(report)
+    assert "الموثَّقين بالاسم في حمص:" in figures["headline"]["ar"]
     # claims about al-Khalidiya and بابا عمرو resolve to places inside Homs
     assert len(figures["tables"]["claims"]) == 6
     assert figures["headline"]["en"].startswith(

@@ -26,6 +26,7 @@ from everyname.core.count import (
     source_figures,
 )
 from everyname.core.count.data import isin
+from everyname.core.count.filters import resolve_place
 from everyname.core.count.headline import day_en
 from everyname.core.errors import EverynameError
 
@@ -131,9 +132,11 @@ def build_report(
     ids = list(result.person_ids)
     corroboration = corroborate(data.memberships, data.conflicts, data.copy_groups, ids)
     corroborated = corroboration.at_least(2)
-    place = place_label or filters.place
+    names = _gazetteer_names(gazetteer, filters.place)
+    place = place_label or names.get("en") or filters.place
+    place_ar = place_label_ar or names.get("ar") or place
     en = headline(result, "en", place=place, corroborated=corroborated)
-    ar = headline(result, "ar", place=place_label_ar or place, corroborated=corroborated)
+    ar = headline(result, "ar", place=place_ar, corroborated=corroborated)
     unit = date_unit or _auto_date_unit(data, filters, result)
     kwargs = {"gazetteer": gazetteer, "place_level": level}
     daily = crosstab(data, "date", "status", filters, date_unit=unit, **kwargs)
@@ -153,6 +156,7 @@ def build_report(
         ("combatants", result.figure("status", "combatant")),
         ("status unknown", result.unknown("status")),
         ("named by at least two independent sources", corroborated),
+        ("contested (sources disagree on status or outcome)", corroboration.counts()["contested"]),
     ]
     tables: dict[str, pd.DataFrame] = {
         "summary": pd.DataFrame(summary, columns=["figure", "count"]),
@@ -226,6 +230,22 @@ def _auto_date_unit(data: CountInput, filters: CountFilters, result: CountResult
         last = filters.until or spans["end"].max().date()
     days = (last - first).days + 1
     return "day" if days <= 62 else "week" if days <= 366 else "month"
+
+
+def _gazetteer_names(gazetteer: PlaceHierarchy | None, place: str | None) -> dict[str, str]:
+    """The English and Arabic names of the filtered place, when the gazetteer knows it."""
+    if gazetteer is None or place is None:
+        return {}
+    place_id = resolve_place(gazetteer, place)
+    get = getattr(gazetteer, "get", None)
+    if place_id is None or not callable(get):
+        return {}
+    try:
+        entry = get(place_id)
+    except (KeyError, LookupError):
+        return {}
+    names = {"en": getattr(entry, "name_en", None), "ar": getattr(entry, "name_ar", None)}
+    return {k: v for k, v in names.items() if isinstance(v, str) and v}
 
 
 def _title(filters: CountFilters, place: str | None) -> str:

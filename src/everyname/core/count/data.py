@@ -122,6 +122,46 @@ class CountInput:
             shown = ", ".join(sorted(map(str, unknown))[:5])
             raise CountInputError(f"memberships name persons that are not in persons: {shown}")
 
+    @classmethod
+    def from_link(
+        cls,
+        resolved: pd.DataFrame,
+        records: pd.DataFrame,
+        link_run: str,
+        *,
+        claims: pd.DataFrame | None = None,
+        copy_groups: Mapping[str, str] | None = None,
+    ) -> CountInput:
+        """From linkage output: ``resolved`` as :func:`everyname.core.link.resolve.
+        resolve_persons` returns it (``person_id``, ``record_ids``, ``name``, resolved fields,
+        ``conflicts``) and ``records`` with at least ``record_id`` and ``source``."""
+        persons = resolved.rename(columns={"name": "full_name"})
+        if "full_name" in resolved.columns and "name" in resolved.columns:
+            persons = resolved
+        members = persons[["person_id", "record_ids"]].explode("record_ids")
+        members = members.rename(columns={"record_ids": "record_id"}).dropna()
+        members["record_id"] = members["record_id"].astype(str)
+        sources = records[["record_id", "source"]].astype({"record_id": str})
+        memberships = members.merge(sources, on="record_id", how="left")
+        if memberships["source"].isna().any():
+            missing = memberships.loc[memberships["source"].isna(), "record_id"].head(5)
+            raise CountInputError(
+                "records: no source for record(s) " + ", ".join(missing) + " named by persons"
+            )
+        conflicts = (
+            dict(zip(persons["person_id"].astype(str), persons["conflicts"], strict=True))
+            if "conflicts" in persons.columns
+            else {}
+        )
+        return cls(
+            persons.drop(columns=["record_ids", "sources", "conflicts"], errors="ignore"),
+            memberships,
+            link_run=link_run,
+            conflicts={k: list(v) for k, v in conflicts.items() if isinstance(v, list) and v},
+            claims=claims,
+            copy_groups=dict(copy_groups or {}),
+        )
+
     @cached_property
     def spans(self) -> pd.DataFrame:
         """Each person's date of death as a span: ``start`` and ``end`` (datetime64, NaT when

@@ -54,11 +54,12 @@ def test_lcmcr_is_seeded_and_reproducible():
 def test_merge_and_lists_select_what_counts_as_a_list():
     data = as_json(
         run(
-            "--histories", MSE / "uk_2013_6lists.csv", "--merge", "PFNCA=PF+NCA",
-            "--method", "loglinear", "--criterion", "aic", "--format", "json",
+            "--histories", MSE / "uk_2013_6lists.csv", "--merge", "STATE=PF+NCA+GO",
+            "--merge", "CIVIL=LA+NG+GP", "--format", "json",
         )
     )  # fmt: skip
-    assert data["lists"] == ["LA", "NG", "PFNCA", "GO", "GP"]
+    assert data["lists"] == ["CIVIL", "STATE"] and data["method"] == "chapman"
+    assert data["observed"] == 2744
     three = as_json(run("--histories", MSE / "kosovo_1999_4lists.csv", "--lists", "EXH,ABA,OSCE",
                         "--format", "json"))  # fmt: skip
     assert three["lists"] == ["EXH", "ABA", "OSCE"] and three["observed"] < 4400

@@ -196,3 +196,9 @@ def test_known_truth_independent_lists_choose_main_effects():
         covered += r.lower <= 6000 <= r.upper
     assert covered >= 8
     assert math.isfinite(r.upper)
+
+
+def test_a_list_that_names_nobody_is_refused_with_advice():
+    h = CaptureHistories.from_source_sets([{"A"}, {"B"}, {"A", "B"}] * 20, lists=["A", "B", "C"])
+    with pytest.raises(EstimationError, match="C name nobody"):
+        Loglinear().fit(h)

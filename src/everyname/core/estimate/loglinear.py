@@ -74,7 +74,14 @@ NOT_IDENTIFIABLE = 2
 
 @dataclass(frozen=True)
 class LoglinearSettings:
-    """How to choose the model and the interval (validated in :meth:`validated`)."""
+    """How to choose the model and the interval (validated in :meth:`validated`).
+
+    ``criterion`` picks the reported model in an exhaustive search (and the weights when
+    ``average``); a stepwise search reports the model its own rule stops at, and AIC/BIC choices
+    over the models it fitted are in the details. ``model`` fixes the interactions, e.g.
+    ``(("PF", "NCA"), ("LA", "NG"))``; ``p_threshold`` defaults to the stepwise rule's published
+    value (0.05 for BHS, 0.02 for SCV).
+    """
 
     criterion: Literal["aic", "bic"] = "bic"
     average: bool = False
@@ -427,6 +434,12 @@ class Loglinear:
             )
         if histories.n_lists > 15:
             raise EstimationError(f"{histories.n_lists} lists are too many; merge some")
+        empty = [name for name, total in histories.list_totals().items() if total == 0]
+        if empty:
+            raise EstimationError(
+                f"list(s) {', '.join(empty)} name nobody here; leave them out (--lists) or merge "
+                "them, a log-linear model cannot estimate a list's capture rate from nothing"
+            )
         table = _Table(histories)
         n_models = 2 ** len(table.all_pairs)
         search = s.search

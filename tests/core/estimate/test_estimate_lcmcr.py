@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from everyname.core.estimate import (
+    CaptureHistories,
     Lcmcr,
     LcmcrSettings,
     Loglinear,
@@ -121,3 +122,13 @@ def test_known_truth_homogeneous_population(simulate):
     r = Lcmcr(SHORT).fit(h, seed=1)
     assert abs(r.estimate - 3000) / 3000 < 0.05
     assert r.lower <= 3000 <= r.upper
+
+
+def test_lists_that_never_overlap_give_an_open_posterior_not_a_hang():
+    """No overlap at all: nothing bounds N. The sampler stops at the package's cap (20 n
+    undocumented) and says so instead of looping."""
+    h = CaptureHistories(["A", "B", "C"], [[1, 0, 0], [0, 1, 0], [0, 0, 1]], [500, 400, 300])
+    r = Lcmcr(LcmcrSettings(burn_in=2000, samples=200, thinning=5)).fit(h, seed=1)
+    codes = {x.code for x in r.warnings}
+    assert WarningCode.INTERVAL_OPEN in codes
+    assert r.upper <= 21 * 1200

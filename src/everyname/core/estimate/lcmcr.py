@@ -306,7 +306,13 @@ def _run_chain(
         if q < 1e-12:
             q = 1e-12
         n0 = np.random.negative_binomial(n, q)
+        tries = 0
         while n0 > n0_max:
+            tries += 1
+            if tries > 1000:
+                # almost all the mass is above the cap: the truncated law sits at the cap
+                n0 = n0_max
+                break
             n0 = np.random.negative_binomial(n, q)
         # 5. classes of the unobserved
         for k in range(kk):
@@ -427,6 +433,16 @@ class Lcmcr:
                     w.WarningCode.NOT_CONVERGED,
                     f"the sampler may not have converged (split R-hat {rhat:.3f}, effective "
                     f"sample size {ess:.0f}); run longer (more burn-in, samples or thinning).",
+                )
+            )
+        cap = 21 * histories.observed
+        if float(n_all.max()) >= 0.98 * cap:
+            warns.append(
+                w.EstimateWarning(
+                    w.WarningCode.INTERVAL_OPEN,
+                    "the posterior reaches the sampler's cap (the unobserved count is truncated "
+                    "at 20 times the documented count, as in the R package): the data put no "
+                    "real upper limit on the estimate.",
                 )
             )
         warns += w.far_above(histories.observed, median)

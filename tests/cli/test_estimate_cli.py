@@ -80,11 +80,14 @@ def test_strata_from_a_stratum_column(tmp_path):
                                ("1,0,1", 15), ("0,1,1", 12), ("1,1,1", 5)):  # fmt: skip
             rows.append(f"{stratum},{pattern},{count * scale}")
     rows.append("tiny,1,0,0,3")
+    rows += ["west,1,0,0,30", "west,0,1,0,25", "west,1,1,0,10"]  # list C is absent here
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     data = as_json(run("--histories", path, "--by", "stratum", "--format", "json"))
     assert data["by"] == "stratum"
     strata = {s["value"]: s for s in data["strata"]}
-    assert set(strata) == {"north", "south", "tiny"}
+    assert set(strata) == {"north", "south", "tiny", "west"}
+    assert strata["west"]["method"] == "chapman" and strata["west"]["lists"] == ["A", "B"]
+    assert strata["west"]["warnings"][0]["code"] == "list_covers_almost_none"
     assert strata["south"]["observed"] == 3 * strata["north"]["observed"]
     assert all(list(s)[1 : 1 + len(CONTRACT)] == CONTRACT for s in data["strata"])
     assert strata["tiny"]["estimate"] is None and "error" in strata["tiny"]

@@ -26,8 +26,10 @@ from everyname.cli.output import console, errors, escape, user_errors
 from everyname.core.estimate import (
     CaptureHistories,
     EstimateResult,
+    EstimateWarning,
     EstimationError,
     SettingsError,
+    WarningCode,
     default_method,
     make_estimator,
     read_histories_csv,
@@ -297,10 +299,19 @@ def estimate_command(
     rows: list[tuple[str | None, dict]] = []
     for value, stratum in loaded.items():
         hist = _prepare(stratum, chosen_lists, groups)
+        dropped: tuple[str, ...] = ()
+        if not chosen_lists:  # a list absent from a stratum is left out there, and said so
+            hist, dropped = hist.without_empty_lists()
         try:
             data = {"value": value, **_fit(hist, method_name, seed, settings_for).to_dict()}
         except EstimationError as exc:
             data = _failed(value, hist, method_name, exc)
+        if dropped:
+            note = EstimateWarning(
+                WarningCode.LIST_COVERS_ALMOST_NONE,
+                f"list(s) {', '.join(dropped)} name nobody in this stratum and were left out",
+            )
+            data["warnings"].insert(0, note.to_dict())
         rows.append((value, data))
     if output_format is Format.json:
         payload = {"by": by, "strata": [d for _, d in rows]}

@@ -140,6 +140,13 @@ def test_stratify_keeps_the_same_lists_in_every_stratum():
     assert sum(h.observed for h in strata.values()) == 4
 
 
+def test_without_empty_lists():
+    h = CaptureHistories.from_source_sets([{"A"}, {"A", "C"}], lists=["A", "B", "C"])
+    kept, dropped = h.without_empty_lists()
+    assert kept.lists == ("A", "C") and dropped == ("B",) and kept.observed == 2
+    assert h.select(["A", "C"]).without_empty_lists() == (h.select(["A", "C"]), ())
+
+
 def test_stratify_person_sources_refuses_a_person_in_two_strata():
     frame = pd.DataFrame(
         {"person_id": [1, 1, 2], "source": ["A", "B", "A"], "year": ["2012", "2012", "2013"]}

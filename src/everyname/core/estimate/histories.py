@@ -186,6 +186,17 @@ class CaptureHistories:
         keep = pats.sum(axis=1) > 0
         return CaptureHistories(list(lists), pats[keep], self._counts[keep])
 
+    def without_empty_lists(self) -> tuple[CaptureHistories, tuple[str, ...]]:
+        """Drop lists that name nobody (common in strata: a local list covers one area only).
+
+        Returns the reduced histories and the names dropped.
+        """
+        totals = self.list_totals()
+        empty = tuple(name for name in self._lists if totals[name] == 0)
+        if not empty or len(empty) == len(self._lists):
+            return self, ()
+        return self.select([name for name in self._lists if totals[name] > 0]), empty
+
     # ------------------------------------------------------------------ output
     def to_frame(self) -> pd.DataFrame:
         frame = pd.DataFrame(self._patterns.astype(int), columns=list(self._lists))

@@ -261,7 +261,9 @@ def _level_hint(words: list[str]) -> tuple[list[str], str | None]:
 
 
 def _arabic_form(text: str) -> tuple[str, str | None]:
-    words = normalise_arabic(text).split()
+    # Lower case first: normalise_arabic drops upper-case Latin words from names as extraction
+    # codes, but in a place string ("حمص - BABA AMR") they are a place.
+    words = normalise_arabic(text.lower()).split()
     words, hint = _level_hint(words)
     exceptions = arabic_not_article_words()
     stripped = [
@@ -479,34 +481,65 @@ class Gazetteer:
         if not segments:
             return None
         hint = level or place_forms(text)[2]
-        return self._choose(text, segments, hint)
+        return self._choose(text, segments, hint, within)
 
     def _choose(
-        self, text: str, segments: list[tuple[list[_Candidate], bool]], hint: str | None
+        self,
+        text: str,
+        segments: list[tuple[list[_Candidate], bool]],
+        hint: str | None,
+        within: str | None = None,
     ) -> PlaceMatch:
+        """The entry a string names. Within one part of the string, unrelated entries of one
+        name are told apart by the level hinted, the other parts (a parent they mention),
+        the match's confidence; what remains tied is ambiguous: the broader entry is chosen
+        (a governorate is more often meant than a village of its name) and the others are
+        reported as ``alternatives``. Across parts, the most specific entry wins ("Baba Amr,
+        Homs")."""
         segments = [(self._prune(c, hint), p) for c, p in segments]
         mentioned = [{c.place.id for c in candidates} for candidates, _ in segments]
 
-        def score(index: int, candidate: _Candidate) -> tuple[int, int, int, float]:
-            ancestors = {a.id for a in self.ancestors(candidate.place.id)}
-            confirmed = sum(bool(ancestors & ids) for j, ids in enumerate(mentioned) if j != index)
+        def evidence(index: int, candidate: _Candidate) -> tuple[int, int, int, float]:
+            lineage = {a.id for a in self.ancestors(candidate.place.id)}
+            confirmed = sum(bool(lineage & ids) for j, ids in enumerate(mentioned) if j != index)
+            inside = int(within is not None and (within in lineage or candidate.place.id == within))
             hinted = int(hint is not None and candidate.place.level == hint)
-            return (hinted, confirmed, _DEPTH.get(candidate.place.level, 3), candidate.confidence)
+            return (inside, hinted, confirmed, candidate.confidence)
 
-        pool = [
-            (score(i, c), c, partial)
-            for i, (candidates, partial) in enumerate(segments)
-            for c in candidates
-        ]
-        best_score, best, partial = max(pool, key=lambda item: item[0])
-        chain = {best.place.id, *(a.id for a in self.ancestors(best.place.id))}
-        rivals = sorted(
-            {c.place.id for s, c, _ in pool if s == best_score and c.place.id not in chain}
+        picks: list[tuple[tuple[int, int, int, float], _Candidate, bool, list[str]]] = []
+        for index, (candidates, partial) in enumerate(segments):
+            ranked = sorted(
+                candidates,
+                key=lambda c: (evidence(index, c), -_DEPTH.get(c.place.level, 3)),
+                reverse=True,
+            )
+            top = ranked[0]
+            chain = {top.place.id, *(a.id for a in self.ancestors(top.place.id))}
+            rivals = [
+                c.place.id
+                for c in ranked[1:]
+                if evidence(index, c) == evidence(index, top) and c.place.id not in chain
+            ]
+            picks.append((evidence(index, top), top, partial, rivals))
+        _, best, partial, rivals = max(
+            picks, key=lambda p: (p[0][:3], _DEPTH.get(p[1].place.level, 3), p[0][3])
         )
         confidence = best.confidence * (PARTIAL_FACTOR if partial else 1.0)
+        lineage = {best.place.id, *(a.id for a in self.ancestors(best.place.id))}
+        disagreeing = [
+            c.place.id
+            for _, c, _, _ in picks
+            if c.place.id not in lineage
+            and best.place.id not in {a.id for a in self.ancestors(c.place.id)}
+        ]
+        if disagreeing:
+            # "Sfaireh: Mazraa village": the parts name places that do not contain each other.
+            rivals = [*rivals, *disagreeing]
         if rivals:
             confidence *= AMBIGUITY_FACTOR
-        return PlaceMatch(best.place, round(confidence, 3), best.matched, text, tuple(rivals))
+        return PlaceMatch(
+            best.place, round(confidence, 3), best.matched, text, tuple(sorted(rivals))
+        )
 
     def _inside(self, candidates: list[_Candidate], within: str | None) -> list[_Candidate]:
         if within is None or within not in self._places:

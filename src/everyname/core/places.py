@@ -7,7 +7,9 @@ maps a string onto an entry with a confidence. What does not resolve stays as te
 ``Gazetteer.resolve_all`` reports it, so a recorder can add the missing spelling.
 
 The bundled starter (``data/gazetteer_syria.csv``) has Syria's 14 governorates, their districts,
-the main cities and towns, and the Homs neighbourhoods that recorders name. Alternate spellings
+the main cities and towns, the Homs neighbourhoods that recorders name, and towns and
+neighbourhoods frequent in VDC's records elsewhere; a town whose district is not certain sits
+directly under its governorate rather than under a guessed district. Alternate spellings
 include those seen in VDC's records. Coordinates are given only for well-known city centres
 (approximate, to about a kilometre) and left empty elsewhere rather than guessed; users add
 their own in an extra CSV. Ids are stable: ``sy-<governorate code>`` (ISO 3166-2:SY letters),

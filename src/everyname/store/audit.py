@@ -19,6 +19,8 @@ class Action(StrEnum):
     SECRET_READ = "secret.read"
     LINK_RUN_CREATED = "link_run.created"
     MATCH_DECIDED = "match.decided"
+    CLAIMS_IMPORTED = "claims.imported"
+    SOURCES_GROUPED = "sources.grouped"
 
 
 def record_event(

@@ -28,6 +28,11 @@ class Source(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=SourceKind.choices, default=SourceKind.OTHER)
     contact_encrypted = models.BinaryField(null=True, blank=True, editable=False)
+    copy_group = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Sources that copy one another share a group and count once as corroboration.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.CharField(max_length=150)
 
@@ -260,3 +265,25 @@ class MatchDecision(models.Model):
                 name="decision_pair_ordered",
             )
         ]
+
+
+class Claim(models.Model):
+    """An aggregate statement without names ("30 soldiers buried", SANA, 7 February 2012).
+
+    Shown beside named counts for the same window and place, never added to them: it names
+    nobody, so it cannot be deduplicated against the persons.
+    """
+
+    source = models.CharField(max_length=200)
+    date = models.CharField(max_length=10, blank=True, help_text="ISO date, full or partial")
+    place = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=64, blank=True)
+    count = models.IntegerField()
+    text = models.TextField(blank=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=500, blank=True)
+    row_number = models.IntegerField(null=True)
+
+    class Meta:
+        ordering = ["date", "id"]

@@ -1,0 +1,168 @@
+"""``everyname count``, ``everyname report``, ``everyname claims`` and ``everyname group``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from everyname import config
+from everyname.cli.app import app
+from everyname.cli.db import open_database
+from everyname.cli.output import EXIT_USAGE, console, errors, escape, user_errors
+
+
+class CountFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+Since = Annotated[
+    str | None, typer.Option("--since", help="First day of the window (inclusive), 2012-02-03.")
+]
+Until = Annotated[str | None, typer.Option("--until", help="Last day of the window (inclusive).")]
+Place = Annotated[
+    str | None, typer.Option("--place", help="A place at any level, in either script.")
+]
+OutcomeOption = Annotated[
+    str | None, typer.Option("--outcome", help="killed or injured (default: both).")
+]
+
+
+def make_filters(since, until, place, outcome, sources=(), grade=None):  # type: ignore[no-untyped-def]
+    """The core's filters, with bad values reported as usage errors (exit code 2)."""
+    from everyname.core.count import CountFilters, CountInputError
+
+    try:
+        return CountFilters(
+            since=since,
+            until=until,
+            place=place,
+            outcome=outcome,
+            sources=tuple(sources),
+            grade=grade,
+        )
+    except CountInputError as exc:
+        errors.print(f"[bold red]Usage error:[/] {escape(str(exc))}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@app.command()
+@user_errors
+def count(
+    since: Since = None,
+    until: Until = None,
+    place: Place = None,
+    outcome: OutcomeOption = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only persons this source names.")
+    ] = None,
+    grade: Annotated[
+        str | None,
+        typer.Option("--grade", help="confirmed, single_source or contested."),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Breakdowns, e.g. sex,age_group,status,cause,place,date."),
+    ] = None,
+    format: Annotated[CountFormat, typer.Option("--format")] = CountFormat.table,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="List the person ids behind each figure.")
+    ] = False,
+) -> None:
+    """Count persons (never records), with every category's unknowns beside it."""
+    open_database()
+    from everyname.core.count import CountInputError, count_persons
+    from everyname.store.counting import count_input, gazetteer
+
+    filters = make_filters(since, until, place, outcome, source or (), grade)
+    fields = [f.strip() for f in (by or "").split(",") if f.strip()]
+    try:
+        result = count_persons(
+            count_input(), filters, fields, gazetteer=gazetteer(), explain=explain
+        )
+    except CountInputError as exc:
+        errors.print(f"[bold red]Usage error:[/] {escape(str(exc))}")
+        raise typer.Exit(EXIT_USAGE) from None
+    if format is CountFormat.json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        return
+    rows = result.rows()
+    if format is CountFormat.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=["field", "value", "count"])
+        writer.writeheader()
+        writer.writerows({k: r[k] for k in ("field", "value", "count")} for r in rows)
+        return
+    table = Table(title=f"Persons (link run {result.link_run})")
+    for column in ("field", "value", "count"):
+        table.add_column(column, justify="right" if column == "count" else "left")
+    for row in rows:
+        table.add_row(escape(str(row["field"])), escape(str(row["value"])), str(row["count"]))
+    console.print(table)
+    if explain:
+        console.print_json(json.dumps(result.to_dict().get("explain", {}), ensure_ascii=False))
+
+
+@app.command()
+@user_errors
+def report(
+    out: Annotated[Path, typer.Option("--out", help="report.html, or report.pdf for a PDF.")],
+    since: Since = None,
+    until: Until = None,
+    place: Place = None,
+    outcome: OutcomeOption = None,
+    tables: Annotated[
+        Path | None, typer.Option("--tables", help="Also write every table as CSV and JSON here.")
+    ] = None,
+    estimate: Annotated[
+        bool, typer.Option("--estimate/--no-estimate", help="Include a log-linear MSE estimate.")
+    ] = True,
+) -> None:
+    """Write the report: headline in English and Arabic, charts, tables, methodology."""
+    open_database()
+    from everyname.store.reporting import write_report
+
+    filters = make_filters(since, until, place, outcome)
+    written = write_report(out, filters, tables=tables, with_estimate=estimate)
+    console.print(written.headline_en)
+    console.print(f"Report written to {escape(str(out))}.")
+
+
+claims_app = typer.Typer(help="Aggregate statements without names, shown beside named counts.")
+app.add_typer(claims_app, name="claims")
+
+
+@claims_app.command("import")
+@user_errors
+def claims_import(
+    file: Annotated[Path, typer.Argument(help="CSV: source,date,place,category,count,text.")],
+) -> None:
+    """Import claims (all rows or none)."""
+    open_database()
+    from everyname.store.counting import import_claims
+
+    n = import_claims(file, actor=config.actor())
+    console.print(
+        f"Imported {n} claim(s) from {escape(file.name)}; they are never added to counts."
+    )
+
+
+@app.command()
+@user_errors
+def group(
+    sources: Annotated[list[str], typer.Argument(help="Codes of sources that copy one another.")],
+    name: Annotated[str, typer.Option("--name", help="Name of the group.")],
+) -> None:
+    """Mark sources as copying one another: they count once as corroboration."""
+    open_database()
+    from everyname.store.counting import set_copy_group
+
+    set_copy_group(sources, name, actor=config.actor())
+    console.print(f"Sources {', '.join(sources)} now count once, as {name!r}.")

@@ -1,0 +1,126 @@
+"""What counting, reports and estimates read from the store: the persons of a link run.
+
+Builds the core's plain inputs (``CountInput``, capture histories) from the latest link run,
+with each person's place resolved against the gazetteer so that a count for a governorate
+includes every neighbourhood below it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+from django.db import transaction
+
+from everyname.core.claims import read_claims
+from everyname.core.count import CountInput
+from everyname.core.errors import EverynameError
+from everyname.core.places import Gazetteer
+from everyname.store.audit import Action, record_event
+from everyname.store.linking import require_latest_run
+from everyname.store.models import Claim, LinkRun, Membership, Person, Source
+from everyname.store.sources import check_code
+
+PLACE_FIELDS = ("governorate", "district", "locality", "neighbourhood", "place")
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    return Gazetteer.load()
+
+
+def persons_frame(run: LinkRun) -> pd.DataFrame:
+    """One row per person of ``run``: id, resolved values (name as ``full_name``), place id."""
+    places = gazetteer()
+    rows = []
+    for person_id, resolved in (
+        Person.objects.filter(link_run=run).values_list("person_id", "resolved").iterator(2000)
+    ):
+        row = {"person_id": person_id, **resolved}
+        if "full_name" not in row and "name" in row:
+            row["full_name"] = row.pop("name")
+        match = places.resolve_record({f: row.get(f) for f in PLACE_FIELDS}).best
+        row["place_id"] = match.entry.id if match is not None else None
+        rows.append(row)
+    return pd.DataFrame.from_records(rows)
+
+
+def memberships_frame(run: LinkRun) -> pd.DataFrame:
+    query = Membership.objects.filter(link_run=run).values_list(
+        "person_id", "record_id", "record__source__code"
+    )
+    return pd.DataFrame.from_records(
+        ((p, str(r), s) for p, r, s in query.iterator(5000)),
+        columns=["person_id", "record_id", "source"],
+    )
+
+
+def claims_frame() -> pd.DataFrame:
+    return pd.DataFrame.from_records(
+        Claim.objects.values("source", "date", "place", "category", "count", "text"),
+        columns=["source", "date", "place", "category", "count", "text"],
+    )
+
+
+def copy_groups() -> dict[str, str]:
+    return dict(Source.objects.exclude(copy_group="").values_list("code", "copy_group"))
+
+
+def count_input(run: LinkRun | None = None) -> CountInput:
+    """The persons of ``run`` (default: the latest), ready for counting and reporting."""
+    run = run or require_latest_run()
+    conflicts = {
+        person_id: list(conflict)
+        for person_id, conflict in Person.objects.filter(link_run=run)
+        .exclude(conflicts=[])
+        .values_list("person_id", "conflicts")
+    }
+    return CountInput(
+        persons_frame(run),
+        memberships_frame(run),
+        link_run=str(run.pk),
+        conflicts=conflicts,
+        claims=claims_frame(),
+        copy_groups=copy_groups(),
+    )
+
+
+def import_claims(path: Path, *, actor: str) -> int:
+    """Import a claims CSV (all rows or none), with an audit entry."""
+    frame = read_claims(path)
+    with transaction.atomic():
+        created = Claim.objects.bulk_create(
+            Claim(
+                source=row["source"],
+                date=row["date"] or "",
+                place=row["place"] or "",
+                category=row["category"] or "",
+                count=int(row["count"]),
+                text=row["text"] or "",
+                created_by=actor,
+                file_name=path.name,
+                row_number=number,
+            )
+            for number, row in enumerate(
+                frame.astype(object).where(frame.notna(), None).to_dict("records"), start=2
+            )
+        )
+        record_event(Action.CLAIMS_IMPORTED, actor, None, file_name=path.name, claims=len(created))
+    return len(created)
+
+
+class UnknownSource(EverynameError):
+    pass
+
+
+def set_copy_group(codes: list[str], group: str, *, actor: str) -> None:
+    """Mark sources as copying one another: they count once as corroboration."""
+    codes = [check_code(c) for c in codes]
+    found = set(Source.objects.filter(code__in=codes).values_list("code", flat=True))
+    missing = sorted(set(codes) - found)
+    if missing:
+        raise UnknownSource(f"No source with code {', '.join(missing)}; see `everyname sources`.")
+    with transaction.atomic():
+        Source.objects.filter(code__in=codes).update(copy_group=group)
+        record_event(Action.SOURCES_GROUPED, actor, None, sources=codes, copy_group=group)

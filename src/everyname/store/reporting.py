@@ -1,0 +1,76 @@
+"""Reports and estimates from the latest link run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from everyname.core.count import CountFilters, CountInput
+from everyname.core.count.compute import select_persons
+from everyname.core.errors import EverynameError
+from everyname.core.estimate import CaptureHistories, EstimateResult, estimate
+from everyname.core.report import build_report, render_html, render_pdf, write_tables
+from everyname.core.report.build import Report
+from everyname.store.counting import count_input, gazetteer
+
+
+def histories_for(data: CountInput, filters: CountFilters | None = None) -> CaptureHistories:
+    """Capture histories of the persons a count keeps: each person's set of sources."""
+    selected = select_persons(data, filters or CountFilters(), gazetteer()).inside
+    members = data.memberships[data.memberships["person_id"].isin(selected["person_id"])]
+    lists = sorted(data.memberships["source"].unique())
+    return CaptureHistories.from_person_sources(members, lists=lists)
+
+
+def estimate_for(
+    data: CountInput,
+    filters: CountFilters | None = None,
+    method: str | None = None,
+    seed: int | None = 2012,
+) -> EstimateResult | None:
+    """An MSE estimate for the persons a count keeps, or None when the data cannot carry one
+    (fewer than two lists, nobody named)."""
+    histories = histories_for(data, filters)
+    if histories.n_lists < 2 or histories.observed == 0:
+        return None
+    try:
+        return estimate(histories, method=method, seed=seed)
+    except EverynameError:
+        return None
+
+
+def write_report(
+    out: Path,
+    filters: CountFilters,
+    *,
+    tables: Path | None = None,
+    with_estimate: bool = True,
+) -> Report:
+    """Write the report for ``filters`` (HTML, or PDF when ``out`` ends in .pdf)."""
+    data = count_input()
+    result = estimate_for(data, filters) if with_estimate else None
+    report = build_report(data, filters, gazetteer=gazetteer(), estimate=result)
+    html = render_html(report)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".pdf":
+        out.write_bytes(render_pdf(html))
+    else:
+        out.write_text(html, encoding="utf-8")
+    if tables is not None:
+        write_tables(report, tables)
+    return report
+
+
+def person_sources(data: CountInput, by: str | None = None) -> pd.DataFrame:
+    """person_id, source (and the ``by`` field of each person) for stratified estimates."""
+    frame = data.memberships[["person_id", "source"]]
+    if by is None:
+        return frame
+    if by not in data.persons.columns:
+        raise EverynameError(
+            f"--by {by}: persons have no field {by!r}; choose one of "
+            + ", ".join(sorted(c for c in data.persons.columns if c != "person_id"))
+        )
+    values = data.persons[["person_id", by]].fillna("unknown")
+    return frame.merge(values, on="person_id", how="left")

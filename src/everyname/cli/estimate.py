@@ -15,28 +15,21 @@ import json
 import math
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 from rich.table import Table
 
 from everyname.cli.app import app
 from everyname.cli.output import console, errors, escape, user_errors
-from everyname.core.estimate import (
-    CaptureHistories,
-    EstimateResult,
-    EstimateWarning,
-    EstimationError,
-    SettingsError,
-    WarningCode,
-    default_method,
-    make_estimator,
-    read_histories_csv,
-)
-from everyname.core.estimate.histories import STRATUM_COLUMN
-from everyname.core.estimate.warnings import data_warnings
 
+if TYPE_CHECKING:
+    from everyname.core.estimate import CaptureHistories, EstimateResult
+
+# The estimation core pulls in scipy, statsmodels and numba (about a second); it is imported
+# when the command runs, not whenever the program starts.
+
+STRATUM_COLUMN = "stratum"  # as in everyname.core.estimate.histories
 NO_LINK_RUN = "no link run yet; run `everyname link` first or pass --histories"
 
 
@@ -65,6 +58,8 @@ def histories_from_latest_link_run(
     reads persons and their sources from the store (``CaptureHistories.from_person_sources`` or
     ``stratify_person_sources`` do the rest).
     """
+    from everyname.core.estimate import EstimationError
+
     raise EstimationError(NO_LINK_RUN)
 
 
@@ -125,6 +120,8 @@ def _settings(
 def _fit(
     hist: CaptureHistories, method: str | None, seed: int | None, settings_for
 ) -> EstimateResult:
+    from everyname.core.estimate import SettingsError, default_method, make_estimator
+
     chosen = method or default_method(hist)
     try:
         estimator = make_estimator(chosen, **settings_for(chosen))
@@ -135,6 +132,9 @@ def _fit(
 
 
 def _failed(value: str, hist: CaptureHistories, method: str | None, exc: Exception) -> dict:
+    from everyname.core.estimate import default_method
+    from everyname.core.estimate.warnings import data_warnings
+
     return {
         "value": value,
         "method": method or default_method(hist),
@@ -267,6 +267,16 @@ def estimate_command(
 
     if method_name:
         settings_for(method_name)  # usage errors before any work
+    import numpy as np
+
+    from everyname.core.estimate import (
+        CaptureHistories,
+        EstimateWarning,
+        EstimationError,
+        WarningCode,
+        read_histories_csv,
+    )
+
     if histories is not None:
         loaded = read_histories_csv(histories)
         if by is not None and by != STRATUM_COLUMN:

@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-from scipy.stats import norm
+from statistics import NormalDist
 
 from everyname.core.estimate import warnings as w
 from everyname.core.estimate.histories import CaptureHistories
@@ -117,6 +116,6 @@ def chapman_interval(
     f0 = est - n
     if f0 <= 0 or var <= 0:
         return est, est, est, var
-    z = norm.ppf(0.5 + level / 2)
+    z = NormalDist().inv_cdf(0.5 + level / 2)
     c = math.exp(z * math.sqrt(math.log(1 + var / f0**2)))
     return est, n + f0 / c, n + f0 * c, var

@@ -152,6 +152,15 @@ def gaza_task(a: GazaFile, b: GazaFile, seed: int, n_true: int = 10_000, n_extra
 # ----------------------------------------------------------------------------- plain Splink
 
 
+def plain_age():
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    levels = [cll.NullLevel("age")]
+    levels += [cll.CustomLevel(f"abs(age_l - age_r) <= {d}") for d in (0, 1, 3)]
+    return cl.CustomComparison([*levels, cll.ElseLevel()], output_column_name="age")
+
+
 def plain_splink(records: pd.DataFrame, threshold: float, seed: int) -> dict[str, object]:
     """The plain configuration: first/last token + full name, Jaro-Winkler, no Arabic handling."""
     import splink.comparison_library as cl
@@ -159,7 +168,10 @@ def plain_splink(records: pd.DataFrame, threshold: float, seed: int) -> dict[str
     from scipy.sparse.csgraph import connected_components
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    name = records["full_name"].fillna("").astype(str).str.lower().str.strip()
+    parts = [c for c in ("given_name", "father_name", "grandfather_name", "family_name")]
+    joined = records.reindex(columns=parts).fillna("").astype(str).agg(" ".join, axis=1)
+    written = records["full_name"] if "full_name" in records else pd.Series(None, records.index)
+    name = written.fillna(joined).astype(str).str.lower().str.split().str.join(" ")
     tokens = name.str.split()
     df = pd.DataFrame(
         {
@@ -180,7 +192,7 @@ def plain_splink(records: pd.DataFrame, threshold: float, seed: int) -> dict[str
     if df["sex"].notna().any():
         comps.append(cl.ExactMatch("sex"))
     if df["age"].notna().any():
-        comps.append(cl.AbsoluteDifferenceAtThresholds("age", [0, 1, 3]))
+        comps.append(plain_age())
     else:
         df = df.drop(columns="age")
     rules = [block_on("first"), block_on("last")]
@@ -239,9 +251,7 @@ def tasks(only: str | None) -> list[tuple[str, pd.DataFrame]]:
         both = pd.concat([febrl("dataset4a.csv", "a"), febrl("dataset4b.csv", "b")])
         out.append(("FEBRL4 4a × 4b", both.reset_index(drop=True)))
     if only in (None, "demo"):
-        demo = demo_records()
-        if demo is not None:
-            out.append(("demo Homs lists (5 sources)", demo))
+        out.append(("demo Homs lists (5 sources)", demo_records()))
     if only in (None, "gaza"):
         for label, a, b, seed in (
             ("Gaza ar-ar MoH r4 × r5", MOH4, MOH5, 1),
@@ -254,14 +264,28 @@ def tasks(only: str | None) -> list[tuple[str, pd.DataFrame]]:
     return out
 
 
-def demo_records() -> pd.DataFrame | None:
-    """The demo's five lists read through ingest, with the generator's truth."""
-    try:
-        from demo_link import demo_link_records
-    except ImportError:
-        return None
+def demo_records() -> pd.DataFrame:
+    """The demo's five Homs lists read through ingest, with the generator's truth."""
+    from everyname.core.demo import generate_demo, read_ground_truth
+    from everyname.core.ingest import open_source
+    from everyname.core.link.names import link_input
+
     with tempfile.TemporaryDirectory() as tmp:
-        return demo_link_records(Path(tmp))
+        manifest = generate_demo(Path(tmp))
+        truth = pd.DataFrame(read_ground_truth(manifest))
+        frames = []
+        for demo_file in manifest.files:
+            with open_source(demo_file.path, demo_file.mapping) as source:
+                rows = [r.normalised for r in source.records()]
+            frame = pd.DataFrame(rows)
+            frame["source"] = demo_file.source_code
+            frame["record_id"] = [f"{demo_file.source_code}:{i}" for i in range(len(frame))]
+            persons = truth.loc[truth["source"] == demo_file.source_code, "person_id"]
+            if len(persons) != len(frame):
+                raise SystemExit(f"{demo_file.path.name}: truth rows do not match the records")
+            frame["truth"] = persons.to_numpy()
+            frames.append(frame)
+    return link_input(pd.concat(frames, ignore_index=True))
 
 
 def main() -> None:

@@ -64,3 +64,28 @@ def local_spark_session(master: str = "local[2]") -> Any:
     if session.sparkContext.getCheckpointDir() is None:  # Splink checkpoints to break lineage
         session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="everyname-spark-"))
     return session
+
+
+def register_records(db_api: Any, prepared: Any) -> Any:
+    """Load the prepared records into the backend as Splink's input table.
+
+    The list ``full_keys`` (the part keys of the whole name, for the dropped/reordered-part
+    level) is split from the ``full_key`` text inside the engine: building a million Python
+    lists would cost more than the rest of the preparation.
+    """
+    has_full = "full_key" in prepared.columns
+    if db_api.sql_dialect.sql_dialect_str == "duckdb":
+        con = db_api._con
+        con.register("everyname_prepared", prepared)
+        split = ", string_split(full_key, ' ') as full_keys" if has_full else ""
+        con.execute(
+            f"create or replace table everyname_records as select *{split} from everyname_prepared"
+        )
+        con.unregister("everyname_prepared")
+        return db_api.register("everyname_records")
+    frame = db_api.spark.createDataFrame(prepared)
+    if has_full:
+        from pyspark.sql import functions as f
+
+        frame = frame.withColumn("full_keys", f.split(f.col("full_key"), " "))
+    return db_api.register(frame)

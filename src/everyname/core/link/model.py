@@ -58,7 +58,7 @@ def _name_part(part: str, columns: frozenset[str], settings: LinkSettings) -> cl
         [cll.JaroWinklerLevel(lat, t) for t in c.name_similarity_levels] if lat in columns else []
     )
     levels.extend(similar[:1])
-    if c.name_part_elsewhere and "full_keys" in columns:
+    if c.name_part_elsewhere and "full_key" in columns:
         levels.append(
             cll.CustomLevel(
                 f"array_contains(full_keys_r, {key}_l) or array_contains(full_keys_l, {key}_r)",
@@ -213,9 +213,14 @@ def usable_rules(
     return [rule for rule in rules if _has(columns, *rule)]
 
 
-def settings_creator(columns: frozenset[str], settings: LinkSettings) -> SettingsCreator:
-    """Splink settings (untrained) for records with these columns."""
-    rules = blocking_rules(columns, settings.blocking.rules)
+def settings_creator(
+    columns: frozenset[str],
+    settings: LinkSettings,
+    rules_used: list[tuple[str, ...]] | None = None,
+) -> SettingsCreator:
+    """Splink settings (untrained) for records with these columns; ``rules_used`` replaces
+    the settings' blocking rules (e.g. refined for a large input, see blocking.py)."""
+    rules = blocking_rules(columns, tuple(rules_used) if rules_used else settings.blocking.rules)
     if not rules:
         from everyname.core.link.settings import InvalidLinkSettings
 

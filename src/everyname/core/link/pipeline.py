@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from everyname.core.link.backends import make_db_api
+from everyname.core.link.backends import make_db_api, register_records
+from everyname.core.link.blocking import effective_rules, saved_rules
 from everyname.core.link.cluster import MatchDecision, cluster_pairs
 from everyname.core.link.model import settings_creator, with_trained_parameters
 from everyname.core.link.predict import score_pairs
@@ -148,8 +149,12 @@ def link_records(
     db_api = make_db_api(backend, spark_session)
     from splink import Linker
 
-    table = db_api.register(prepared)
-    creator = settings_creator(columns, settings)
+    table = register_records(db_api, prepared)
+    if model is None:
+        rules_used = effective_rules(prepared, columns, settings)
+    else:  # score with the saved model's blocking, so the same pairs are compared
+        rules_used = saved_rules(model) or effective_rules(prepared, columns, settings)
+    creator = settings_creator(columns, settings, rules_used)
     dialect = db_api.sql_dialect.sql_dialect_str
     stage("train")
     if model is None:

@@ -8,8 +8,9 @@ Known columns (everything is plain text unless said otherwise):
 
 - names: ``{part}_key`` (cross-script consonant key), ``{part}_lat`` (romanised form) and
   ``{part}_ar`` (Arabic normalised form) for part in given, father, grandfather, family;
-  ``full_keys`` (list of the keys of every part, any order; built from the names API's
-  ``full_key`` text or else from the part keys when absent); ``is_placeholder`` (bool:
+  ``full_key`` (the keys of every part of the name, space-separated, as the names API
+  gives it; built from the part keys when absent; the backend splits it into the list
+  ``full_keys`` that the dropped/reordered-part level searches); ``is_placeholder`` (bool:
   "Unidentified 3", مجهول — such a record never matches on its name, its name columns are
   emptied here).
 - person: ``sex``, ``age_years`` (number), ``age_group``, ``date_of_birth`` (ISO text),
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,7 @@ TEXT_COLUMNS = (
     "status",
 )
 NUMBER_COLUMNS = ("age_years",)
-KNOWN_COLUMNS = ("record_id", "source", *TEXT_COLUMNS, *NUMBER_COLUMNS, "full_keys")
+KNOWN_COLUMNS = ("record_id", "source", *TEXT_COLUMNS, *NUMBER_COLUMNS, "full_key")
 UNKNOWN_TEXT = {"", "unknown", "nan", "none", "null"}
 
 
@@ -97,27 +97,31 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
         age[(age < 0) | (age > 130)] = np.nan
         out["age_years"] = age
     if "date_of_death" in out.columns and "date_of_death_start" not in out.columns:
-        spans = [_date_span(v) for v in out["date_of_death"]]
+        span_of = {v: _date_span(v) for v in pd.unique(out["date_of_death"].dropna())}
+        spans = [span_of.get(v, (None, None)) for v in out["date_of_death"]]
         out["date_of_death_start"] = [s for s, _ in spans]
         out["date_of_death_end"] = [e for _, e in spans]
 
+    placeholder = np.zeros(len(records), dtype=bool)
     if "is_placeholder" in records.columns:
         placeholder = records["is_placeholder"].fillna(False).astype(bool).to_numpy()
         for col in NAME_COLUMNS:
             if col in out.columns:
                 out.loc[placeholder, col] = None
 
-    if "full_keys" in records.columns:
-        out["full_keys"] = [_key_list(v) for v in records["full_keys"]]
-    elif "full_key" in records.columns:  # the names API's space-separated chain of keys
-        out["full_keys"] = [
-            _key_list(v.split()) if isinstance(v, str) else None for v in records["full_key"]
-        ]
+    if "full_key" in records.columns:  # the names API's space-separated chain of part keys
+        full = _clean_text(records["full_key"])
     else:
         key_cols = [f"{p}_key" for p in NAME_PARTS if f"{p}_key" in out.columns]
+        full = None
         if key_cols:
-            rows = out[key_cols].to_numpy(dtype=object)
-            out["full_keys"] = [_key_list(r) for r in rows]
+            joined = out[key_cols[0]].astype(object).fillna("").astype(str)
+            for col in key_cols[1:]:
+                joined = joined.str.cat(out[col].astype(object).fillna("").astype(str), sep=" ")
+            full = _clean_text(joined.str.replace(r"\s+", " ", regex=True))
+    if full is not None:
+        full = full.where(~placeholder, None)
+        out["full_key"] = full.to_numpy()
     # Drop columns that carry no value at all: a comparison on them would be pure noise.
     empty = [c for c in out.columns if c not in ("record_id", "source") and out[c].isna().all()]
     return out.drop(columns=empty)
@@ -132,10 +136,13 @@ def fingerprint(prepared: pd.DataFrame) -> str:
     """SHA-256 of the prepared records, independent of row order: names the run's input."""
     ordered = prepared.sort_values("record_id", kind="stable").reset_index(drop=True)
     digest = hashlib.sha256()
-    digest.update(",".join(ordered.columns).encode())
-    for col in ordered.columns:
-        values = ordered[col].map(lambda v: "|".join(v) if isinstance(v, list) else v)
-        hashed = pd.util.hash_pandas_object(values.astype(str), index=False).to_numpy()
+    columns = [c for c in ordered.columns if c != "full_keys"]  # derived from the part keys
+    digest.update(",".join(columns).encode())
+    for col in columns:
+        values = ordered[col]
+        if values.dtype == object:
+            values = values.fillna("\x00missing")
+        hashed = pd.util.hash_pandas_object(values, index=False, categorize=True).to_numpy()
         digest.update(hashed.tobytes())
     return digest.hexdigest()
 
@@ -145,13 +152,6 @@ def _clean_text(values: pd.Series) -> pd.Series:
     lowered = text.str.lower()
     text = text.mask(lowered.isin(UNKNOWN_TEXT) | lowered.isna())
     return text.astype(object).where(text.notna(), None)
-
-
-def _key_list(values: Iterable[object] | None) -> list[str] | None:
-    if values is None or (isinstance(values, float) and np.isnan(values)):
-        return None
-    keys = sorted({str(v) for v in values if isinstance(v, str) and v.strip()})
-    return keys or None
 
 
 def _date_span(value: str | None) -> tuple[str | None, str | None]:

@@ -48,6 +48,20 @@ class BlockingSettings:
         ("family_key", "date_of_birth"),
         ("national_id",),
     )
+    max_pairs_per_record: float = 5.0
+    """A rule giving more pairs than this per record is replaced by its refinements (see
+    blocking.py): keeps a million records tractable; a few thousand are never affected."""
+    refine_with: tuple[str, ...] = (
+        "date_of_death",
+        "locality",
+        "grandfather_key",
+        "father_key",
+        "given_key",
+        "family_key",
+        "date_of_birth",
+        "age_years",
+    )
+    max_refinement_depth: int = 2
 
 
 @dataclass(frozen=True)
@@ -156,6 +170,8 @@ class LinkSettings:
             )
         if not self.blocking.rules:
             out.append("blocking.rules is empty: no pair would ever be scored")
+        if self.blocking.max_pairs_per_record <= 0:
+            out.append("blocking.max_pairs_per_record must be positive")
         for rule in self.blocking.rules:
             if not rule or not all(isinstance(c, str) and c for c in rule):
                 out.append(f"blocking rule {rule!r} must be a non-empty tuple of column names")

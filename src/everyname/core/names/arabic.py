@@ -129,6 +129,8 @@ def _repair(token: str) -> str:
     """
     if token in _repairs():
         return _repairs()[token]
+    if token.startswith("اال") and len(token) > 3:
+        return "الا" + token[3:]  # no Arabic word starts with اال: the article before ا
     known = _known_names()
     if token in known:
         return token
@@ -192,11 +194,17 @@ def normalise_arabic(text: str) -> str:
     without Arabic letters is only cleaned of invisible characters and extra spaces.
     Idempotent: ``normalise_arabic(normalise_arabic(x)) == normalise_arabic(x)``.
     """
+    return " ".join(_repair(t) for t in arabic_words(text))
+
+
+def arabic_words(text: str) -> list[str]:
+    """The words of ``normalise_arabic`` before garbled words are repaired against the known
+    names (used to derive that list of names from raw data without circularity)."""
     text = _fold_letters(text)
     text = _BRACKETS.sub(" ", text)
     if has_arabic(text):
         text = _LATIN_CODE.sub(" ", text)
     tokens = _SPACES.sub(" ", text).strip().split(" ")
     if tokens == [""]:
-        return ""
-    return " ".join(_repair(t) for t in _canonical_compounds(tokens))
+        return []
+    return _canonical_compounds(tokens)

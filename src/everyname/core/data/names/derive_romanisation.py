@@ -5,7 +5,8 @@ Run from the repository root with the shared data beside it:
     .venv/bin/python src/everyname/core/data/names/derive_romanisation.py \
         ../shared/data/linkage/arabic_translit/tfp_gaza_dict_ar_en.csv
 
-Rule: each Arabic entry is normalised with ``normalise_arabic``; entries of several words are
+Rule: each Arabic entry is normalised like ``normalise_arabic`` does, without its repair of
+garbled words (which looks words up in this very table); entries of several words are
 kept only when the Latin side has as many words (then aligned word by word). An entry is kept
 only when the consonant skeleton (``name_key``) of the Arabic and of the Latin agree: this drops
 the dictionary's few slips (an "ابو X" romanised without "Abu", a compound given only its
@@ -19,7 +20,7 @@ import csv
 import sys
 from pathlib import Path
 
-from everyname.core.names.arabic import has_arabic, normalise_arabic
+from everyname.core.names.arabic import arabic_words, has_arabic
 from everyname.core.names.keys import name_key
 
 HEADER = """\
@@ -41,15 +42,15 @@ def derive(source: Path) -> tuple[dict[str, str], int]:
             if len(row) < 2 or not has_arabic(row[0]):
                 continue
             total += 1
-            arabic_words = normalise_arabic(row[0]).split()
+            words = arabic_words(row[0])
             latin = row[1].strip().strip("()").strip()
             latin_words = latin.split()
-            if len(arabic_words) > 1:
-                if len(arabic_words) != len(latin_words):
+            if len(words) > 1:
+                if len(words) != len(latin_words):
                     continue
-                pairs = list(zip(arabic_words, latin_words, strict=True))
+                pairs = list(zip(words, latin_words, strict=True))
             else:
-                pairs = [(arabic_words[0], latin)] if arabic_words else []
+                pairs = [(words[0], latin)] if words else []
             for arabic, roman in pairs:
                 if arabic in ("ابو", "عبد"):
                     continue

@@ -267,24 +267,22 @@ def estimate_command(
 
     if method_name:
         settings_for(method_name)  # usage errors before any work
-    import numpy as np
-
+    if histories is not None and by is not None and by != STRATUM_COLUMN:
+        raise typer.BadParameter(
+            f"a histories CSV can only be split by its {STRATUM_COLUMN!r} column, not {by!r};"
+            " splitting by other fields needs a link run",
+            param_hint="--by",
+        )
     from everyname.core.estimate import (
-        CaptureHistories,
         EstimateWarning,
         EstimationError,
         WarningCode,
         read_histories_csv,
     )
+    from everyname.core.estimate.histories import pool
 
     if histories is not None:
         loaded = read_histories_csv(histories)
-        if by is not None and by != STRATUM_COLUMN:
-            raise typer.BadParameter(
-                f"a histories CSV can only be split by its {STRATUM_COLUMN!r} column, not {by!r};"
-                " splitting by other fields needs a link run",
-                param_hint="--by",
-            )
         if by is not None and not isinstance(loaded, dict):
             raise EstimationError(f"{histories}: no {STRATUM_COLUMN!r} column to split by")
     else:
@@ -292,10 +290,7 @@ def estimate_command(
 
     if by is None:
         if isinstance(loaded, dict):  # a stratified CSV without --by: pool the strata
-            first = next(iter(loaded.values()))
-            pats = [h.patterns for h in loaded.values()]
-            cnts = [h.counts for h in loaded.values()]
-            loaded = CaptureHistories(first.lists, np.vstack(pats), np.concatenate(cnts))
+            loaded = pool(loaded)
         hist = _prepare(loaded, chosen_lists, groups)
         result = _fit(hist, method_name, seed, settings_for)
         data = result.to_dict()

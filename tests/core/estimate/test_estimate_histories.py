@@ -19,6 +19,7 @@ from everyname.core.estimate import (
     stratify,
     stratify_person_sources,
 )
+from everyname.core.estimate.histories import pool
 
 MSE = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "mse"
 
@@ -167,6 +168,8 @@ def test_strata_csv(tmp_path):
     assert isinstance(read_histories_csv(plain), CaptureHistories)
     with pytest.raises(InputRejected, match="stratum"):
         strata_from_csv(plain)
+    pooled = pool(strata)
+    assert pooled.observed == 9 and pooled.list_totals() == {"A": 6, "B": 5}
 
 
 def test_histories_are_immutable():

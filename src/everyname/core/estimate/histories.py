@@ -350,6 +350,19 @@ def strata_from_csv(path: str | Path) -> dict[str, CaptureHistories]:
     return {str(k): v for k, v in parsed.items()}
 
 
+def pool(strata: Mapping[Any, CaptureHistories]) -> CaptureHistories:
+    """All strata together (the same persons, counted once each; strata must share lists)."""
+    tables = list(strata.values())
+    if not tables:
+        raise HistoriesError("no strata to pool")
+    lists = tables[0].lists
+    if any(t.lists != lists for t in tables):
+        raise HistoriesError("strata with different lists cannot be pooled")
+    return CaptureHistories(
+        lists, np.vstack([t.patterns for t in tables]), np.concatenate([t.counts for t in tables])
+    )
+
+
 def read_histories_csv(path: str | Path) -> CaptureHistories | dict[str, CaptureHistories]:
     """A histories CSV: one table, or ``{stratum: table}`` when it has a ``stratum`` column."""
     frame = _read_csv(path)

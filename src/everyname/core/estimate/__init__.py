@@ -22,6 +22,7 @@ from everyname.core.estimate.chapman import Chapman, ChapmanSettings
 from everyname.core.estimate.histories import (
     CaptureHistories,
     HistoriesError,
+    pool,
     read_histories_csv,
     strata_from_csv,
     stratify,
@@ -87,6 +88,7 @@ __all__ = [
     "default_method",
     "estimate",
     "make_estimator",
+    "pool",
     "read_histories_csv",
     "strata_from_csv",
     "stratify",

@@ -68,7 +68,7 @@ class BlockingSettings:
 class ComparisonSettings:
     """How finely each field is compared. Thresholds are similarities in [0, 1] or distances."""
 
-    name_similarity_levels: tuple[float, ...] = (0.92, 0.80)
+    name_similarity_levels: tuple[float, ...] = (0.9,)
     """Jaro-Winkler levels on the romanised form of each name part (after exact matches)."""
     name_part_elsewhere: bool = True
     """A level for a part found at another place of the other name (dropped/reordered parts)."""
@@ -97,7 +97,7 @@ class TrainingSettings:
     Each block is tried in order; a block naming a column the input lacks is skipped.
     """
 
-    u_max_pairs: float = 2e6
+    u_max_pairs: float = 1e6
     em_blocks: tuple[tuple[str, ...], ...] = (
         ("family_key", "age_years"),
         ("family_key", "date_of_birth"),
@@ -108,7 +108,7 @@ class TrainingSettings:
     )
     max_em_blocks: int = 3
     """Use at most this many EM sessions (the first ones whose columns exist)."""
-    em_max_pairs: float | None = 2e6
+    em_max_pairs: float | None = 5e5
     """Sample EM pairs down to about this many (None: all pairs of a training block)."""
     prior_rules: tuple[tuple[str, ...], ...] = (
         ("given_key", "father_key", "grandfather_key", "family_key"),

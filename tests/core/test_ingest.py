@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from everyname.core.errors import InputRejected, Problem
 from everyname.core.ingest import NORMALISED_KEYS, normalise, open_source
 from everyname.core.mapping import parse_mapping
+from everyname.core.names import FORM_COLUMNS, name_key
 from everyname.core.schema import CANONICAL_FIELDS, UNKNOWN, VOCABULARIES
 
 HEADER = "الاسم,الجنس,العمر,تاريخ الوفاة,المحافظة,سبب الوفاة,الصفة,المبلغ,هاتف المبلغ\n"
@@ -76,9 +77,21 @@ def test_every_normalised_key_is_present_and_json_serialisable(tmp_path: Path) -
     expected_keys |= {"age_years", "age_min", "age_max"}
     for name in ("date_of_death", "date_of_birth"):
         expected_keys |= {name, f"{name}_precision", f"{name}_start", f"{name}_end"}
+    expected_keys |= {*FORM_COLUMNS, "is_placeholder"}  # comparable name forms
     assert set(NORMALISED_KEYS) == expected_keys
     assert (record.normalised["age_min"], record.normalised["age_max"]) == (40.0, 49.0)
     assert record.normalised["age_years"] is None
+
+
+def test_name_forms_are_stored_beside_the_names_as_written(tmp_path: Path) -> None:
+    rows = HEADER + "محمد عبد الرحمن الخالدي,ذكر,,,,,,,\nمجهول الهوية 3,,,,,,,,\n"
+    named, unidentified = records(write(tmp_path, rows))
+    assert named.as_written["full_name"] == "محمد عبد الرحمن الخالدي"
+    forms = named.normalised
+    assert (forms["given_key"], forms["family_key"]) == (name_key("Mohammed"), name_key("Khalidi"))
+    assert forms["father_ar"] == "عبدالرحمن" and forms["is_placeholder"] is False
+    assert unidentified.normalised["is_placeholder"] is True
+    assert unidentified.normalised["given_key"] is None
 
 
 # --- the bad inputs of issue 2, item 5 ------------------------------------------------------

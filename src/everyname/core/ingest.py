@@ -42,6 +42,7 @@ from everyname.core.headers import (
     resolve_columns,
 )
 from everyname.core.mapping import Mapping, load_mapping
+from everyname.core.names import FORM_COLUMNS, name_forms
 from everyname.core.readers import RawRow, Reader, open_reader
 from everyname.core.schema import (
     NAME_COLUMN_FIELDS,
@@ -92,6 +93,9 @@ def _template() -> dict[str, Any]:
         out[name] = UNKNOWN
     for name in ("perpetrator", "notes", *SENSITIVE_FIELDS):
         out[name] = None
+    for name in FORM_COLUMNS:
+        out[name] = None
+    out["is_placeholder"] = False
     return out
 
 
@@ -163,6 +167,11 @@ def normalise(
             out[name] = normalise_national_id(text)
     if age is not None and out["age_group"] == UNKNOWN:
         out["age_group"] = age_group_from_age(age)
+    # The comparable name forms (Arabic-normalised, romanised, cross-script key per part) are
+    # stored beside the names as written so that linkage compares like with like.
+    names = {name: out[name] for name in NAME_FIELDS if out[name]}
+    if names:
+        out.update(name_forms(names))
     return out, errors
 
 

@@ -134,9 +134,11 @@ def is_placeholder(text: str) -> bool:
     return not key or key in _PLACEHOLDERS or key.strip("0 ") == ""
 
 
+@lru_cache(maxsize=65536)
 def normalise_place(text: str) -> str | None:
     """A place cell: like :func:`normalise_text`, and ``None`` for a placeholder ("Unknown"), so
-    a count never shows a place called "Unknown" beside the unknowns."""
+    a count never shows a place called "Unknown" beside the unknowns. Cached: a list names a
+    few hundred places over and over."""
     out = normalise_text(text)
     if out is None or (len(out) <= 20 and is_placeholder(out)):
         return None

@@ -11,12 +11,13 @@ part in Latin script), ``<part>_lat`` (comparable Latin form, both scripts) and 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from everyname.core.names.arabic import has_arabic, normalise_arabic
 from everyname.core.names.keys import name_key
 from everyname.core.names.placeholders import is_placeholder
 from everyname.core.names.romanise import romanise
-from everyname.core.names.structure import PARTS, split_name
+from everyname.core.names.structure import PARTS, NameParts, split_name
 
 FORM_PARTS = (*PARTS, "mother")
 FORM_COLUMNS: tuple[str, ...] = (
@@ -36,11 +37,25 @@ def _get(as_written: Mapping[str, str | None], part: str) -> str | None:
     return value if value and value.strip() else None
 
 
+@lru_cache(maxsize=262144)
 def _forms_of(value: str | None) -> tuple[str | None, str | None, str | None]:
+    """Arabic, Latin and key forms of one name unit. Cached: a list of a million names holds a
+    few thousand distinct given and family names, and ingest computes forms for every row."""
     if not value:
         return None, None, None
     arabic = normalise_arabic(value) if has_arabic(value) else None
     return arabic or None, romanise(value) or None, name_key(value) or None
+
+
+@lru_cache(maxsize=65536)
+def _split(
+    full: str | None,
+    given: str | None,
+    father: str | None,
+    grandfather: str | None,
+    family: str | None,
+) -> NameParts:
+    return split_name(full, given=given, father=father, grandfather=grandfather, family=family)
 
 
 def name_forms(as_written: Mapping[str, str | None]) -> dict[str, str | bool | None]:
@@ -52,7 +67,7 @@ def name_forms(as_written: Mapping[str, str | None]) -> dict[str, str | bool | N
     Never raises; returns every column of ``FORM_COLUMNS``.
     """
     full = as_written.get("full_name")
-    parts = split_name(full, **{p: _get(as_written, p) for p in PARTS})
+    parts = _split(full, *(_get(as_written, p) for p in PARTS))
     out: dict[str, str | bool | None] = dict.fromkeys(FORM_COLUMNS)
     out["is_placeholder"] = parts.placeholder
     if not parts.placeholder:
@@ -61,10 +76,11 @@ def name_forms(as_written: Mapping[str, str | None]) -> dict[str, str | bool | N
             out[f"{part}_ar"], out[f"{part}_lat"], out[f"{part}_key"] = arabic, latin, key
         chain = parts.chain()
         if chain:
-            arabic_chain = [normalise_arabic(c) for c in chain if has_arabic(c)]
+            forms = [_forms_of(c) for c in chain]
+            arabic_chain = [arabic for arabic, _, _ in forms if arabic and has_arabic(arabic)]
             out["full_ar"] = " ".join(arabic_chain) if len(arabic_chain) == len(chain) else None
-            out["full_lat"] = " ".join(romanise(c) for c in chain) or None
-            out["full_key"] = " ".join(name_key(c) for c in chain) or None
+            out["full_lat"] = " ".join(latin or "" for _, latin, _ in forms).strip() or None
+            out["full_key"] = " ".join(key or "" for _, _, key in forms).strip() or None
     mother = _get(as_written, "mother")
     if mother and not is_placeholder(mother):
         out["mother_ar"], out["mother_lat"], out["mother_key"] = _forms_of(mother)

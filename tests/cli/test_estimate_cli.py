@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from everyname.cli import commands  # noqa: F401  (registers every command, as the program does)
-from everyname.cli import estimate as estimate_cli
 from everyname.cli.app import app
 
 MSE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mse"
@@ -130,8 +129,9 @@ def test_usage_errors_exit_2(args):
     assert run("--histories", MSE / "kosovo_1999_4lists.csv", *args).exit_code == 2
 
 
+@pytest.mark.django_db
 def test_without_histories_it_needs_a_link_run():
     result = run()
     assert result.exit_code == 1
-    assert estimate_cli.NO_LINK_RUN in result.output
+    assert "no link run yet" in result.output.lower() and "everyname link" in result.output
     assert run("--by", "governorate").exit_code == 1

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 # when the command runs, not whenever the program starts.
 
 STRATUM_COLUMN = "stratum"  # as in everyname.core.estimate.histories
-NO_LINK_RUN = "no link run yet; run `everyname link` first or pass --histories"
 
 
 class Method(StrEnum):
@@ -52,15 +51,20 @@ class Criterion(StrEnum):
 def histories_from_latest_link_run(
     by: str | None,
 ) -> CaptureHistories | dict[str, CaptureHistories]:
-    """Capture histories of the persons of the latest accepted link run (by ``by`` if given).
+    """Capture histories of the persons of the latest link run (one per value of ``by``)."""
+    from everyname.cli.db import open_database
 
-    Placeholder until the store provides link runs: the lead replaces this function with one that
-    reads persons and their sources from the store (``CaptureHistories.from_person_sources`` or
-    ``stratify_person_sources`` do the rest).
-    """
-    from everyname.core.estimate import EstimationError
+    open_database()
+    from everyname.core.estimate import stratify_person_sources
+    from everyname.store.counting import count_input
+    from everyname.store.reporting import person_sources
 
-    raise EstimationError(NO_LINK_RUN)
+    data = count_input()
+    frame = person_sources(data, by)
+    lists = sorted(frame["source"].unique())
+    if by is None:
+        return CaptureHistories.from_person_sources(frame, lists=lists)
+    return stratify_person_sources(frame, stratum=by, lists=lists)
 
 
 def parse_merge(values: list[str]) -> dict[str, list[str]]:

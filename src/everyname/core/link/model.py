@@ -67,7 +67,8 @@ def _name_part(part: str, columns: frozenset[str], settings: LinkSettings) -> cl
             )
         )
     levels.extend(similar[1:])
-    levels.append(cll.JaroWinklerLevel(key, 0.88))
+    if c.key_similarity_level is not None:
+        levels.append(cll.JaroWinklerLevel(key, c.key_similarity_level))
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(
         comparison_levels=levels,

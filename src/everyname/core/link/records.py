@@ -134,16 +134,16 @@ def available_columns(prepared: pd.DataFrame) -> frozenset[str]:
 
 def fingerprint(prepared: pd.DataFrame) -> str:
     """SHA-256 of the prepared records, independent of row order: names the run's input."""
-    ordered = prepared.sort_values("record_id", kind="stable").reset_index(drop=True)
-    digest = hashlib.sha256()
-    columns = [c for c in ordered.columns if c != "full_keys"]  # derived from the part keys
-    digest.update(",".join(columns).encode())
+    columns = sorted(c for c in prepared.columns if c != "full_keys")
+    frame = prepared[columns].copy()
     for col in columns:
-        values = ordered[col]
-        if values.dtype == object:
-            values = values.fillna("\x00missing")
-        hashed = pd.util.hash_pandas_object(values, index=False, categorize=True).to_numpy()
-        digest.update(hashed.tobytes())
+        if frame[col].dtype == object:
+            frame[col] = frame[col].fillna("\x00missing")
+    # one 64-bit hash per record, sorted: independent of row order without sorting strings
+    rows = np.sort(pd.util.hash_pandas_object(frame, index=False, categorize=True).to_numpy())
+    digest = hashlib.sha256()
+    digest.update(",".join(columns).encode())
+    digest.update(rows.tobytes())
     return digest.hexdigest()
 
 

@@ -48,7 +48,7 @@ class BlockingSettings:
         ("family_key", "date_of_birth"),
         ("national_id",),
     )
-    max_pairs_per_record: float = 5.0
+    max_pairs_per_record: float = 3.0
     """A rule giving more pairs than this per record is replaced by its refinements (see
     blocking.py): keeps a million records tractable; a few thousand are never affected."""
     refine_with: tuple[str, ...] = (
@@ -70,6 +70,8 @@ class ComparisonSettings:
 
     name_similarity_levels: tuple[float, ...] = (0.9,)
     """Jaro-Winkler levels on the romanised form of each name part (after exact matches)."""
+    key_similarity_level: float | None = 0.88
+    """Jaro-Winkler level on the cross-script key (a letter apart across scripts); None: off."""
     name_part_elsewhere: bool = True
     """A level for a part found at another place of the other name (dropped/reordered parts)."""
     age_year_differences: tuple[int, ...] = (0, 1, 3, 8)

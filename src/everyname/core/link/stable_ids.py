@@ -86,7 +86,7 @@ def assign_person_ids(
         pending_changes, gone = {}, set()
 
     used = set(old_ids)
-    order = np.lexsort((ids, labels))
+    order = np.argsort(labels, kind="stable")  # ids are sorted within each group below
     sorted_labels = labels[order]
     bounds = np.flatnonzero(np.diff(sorted_labels)) + 1
     starts = np.concatenate(([0], bounds)) if len(order) else np.array([], dtype=np.int64)
@@ -96,7 +96,9 @@ def assign_person_ids(
         label = int(sorted_labels[start])
         if label in assigned:
             continue
-        digest = hashlib.sha256("\x1f".join(ids[order[start:end]]).encode()).hexdigest()
+        members = ids[order[start:end]]
+        text = members[0] if end - start == 1 else "\x1f".join(sorted(members))
+        digest = hashlib.sha256(text.encode()).hexdigest()
         width = 16
         while f"P{digest[:width]}" in used:
             width += 4

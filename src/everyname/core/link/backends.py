@@ -83,7 +83,8 @@ def register_records(db_api: Any, prepared: Any) -> Any:
         )
         con.unregister("everyname_prepared")
         return db_api.register("everyname_records")
-    frame = db_api.spark.createDataFrame(prepared)
+    plain = prepared.astype(object).where(prepared.notna(), None)  # Spark wants None, not NA
+    frame = db_api.spark.createDataFrame(plain)
     if has_full:
         from pyspark.sql import functions as f
 

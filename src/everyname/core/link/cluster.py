@@ -213,7 +213,9 @@ def cluster_pairs(
                 continue
             groups.union(ra, rb)
 
-    roots = np.fromiter((groups.find(i) for i in range(len(ids))), dtype=np.int64, count=len(ids))
+    roots = np.arange(len(ids), dtype=np.int64)  # records never joined are their own root
+    for root, members in groups.members.items():
+        roots[members] = root
     _, labels = np.unique(roots, return_inverse=True)
     held_df = pd.DataFrame(
         held, columns=["record_id_l", "record_id_r", "match_probability", "rule"]

@@ -97,10 +97,10 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
         age[(age < 0) | (age > 130)] = np.nan
         out["age_years"] = age
     if "date_of_death" in out.columns and "date_of_death_start" not in out.columns:
-        span_of = {v: _date_span(v) for v in pd.unique(out["date_of_death"].dropna())}
+        span_of = {v: _date_span(v) for v in out["date_of_death"].dropna().unique()}
         spans = [span_of.get(v, (None, None)) for v in out["date_of_death"]]
-        out["date_of_death_start"] = [s for s, _ in spans]
-        out["date_of_death_end"] = [e for _, e in spans]
+        out["date_of_death_start"] = pd.array([s for s, _ in spans], dtype="string")
+        out["date_of_death_end"] = pd.array([e for _, e in spans], dtype="string")
 
     placeholder = np.zeros(len(records), dtype=bool)
     if "is_placeholder" in records.columns:
@@ -121,7 +121,7 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
             full = _clean_text(joined.str.replace(r"\s+", " ", regex=True))
     if full is not None:
         full = full.where(~placeholder, None)
-        out["full_key"] = full.to_numpy()
+        out["full_key"] = full.to_numpy() if isinstance(full, np.ndarray) else full.array
     # Drop columns that carry no value at all: a comparison on them would be pure noise.
     empty = [c for c in out.columns if c not in ("record_id", "source") and out[c].isna().all()]
     return out.drop(columns=empty)
@@ -150,8 +150,8 @@ def fingerprint(prepared: pd.DataFrame) -> str:
 def _clean_text(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.strip()
     lowered = text.str.lower()
-    text = text.mask(lowered.isin(UNKNOWN_TEXT) | lowered.isna())
-    return text.astype(object).where(text.notna(), None)
+    # kept as pandas' Arrow-backed string dtype: DuckDB reads it without copying
+    return text.mask(lowered.isin(UNKNOWN_TEXT) | lowered.isna())
 
 
 def _date_span(value: str | None) -> tuple[str | None, str | None]:

@@ -87,25 +87,28 @@ def assign_person_ids(
 
     used = set(old_ids)
     order = np.argsort(labels, kind="stable")  # ids are sorted within each group below
-    sorted_labels = labels[order]
-    bounds = np.flatnonzero(np.diff(sorted_labels)) + 1
-    starts = np.concatenate(([0], bounds)) if len(order) else np.array([], dtype=np.int64)
-    ends = np.concatenate((bounds, [len(order)])) if len(order) else np.array([], dtype=np.int64)
-    new_count = 0
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        label = int(sorted_labels[start])
-        if label in assigned:
-            continue
-        members = ids[order[start:end]]
-        text = members[0] if end - start == 1 else "\x1f".join(sorted(members))
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        width = 16
-        while f"P{digest[:width]}" in used:
-            width += 4
-        new_id = f"P{digest[:width]}"
-        used.add(new_id)
-        assigned[label] = new_id
-        new_count += 1
+    sizes = np.bincount(labels, minlength=n_groups)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    todo = np.setdiff1d(np.arange(n_groups), np.fromiter(assigned, dtype=np.int64))
+    texts = np.empty(len(todo), dtype=object)
+    single = sizes[todo] == 1
+    texts[single] = ids[order[starts[todo[single]]]]  # most persons: one record, no sorting
+    for i in np.flatnonzero(~single).tolist():
+        g = todo[i]
+        texts[i] = "\x1f".join(sorted(ids[order[starts[g] : starts[g] + sizes[g]]]))
+    sha = hashlib.sha256
+    digests = [sha(t.encode()).hexdigest() for t in texts.tolist()]
+    new_ids = ["P" + d[:16] for d in digests]
+    if len(set(new_ids)) < len(new_ids) or not used.isdisjoint(new_ids):
+        # a clash (an id in use, or two new persons): widen the clashing ids, in order
+        for i, digest in enumerate(digests):
+            width = 16
+            while new_ids[i] in used:
+                width += 4
+                new_ids[i] = f"P{digest[:width]}"
+            used.add(new_ids[i])
+    assigned.update(zip(todo.tolist(), new_ids, strict=True))
+    new_count = len(new_ids)
     for old, groups in sorted(pending_changes.items()):
         changes.append({"person_id": old, "now": sorted({assigned[int(g)] for g in groups})})
     for old in sorted(gone):

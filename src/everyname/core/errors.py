@@ -48,3 +48,7 @@ class InputRejected(EverynameError):
         if len(self.problems) > 50:
             lines.append(f"  ... and {len(self.problems) - 50} more")
         super().__init__("\n".join(lines))
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        # Rebuilt from its problems when it crosses a process boundary (parallel imports).
+        return (type(self), (self.problems, self.summary))

@@ -265,11 +265,17 @@ class SourceFile:
         }
 
     def records(
-        self, progress: Callable[[int, int], None] | None = None, every: int = 1000
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        every: int = 1000,
+        share: tuple[int, int, int] | None = None,
     ) -> Iterator[ParsedRecord]:
         """Stream the rows as :class:`ParsedRecord` objects, blank rows skipped.
 
         ``progress(bytes_read, total_bytes)`` is called every ``every`` rows and at the end.
+        ``share=(k, n, chunk)`` parses only the k-th of every n chunks of ``chunk`` rows, so that
+        n processes can split the work of one file (each still reads every row, which is cheap;
+        normalising is not).
         May raise :class:`InputRejected` if the file turns out to be undecodable past the part
         looked at when it was opened; a caller storing records does so in one transaction.
         The file is closed when the records are exhausted (or the iterator is dropped).
@@ -279,8 +285,11 @@ class SourceFile:
         self._consumed = True
         plan = _RowPlan.build(self)
         total = self.total_bytes
+        mine, workers, chunk = share if share is not None else (0, 1, 1)
         try:
             for count, row in enumerate(self._rows, start=1):
+                if workers > 1 and ((count - 1) // chunk) % workers != mine:
+                    continue
                 record = plan.parse(row)
                 self.rows_read += 1
                 if record.problems:

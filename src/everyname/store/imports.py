@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,10 +20,10 @@ from django.db import connection, transaction
 from everyname.core.errors import InputRejected, Problem
 from everyname.core.ingest import open_source
 from everyname.core.mapping import load_mapping
-from everyname.core.schema import SENSITIVE_FIELDS, ParsedRecord
 from everyname.store import crypto
 from everyname.store.audit import Action, record_event
 from everyname.store.models import Batch, BatchFileChunk, Record
+from everyname.store.record_stream import Rejected, encoded_batches
 from everyname.store.sources import check_code, get_or_create_source
 
 CHUNK_BYTES = 1 << 20
@@ -113,6 +112,7 @@ def import_file(
                 source_code,
                 sha256,
                 source_file,
+                mapping=mapping,
                 actor=actor,
                 mapping_path=mapping_path,
                 skip_invalid=skip_invalid,
@@ -154,6 +154,7 @@ def _write(
     sha256: str,
     source_file,
     *,
+    mapping,
     actor: str,
     mapping_path: Path | None,
     skip_invalid: bool,
@@ -183,27 +184,24 @@ def _write(
     _store_original(batch, path)
 
     problems: list[Problem] = []
-    pending: list[tuple] = []
-    insert = _RecordInserter()
+    insert = _RecordInserter(batch)
     rows = imported = rejected = 0
     rejects = _RejectsWriter(rejects_path) if skip_invalid else None
     try:
-        for parsed in source_file.records(progress=progress):
-            rows += 1
-            if not parsed.is_valid:
-                rejected += 1
+        for encoded in encoded_batches(path, mapping, source_file):
+            rows += encoded.rows_read
+            rejected += len(encoded.rejected)
+            for row in encoded.rejected:
                 if rejects is not None:
-                    rejects.write(parsed)
+                    rejects.write(row)
                 else:
-                    problems.extend(parsed.problems)
-                continue
-            if problems:
-                continue  # the import will be refused; keep reading only to report every problem
-            pending.append(_record_row(parsed, batch))
-            if len(pending) >= INSERT_BATCH:
-                insert(pending)
-                imported += len(pending)
-                pending.clear()
+                    problems.extend(row.problems)
+            # Once the import is bound to be refused, keep reading only to report every problem.
+            if encoded.rows and not problems:
+                insert(encoded.rows)
+                imported += len(encoded.rows)
+            if progress is not None:
+                progress(encoded.bytes_read, encoded.total_bytes)
         if problems:
             raise InputRejected(
                 problems,
@@ -213,9 +211,6 @@ def _write(
                     "others to a rejects file."
                 ),
             )
-        if pending:
-            insert(pending)
-            imported += len(pending)
         if imported == 0:
             raise InputRejected(
                 [Problem(file=str(path), expected="at least one valid row")],
@@ -275,13 +270,13 @@ def original_bytes(batch: Batch) -> Iterator[bytes]:
 
 
 class _RecordInserter:
-    """Inserts record rows with ``executemany``.
+    """Inserts encoded record rows with ``executemany``.
 
     Why not ``bulk_create``: building a model instance per row, and Django's per-value JSON
     adaptation, cost more than parsing the row. Measured on the 2-core benchmark machine,
     bulk_create managed ~32,000 rows/s on its own and executemany ~83,000, against an import
-    target of 20,000 rows/s including parsing. JSON is encoded once per value here, compactly
-    and without escaping Arabic (a third of the size), and cast to ``jsonb`` on PostgreSQL.
+    target of 20,000 rows/s including parsing. JSON arrives encoded (see ``record_stream``) and
+    is cast to ``jsonb`` on PostgreSQL.
     """
 
     COLUMNS = (
@@ -296,7 +291,7 @@ class _RecordInserter:
     )
     JSON_COLUMNS = frozenset({"raw", "as_written", "normalised"})
 
-    def __init__(self) -> None:
+    def __init__(self, batch: Batch) -> None:
         fields = [Record._meta.get_field(name) for name in self.COLUMNS]
         quote = connection.ops.quote_name
         json_placeholder = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
@@ -306,52 +301,26 @@ class _RecordInserter:
         )
         self.sql = f"INSERT INTO {quote(Record._meta.db_table)} ({columns}) VALUES ({placeholders})"
         self.binary = Record._meta.get_field("sensitive_encrypted")
-        self.encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        self.batch_id = batch.pk
+        self.source_id = batch.source_id
 
     def __call__(self, rows: list[tuple]) -> None:
-        encode = self.encode
         binary = self.binary
         prepared = [
             (
-                batch,
-                source,
+                self.batch_id,
+                self.source_id,
                 row_number,
                 record_id,
-                encode(raw),
-                encode(as_written),
-                encode(normalised),
+                raw,
+                as_written,
+                normalised,
                 binary.get_db_prep_save(secret, connection) if secret is not None else None,
             )
-            for batch, source, row_number, record_id, raw, as_written, normalised, secret in rows
+            for row_number, record_id, raw, as_written, normalised, secret in rows
         ]
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, prepared)
-
-
-def _record_row(parsed: ParsedRecord, batch: Batch) -> tuple:
-    """The values of one Record row, in ``_RecordInserter.COLUMNS`` order."""
-    sensitive_columns = set(parsed.sensitive_columns)
-    raw = {k: v for k, v in parsed.raw.items() if k not in sensitive_columns}
-    as_written = {k: v for k, v in parsed.as_written.items() if k not in SENSITIVE_FIELDS}
-    # Absent means unknown: leaving out empty values keeps a million records compact.
-    normalised = {
-        k: v for k, v in parsed.normalised.items() if v is not None and k not in SENSITIVE_FIELDS
-    }
-    secret = {
-        "fields": {f: parsed.as_written[f] for f in SENSITIVE_FIELDS if parsed.as_written.get(f)},
-        "raw": {k: v for k, v in parsed.raw.items() if k in sensitive_columns and v},
-    }
-    has_secret = bool(secret["fields"] or secret["raw"])
-    return (
-        batch.pk,
-        batch.source_id,
-        parsed.row_number,
-        str(normalised.get("source_record_id") or "")[:200],
-        raw,
-        as_written,
-        normalised,
-        crypto.encrypt_text(json.dumps(secret, ensure_ascii=False)) if has_secret else None,
-    )
 
 
 class _RejectsWriter:
@@ -364,7 +333,7 @@ class _RejectsWriter:
         self.writer = None
         self.count = 0
 
-    def write(self, parsed: ParsedRecord) -> None:
+    def write(self, parsed: Rejected) -> None:
         if self.writer is None:
             self.handle = self.partial.open("w", encoding="utf-8-sig", newline="")
             columns = [REJECT_ROW_COLUMN, *parsed.raw.keys(), REJECT_REASON_COLUMN]

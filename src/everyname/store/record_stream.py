@@ -1,0 +1,179 @@
+"""A source file's records, parsed and encoded for the database, in a second process.
+
+Why a second process: parsing, normalising (name forms included) and JSON-encoding a row costs
+about as much as inserting it, and both are pure Python holding the GIL. A worker process that
+parses and encodes while the importing process inserts uses both cores of a small machine; on
+the 2-core benchmark machine this is what brings a million-row import past 20,000 rows/s
+(see benchmarks/results/import.md). Small files are read in-process: forking would cost more
+than it saves. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import queue as queue_module
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from everyname.core.errors import Problem
+from everyname.core.ingest import SourceFile, open_source
+from everyname.core.mapping import Mapping
+from everyname.core.schema import SENSITIVE_FIELDS, ParsedRecord
+from everyname.store import crypto
+
+BATCH_ROWS = 2000
+PARALLEL_FROM_BYTES = 4 << 20
+QUEUE_BATCHES = 8
+
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A row that cannot be imported, as read, with what is wrong with it."""
+
+    row_number: int
+    raw: dict[str, str]
+    problems: list[Problem]
+
+
+@dataclass
+class EncodedBatch:
+    """Up to ``BATCH_ROWS`` rows: valid ones ready to insert, and the rejected ones."""
+
+    rows: list[tuple] = field(default_factory=list)
+    """(row_number, source_record_id, raw_json, as_written_json, normalised_json, secret)"""
+    rejected: list[Rejected] = field(default_factory=list)
+    rows_read: int = 0
+    bytes_read: int = 0
+    total_bytes: int = 0
+
+
+def encode_record(parsed: ParsedRecord) -> tuple:
+    """A valid record as the values of a database row; reporter identity only as ciphertext."""
+    sensitive_columns = set(parsed.sensitive_columns)
+    raw = {k: v for k, v in parsed.raw.items() if k not in sensitive_columns}
+    as_written = {k: v for k, v in parsed.as_written.items() if k not in SENSITIVE_FIELDS}
+    # Absent means unknown: leaving out empty values keeps a million records compact.
+    normalised = {
+        k: v for k, v in parsed.normalised.items() if v is not None and k not in SENSITIVE_FIELDS
+    }
+    secret_fields = {f: parsed.as_written[f] for f in SENSITIVE_FIELDS if parsed.as_written.get(f)}
+    secret_raw = {k: v for k, v in parsed.raw.items() if k in sensitive_columns and v}
+    secret = (
+        crypto.encrypt_text(_encode_json({"fields": secret_fields, "raw": secret_raw}))
+        if secret_fields or secret_raw
+        else None
+    )
+    return (
+        parsed.row_number,
+        str(normalised.get("source_record_id") or "")[:200],
+        _encode_json(raw),
+        _encode_json(as_written),
+        _encode_json(normalised),
+        secret,
+    )
+
+
+def _batches(
+    source_file: SourceFile, share: tuple[int, int] | None = None
+) -> Iterator[EncodedBatch]:
+    """Batches of ``BATCH_ROWS`` rows; with ``share=(k, n)`` only the k-th of every n."""
+    records = source_file.records(share=(*share, BATCH_ROWS) if share else None)
+    batch = EncodedBatch()
+    for parsed in records:
+        batch.rows_read += 1
+        if parsed.is_valid:
+            batch.rows.append(encode_record(parsed))
+        else:
+            batch.rejected.append(Rejected(parsed.row_number, parsed.raw, parsed.problems))
+        if batch.rows_read >= BATCH_ROWS:
+            batch.bytes_read, batch.total_bytes = source_file.bytes_read, source_file.total_bytes
+            yield batch
+            batch = EncodedBatch()
+    if batch.rows_read:
+        batch.bytes_read, batch.total_bytes = source_file.bytes_read, source_file.total_bytes
+        yield batch
+
+
+def _worker(path: Path, mapping: Mapping | None, share: tuple[int, int], out: Any) -> None:
+    try:
+        with open_source(path, mapping) as source_file:
+            for batch in _batches(source_file, share):
+                out.put(("batch", batch))
+        out.put(("done", None))
+    except BaseException as exc:  # handed to the importing process, which raises it
+        out.put(("error", exc))
+
+
+def worker_count() -> int:
+    """Two workers share the parsing; the importing process mostly waits on the database."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
+def encoded_batches(
+    path: Path,
+    mapping: Mapping | None,
+    source_file: SourceFile,
+    *,
+    parallel: bool | None = None,
+) -> Iterator[EncodedBatch]:
+    """The records of ``path`` in encoded batches, in file order, parsed by worker processes
+    when worth it.
+
+    ``source_file`` is the already opened file (its header checked); it is read directly when
+    the work stays in this process. Errors raised while parsing (an undecodable byte deep in
+    the file) are raised here, in the importing process. Each worker reads the whole file but
+    normalises and encodes only its share of the batches; batches are taken from the workers
+    in turn, so they arrive in file order.
+    """
+    if parallel is None:
+        parallel = source_file.total_bytes >= PARALLEL_FROM_BYTES and _can_fork()
+    if not parallel:
+        yield from _batches(source_file)
+        return
+    source_file.close()
+    context = multiprocessing.get_context("fork")
+    n = worker_count()
+    channels = [context.Queue(maxsize=QUEUE_BATCHES) for _ in range(n)]
+    workers = [
+        context.Process(target=_worker, args=(path, mapping, (k, n), channels[k]), daemon=True)
+        for k in range(n)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        turn = 0
+        while True:
+            kind, payload = _receive(channels[turn % n], workers[turn % n], path)
+            if kind == "done":
+                break
+            if kind == "error":
+                raise payload
+            yield payload
+            turn += 1
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join(timeout=5)
+
+
+def _receive(channel: Any, worker: Any, path: Path) -> tuple[str, Any]:
+    while True:
+        try:
+            return channel.get(timeout=5)
+        except queue_module.Empty:
+            if not worker.is_alive():
+                raise RuntimeError(
+                    f"the process reading {path.name} stopped unexpectedly "
+                    f"(exit code {worker.exitcode})"
+                ) from None
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()

@@ -1,0 +1,51 @@
+"""Parsing in worker processes gives exactly what parsing in-process gives, in file order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from everyname.core.errors import InputRejected
+from everyname.core.ingest import open_source
+from everyname.store import record_stream
+
+
+def write_list(path: Path, rows: int, bad_every: int = 0) -> Path:
+    lines = ["name,age,date of death,sex"]
+    for i in range(rows):
+        age = "430" if bad_every and i % bad_every == 0 else str(i % 90)
+        lines.append(f"Ahmad Khalil {i},{age},2012-02-{i % 28 + 1:02d},{'m' if i % 2 else 'f'}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def collect(path: Path, parallel: bool, monkeypatch) -> tuple[list, list]:
+    monkeypatch.setattr(record_stream, "BATCH_ROWS", 7)  # many small batches, uneven end
+    rows, rejected = [], []
+    with open_source(path) as source_file:
+        for batch in record_stream.encoded_batches(path, None, source_file, parallel=parallel):
+            rows.extend(batch.rows)
+            rejected.extend((r.row_number, r.problems) for r in batch.rejected)
+    return rows, rejected
+
+
+@pytest.mark.parametrize("n_rows", [1, 7, 14, 100])
+def test_workers_match_in_process_parsing(tmp_path, monkeypatch, key_file, n_rows):
+    path = write_list(tmp_path / "list.csv", n_rows, bad_every=9)
+    in_process = collect(path, False, monkeypatch)
+    in_workers = collect(path, True, monkeypatch)
+    assert in_workers == in_process
+    numbers = [row[0] for row in in_process[0]] + [n for n, _ in in_process[1]]
+    assert sorted(numbers) == list(range(2, n_rows + 2))
+    assert [row[0] for row in in_workers[0]] == sorted(row[0] for row in in_workers[0])
+
+
+def test_a_worker_error_reaches_the_importing_process(tmp_path, monkeypatch, key_file):
+    path = tmp_path / "late_bad_byte.csv"
+    good = "name\n" + "".join(f"Ahmad Khalil {i}\n" for i in range(80_000))  # past the 1 MiB sample
+    path.write_bytes(good.encode("utf-8") * 1 + "Omar \xe9\n".encode("latin-1"))
+    monkeypatch.setattr(record_stream, "BATCH_ROWS", 5000)
+    with pytest.raises(InputRejected), open_source(path) as source_file:
+        for _ in record_stream.encoded_batches(path, None, source_file, parallel=True):
+            pass

@@ -77,6 +77,49 @@ def demo(
             str(report.rows_rejected),
         )
     console.print(table)
+    _link_count_estimate_report(out, manifest, actor)
+
+
+def _link_count_estimate_report(out: Path, manifest, actor: str) -> None:  # type: ignore[no-untyped-def]
+    from everyname.cli.linking import print_link_summary, run_link_with_progress
+    from everyname.core.count import CountFilters, count_persons
+    from everyname.store.counting import count_input, gazetteer, import_claims
+    from everyname.store.linking import run_link
+    from everyname.store.reporting import estimate_for, write_report
+
+    claims = import_claims(manifest.claims, actor=actor)
+    console.print(f"Imported {claims} claims (statements without names; never added to counts).")
+    print_link_summary(run_link_with_progress(run_link))
+
+    filters = CountFilters(
+        since=manifest.period_start, until=manifest.period_end, place=manifest.place
+    )
+    data = count_input()
+    result = count_persons(
+        data, filters, ("sex", "age_group", "status", "cause"), gazetteer=gazetteer()
+    )
+    breakdown = Table(title=f"Persons named, {manifest.place}, {filters.since} to {filters.until}")
+    for column in ("field", "value", "persons"):
+        breakdown.add_column(column, justify="right" if column == "persons" else "left")
+    for row in result.rows():
+        breakdown.add_row(str(row["field"]), str(row["value"]), str(row["count"]))
+    console.print(breakdown)
+
+    estimate = estimate_for(data, filters)
+    report_path = out / "report.html"
+    report = write_report(report_path, filters, tables=out / "tables")
+    console.rule("[bold]Headline")
+    console.print(report.headline_en)
+    console.print(report.headline_ar, justify="right")
+    if estimate is not None:
+        console.print(
+            f"Estimated total (multiple systems estimation, {estimate.method}): "
+            f"{estimate.estimate:,.0f} [{estimate.lower:,.0f}, {estimate.upper:,.0f}] "
+            f"({estimate.level:.0%} interval) beside {result.total:,} documented by name."
+        )
+        for warning in estimate.warnings:
+            console.print(f"  warning: {escape(str(warning))}")
+    console.print(f"Report: {escape(str(report_path))} (tables in {escape(str(out / 'tables'))})")
 
 
 def _use_demo_database(out: Path) -> None:

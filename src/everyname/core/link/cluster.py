@@ -71,6 +71,8 @@ class Clustering:
     held_apart: pd.DataFrame
     """Pairs at or above the threshold that were not joined, with the rule that kept them
     apart (``different`` decision or ``one_record_per_source``)."""
+    index: pd.Index
+    """``record_ids`` as an index (record id → position), reusable for lookups."""
 
 
 class _Groups:
@@ -220,7 +222,9 @@ def cluster_pairs(
     held_df = pd.DataFrame(
         held, columns=["record_id_l", "record_id_r", "match_probability", "rule"]
     )
-    return Clustering(record_ids=ids, labels=labels.astype(np.int64), held_apart=held_df)
+    return Clustering(
+        record_ids=ids, labels=labels.astype(np.int64), held_apart=held_df, index=index
+    )
 
 
 def _sources_compatible(groups: _Groups, ra: int, rb: int, strong: set[tuple[int, int]]) -> bool:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from everyname.core.link.backends import make_db_api, register_records
 from everyname.core.link.blocking import effective_rules, saved_rules
-from everyname.core.link.cluster import MatchDecision, cluster_pairs
+from everyname.core.link.cluster import Clustering, MatchDecision, cluster_pairs
 from everyname.core.link.model import settings_creator, with_trained_parameters
 from everyname.core.link.predict import score_pairs
 from everyname.core.link.records import available_columns, fingerprint, prepare_records
@@ -187,7 +187,7 @@ def link_records(
             "person_id": ids.person_ids,
         }
     )
-    pairs = _annotate_pairs(pairs, persons, usable)
+    pairs = _annotate_pairs(pairs, clustering, usable)
     review = _review_queue(pairs, settings)
     end = time.perf_counter()
     order = [*STAGES, "end"]
@@ -209,6 +209,7 @@ def link_records(
         "person_ids_new": ids.new,
     }
     _release(db_api)
+    input_fingerprint = fingerprint(prepared)
     return LinkResult(
         persons=persons,
         pairs=pairs,
@@ -217,7 +218,7 @@ def link_records(
         model=trained,
         settings=settings,
         versions=library_versions(backend),
-        input_fingerprint=fingerprint(prepared),
+        input_fingerprint=input_fingerprint,
         backend=backend,
         counts=counts,
         id_changes=ids.changes,
@@ -232,14 +233,16 @@ def _loaded(linker_class: Any, table: Any, creator: Any, dialect: str, model: di
 
 
 def _annotate_pairs(
-    pairs: pd.DataFrame, persons: pd.DataFrame, decisions: list[MatchDecision]
+    pairs: pd.DataFrame, clustering: Clustering, decisions: list[MatchDecision]
 ) -> pd.DataFrame:
-    person = pd.Series(persons["person_id"].to_numpy(), index=persons["record_id"].to_numpy())
     out = pairs.copy()
-    left = person.reindex(out["record_id_l"]).to_numpy()
-    right = person.reindex(out["record_id_r"]).to_numpy()
-    out["same_person"] = left == right
+    left = clustering.index.get_indexer(out["record_id_l"].to_numpy())
+    right = clustering.index.get_indexer(out["record_id_r"].to_numpy())
+    out["same_person"] = clustering.labels[left] == clustering.labels[right]
     verdicts = {d.key: d.verdict for d in decisions}
+    if not verdicts:
+        out["decision"] = None
+        return out
     keys = [
         (a, b) if a <= b else (b, a)
         for a, b in zip(out["record_id_l"], out["record_id_r"], strict=True)

@@ -48,7 +48,7 @@ class BlockingSettings:
         ("family_key", "date_of_birth"),
         ("national_id",),
     )
-    max_pairs_per_record: float = 3.0
+    max_pairs_per_record: float = 2.0
     """A rule giving more pairs than this per record is replaced by its refinements (see
     blocking.py): keeps a million records tractable; a few thousand are never affected."""
     refine_with: tuple[str, ...] = (

@@ -242,6 +242,8 @@ def settings_creator(
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
         additional_columns_to_retain=["source"],
+        em_convergence=settings.training.em_convergence,
+        max_iterations=settings.training.em_max_iterations,
     )
 
 

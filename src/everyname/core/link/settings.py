@@ -109,6 +109,9 @@ class TrainingSettings:
         ("date_of_death", "locality"),
     )
     max_em_blocks: int = 3
+    em_convergence: float = 0.001
+    """EM stops when no parameter moves by more than this between iterations."""
+    em_max_iterations: int = 15
     """Use at most this many EM sessions (the first ones whose columns exist)."""
     em_max_pairs: float | None = 5e5
     """Sample EM pairs down to about this many (None: all pairs of a training block)."""

@@ -91,7 +91,7 @@ def train(
         except ValueError as err:  # rules matched more than the recall allows: keep default
             logger.warning("prior not estimated: %s", err)
     linker.training.estimate_u_using_random_sampling(
-        max_pairs=t.u_max_pairs, seed=settings.seed, min_count_per_level=None
+        max_pairs=t.u_max_pairs, seed=settings.seed, min_count_per_level=None, num_chunks=1
     )
     names = [c.output_column_name for c in linker._settings_obj.comparisons]
     for block in em_blocks(columns, settings, names):

@@ -82,7 +82,7 @@ def test_decisions_survive_a_rerun_and_ids_stay(first_run, febrl4_small):
 
 
 def test_review_queue_is_the_uncertain_band(first_run):
-    low, high = first_run.settings.review_band
+    low, high = first_run.settings.review_floor, first_run.settings.threshold
     p = first_run.review["match_probability"]
     assert ((p >= low) & (p < high)).all()
     assert first_run.counts["pairs_awaiting_review"] == len(first_run.review)

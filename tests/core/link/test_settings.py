@@ -25,10 +25,10 @@ def test_changed_settings_round_trip():
 
 def test_every_problem_is_reported_at_once():
     with pytest.raises(InvalidLinkSettings) as err:
-        LinkSettings(threshold=1.5, same_source_threshold=0.0, review_band=(0.9, 0.2))
+        LinkSettings(threshold=1.5, same_source_threshold=0.0, review_floor=0.0)
     message = str(err.value)
     assert "threshold" in message and "same_source_threshold" in message
-    assert "review_band" in message
+    assert "review_floor" in message
 
 
 def test_unknown_saved_keys_are_refused():

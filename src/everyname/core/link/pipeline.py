@@ -166,7 +166,7 @@ def link_records(
         trained = model
         linker = _loaded(Linker, table, creator, dialect, model)
     stage("score")
-    low = min(settings.review_band[0], settings.threshold)
+    low = settings.review_floor
     pairs, compared = score_pairs(linker, low)
     stage("cluster")
     clustering = cluster_pairs(
@@ -252,7 +252,7 @@ def _annotate_pairs(
 
 
 def _review_queue(pairs: pd.DataFrame, settings: LinkSettings) -> pd.DataFrame:
-    low, high = settings.review_band
+    low, high = settings.review_floor, settings.threshold
     p = pairs["match_probability"].to_numpy()
     band = (p >= low) & (p < high) & pairs["decision"].isna().to_numpy()
     queue = pairs[band].copy()

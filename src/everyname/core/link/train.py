@@ -94,17 +94,46 @@ def train(
         max_pairs=t.u_max_pairs, seed=settings.seed, min_count_per_level=None, num_chunks=1
     )
     names = [c.output_column_name for c in linker._settings_obj.comparisons]
-    for block in em_blocks(columns, settings, names):
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on(*block),
-            estimate_without_term_frequencies=True,
-            max_pairs=t.em_max_pairs,
-        )
+    untrained = set(names)
+    sessions = 0
+    for block in usable_rules(columns, t.em_blocks):
+        fixed = {COMPARISON_OF_COLUMN.get(c, c) for c in block}
+        if not untrained - fixed:
+            continue
+        before = linker.misc.save_model_to_json()
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*block),
+                estimate_without_term_frequencies=True,
+                max_pairs=t.em_max_pairs,
+            )
+        except ValueError as err:
+            # On a small input EM can drive a level's m towards 0 until Splink refuses the
+            # value; that block then teaches nothing, the model keeps what it had, and the
+            # next block is tried.
+            logger.warning("EM on block %s skipped: %s", block, err)
+            linker = _restore(linker, before)
+            continue
+        untrained &= fixed
+        sessions += 1
+        if not untrained or sessions >= t.max_em_blocks:
+            break
     model = linker.misc.save_model_to_json()
     if len(same_pairs) >= t.min_decisions_for_m:
         labelled = _m_from_labels(linker, same_pairs)
         model = blend_m(model, labelled, len(same_pairs))
     return model
+
+
+def _restore(linker: Any, model: dict[str, Any]) -> Any:
+    """Put a saved model's parameters back into ``linker`` (after a failed EM session)."""
+    from splink.internals.settings_creator import SettingsCreator
+
+    settings = SettingsCreator.from_path_or_dict(model).get_settings(
+        linker._db_api.sql_dialect.sql_dialect_str
+    )
+    linker._settings_obj.core_model_settings = settings.core_model_settings
+    return linker
 
 
 def _m_from_labels(linker: Any, same_pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:

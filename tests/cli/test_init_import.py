@@ -73,3 +73,11 @@ def test_bad_source_code_is_a_clean_error(tmp_path, key_file):
     result = run("import", path, "--source", "Bad Code!")
     assert result.exit_code == 1
     assert "lowercase" in result.output
+
+
+def test_default_option_needs_field_equals_value(tmp_path, key_file):
+    path = write_csv(tmp_path / "lcc.csv", [["name"], ["Ahmad Khalil"]])
+    assert run("import", path, "--source", "lcc", "--default", "outcome").exit_code == 2
+    ok = run("import", path, "--source", "lcc", "--default", "outcome=killed")
+    assert ok.exit_code == 0, ok.output
+    assert Record.objects.get().normalised["outcome"] == "killed"

@@ -190,3 +190,24 @@ def test_windows_1256_list_keeps_its_arabic(tmp_path, key_file):
     assert report.encoding.lower().replace("-", "").replace("_", "") in ("cp1256", "windows1256")
     names = set(Record.objects.values_list("as_written__full_name", flat=True))
     assert "فاطمة أحمد السباعي" in names
+
+
+def test_list_wide_defaults_fill_rows_that_say_nothing(tmp_path, key_file):
+    rows = [["name", "outcome"], ["Ahmad Khalil", ""], ["Huda Ali", "injured"]]
+    path = write_csv(tmp_path / "martyrs.csv", rows)
+    report = do_import(path, defaults={"outcome": "killed"})
+    outcomes = dict(
+        Record.objects.filter(batch_id=report.batch_id).values_list(
+            "row_number", "normalised__outcome"
+        )
+    )
+    assert outcomes == {2: "killed", 3: "injured"}  # a row's own value is never overridden
+    assert Batch.objects.get(pk=report.batch_id).columns["defaults"] == {"outcome": "killed"}
+
+
+def test_unreadable_default_is_refused(tmp_path, key_file, snapshot):
+    path = write_csv(tmp_path / "martyrs.csv", [["name"], ["Ahmad Khalil"]])
+    error = _assert_refused(
+        path, snapshot, defaults={"outcome": "dead-ish"}, expect_file="--default"
+    )
+    assert "killed" in str(error)

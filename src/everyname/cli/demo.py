@@ -63,6 +63,7 @@ def demo(
                 source_name=item.source_name,
                 source_kind=item.source_kind,
                 skip_invalid=True,
+                defaults={"outcome": "killed"},  # the sample lists are lists of the dead
                 rejects_path=out / f"{item.path.stem}.rejects.csv",
                 progress=progress,
             )

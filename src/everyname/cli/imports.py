@@ -40,6 +40,13 @@ def import_command(
     source_kind: Annotated[
         str | None, typer.Option("--source-kind", help="Kind of a new source, e.g. field_hospital.")
     ] = None,
+    default: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--default",
+            help="FIELD=VALUE for every row that has none, e.g. outcome=killed (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Import one list. All or nothing unless --skip-invalid; the original file is kept."""
     open_database()
@@ -56,6 +63,7 @@ def import_command(
             rejects_path=rejects,
             source_name=source_name,
             source_kind=source_kind,
+            defaults=parse_defaults(default or []),
             progress=progress,
         )
     used = ", ".join(
@@ -87,6 +95,16 @@ def import_command(
             f"{report.rows_rejected} invalid rows were written to "
             f"{escape(str(report.rejects_file))} with the reason for each."
         )
+
+
+def parse_defaults(values: list[str]) -> dict[str, str]:
+    defaults = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip() or not text.strip():
+            raise typer.BadParameter(f"{value!r}: expected FIELD=VALUE, e.g. outcome=killed")
+        defaults[name.strip()] = text.strip()
+    return defaults
 
 
 @app.command()

@@ -34,13 +34,18 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from everyname.core.dates import DATE_ORDERS, InvalidDate, parse_date
 from everyname.core.errors import InputRejected, Problem
-from everyname.core.schema import CANONICAL_FIELDS, NAME_COLUMN_FIELDS, VOCABULARIES
+from everyname.core.schema import (
+    CANONICAL_FIELDS,
+    NAME_COLUMN_FIELDS,
+    SENSITIVE_FIELDS,
+    VOCABULARIES,
+)
 from everyname.core.values import InvalidValue, match_key, parse_age
 
 __all__ = ["MULTI_COLUMN_FIELDS", "Mapping", "load_mapping", "parse_mapping"]
@@ -341,3 +346,27 @@ def load_mapping(path: str | Path) -> Mapping:
             summary=f"mapping {path.name} cannot be read",
         ) from None
     return parse_mapping(text, name=path.name)
+
+
+def with_defaults(
+    mapping: Mapping | None, defaults: dict[str, str], name: str = "--default"
+) -> Mapping:
+    """``mapping`` with list-wide defaults given on the command line (they win over the file's).
+
+    "Everyone on this list was killed" is the most common thing a recorder knows about a list
+    that its columns do not say; checked like a mapping's own ``[defaults]``.
+    """
+    problems = []
+    order = mapping.date_order if mapping else "DMY"
+    for field_name, value in defaults.items():
+        key = f"{name} {field_name}"
+        if field_name not in CANONICAL_FIELDS or field_name in SENSITIVE_FIELDS:
+            problems.append(_problem(name, key, "a canonical field, e.g. outcome=killed", value))
+            continue
+        problem = _check_default(name, key, field_name, value, order)
+        if problem is not None:
+            problems.append(problem)
+    if problems:
+        raise InputRejected(problems, f"{name}: {len(problems)} problem(s); nothing was imported")
+    base = mapping or Mapping(name=name)
+    return replace(base, defaults={**base.defaults, **defaults})

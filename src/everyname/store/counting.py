@@ -40,7 +40,7 @@ def persons_frame(run: LinkRun) -> pd.DataFrame:
         row = {"person_id": person_id, **resolved}
         if "full_name" not in row and "name" in row:
             row["full_name"] = row.pop("name")
-        match = places.resolve_record({f: row.get(f) for f in PLACE_FIELDS}).best
+        match = places.resolve_record({f: row.get(f) for f in PLACE_FIELDS}).place
         row["place_id"] = match.entry.id if match is not None else None
         rows.append(row)
     return pd.DataFrame.from_records(rows)

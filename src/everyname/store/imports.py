@@ -19,7 +19,7 @@ from django.db import connection, transaction
 
 from everyname.core.errors import InputRejected, Problem
 from everyname.core.ingest import open_source
-from everyname.core.mapping import load_mapping
+from everyname.core.mapping import load_mapping, with_defaults
 from everyname.store import crypto
 from everyname.store.audit import Action, record_event
 from everyname.store.models import Batch, BatchFileChunk, Record
@@ -83,6 +83,7 @@ def import_file(
     rejects_path: Path | None = None,
     source_name: str | None = None,
     source_kind: str | None = None,
+    defaults: dict[str, str] | None = None,
     progress: ProgressCallback | None = None,
 ) -> ImportReport:
     """Import one file as one batch of ``source_code``; see the module docstring for guarantees."""
@@ -103,6 +104,8 @@ def import_file(
             ),
         )
     mapping = load_mapping(mapping_path) if mapping_path is not None else None
+    if defaults:
+        mapping = with_defaults(mapping, defaults)
     with open_source(path, mapping) as source_file:
         if dry_run:
             return _dry_run(path, source_code, sha256, source_file, progress)
@@ -178,6 +181,7 @@ def _write(
         columns={
             "used": {k: list(v) for k, v in source_file.columns_used.items()},
             "unused": list(source_file.columns_unused),
+            "defaults": dict(mapping.defaults) if mapping else {},
         },
         imported_by=actor,
     )

@@ -25,7 +25,7 @@ from everyname.core.link import (
 from everyname.core.link import (
     MatchDecision as CoreDecision,
 )
-from everyname.core.link.names import LINK_FORM_COLUMNS, with_name_forms
+from everyname.core.link.names import LINK_FORM_COLUMNS, link_input
 from everyname.core.link.records import KNOWN_COLUMNS
 from everyname.store.audit import Action, record_event
 from everyname.store.models import (
@@ -87,8 +87,6 @@ def records_frame() -> pd.DataFrame:
     for column in RECORD_FIELDS:
         if column not in frame.columns:
             frame[column] = None
-    if not set(LINK_FORM_COLUMNS) <= set(frame.columns):
-        frame = with_name_forms(frame)  # records imported before name forms were stored
     return frame
 
 
@@ -150,7 +148,7 @@ def run_link(
     decisions = decisions_in_force()
     previous_run = latest_run()
     result = link_records(
-        frame,
+        link_input(frame),
         settings,
         decisions,
         _previous_clusters(previous_run),

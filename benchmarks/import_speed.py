@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import machine  # noqa: E402
+import machine
 
 
 def child(csv_path: Path, workdir: Path) -> None:

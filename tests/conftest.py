@@ -163,3 +163,48 @@ def django_db_modify_db_settings(
     if "default" in connections:
         connections["default"].close()
         del connections["default"]
+
+
+# --- the demo lists in the test database ---------------------------------------------------
+
+
+@pytest.fixture
+def demo_imported(tmp_path, key_file):
+    """The demo's five Homs lists (and claims) imported into the test database."""
+    from everyname.core.demo import generate_demo
+    from everyname.store.counting import import_claims
+    from everyname.store.imports import import_file
+
+    manifest = generate_demo(tmp_path / "lists")
+    for item in manifest.files:
+        import_file(
+            item.path,
+            item.source_code,
+            actor="tester",
+            mapping_path=item.mapping,
+            source_name=item.source_name,
+            source_kind=item.source_kind,
+            skip_invalid=True,
+            defaults={"outcome": "killed"},
+        )
+    import_claims(manifest.claims, actor="tester")
+    return manifest
+
+
+@pytest.fixture
+def demo_truth(demo_imported):
+    """record pk → the generator's true person id."""
+    import csv
+
+    from everyname.store.models import Record
+
+    with demo_imported.ground_truth.open(encoding="utf-8") as handle:
+        truth = {
+            (r["source"], r["source_record_id"]): r["person_id"] for r in csv.DictReader(handle)
+        }
+    return {
+        pk: truth[(source, record_id)]
+        for pk, source, record_id in Record.objects.values_list(
+            "pk", "source__code", "source_record_id"
+        )
+    }

@@ -55,7 +55,7 @@ def histories_from_latest_link_run(
     from everyname.cli.db import open_database
 
     open_database()
-    from everyname.core.estimate import stratify_person_sources
+    from everyname.core.estimate import CaptureHistories, stratify_person_sources
     from everyname.store.counting import count_input
     from everyname.store.reporting import person_sources
 

@@ -228,7 +228,8 @@ def plain_splink(records: pd.DataFrame, threshold: float, seed: int) -> dict[str
         return pairwise_scores(labels, records["truth"])
 
     at_default = scores_at(threshold)
-    best = max((scores_at(t) for t in np.linspace(0.05, 0.999, 40)), key=lambda s: s.f1)
+    grid = [*np.linspace(0.05, 0.999, 40), threshold]
+    best = max((scores_at(t) for t in grid), key=lambda s: s.f1)
     return {"default": at_default, "best": best}
 
 

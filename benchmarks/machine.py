@@ -34,12 +34,11 @@ def describe() -> str:
     )
 
 
-def peak_memory_bytes(include_children: bool = False) -> int:
-    """Peak resident memory of this process (Linux reports kilobytes)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    if include_children:
-        usage = max(usage, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
-    return usage
+def peak_memory_bytes(children_only: bool = False) -> int:
+    """Peak resident memory of this process, or of its largest finished child process (Linux
+    reports kilobytes)."""
+    who = resource.RUSAGE_CHILDREN if children_only else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss * 1024
 
 
 def git_revision() -> str:

@@ -37,7 +37,7 @@ def _get(as_written: Mapping[str, str | None], part: str) -> str | None:
     return value if value and value.strip() else None
 
 
-@lru_cache(maxsize=262144)
+@lru_cache(maxsize=65536)
 def _forms_of(value: str | None) -> tuple[str | None, str | None, str | None]:
     """Arabic, Latin and key forms of one name unit. Cached: a list of a million names holds a
     few thousand distinct given and family names, and ingest computes forms for every row."""
@@ -47,7 +47,7 @@ def _forms_of(value: str | None) -> tuple[str | None, str | None, str | None]:
     return arabic or None, romanise(value) or None, name_key(value) or None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _split(
     full: str | None,
     given: str | None,

@@ -108,3 +108,24 @@ def test_group_marks_copying_sources(linked):
         "ngo_national",
     }
     assert run("group", "nope", "--name", "x").exit_code == 1
+
+
+def test_public_release_is_versioned_checksummed_and_withholds(linked, tmp_path):
+    out = tmp_path / "releases"
+    first = run("export", "public", "--out", out, "--withhold", "children", "--format", "csv")
+    assert first.exit_code == 0, first.output
+    v1 = out / "v1"
+    for name in ("persons.csv", "METHODOLOGY.md", "SHA256SUMS", "CHANGES.md", "manifest.json"):
+        assert (v1 / name).exists(), name
+    import hashlib
+
+    for line in (v1 / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split(maxsplit=1)
+        assert hashlib.sha256((v1 / name.lstrip("*")).read_bytes()).hexdigest() == digest
+    with (v1 / "persons.csv").open(encoding="utf-8-sig") as handle:
+        persons = list(csv.DictReader(handle))
+    assert not {"national_id", "reporter_name", "reporter_contact"} & set(persons[0])
+    children = [p for p in persons if p.get("age_group") == "child"]
+    assert children and all(not p.get("full_name") for p in children)
+    assert run("export", "public", "--out", out).exit_code == 0
+    assert (out / "v2" / "CHANGES.md").exists() and (out / "v1").exists()

@@ -399,9 +399,8 @@ def test_ingest_memory_does_not_grow_with_file_size(tmp_path: Path) -> None:
     with path.open("w", encoding="utf-8") as handle:
         handle.write(HEADER.rstrip("\n") + ",ملاحظات\n")
         for i in range(5_000):
-            handle.write(
-                f"محمد عبد الرحمن {i % 500},ذكر,{i % 90},2012-02-0{1 + i % 9},حمص,قصف,مدني,,,{notes}\n"
-            )
+            name = f"محمد عبد الرحمن {i % 500}"
+            handle.write(f"{name},ذكر,{i % 90},2012-02-0{1 + i % 9},حمص,قصف,مدني,,,{notes}\n")
     size = path.stat().st_size
     tracemalloc.start()
     try:

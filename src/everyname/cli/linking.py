@@ -31,6 +31,13 @@ class ExportFormat(StrEnum):
 
 class ExportWhat(StrEnum):
     persons = "persons"
+    public = "public"
+
+
+class Withhold(StrEnum):
+    none = "none"
+    children = "children"
+    all = "all"
 
 
 @app.command()
@@ -86,12 +93,27 @@ def print_link_summary(summary) -> None:  # type: ignore[no-untyped-def]
 @app.command()
 @user_errors
 def export(
-    what: Annotated[ExportWhat, typer.Argument(help="What to export: persons.")],
-    out: Annotated[Path, typer.Option("--out", help="File to write.")],
+    what: Annotated[ExportWhat, typer.Argument(help="persons, or public (a release folder).")],
+    out: Annotated[Path, typer.Option("--out", help="File (persons) or folder (public).")],
     format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.csv,
+    withhold: Annotated[
+        Withhold,
+        typer.Option("--withhold", help="public: withhold the names of children, or of all."),
+    ] = Withhold.none,
 ) -> None:
-    """Export persons: one row per record with its person id (latest link run)."""
+    """Export persons (one row per record with its person id), or a public release."""
     open_database()
+    if what is ExportWhat.public:
+        from everyname.store.reporting import publish_release
+
+        manifest = publish_release(out, withhold=withhold.value, actor=config.actor())
+        changes = ", ".join(f"{k} {v}" for k, v in manifest.changes.items() if v) or "none"
+        console.print(
+            f"Release v{manifest.version} of link run {manifest.link_run}: "
+            f"{manifest.persons:,} persons in {escape(str(manifest.folder))} "
+            f"(changes since the previous release: {changes}). Checksums in SHA256SUMS."
+        )
+        return
     from everyname.store.linking import EXPORT_COLUMNS, export_rows, require_latest_run
 
     run = require_latest_run()

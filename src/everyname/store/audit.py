@@ -21,6 +21,7 @@ class Action(StrEnum):
     MATCH_DECIDED = "match.decided"
     CLAIMS_IMPORTED = "claims.imported"
     SOURCES_GROUPED = "sources.grouped"
+    RELEASE_PUBLISHED = "release.published"
 
 
 def record_event(

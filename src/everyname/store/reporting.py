@@ -74,3 +74,36 @@ def person_sources(data: CountInput, by: str | None = None) -> pd.DataFrame:
         )
     values = data.persons[["person_id", by]].fillna("unknown")
     return frame.merge(values, on="person_id", how="left")
+
+
+def publish_release(out: Path, *, withhold: str, actor: str):  # type: ignore[no-untyped-def]
+    """Write the next public release of the latest link run (with an audit entry).
+
+    Only the resolved, public fields of persons are written (``release.public_persons`` is an
+    allow-list): never reporter identities, national ids or source contacts.
+    """
+    from everyname.core.release import write_release
+    from everyname.store.audit import Action, record_event
+
+    data = count_input()
+    manifest = write_release(
+        out,
+        data.persons,
+        data.memberships,
+        link_run=data.link_run,
+        withhold=withhold,
+        copy_groups=data.copy_groups,
+        conflicts=data.conflicts,
+    )
+    record_event(
+        Action.RELEASE_PUBLISHED,
+        actor,
+        None,
+        version=manifest.version,
+        folder=str(manifest.folder),
+        link_run=manifest.link_run,
+        withhold=withhold,
+        persons=manifest.persons,
+        changes=dict(manifest.changes),
+    )
+    return manifest

@@ -16,7 +16,7 @@ places keyed across scripts). Then, each in a fresh process so peak memory is it
 Prints records/s, wall time, peak RSS (``ru_maxrss`` of the process: Python, pandas and
 DuckDB's native memory) and pairwise F1 for both, and the time ratio.
 
-Run: .venv/bin/python benchmarks/link_speed.py [--rows 1000000] [--no-write]
+Run: .venv/bin/python benchmarks/link_speed.py [--rows 1000000] [--repeat 2] [--no-write]
 """
 
 from __future__ import annotations
@@ -223,6 +223,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--duplicate-rate", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=2012)
+    parser.add_argument("--repeat", type=int, default=2, help="runs per model (fastest kept)")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--child", choices=["everyname", "plain"])
     parser.add_argument("--input", type=Path)
@@ -240,8 +241,17 @@ def main() -> None:
         generated = time.perf_counter() - started
         parquet = Path(tmp) / "large.parquet"
         prep = prepare(csv_path, parquet)
-        ours = in_child("everyname", parquet)
-        plain = in_child("plain", parquet)
+        # alternate the two models and keep each one's fastest run: the 2 cores are shared,
+        # and a neighbour's job landing on one run would otherwise decide the ratio
+        runs: dict[str, list[dict[str, object]]] = {"everyname": [], "plain": []}
+        for _ in range(args.repeat):
+            for which in runs:
+                runs[which].append(in_child(which, parquet))
+        ours = min(runs["everyname"], key=lambda r: r["wall_s"])
+        plain = min(runs["plain"], key=lambda r: r["wall_s"])
+        for best, which in ((ours, "everyname"), (plain, "plain")):
+            best["peak_rss_gib"] = max(r["peak_rss_gib"] for r in runs[which])
+            best["all_walls"] = [round(r["wall_s"], 1) for r in runs[which]]
     n = args.rows
     ratio = ours["wall_s"] / plain["wall_s"]
     lines = [
@@ -264,7 +274,8 @@ def main() -> None:
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in ours["timings"].items())
     lines += [
         "",
-        f"everyname / plain time ratio: {ratio:.2f} (target ≤ 2).",
+        f"everyname / plain time ratio: {ratio:.2f} (target ≤ 2); fastest of {args.repeat} "
+        f"alternating runs each (everyname {ours['all_walls']} s, plain {plain['all_walls']} s).",
         f"everyname stages: {stages}.",
     ]
     text = "\n".join(lines)

@@ -14,14 +14,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import statistics
 import time
 from pathlib import Path
 
 import numba
 import numpy as np
+from machine import describe  # benchmarks/machine.py: the machine description
 
 from everyname.core.estimate import CaptureHistories, Lcmcr, LcmcrSettings
 from everyname.core.estimate.lcmcr import chain_seeds, run_chain
@@ -34,24 +33,7 @@ ANCHOR = 65_000
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        import psutil
-
-        memory = f"{psutil.virtual_memory().total / 2**30:.1f} GiB RAM"
-    except ImportError:
-        memory = "memory unknown"
-    return (
-        f"{platform.platform()}; CPU {cpu}, {os.cpu_count()} cores; {memory}; "
-        f"Python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}"
-    )
+    return f"{describe()}; numpy {np.__version__}, numba {numba.__version__}"
 
 
 def speed(hist: CaptureHistories, repeats: int = 3) -> tuple[float, float]:

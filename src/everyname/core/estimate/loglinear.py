@@ -36,9 +36,12 @@ the drop in log-likelihood stays under the chi-square quantile. Profile rather t
 bootstrap because it is deterministic, takes seconds instead of minutes, and is what the
 published figures we reproduce used; it is conditional on the chosen model, so it ignores the
 uncertainty of choosing it (compare the AIC, BIC and averaged figures; a warning says when they
-disagree). ``interval="wald-log"`` gives SparseMSE's normal interval on ``b0``. For the averaged
-estimate: Buckland, Burnham & Augustin (1997) unconditional standard error, on the log scale of
-the undocumented count.
+disagree). ``interval="wald-log"`` gives SparseMSE's normal interval on ``b0``.
+``interval="bootstrap"`` (see :mod:`everyname.core.estimate.bootstrap`) repeats the model choice
+in every replicate, as Chan, Silverman & Vincent (2021) and Silverman, Chan & Vincent (2024) do,
+and gives a BCa (default) or percentile interval that includes the uncertainty of that choice.
+For the averaged estimate: Buckland, Burnham & Augustin (1997) unconditional standard error, on
+the log scale of the undocumented count.
 """
 
 from __future__ import annotations
@@ -89,10 +92,15 @@ class LoglinearSettings:
     stepwise: Literal["bhs", "scv"] = "bhs"
     p_threshold: float | None = None
     max_models: int = 1024
-    interval: Literal["profile", "wald-log"] = "profile"
+    interval: Literal["profile", "wald-log", "bootstrap"] = "profile"
     level: float = 0.95
     model: tuple[tuple[str, str], ...] | None = None
     main_effects_only: bool = False
+    bootstrap_replicates: int = 1000
+    bootstrap_method: Literal["bca", "percentile"] = "bca"
+    bootstrap_kind: Literal["nonparametric", "parametric"] = "nonparametric"
+    reselect_model: bool = True
+    bootstrap_top_models: int | None = None
 
     def validated(self) -> LoglinearSettings:
         if self.criterion not in ("aic", "bic"):
@@ -105,8 +113,29 @@ class LoglinearSettings:
             raise SettingsError(f"p_threshold must be in [0, 1], got {self.p_threshold}")
         if self.max_models < 1:
             raise SettingsError("max_models must be at least 1")
-        if self.interval not in ("profile", "wald-log"):
-            raise SettingsError(f"interval must be 'profile' or 'wald-log': {self.interval!r}")
+        if self.interval not in ("profile", "wald-log", "bootstrap"):
+            raise SettingsError(
+                f"interval must be 'profile', 'wald-log' or 'bootstrap': {self.interval!r}"
+            )
+        if self.interval == "bootstrap":
+            if self.average:
+                raise SettingsError(
+                    "a bootstrap interval is for one chosen model (re-chosen in every replicate);"
+                    " it is not available with average=True"
+                )
+            if self.bootstrap_replicates < 20:
+                raise SettingsError("bootstrap_replicates must be at least 20 (1000 is usual)")
+            if self.bootstrap_method not in ("bca", "percentile"):
+                raise SettingsError(
+                    f"bootstrap_method must be 'bca' or 'percentile': {self.bootstrap_method!r}"
+                )
+            if self.bootstrap_kind not in ("nonparametric", "parametric"):
+                raise SettingsError(
+                    "bootstrap_kind must be 'nonparametric' or 'parametric': "
+                    f"{self.bootstrap_kind!r}"
+                )
+            if self.bootstrap_top_models is not None and self.bootstrap_top_models < 1:
+                raise SettingsError("bootstrap_top_models must be at least 1 (or None for all)")
         if not 0.5 <= self.level < 1:
             raise SettingsError(f"level must be in [0.5, 1), got {self.level}")
         if self.model is not None and self.main_effects_only:
@@ -424,8 +453,51 @@ class Loglinear:
             out.append((i, j))
         return tuple(sorted(set(out)))
 
+    def _bootstrap(
+        self,
+        table: _Table,
+        chosen: ModelFit,
+        candidates: Sequence[ModelFit],
+        search: str,
+        s: LoglinearSettings,
+        seed: int | None,
+    ) -> tuple[float, float, dict]:
+        """The bootstrap interval, repeating this fit's own model choice in every replicate."""
+        from everyname.core.estimate.bootstrap import Selection, bootstrap_interval
+
+        if search == "fixed" or not s.reselect_model:
+            selection = Selection("fixed", pairs=chosen.pairs)
+            rule = "the chosen model refitted (model choice not repeated)"
+        elif search == "exhaustive":
+            ranked = sorted(candidates, key=lambda f: f.aic if s.criterion == "aic" else f.bic)
+            top = ranked[: s.bootstrap_top_models] if s.bootstrap_top_models else ranked
+            selection = Selection("ic", models=tuple(f.pairs for f in top), criterion=s.criterion)
+            rule = (
+                f"lowest {s.criterion.upper()} re-chosen in every replicate among the "
+                f"{len(top)} best model(s) on the data"
+            )
+        else:
+            selection = Selection(s.stepwise, p_threshold=s.threshold)
+            rule = f"stepwise ({s.stepwise.upper()}, p<{s.threshold:g}) repeated in every replicate"
+        lower, upper, details = bootstrap_interval(
+            table,
+            chosen,
+            selection,
+            replicates=s.bootstrap_replicates,
+            method=s.bootstrap_method,
+            kind=s.bootstrap_kind,
+            level=s.level,
+            seed=seed,
+        )
+        name = "BCa" if s.bootstrap_method == "bca" else "percentile"
+        details["selection_in_replicates"] = rule
+        details["label"] = (
+            f"{name} bootstrap ({s.bootstrap_kind}, {s.bootstrap_replicates} replicates); {rule}"
+        )
+        return lower, upper, details
+
     def fit(self, histories: CaptureHistories, seed: int | None = None) -> EstimateResult:
-        """``seed`` is accepted for a uniform interface; these fits use no randomness."""
+        """``seed`` seeds the bootstrap (``interval="bootstrap"``); other fits use no randomness."""
         s = self.settings.validated()
         if histories.n_lists < 3:
             raise EstimationError(
@@ -476,6 +548,7 @@ class Loglinear:
             candidates = _unique(f for f in tried if f.exists)
             refused = len(_unique(tried)) - len(candidates)
 
+        boot: dict | None = None
         by_aic = min(candidates, key=lambda f: f.aic)
         by_bic = min(candidates, key=lambda f: f.bic)
         avg_crit = s.criterion
@@ -487,7 +560,10 @@ class Loglinear:
             interval_label = "Buckland et al. (1997) unconditional, log scale"
         else:
             estimate = chosen.estimate
-            if s.interval == "profile":
+            if s.interval == "bootstrap":
+                lower, upper, boot = self._bootstrap(table, chosen, candidates, search, s, seed)
+                interval_label = boot["label"]
+            elif s.interval == "profile":
                 lower, upper = profile_interval(table, chosen, s.level)
                 interval_label = "profile likelihood (multinomial), conditional on the model"
             else:
@@ -568,6 +644,7 @@ class Loglinear:
                 "models_fitted": len(candidates),
                 "models_refused": refused,
                 "top_models": top,
+                **({"bootstrap": boot} if boot is not None else {}),
             },
             provenance={
                 "histories_fingerprint": histories.fingerprint,

@@ -4,8 +4,7 @@ Published oracles (published.json): Chan, Silverman & Vincent (2021) New Orleans
 and Silverman, Chan & Vincent (2024) Korea and UK BIC + BCa intervals. A bootstrap interval is
 random and our random numbers are not R's, so an interval end is checked within a stated
 tolerance (10% unless said otherwise; the Monte Carlo spread of a BCa end with 1,000 replicates
-is itself several per cent). The New Orleans 8-list interval is NOT reproduced: see
-``test_new_orleans_8_lists_documented_gap``.
+is itself several per cent; ends read at extreme quantiles vary more, as each test says).
 """
 
 from __future__ import annotations
@@ -106,9 +105,9 @@ def test_jackknife_acceleration_sign_follows_skew():
 # ----------------------------------------------------------------- published intervals
 def test_new_orleans_5_lists_bca(mse, published):
     """CSV 2021: stepwise p=0.02 (main effects), BCa 95% [589, 1703] from 1,000 replicates.
-    Ours, seed 1234: about [548, 1478]; lower within 10%, upper within 15% (Monte Carlo spread
-    of that upper end over seeds is large because the stepwise rule adds terms in a minority
-    of replicates)."""
+    Ours, 1,000 replicates: seed 1234 [548, 1,478]; seeds 1-4 lower 497-561, upper 1,465-1,571,
+    so our interval sits about 8-13% below the published one; lower within 10%, upper within
+    15%. (Refitting main effects without re-selection gives [656, 1,739] instead.)"""
     ref = _entry(published, "new_orleans_5lists", "BCa")
     r = _boot(mse("new_orleans_5lists"), **SCV)
     assert r.estimate == pytest.approx(ref["estimate"], rel=0.01)
@@ -120,18 +119,18 @@ def test_new_orleans_5_lists_bca(mse, published):
 
 
 @pytest.mark.slow
-def test_new_orleans_8_lists_documented_gap(mse, published):
-    """CSV 2021: stepwise p=0.02 (D:E), BCa 95% [717, 1657]. NOT reliably reproduced: repeating
-    the SCV stepwise rule (checked equal to ``scv_stepwise`` above) in multinomial replicates
-    gives a long right tail (some replicates add A:E, B:F, C:G ... and estimate over 5,000), and
-    the BCa upper end then sits at an extreme quantile: seed 1234 gives [699, 1727] with 300
-    replicates but [848, 4339] with 1,000. What we assert: the point estimate, that the interval
-    holds it, and the lower end within 25% of the published one."""
+def test_new_orleans_8_lists_stepwise_bca(mse, published):
+    """CSV 2021: stepwise p=0.02 (D:E), BCa 95% [717, 1657], the stepwise rule repeated in every
+    replicate. Most replicates estimate more than 1,184 (z0 about -1.1), so the BCa lower end is
+    read at about the 0.002% quantile, i.e. the smallest replicates: over seeds 1-5 with 1,000
+    replicates we get lower 498-737 and upper 1,530-1,697; seed 1234 gives [699, 1,808] with
+    1,000 and [699, 1,727] with the 300 used here. Upper within 10%, lower within 30%."""
     ref = _entry(published, "new_orleans_8lists", "selects D:E")
     r = _boot(mse("new_orleans_8lists"), replicates=300, **SCV)
     assert r.estimate == pytest.approx(ref["estimate"], rel=0.01)
-    assert r.lower < r.estimate < r.upper
-    assert _within(r.lower, ref["lower"], 0.25), r.lower
+    assert r.details["bootstrap"]["bias_z0"] < 0
+    assert _within(r.upper, ref["upper"], 0.10), r.upper
+    assert _within(r.lower, ref["lower"], 0.30), r.lower
 
 
 @pytest.mark.slow
@@ -170,12 +169,13 @@ def test_korea_bic_bootstrap_best_model_only(mse, published):
 @pytest.mark.slow
 def test_uk_5_lists_bic_bootstrap(mse, published):
     """SCV 2024 Table 6: BIC over all 1,024 pairwise models, re-searched in every replicate,
-    BCa 95% [11,456, 43,894]. With 1,000 replicates, seed 1234, ours is about [11,442, 40,131];
-    here 300 replicates (to stay near a minute), ends within 15%."""
+    BCa 95% [11,456, 43,894]. With 1,000 replicates ours is [11,442, 40,131] (seed 1234),
+    [11,588, 39,195] (seed 1), [11,655, 45,511] (seed 2); here 300 replicates, seed 1234
+    ([11,580, 40,131]; 15-40 s on a loaded 2-core machine), ends within 10%."""
     ref = _entry(published, "uk_2013_5lists", "max interaction order 2")
     r = _boot(mse("uk_2013_5lists"), replicates=300, **BIC)
-    assert _within(r.lower, ref["lower"], 0.15), r.lower
-    assert _within(r.upper, ref["upper"], 0.15), r.upper
+    assert _within(r.lower, ref["lower"], 0.10), r.lower
+    assert _within(r.upper, ref["upper"], 0.10), r.upper
 
 
 # ----------------------------------------------------------------- known truth, API

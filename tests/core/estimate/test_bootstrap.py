@@ -205,6 +205,23 @@ def test_parametric_and_percentile_options_and_seed(mse):
     assert fixed.details["bootstrap"]["reselect"] is False
 
 
+def test_bhs_stepwise_is_repeated_replicate_by_replicate_and_recorded(mse):
+    """The BHS rule has no batched form: it runs per replicate with the ordinary fitter. The
+    method, kind, seed and rule travel in the JSON details."""
+    r = _boot(
+        mse("kosovo_1999_4lists"),
+        seed=3,
+        replicates=40,
+        bootstrap_method="percentile",
+        search="stepwise",
+        stepwise="bhs",
+    )
+    assert r.lower < r.estimate < r.upper
+    boot = r.to_dict()["details"]["bootstrap"]
+    assert boot["seed"] == 3 and boot["replicates"] == 40 and boot["method"] == "percentile"
+    assert "BHS" in boot["selection_in_replicates"]
+
+
 def test_default_interval_is_still_profile(mse):
     r = Loglinear().fit(mse("korea_comfort_women_3lists"))
     assert "profile" in r.details["interval"]

@@ -135,3 +135,17 @@ def test_without_histories_it_needs_a_link_run():
     assert result.exit_code == 1
     assert "no link run yet" in result.output.lower() and "everyname link" in result.output
     assert run("--by", "governorate").exit_code == 1
+
+
+def test_bootstrap_interval_from_the_command_line():
+    args = ["--histories", MSE / "korea_comfort_women_3lists.csv", "--method", "loglinear"]
+    result = run(*args, "--interval", "bootstrap", "--bootstrap-replicates", "100", "--seed", "3",
+                 "--format", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["settings"]["interval"] == "bootstrap"
+    assert figures["details"]["bootstrap"]["replicates"] == 100
+    assert figures["lower"] <= figures["estimate"] <= figures["upper"]
+    assert run(*args, "--bootstrap-replicates", "100").exit_code == 2  # needs --interval bootstrap
+    lcmcr = ["--histories", MSE / "korea_comfort_women_3lists.csv", "--method", "lcmcr"]
+    assert run(*lcmcr, "--interval", "bootstrap").exit_code == 2

@@ -43,6 +43,12 @@ class Format(StrEnum):
     json = "json"
 
 
+class Interval(StrEnum):
+    profile = "profile"
+    wald_log = "wald-log"
+    bootstrap = "bootstrap"
+
+
 class Criterion(StrEnum):
     aic = "aic"
     bic = "bic"
@@ -100,6 +106,8 @@ def _settings(
     samples: int | None,
     thinning: int | None,
     chains: int | None,
+    interval: Interval | None = None,
+    replicates: int | None = None,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if method == "loglinear":
@@ -107,9 +115,18 @@ def _settings(
             out["criterion"] = criterion.value
         if average:
             out["average"] = True
-    elif criterion is not None or average:
+        if interval is not None:
+            out["interval"] = interval.value
+        if replicates is not None:
+            if interval is not Interval.bootstrap:
+                raise typer.BadParameter(
+                    "needs --interval bootstrap", param_hint="--bootstrap-replicates"
+                )
+            out["bootstrap_replicates"] = replicates
+    elif criterion is not None or average or interval is not None or replicates is not None:
         raise typer.BadParameter(
-            "applies to --method loglinear only", param_hint="--criterion/--average"
+            "applies to --method loglinear only",
+            param_hint="--criterion/--average/--interval/--bootstrap-replicates",
         )
     mcmc = {"burn_in": burn_in, "samples": samples, "thinning": thinning, "chains": chains}
     given = {k: v for k, v in mcmc.items() if v is not None}
@@ -233,7 +250,8 @@ def estimate_command(
         ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Random seed (LCMCR); recorded in the output.")
+        int | None,
+        typer.Option("--seed", help="Random seed (LCMCR, bootstrap); recorded in the output."),
     ] = None,
     output_format: Annotated[Format, typer.Option("--format", help="Output format.")] = (
         Format.table
@@ -260,6 +278,17 @@ def estimate_command(
         int | None, typer.Option("--thinning", help="LCMCR sweeps between kept draws.")
     ] = None,
     chains: Annotated[int | None, typer.Option("--chains", help="LCMCR chains.")] = None,
+    interval: Annotated[
+        Interval | None,
+        typer.Option(
+            "--interval",
+            help="Log-linear interval: profile likelihood (default), wald-log, or bootstrap "
+            "(the model is chosen again in every replicate).",
+        ),
+    ] = None,
+    bootstrap_replicates: Annotated[
+        int | None, typer.Option("--bootstrap-replicates", min=20, help="Bootstrap replicates.")
+    ] = None,
 ) -> None:
     """Estimate the total killed, documented or not (Multiple Systems Estimation)."""
     groups = parse_merge(merge or [])
@@ -267,7 +296,17 @@ def estimate_command(
     method_name = method.value if method else None
 
     def settings_for(name: str) -> dict[str, Any]:
-        return _settings(name, criterion, average, burn_in, samples, thinning, chains)
+        return _settings(
+            name,
+            criterion,
+            average,
+            burn_in,
+            samples,
+            thinning,
+            chains,
+            interval,
+            bootstrap_replicates,
+        )
 
     if method_name:
         settings_for(method_name)  # usage errors before any work

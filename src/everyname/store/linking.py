@@ -146,12 +146,12 @@ def run_link(
     settings = LinkSettings() if threshold is None else LinkSettings(threshold=threshold)
     frame = records_frame()
     decisions = decisions_in_force()
-    previous_run = latest_run()
+    previous = _previous_clusters(latest_run())
     result = link_records(
         link_input(frame),
         settings,
         decisions,
-        _previous_clusters(previous_run),
+        previous,
         backend=backend,
         spark_session=spark_session,
         progress=progress,
@@ -192,9 +192,7 @@ def run_link(
             decisions=len(decisions),
             input_fingerprint=result.input_fingerprint,
         )
-    previous_ids = (
-        set(_previous_clusters(previous_run).person_of_record.values()) if (previous_run) else set()
-    )
+    previous_ids = set(previous.person_of_record.values()) if previous else set()
     kept = len(previous_ids & set(persons["person_id"]))
     return LinkSummary(
         link_run=run.pk,

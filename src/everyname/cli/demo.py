@@ -108,7 +108,7 @@ def _link_count_estimate_report(out: Path, manifest, actor: str) -> None:  # typ
 
     estimate = estimate_for(data, filters)
     report_path = out / "report.html"
-    report = write_report(report_path, filters, tables=out / "tables")
+    report = write_report(report_path, filters, tables=out / "tables", data=data, estimate=estimate)
     console.rule("[bold]Headline")
     console.print(report.headline_en)
     console.print(report.headline_ar, justify="right")

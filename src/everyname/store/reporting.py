@@ -46,10 +46,17 @@ def write_report(
     *,
     tables: Path | None = None,
     with_estimate: bool = True,
+    data: CountInput | None = None,
+    estimate: EstimateResult | None = None,
 ) -> Report:
-    """Write the report for ``filters`` (HTML, or PDF when ``out`` ends in .pdf)."""
-    data = count_input()
-    result = estimate_for(data, filters) if with_estimate else None
+    """Write the report for ``filters`` (HTML, or PDF when ``out`` ends in .pdf).
+
+    ``data`` and ``estimate`` may be passed when the caller already has them (the demo prints
+    them too); otherwise they are computed from the latest link run."""
+    data = data if data is not None else count_input()
+    result = estimate
+    if result is None and with_estimate:
+        result = estimate_for(data, filters)
     report = build_report(data, filters, gazetteer=gazetteer(), estimate=result)
     html = render_html(report)
     out.parent.mkdir(parents=True, exist_ok=True)

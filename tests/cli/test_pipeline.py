@@ -89,6 +89,7 @@ def test_report_is_one_self_contained_file(linked, tmp_path):
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     assert "<svg" in html and 'dir="rtl"' in html
+    assert "Estimates by stratum" in html and "neighbourhood: Baba Amr" in html
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
     assert any((tmp_path / "tables").glob("*.csv"))
 

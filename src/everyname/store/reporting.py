@@ -40,6 +40,64 @@ def estimate_for(
         return None
 
 
+STRATUM_LEVELS = ("neighbourhood", "city", "governorate")
+MAX_STRATA = 20
+MIN_STRATUM = 20
+"""Places naming fewer persons than this are pooled as "other places": an estimate from a
+handful of persons says nothing."""
+
+
+def _place_at(place_id: object, level: str) -> str:
+    """The English name of the gazetteer place at ``level`` containing ``place_id``."""
+    if not isinstance(place_id, str) or not place_id:
+        return "unknown"
+    places = gazetteer()
+    for place in (places.get(place_id), *places.ancestors(place_id)):
+        if place.level == level:
+            return place.name_en or place.name_ar
+    return "unknown"
+
+
+def estimates_by_place(data: CountInput, filters: CountFilters | None = None) -> list[dict]:
+    """One estimate per place, at the finest gazetteer level that splits the counted persons
+    into 2 to ``MAX_STRATA`` known places of at least ``MIN_STRATUM`` persons (smaller places
+    are pooled, and persons whose place is not known at that level form a stratum of their
+    own). Places are the gazetteer's, so "Baba Amr" and "بابا عمرو" are one.
+
+    Each stratum keeps the warnings of its own estimate: strata are smaller than the whole and
+    their estimates less certain, which the report shows rather than hides.
+    """
+    selected = select_persons(data, filters or CountFilters(), gazetteer()).inside
+    if "place_id" not in selected.columns:
+        return []
+    lists = sorted(data.memberships["source"].unique())
+    for level in STRATUM_LEVELS:
+        values = selected["place_id"].map(lambda place_id, lv=level: _place_at(place_id, lv))
+        sizes = values.value_counts()
+        small = set(sizes[sizes < MIN_STRATUM].index) - {"unknown"}
+        values = values.where(~values.isin(small), "other places")
+        known = set(values) - {"unknown", "other places"}
+        if not 2 <= len(known) <= MAX_STRATA:
+            continue
+        strata = []
+        rest = [v for v in ("other places", "unknown") if v in set(values)]
+        for value in sorted(known) + rest:
+            ids = selected.loc[values == value, "person_id"]
+            members = data.memberships[data.memberships["person_id"].isin(ids)]
+            histories, _dropped = CaptureHistories.from_person_sources(
+                members, lists=lists
+            ).without_empty_lists()
+            if histories.n_lists < 2:
+                continue
+            try:
+                fitted = estimate(histories, seed=2012)
+            except EverynameError:
+                continue
+            strata.append({"value": f"{level}: {value}", **fitted.to_dict()})
+        return strata
+    return []
+
+
 def write_report(
     out: Path,
     filters: CountFilters,
@@ -57,7 +115,10 @@ def write_report(
     result = estimate
     if result is None and with_estimate:
         result = estimate_for(data, filters)
-    report = build_report(data, filters, gazetteer=gazetteer(), estimate=result)
+    strata = estimates_by_place(data, filters) if with_estimate else None
+    report = build_report(
+        data, filters, gazetteer=gazetteer(), estimate=result, estimate_strata=strata or None
+    )
     html = render_html(report)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".pdf":

@@ -52,3 +52,7 @@ def test_demo_runs_the_pipeline_in_its_own_folder(tmp_path):
         "the demo must not touch the user's database"
     )
     assert "Imported lists" in result.stdout
+    assert "reported killed in Homs by name" in result.stdout  # the headline
+    assert "Estimated total" in result.stdout and "documented by name" in result.stdout
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert 'dir="rtl"' in html and "<svg" in html

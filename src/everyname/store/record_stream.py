@@ -1,11 +1,11 @@
-"""A source file's records, parsed and encoded for the database, in a second process.
+"""A source file's records, parsed and encoded for the database, in worker processes.
 
-Why a second process: parsing, normalising (name forms included) and JSON-encoding a row costs
-about as much as inserting it, and both are pure Python holding the GIL. A worker process that
-parses and encodes while the importing process inserts uses both cores of a small machine; on
-the 2-core benchmark machine this is what brings a million-row import past 20,000 rows/s
-(see benchmarks/results/import.md). Small files are read in-process: forking would cost more
-than it saves. Nothing here touches the database.
+Why other processes: parsing, normalising (name forms included) and JSON-encoding a row costs
+more than inserting it, and both are pure Python holding the GIL. Workers that parse and encode
+while the importing process inserts use both cores of a small machine; on the 2-core benchmark
+machine this is what brings a million-row import past 20,000 rows/s (see
+benchmarks/RESULTS.md). Small files are read in-process: starting workers would cost more than
+it saves. Nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -132,12 +132,15 @@ def encoded_batches(
     in turn, so they arrive in file order.
     """
     if parallel is None:
-        parallel = source_file.total_bytes >= PARALLEL_FROM_BYTES and _can_fork()
+        parallel = source_file.total_bytes >= PARALLEL_FROM_BYTES
     if not parallel:
         yield from _batches(source_file)
         return
     source_file.close()
-    context = multiprocessing.get_context("fork")
+    # "spawn", not "fork": the importing process may hold threads (DuckDB, numba, a web server's),
+    # and a forked copy of a threaded process can crash; a fresh interpreter costs well under a
+    # second, against the tens of seconds a large file takes.
+    context = multiprocessing.get_context("spawn")
     n = worker_count()
     channels = [context.Queue(maxsize=QUEUE_BATCHES) for _ in range(n)]
     workers = [
@@ -173,7 +176,3 @@ def _receive(channel: Any, worker: Any, path: Path) -> tuple[str, Any]:
                     f"the process reading {path.name} stopped unexpectedly "
                     f"(exit code {worker.exitcode})"
                 ) from None
-
-
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()

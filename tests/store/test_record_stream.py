@@ -20,32 +20,34 @@ def write_list(path: Path, rows: int, bad_every: int = 0) -> Path:
     return path
 
 
-def collect(path: Path, parallel: bool, monkeypatch) -> tuple[list, list]:
-    monkeypatch.setattr(record_stream, "BATCH_ROWS", 7)  # many small batches, uneven end
+def collect(path: Path, parallel: bool) -> tuple[list, list]:
     rows, rejected = [], []
     with open_source(path) as source_file:
-        for batch in record_stream.encoded_batches(path, None, source_file, parallel=parallel):
+        # many small batches and an uneven end, so that both workers take turns
+        batches = record_stream.encoded_batches(
+            path, None, source_file, parallel=parallel, batch_rows=7
+        )
+        for batch in batches:
             rows.extend(batch.rows)
             rejected.extend((r.row_number, r.problems) for r in batch.rejected)
     return rows, rejected
 
 
 @pytest.mark.parametrize("n_rows", [1, 7, 14, 100])
-def test_workers_match_in_process_parsing(tmp_path, monkeypatch, key_file, n_rows):
+def test_workers_match_in_process_parsing(tmp_path, key_file, n_rows):
     path = write_list(tmp_path / "list.csv", n_rows, bad_every=9)
-    in_process = collect(path, False, monkeypatch)
-    in_workers = collect(path, True, monkeypatch)
+    in_process = collect(path, False)
+    in_workers = collect(path, True)
     assert in_workers == in_process
     numbers = [row[0] for row in in_process[0]] + [n for n, _ in in_process[1]]
     assert sorted(numbers) == list(range(2, n_rows + 2))
     assert [row[0] for row in in_workers[0]] == sorted(row[0] for row in in_workers[0])
 
 
-def test_a_worker_error_reaches_the_importing_process(tmp_path, monkeypatch, key_file):
+def test_a_worker_error_reaches_the_importing_process(tmp_path, key_file):
     path = tmp_path / "late_bad_byte.csv"
     good = "name\n" + "".join(f"Ahmad Khalil {i}\n" for i in range(80_000))  # past the 1 MiB sample
     path.write_bytes(good.encode("utf-8") * 1 + "Omar \xe9\n".encode("latin-1"))
-    monkeypatch.setattr(record_stream, "BATCH_ROWS", 5000)
     with pytest.raises(InputRejected), open_source(path) as source_file:
         for _ in record_stream.encoded_batches(path, None, source_file, parallel=True):
             pass

@@ -80,10 +80,10 @@ def encode_record(parsed: ParsedRecord) -> tuple:
 
 
 def _batches(
-    source_file: SourceFile, share: tuple[int, int] | None = None
+    source_file: SourceFile, share: tuple[int, int] | None = None, size: int = BATCH_ROWS
 ) -> Iterator[EncodedBatch]:
-    """Batches of ``BATCH_ROWS`` rows; with ``share=(k, n)`` only the k-th of every n."""
-    records = source_file.records(share=(*share, BATCH_ROWS) if share else None)
+    """Batches of ``size`` rows; with ``share=(k, n)`` only the k-th of every n."""
+    records = source_file.records(share=(*share, size) if share else None)
     batch = EncodedBatch()
     for parsed in records:
         batch.rows_read += 1
@@ -91,7 +91,7 @@ def _batches(
             batch.rows.append(encode_record(parsed))
         else:
             batch.rejected.append(Rejected(parsed.row_number, parsed.raw, parsed.problems))
-        if batch.rows_read >= BATCH_ROWS:
+        if batch.rows_read >= size:
             batch.bytes_read, batch.total_bytes = source_file.bytes_read, source_file.total_bytes
             yield batch
             batch = EncodedBatch()
@@ -100,10 +100,12 @@ def _batches(
         yield batch
 
 
-def _worker(path: Path, mapping: Mapping | None, share: tuple[int, int], out: Any) -> None:
+def _worker(
+    path: Path, mapping: Mapping | None, share: tuple[int, int], size: int, out: Any
+) -> None:
     try:
         with open_source(path, mapping) as source_file:
-            for batch in _batches(source_file, share):
+            for batch in _batches(source_file, share, size):
                 out.put(("batch", batch))
         out.put(("done", None))
     except BaseException as exc:  # handed to the importing process, which raises it
@@ -121,6 +123,7 @@ def encoded_batches(
     source_file: SourceFile,
     *,
     parallel: bool | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Iterator[EncodedBatch]:
     """The records of ``path`` in encoded batches, in file order, parsed by worker processes
     when worth it.
@@ -134,7 +137,7 @@ def encoded_batches(
     if parallel is None:
         parallel = source_file.total_bytes >= PARALLEL_FROM_BYTES
     if not parallel:
-        yield from _batches(source_file)
+        yield from _batches(source_file, size=batch_rows)
         return
     source_file.close()
     # "spawn", not "fork": the importing process may hold threads (DuckDB, numba, a web server's),
@@ -144,7 +147,9 @@ def encoded_batches(
     n = worker_count()
     channels = [context.Queue(maxsize=QUEUE_BATCHES) for _ in range(n)]
     workers = [
-        context.Process(target=_worker, args=(path, mapping, (k, n), channels[k]), daemon=True)
+        context.Process(
+            target=_worker, args=(path, mapping, (k, n), batch_rows, channels[k]), daemon=True
+        )
         for k in range(n)
     ]
     for worker in workers:

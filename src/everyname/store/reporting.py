@@ -15,12 +15,17 @@ from everyname.core.report.build import Report
 from everyname.store.counting import count_input, gazetteer
 
 
+def histories_of(data: CountInput, person_ids: pd.Series) -> CaptureHistories:
+    """Capture histories of these persons over every source of the run (one list each)."""
+    members = data.memberships[data.memberships["person_id"].isin(person_ids)]
+    lists = sorted(data.memberships["source"].unique())
+    return CaptureHistories.from_person_sources(members, lists=lists)
+
+
 def histories_for(data: CountInput, filters: CountFilters | None = None) -> CaptureHistories:
     """Capture histories of the persons a count keeps: each person's set of sources."""
     selected = select_persons(data, filters or CountFilters(), gazetteer()).inside
-    members = data.memberships[data.memberships["person_id"].isin(selected["person_id"])]
-    lists = sorted(data.memberships["source"].unique())
-    return CaptureHistories.from_person_sources(members, lists=lists)
+    return histories_of(data, selected["person_id"])
 
 
 def estimate_for(
@@ -70,7 +75,6 @@ def estimates_by_place(data: CountInput, filters: CountFilters | None = None) ->
     selected = select_persons(data, filters or CountFilters(), gazetteer()).inside
     if "place_id" not in selected.columns:
         return []
-    lists = sorted(data.memberships["source"].unique())
     for level in STRATUM_LEVELS:
         values = selected["place_id"].map(lambda place_id, lv=level: _place_at(place_id, lv))
         sizes = values.value_counts()
@@ -83,10 +87,7 @@ def estimates_by_place(data: CountInput, filters: CountFilters | None = None) ->
         rest = [v for v in ("other places", "unknown") if v in set(values)]
         for value in sorted(known) + rest:
             ids = selected.loc[values == value, "person_id"]
-            members = data.memberships[data.memberships["person_id"].isin(ids)]
-            histories, _dropped = CaptureHistories.from_person_sources(
-                members, lists=lists
-            ).without_empty_lists()
+            histories, _dropped = histories_of(data, ids).without_empty_lists()
             if histories.n_lists < 2:
                 continue
             try:

@@ -85,3 +85,17 @@ def test_review_queue_skips_decided_pairs_and_export_has_the_contract_columns(de
     rows = list(export_rows())
     assert len(rows) == Record.objects.count()
     assert list(rows[0]) == ["record_id", "source", "source_record_id", "person_id"]
+
+
+def test_name_forms_of_older_rules_are_recomputed_for_linking_not_rewritten(demo_imported):
+    from everyname.core.names import name_forms
+    from everyname.store.linking import records_frame
+
+    record = Record.objects.order_by("pk").first()
+    stale = {k: v for k, v in record.normalised.items() if k != "name_forms_version"}
+    stale["given_key"] = "STALE"  # as an earlier version of the rules might have stored it
+    Record.objects.filter(pk=record.pk).update(normalised=stale)
+    row = records_frame().set_index("record_id").loc[str(record.pk)]
+    names = {k: v for k, v in stale.items() if k.endswith("_name") and isinstance(v, str)}
+    assert row["given_key"] == name_forms(names)["given_key"] != "STALE"
+    assert Record.objects.get(pk=record.pk).normalised["given_key"] == "STALE"

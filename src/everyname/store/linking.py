@@ -27,6 +27,7 @@ from everyname.core.link import (
 )
 from everyname.core.link.names import LINK_FORM_COLUMNS, link_input
 from everyname.core.link.records import KNOWN_COLUMNS
+from everyname.core.names import refreshed_name_forms
 from everyname.store.audit import Action, record_event
 from everyname.store.models import (
     LinkRun,
@@ -72,12 +73,18 @@ class NoRecords(EverynameError):
 
 
 def records_frame() -> pd.DataFrame:
-    """Every record as one row: id, source code, the normalised fields and the name forms."""
+    """Every record as one row: id, source code, the normalised fields and the name forms.
+
+    Name forms stored by an older version of the name rules are recomputed from the names as
+    written (in memory: the stored record is not edited)."""
     wanted = set(RECORD_FIELDS) | set(KNOWN_COLUMNS) | set(LINK_FORM_COLUMNS)
     rows = []
     query = Record.objects.values_list("pk", "source__code", "normalised").order_by("pk")
     for pk, source, normalised in query.iterator(chunk_size=5000):
         row = {k: v for k, v in normalised.items() if k in wanted}
+        refreshed = refreshed_name_forms(normalised)
+        if refreshed is not None:
+            row.update((k, v) for k, v in refreshed.items() if k in wanted)
         row["record_id"] = str(pk)
         row["source"] = source
         rows.append(row)

@@ -26,3 +26,14 @@ def test_arabic_and_latin_compare_in_one_space() -> None:
     assert romanise("محمد") == romanise("Mohammed")
     assert name_key("يوسف") == name_key("Youssef")
     assert name_similarity("Unidentified 3", "Unidentified 3") == 0.0
+
+
+def test_stored_forms_are_refreshed_only_when_older_than_the_rules():
+    from everyname.core.names import NAME_FORMS_VERSION, refreshed_name_forms
+
+    current = name_forms({"full_name": "Yousef Abd Hassan Safa"})
+    assert current["name_forms_version"] == NAME_FORMS_VERSION
+    assert refreshed_name_forms(current | {"full_name": "Yousef Abd Hassan Safa"}) is None
+    older = {"full_name": "Yousef Abd Hassan Safa", "father_key": "BDSN", "name_forms_version": 1}
+    assert refreshed_name_forms(older)["father_key"] == "BD"
+    assert refreshed_name_forms({"full_name": None}) is None

@@ -29,6 +29,11 @@ from splink import SettingsCreator, block_on
 from everyname.core.link.records import PLACE_LEVELS
 from everyname.core.link.settings import NAME_PARTS, LinkSettings
 
+START_M = {"same": 0.3, "close": 0.02, "else": 0.05}
+"""Where EM starts m for the name levels (it normalises them at its first step). Splink's
+default start depends on how many levels a comparison has (0.95 on the first, the rest shared
+by the others), so adding a level moved EM's start and, on a few hundred records, its end."""
+
 
 def _has(columns: frozenset[str], *names: str) -> bool:
     return all(n in columns for n in names)
@@ -41,22 +46,29 @@ def _name_part(part: str, columns: frozenset[str], settings: LinkSettings) -> cl
     levels: list[Any] = [cll.NullLevel(key)]
     if _has(columns, ar):
         level = cll.ExactMatchLevel(ar, term_frequency_adjustments=tf).configure(
-            label_for_charts="same Arabic form"
+            label_for_charts="same Arabic form", m_probability=START_M["same"]
         )
         levels.append(level)
     if _has(columns, lat):
         level = cll.ExactMatchLevel(lat, term_frequency_adjustments=tf).configure(
-            label_for_charts="same romanised form"
+            label_for_charts="same romanised form", m_probability=START_M["same"]
         )
         levels.append(level)
     levels.append(
         cll.ExactMatchLevel(key, term_frequency_adjustments=tf).configure(
-            label_for_charts="same cross-script key"
+            label_for_charts="same cross-script key", m_probability=START_M["same"]
         )
     )
     similar = (
-        [cll.JaroWinklerLevel(lat, t) for t in c.name_similarity_levels] if lat in columns else []
+        [
+            cll.JaroWinklerLevel(lat, t).configure(m_probability=START_M["close"])
+            for t in c.name_similarity_levels
+        ]
+        if lat in columns
+        else []
     )
+    if _has(columns, lat):
+        levels.append(_abd_level(lat, part))
     levels.extend(similar[:1])
     if c.name_part_elsewhere and "full_key" in columns:
         levels.append(
@@ -64,17 +76,33 @@ def _name_part(part: str, columns: frozenset[str], settings: LinkSettings) -> cl
                 f"array_contains(full_keys_r, {key}_l) or array_contains(full_keys_l, {key}_r)",
                 label_for_charts=f"{part} name found in another place of the other name",
                 base_dialect_str="duckdb",
-            )
+            ).configure(m_probability=START_M["close"])
         )
     levels.extend(similar[1:])
     if c.key_similarity_level is not None:
-        levels.append(cll.JaroWinklerLevel(key, c.key_similarity_level))
-    levels.append(cll.ElseLevel())
+        levels.append(
+            cll.JaroWinklerLevel(key, c.key_similarity_level).configure(
+                m_probability=START_M["close"]
+            )
+        )
+    levels.append(cll.ElseLevel().configure(m_probability=START_M["else"]))
     return cl.CustomComparison(
         comparison_levels=levels,
         output_column_name=f"{part}_name",
         comparison_description=f"{part} name: Arabic form, romanised form, cross-script key",
     )
+
+
+def _abd_level(lat: str, part: str) -> Any:
+    """ "Abd" alone on one side, an "Abd X" name on the other: one list's romanisation can drop
+    the second element of the compound (Tech For Palestine writes عبدالكريم as "Abd")."""
+    bare = "'abd'"
+    return cll.CustomLevel(
+        f"({lat}_l = {bare} and starts_with({lat}_r, 'abd') and {lat}_r <> {bare}) or "
+        f"({lat}_r = {bare} and starts_with({lat}_l, 'abd') and {lat}_l <> {bare})",
+        label_for_charts=f"{part} name: a bare Abd beside an Abd compound",
+        base_dialect_str="duckdb",
+    ).configure(m_probability=START_M["close"])
 
 
 def _birth(columns: frozenset[str], settings: LinkSettings) -> cl.CustomComparison | None:

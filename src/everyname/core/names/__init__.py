@@ -8,12 +8,19 @@ The public API (everything else in this package is an implementation detail):
 - ``is_placeholder(text)``: "مجهول", "Unidentified 3" ... are not names.
 - ``split_name(full_name, given=, father=, grandfather=, family=) -> NameParts``.
 - ``name_key(part)``: cross-script consonant skeleton for blocking (محمد / Mohammed -> MHMD).
-- ``name_forms(as_written) -> dict``: the flat columns ingest stores and linkage compares.
+- ``name_forms(as_written) -> dict``: the flat columns ingest stores and linkage compares;
+  ``refreshed_name_forms(stored)`` recomputes them when they predate ``NAME_FORMS_VERSION``.
 - ``name_similarity(a, b)``, ``latin_similarity(a, b)`` and ``MATCH_LEVEL``.
 """
 
 from everyname.core.names.arabic import has_arabic, normalise_arabic
-from everyname.core.names.forms import FORM_COLUMNS, FORM_PARTS, name_forms
+from everyname.core.names.forms import (
+    FORM_COLUMNS,
+    FORM_PARTS,
+    NAME_FORMS_VERSION,
+    name_forms,
+    refreshed_name_forms,
+)
 from everyname.core.names.keys import NO_CONSONANT, name_key
 from everyname.core.names.latin import normalise_latin
 from everyname.core.names.placeholders import is_placeholder
@@ -25,6 +32,7 @@ __all__ = [
     "FORM_COLUMNS",
     "FORM_PARTS",
     "MATCH_LEVEL",
+    "NAME_FORMS_VERSION",
     "NO_CONSONANT",
     "PARTS",
     "NameParts",
@@ -37,6 +45,7 @@ __all__ = [
     "name_units",
     "normalise_arabic",
     "normalise_latin",
+    "refreshed_name_forms",
     "romanise",
     "split_name",
 ]

@@ -83,9 +83,13 @@ _REVERSED_ALLAH = {"هللا": "الله", "باهلل": "بالله"}
 
 # Second elements that never stand alone as a name: "X الدين", "X الله", "X الاسلام" are one name.
 _SUFFIX_ELEMENTS = ("الدين", "الله", "الاسلام", "الزهراء")
-# Prefix elements written attached or apart; the canonical form keeps "عبد" attached (one name)
+# Prefix elements written attached or apart; the canonical form keeps "عبد X" attached (one name)
 # and "ابو" apart (a kunya / family name "ابو X" is two words in careful writing).
 _ABD = "عبد"
+# "عبد" joins the next word when that is a name of God (with the article: عبد الرحمن), الله or
+# ربه. Before any other word it is a name on its own: Gaza lists write "حمزة عبد كامل بلبل",
+# Hamza son of Abd son of Kamel; joining would shift every later part of the chain.
+_ABD_BARE_SECOND = frozenset({"الله", "ربه", "ربة", "رب", "ربو"})
 _ABU_ATTACHED = re.compile(r"^(ابو)(ال)?(\S{2,})$")
 
 
@@ -175,7 +179,10 @@ def _canonical_compounds(tokens: list[str]) -> list[str]:
             out[-1] += token  # a letter split off its word by extraction: "حسي ن" is حسين
             continue
         joins_previous = bool(out) and out[-1] != "ابو" and token in _SUFFIX_ELEMENTS
-        joins_abd = bool(out) and out[-1] == _ABD and token != "ابو"
+        joins_abd = bool(out) and (
+            (out[-1] == _ABD and (token.startswith("ال") or token in _ABD_BARE_SECOND))
+            or out[-1] == _ABD + "ال"  # "عبد ال رحمن": the article came apart too
+        )
         if joins_previous or joins_abd:
             out[-1] += token
         elif out and out[-1] == "ال":

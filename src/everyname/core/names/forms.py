@@ -19,6 +19,13 @@ from everyname.core.names.placeholders import is_placeholder
 from everyname.core.names.romanise import romanise
 from everyname.core.names.structure import PARTS, NameParts, split_name
 
+NAME_FORMS_VERSION = 2
+"""Raised whenever a change to the name rules changes the forms of some name. Records store the
+version their forms were computed with; linkage recomputes older ones from the names as
+written (``refreshed_name_forms``), so a rule fixed today applies to a list imported last year.
+2: a bare "Abd" is its own name unless a name of God follows; "Hlla" is Allah; articles glued
+to short names; "h" after s/k/d dropped from the key."""
+
 FORM_PARTS = (*PARTS, "mother")
 FORM_COLUMNS: tuple[str, ...] = (
     *(f"{p}_ar" for p in FORM_PARTS),
@@ -28,6 +35,7 @@ FORM_COLUMNS: tuple[str, ...] = (
     "full_lat",
     "full_key",
     "is_placeholder",
+    "name_forms_version",
 )
 """Every column ``name_forms`` returns, in a stable order (extend, never rename)."""
 
@@ -58,7 +66,7 @@ def _split(
     return split_name(full, given=given, father=father, grandfather=grandfather, family=family)
 
 
-def name_forms(as_written: Mapping[str, str | None]) -> dict[str, str | bool | None]:
+def name_forms(as_written: Mapping[str, str | None]) -> dict[str, str | bool | int | None]:
     """Comparable name columns from a record's name fields as written.
 
     Keys read: ``full_name``, ``given_name``, ``father_name``, ``grandfather_name``,
@@ -68,8 +76,9 @@ def name_forms(as_written: Mapping[str, str | None]) -> dict[str, str | bool | N
     """
     full = as_written.get("full_name")
     parts = _split(full, *(_get(as_written, p) for p in PARTS))
-    out: dict[str, str | bool | None] = dict.fromkeys(FORM_COLUMNS)
+    out: dict[str, str | bool | int | None] = dict.fromkeys(FORM_COLUMNS)
     out["is_placeholder"] = parts.placeholder
+    out["name_forms_version"] = NAME_FORMS_VERSION
     if not parts.placeholder:
         for part in PARTS:
             arabic, latin, key = _forms_of(getattr(parts, part))
@@ -85,3 +94,19 @@ def name_forms(as_written: Mapping[str, str | None]) -> dict[str, str | bool | N
     if mother and not is_placeholder(mother):
         out["mother_ar"], out["mother_lat"], out["mother_key"] = _forms_of(mother)
     return out
+
+
+NAMES_AS_WRITTEN = ("full_name", *(f"{p}_name" for p in FORM_PARTS))
+
+
+def refreshed_name_forms(
+    normalised: Mapping[str, object],
+) -> dict[str, str | bool | int | None] | None:
+    """The name forms of a stored record recomputed with today's rules, or None when they are
+    current (or the record has no name). Reads the names as written, which are never changed."""
+    if normalised.get("name_forms_version") == NAME_FORMS_VERSION:
+        return None
+    names = {
+        k: v for k in NAMES_AS_WRITTEN if isinstance(v := normalised.get(k), str) and v.strip()
+    }
+    return name_forms(names) if names else None

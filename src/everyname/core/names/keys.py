@@ -17,6 +17,7 @@ What the key keeps and drops, and why:
 - The article at the start of a word is dropped (الخالدي / "al-Khalidi" / "Khaldi": ``KLD``);
   inside a compound it is kept (عبدالرحمن / "Abdulrahman": ``BDLRHMN``), as every spelling
   of such a compound writes the ``l`` or doubles the next letter.
+- An ``h`` after ``s``, ``k`` or ``d`` is dropped ("Shahada"/"Shhadah": ``SD``), see below.
 - Repeated classes collapse (``MHMMD`` -> ``MHMD``).
 """
 
@@ -45,6 +46,10 @@ _LATIN_CLASSES = str.maketrans(
 )  # fmt: skip
 _NOT_CLASS = re.compile(r"[^A-Z]")
 _REPEATS = re.compile(r"(.)\1+")
+# An h after s, k/g, t/d is part of a Latin digraph (sh, kh, gh, th, dh) in one spelling and a
+# letter of its own (ه, ح) in another: شحادة is "Shahada" and "Shhadah", الكحلوت "Kahlout"
+# and "Khilot". The key keeps neither reading, in both scripts.
+_H_AFTER_DIGRAPH_HEAD = re.compile(r"(?<=[SKD])H")
 
 
 NO_CONSONANT = "V"
@@ -53,6 +58,7 @@ NO_CONSONANT = "V"
 
 def _skeleton(classes: str) -> str:
     classes = _REPEATS.sub(r"\1", _NOT_CLASS.sub("", classes))
+    classes = _REPEATS.sub(r"\1", _H_AFTER_DIGRAPH_HEAD.sub("", classes))
     return classes.removesuffix("H")
 
 

@@ -40,12 +40,17 @@ _DIN_WORDS = frozenset(
     {"din", "deen", "dine", "eddin", "eddine", "uddin", "addin", "iddin", "aldin", "eldin",
      "aldeen", "eldeen", "addeen", "uddeen", "eddeen", "udin", "edin", "adin", "ddin"}
 )  # fmt: skip
-_ALLAH_WORDS = frozenset({"allah", "alla", "ullah", "ulla", "illah", "illa", "ellah", "ella"})
+# "Hlla" is الله as the Gaza MoH PDF extraction garbled it (هللا), romanised letter by letter.
+_ALLAH_WORDS = frozenset(
+    {"allah", "alla", "ullah", "ulla", "illah", "illa", "ellah", "ella", "hlla"}
+)
 
 _ABD_JOINED = re.compile(r"^abd(?:[aeiou]l|[aeiou]?([b-df-hj-np-tv-z])(?=\1))(?=[a-z]{2})")
+_CONSONANTS = re.compile(r"^[b-df-hj-np-tv-xz]+$")
+_ABU_ARTICLE = re.compile(r"^(?:abu|abou|abo|abw|aboo)[ae]l$")
 _ABU_JOINED = re.compile(r"^(?:abu|abou|abo|abw|aboo)(?:[ae]l)?(?=[a-z]{3})")
 _DIN_JOINED = re.compile(r"^([a-z]{3,}?)(?:[aeiou]?l|[aeiou]?d|[aeiou])-?d(?:i|ee|ii|e)ne?$")
-_ALLAH_JOINED = re.compile(r"^([a-z]{2,}?)[aeiou]?llah?$")
+_ALLAH_JOINED = re.compile(r"^([a-z]{2,}?)(?:[aeiou]?llah?|hlla)$")  # "Atallah", "Aatahlla"
 
 # Letter folds inside a word, in order. Each line merges spellings of one Arabic sound.
 # The vowel folds go further than spelling variants: Arabic writes no short vowels, so the
@@ -77,6 +82,7 @@ _FOLDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 # Abbreviations Syrian lists use for the commonest name.
 _ABBREVIATIONS = {"mhd": "muhammad", "mohd": "muhammad", "muhd": "muhammad", "mhmd": "muhammad"}
+_ABBREVIATIONS["hlla"] = "allah"  # الله garbled by PDF extraction (هللا), then romanised
 
 
 @cache
@@ -98,12 +104,23 @@ def _known_words() -> frozenset[str]:
 
 @cache
 def _not_article_words() -> frozenset[str]:
-    table = resources.files("everyname.core").joinpath("data", "names", "latin_not_article.tsv")
+    """Words whose leading "al"/"el" is part of the name: the listed ones, and the romanisations
+    in the bundled table of Arabic names that do not begin with the article (عليان "Alaian",
+    علوان "Alwan"). Each is held as written and as the letter folds leave it, because
+    ``normalise_latin`` meets it in both forms on its way to a fixed point."""
+    data = resources.files("everyname.core").joinpath("data", "names")
     words = set()
-    for line in table.read_text(encoding="utf-8").splitlines():
+    for line in data.joinpath("latin_not_article.tsv").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             words.add(line.split("\t", 1)[0].strip())
-    return frozenset(words)
+    for line in data.joinpath("romanisation.tsv").read_text(encoding="utf-8").splitlines():
+        arabic, _, latin = line.partition("\t")
+        latin = fold_to_ascii(latin)
+        if line.startswith("#") or " " in latin or arabic.startswith("ال"):
+            continue
+        if latin.startswith(("al", "el")):
+            words.add(latin)
+    return frozenset(words | {_fold_letters(w) for w in words})
 
 
 def fold_to_ascii(text: str) -> str:
@@ -182,15 +199,30 @@ def _split_word(token: str) -> list[str]:
     """Split attached particles: "Abushamala" -> "abu shamala", "Alkhalidi" -> "khalidi"."""
     if token in _not_article_words():
         return [token]
+    if _ABU_ARTICLE.match(token):
+        return ["abu", "al"]  # "Abual-Kass" reached here as "abual" + "kass"
     match = _ABU_JOINED.match(token)
     if match and token not in _ABU_HEADS:
         return ["abu", *_split_word(token[match.end() :])]
-    if token.startswith(("al", "el")) and len(token) >= 6 and token[2] not in "aeiouy":
-        return [token[2:]]
+    if token.startswith("aal") and len(token) >= 6:
+        return [token[3:]]  # "Aalarj": الأعرج as an extraction garbled it (األعرج)
+    if not token.startswith(("al", "el")) or token in _ALLAH_WORDS or _DIN_JOINED.match(token):
+        return [token]  # "Alaeddin" is one name, not al + "aeddin"
+    rest = token[2:]
+    if (len(rest) >= 3 and rest[0] not in "aeiouy") or (len(rest) == 2 and _CONSONANTS.match(rest)):
+        return [rest]  # "Alsqa", "Alkhalidi", "Alzq"
+    if len(rest) >= 4:
+        return [rest]  # "Alakah" (العكة), "Alaamodi": an article glued to a vowel-initial name
     known = _known_words()
-    if token.startswith(("al", "el")) and token[2:] in known and token not in known:
-        return [token[2:]]
+    if rest in known and token not in known:
+        return [rest]
     return [token]
+
+
+def _fold_letters(token: str) -> str:
+    for pattern, repl in _FOLDS:
+        token = pattern.sub(repl, token)
+    return token
 
 
 def _fold_word(token: str) -> str:
@@ -204,9 +236,7 @@ def _fold_word(token: str) -> str:
     match = _ALLAH_JOINED.match(token)
     if match:
         token = match.group(1) + "allah"
-    for pattern, repl in _FOLDS:
-        token = pattern.sub(repl, token)
-    return token
+    return _fold_letters(token)
 
 
 def _normalise_once(text: str) -> str:

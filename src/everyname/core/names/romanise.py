@@ -103,6 +103,8 @@ def _romanise_word(word: str) -> str:
     table = romanisation_table()
     if word in table:
         return table[word]
+    if word == "عبد":
+        return "abd"  # a name on its own in Gaza lists, written "Abd" (the rules would say "abad")
     if word.startswith("ابو") and len(word) > 3:
         return "abu " + _romanise_word(word[3:])
     if word.startswith("عبد") and len(word) > 4:

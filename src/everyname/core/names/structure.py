@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
+from importlib import resources
 
 from everyname.core.names.arabic import has_arabic, normalise_arabic
 from everyname.core.names.keys import name_key
-from everyname.core.names.latin import fold_to_ascii
+from everyname.core.names.latin import fold_to_ascii, normalise_latin
 from everyname.core.names.placeholders import is_placeholder
 from everyname.core.names.romanise import romanise
 
@@ -38,7 +39,7 @@ _LATIN_ABD = frozenset({"abd", "abdel", "abdul", "abdal", "abdil", "abdol", "abd
 _LATIN_ABU = frozenset({"abu", "abo", "abou", "aboo", "abw", "bou"})
 _LATIN_SECOND = frozenset(
     {"din", "deen", "eddin", "eddine", "uddin", "addin", "aldin", "eldin", "addeen", "allah",
-     "ullah", "alla", "ulla", "illah", "ud-din", "ad-din", "al-din", "el-din", "ed-din",
+     "ullah", "alla", "ulla", "illah", "hlla", "ud-din", "ad-din", "al-din", "el-din", "ed-din",
      "al-zahra", "al-zahraa", "el-zahra", "az-zahra", "az-zahraa"}
 )  # fmt: skip
 _LATIN_AFTER_ARTICLE = _LATIN_SECOND | {"zahra", "zahraa"}  # "Fatima al Zahra"
@@ -124,6 +125,8 @@ def _latin_units(text: str) -> list[str]:
             units[-1] += " " + " ".join([*pending, word])  # "Nour Al Din"
             pending = []
             continue
+        if len(pending) == 1 and _bare_abd(pending[0]) and not _follows_abd(folded):
+            units.append(pending.pop())  # "Abd Yousef": a truncated compound, then a name
         if pending:
             pending.append(word)
             if folded in _LATIN_ARTICLES or _LATIN_SUN_ARTICLE.match(folded):
@@ -146,6 +149,28 @@ def _latin_units(text: str) -> list[str]:
     if pending:
         units.append(" ".join(pending))
     return units
+
+
+def _bare_abd(word: str) -> bool:
+    return fold_to_ascii(word) == "abd"
+
+
+@cache
+def _abd_second_elements() -> frozenset[str]:
+    table = resources.files("everyname.core").joinpath("data", "names", "abd_second_elements.tsv")
+    lines = table.read_text(encoding="utf-8").splitlines()
+    return frozenset(normalise_latin(w) for w in lines if w.strip() and not w.startswith("#"))
+
+
+def _follows_abd(folded: str) -> bool:
+    """Whether a word after a bare "Abd" is the second element of one compound name."""
+    if folded in _LATIN_ARTICLES or _LATIN_SUN_ARTICLE.match(folded) or folded in _LATIN_SECOND:
+        return True
+    head = folded.split("-", 1)[0]
+    if "-" in folded and (head in _LATIN_ARTICLES or _LATIN_SUN_ARTICLE.match(head)):
+        return True  # "Abd al-Salim": the article written apart says a compound follows
+    words = normalise_latin(folded).split()
+    return len(words) == 1 and words[0] in _abd_second_elements()
 
 
 def name_units(full_name: str) -> list[str]:

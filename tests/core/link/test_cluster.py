@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from everyname.core.link import InvalidDecision, MatchDecision, cluster_pairs
 
@@ -112,3 +114,21 @@ def test_bad_decisions_are_refused():
         MatchDecision("a", "a", "same")
     with pytest.raises(InvalidDecision, match="zz"):
         cluster_pairs(IDS, SOURCES, pairs(), 0.99, [MatchDecision("a", "zz", "same")])
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(IDS), st.sampled_from(IDS), st.floats(0.5, 1.0)),
+        max_size=12,
+    )
+)
+def test_without_constraints_persons_are_the_connected_components(rows):
+    rows = [r for r in rows if r[0] != r[1]]
+    result = cluster_pairs(IDS, ["one"] * len(IDS), pairs(*rows), 0.9, one_record_per_source=False)
+    linked = {x: {x} for x in IDS}  # the reference: merge sets along every link at threshold
+    for a, b, p in rows:
+        if p >= 0.9 and linked[a] is not linked[b]:
+            merged = linked[a] | linked[b]
+            for x in merged:
+                linked[x] = merged
+    assert groups(result) == {frozenset(g) for g in linked.values()}

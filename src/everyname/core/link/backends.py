@@ -66,6 +66,10 @@ def local_spark_session(master: str = "local[2]") -> Any:
     return session
 
 
+RECORDS_TABLE = "everyname_records"
+"""The prepared records' table in the DuckDB backend's connection."""
+
+
 def register_records(db_api: Any, prepared: Any) -> Any:
     """Load the prepared records into the backend as Splink's input table.
 
@@ -79,10 +83,10 @@ def register_records(db_api: Any, prepared: Any) -> Any:
         con.register("everyname_prepared", prepared)
         split = ", string_split(full_key, ' ') as full_keys" if has_full else ""
         con.execute(
-            f"create or replace table everyname_records as select *{split} from everyname_prepared"
+            f"create or replace table {RECORDS_TABLE} as select *{split} from everyname_prepared"
         )
         con.unregister("everyname_prepared")
-        return db_api.register("everyname_records")
+        return db_api.register(RECORDS_TABLE)
     plain = prepared.astype(object).where(prepared.notna(), None)  # Spark wants None, not NA
     frame = db_api.spark.createDataFrame(plain)
     if has_full:

@@ -188,6 +188,9 @@ def cluster_pairs(
         groups.union(ra, rb)
 
     held: list[tuple[str, str, float, str]] = []
+    if len(pairs) and not one_record_per_source and not latest:
+        # nothing can hold two records apart: persons are the connected components
+        return _components(ids, index, pairs, threshold)
     if len(pairs):
         left = index.get_indexer(pairs["record_id_l"].astype(str).to_numpy())
         right = index.get_indexer(pairs["record_id_r"].astype(str).to_numpy())
@@ -225,6 +228,28 @@ def cluster_pairs(
     return Clustering(
         record_ids=ids, labels=labels.astype(np.int64), held_apart=held_df, index=index
     )
+
+
+def _components(
+    ids: np.ndarray, index: pd.Index, pairs: pd.DataFrame, threshold: float
+) -> Clustering:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    left = index.get_indexer(pairs["record_id_l"].astype(str).to_numpy())
+    right = index.get_indexer(pairs["record_id_r"].astype(str).to_numpy())
+    prob = pairs["match_probability"].to_numpy(dtype=float)
+    keep = (left >= 0) & (right >= 0) & (prob >= threshold)
+    n = len(ids)
+    graph = coo_matrix((np.ones(int(keep.sum())), (left[keep], right[keep])), shape=(n, n))
+    _, components = connected_components(graph, directed=False)
+    # number persons in order of their first record, as the general path does
+    _, first = np.unique(components, return_index=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(len(first))
+    labels = rank[components]
+    held = pd.DataFrame(columns=["record_id_l", "record_id_r", "match_probability", "rule"])
+    return Clustering(record_ids=ids, labels=labels, held_apart=held, index=index)
 
 
 def _sources_compatible(groups: _Groups, ra: int, rb: int, strong: set[tuple[int, int]]) -> bool:

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from everyname.core.link.backends import make_db_api, register_records
-from everyname.core.link.blocking import effective_rules, saved_rules
+from everyname.core.link.backends import RECORDS_TABLE, make_db_api, register_records
+from everyname.core.link.blocking import effective_rules, register_blocked_pairs, saved_rules
 from everyname.core.link.cluster import Clustering, MatchDecision, cluster_pairs
 from everyname.core.link.model import settings_creator, with_trained_parameters
 from everyname.core.link.predict import score_pairs
@@ -150,12 +150,12 @@ def link_records(
     from splink import Linker
 
     table = register_records(db_api, prepared)
-    if model is None:
-        rules_used = effective_rules(prepared, columns, settings)
-    else:  # score with the saved model's blocking, so the same pairs are compared
-        rules_used = saved_rules(model) or effective_rules(prepared, columns, settings)
-    creator = settings_creator(columns, settings, rules_used)
     dialect = db_api.sql_dialect.sql_dialect_str
+    records_in = (db_api._con, RECORDS_TABLE) if dialect == "duckdb" else None
+    rules_used = saved_rules(model) if model is not None else None
+    # a saved model is scored with its own blocking, so the same pairs are compared
+    rules_used = rules_used or effective_rules(prepared, columns, settings, records_in)
+    creator = settings_creator(columns, settings, rules_used)
     stage("train")
     if model is None:
         linker = Linker(table, creator, log_level=None)
@@ -166,6 +166,8 @@ def link_records(
         trained = model
         linker = _loaded(Linker, table, creator, dialect, model)
     stage("score")
+    if dialect == "duckdb":
+        register_blocked_pairs(linker, rules_used, RECORDS_TABLE)
     low = settings.review_floor
     pairs, compared = score_pairs(linker, low)
     stage("cluster")

@@ -97,15 +97,17 @@ def prepare_records(records: pd.DataFrame) -> pd.DataFrame:
         age[(age < 0) | (age > 130)] = np.nan
         out["age_years"] = age
     if "date_of_death" in out.columns and "date_of_death_start" not in out.columns:
-        span_of = {v: _date_span(v) for v in out["date_of_death"].dropna().unique()}
-        spans = [span_of.get(v, (None, None)) for v in out["date_of_death"]]
-        out["date_of_death_start"] = pd.array([s for s, _ in spans], dtype="string")
-        out["date_of_death_end"] = pd.array([e for _, e in spans], dtype="string")
+        # a list holds few distinct dates: work them out once each, then index
+        codes, dates = pd.factorize(out["date_of_death"])
+        spans = [_date_span(v) for v in dates]
+        for i, column in enumerate(("date_of_death_start", "date_of_death_end")):
+            values = np.array([span[i] for span in spans] + [None], dtype=object)
+            out[column] = pd.array(values[codes], dtype="string")  # code -1 (none) is None
 
     placeholder = np.zeros(len(records), dtype=bool)
     if "is_placeholder" in records.columns:
         placeholder = records["is_placeholder"].fillna(False).astype(bool).to_numpy()
-        for col in NAME_COLUMNS:
+        for col in NAME_COLUMNS if placeholder.any() else ():
             if col in out.columns:
                 out.loc[placeholder, col] = None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 app = typer.Typer(
@@ -17,4 +19,12 @@ def main() -> None:
     # Command modules register themselves on import.
     from everyname.cli import commands  # noqa: F401
 
+    quiet_libraries()
     app()
+
+
+def quiet_libraries() -> None:
+    """Splink narrates its training at WARNING ("level not observed", "default max_pairs"):
+    advice for someone tuning Splink by hand, noise for someone linking casualty lists. Its
+    errors still show; what everyname itself warns about still shows."""
+    logging.getLogger("splink").setLevel(logging.ERROR)

@@ -26,9 +26,6 @@ SHORT = LcmcrSettings(burn_in=10_000, samples=1000, thinning=20, chains=2)
 
 CASES = [
     pytest.param("uk_2013_6lists", LONG, marks=pytest.mark.slow),
-    # bimodal posterior (a second mode near 11,700, as dga finds): chains can stick in it for
-    # 100,000 sweeps; with this seed both chains find the main mode, and R-hat says so.
-    pytest.param("uk_2013_5lists", LONG, marks=pytest.mark.slow),
     pytest.param("kosovo_1999_4lists", SHORT, marks=pytest.mark.slow),
     pytest.param("new_orleans_5lists", SHORT),
     pytest.param("korea_comfort_women_3lists", SHORT),
@@ -44,6 +41,26 @@ def test_reproduces_the_r_package_posterior(mse, published, name, settings):
     assert r.lower == pytest.approx(entry["lower"], rel=0.10)
     assert r.upper == pytest.approx(entry["upper"], rel=0.10)
     assert WarningCode.NOT_CONVERGED not in {w.code for w in r.warnings}
+
+
+@pytest.mark.slow
+def test_a_bimodal_posterior_is_reproduced_or_flagged_whatever_the_seed(mse, published):
+    # UK 2013, five lists: a second mode near 11,700 (as dga finds) where a chain can stay for
+    # 100,000 sweeps. Whatever the seed, a result is either the R package's posterior or it
+    # carries the not-converged warning: never a silently different figure.
+    entry = next(
+        e for e in published("uk_2013_5lists") if e["method"].startswith("reproduced: LCMCR")
+    )
+    reproduced = 0
+    for seed in range(1, 7):
+        r = Lcmcr(LONG).fit(mse("uk_2013_5lists"), seed=seed)
+        if WarningCode.NOT_CONVERGED in {w.code for w in r.warnings}:
+            continue
+        assert r.estimate == pytest.approx(entry["estimate"], rel=0.05), seed
+        assert r.lower == pytest.approx(entry["lower"], rel=0.10), seed
+        assert r.upper == pytest.approx(entry["upper"], rel=0.10), seed
+        reproduced += 1
+    assert reproduced >= 1, "no seed reached the main mode with converged chains"
 
 
 def test_same_seed_same_draws_whatever_the_threads(mse):

@@ -38,6 +38,10 @@ def test_a_link_run_turns_records_into_persons_and_keeps_what_reproduces_it(demo
     assert scores.recall >= 0.6, scores
     assert run.settings["threshold"] == run.threshold
     assert run.model["comparisons"], "the trained model is stored with the run"
+    # on a few hundred records training leaves levels unobserved: how they were made sane
+    # is stored beside the model, as plain JSON on either database
+    assert run.parameter_adjustments
+    assert {"comparison", "level", "rule", "weight_after"} <= set(run.parameter_adjustments[0])
     assert run.versions["splink"] and len(run.input_fingerprint) == 64
     assert AuditEvent.objects.filter(action="link_run.created", object_id=str(run.pk)).exists()
 

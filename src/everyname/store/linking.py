@@ -177,6 +177,7 @@ def run_link(
             counts=result.counts,
             id_changes=_plain(result.id_changes),
             timings=_plain(result.timings),
+            parameter_adjustments=_plain([a.to_dict() for a in result.parameter_adjustments]),
         )
         Membership.objects.bulk_create(
             (

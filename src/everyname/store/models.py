@@ -173,6 +173,8 @@ class LinkRun(models.Model):
     counts = models.JSONField()
     id_changes = models.JSONField(default=list)
     timings = models.JSONField(default=dict)
+    parameter_adjustments = models.JSONField(default=list)
+    """How the trained parameters were made sane before scoring (core/link/parameters.py)."""
 
     class Meta:
         ordering = ["created_at", "id"]

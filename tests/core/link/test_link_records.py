@@ -48,6 +48,33 @@ def test_run_carries_what_reproduces_it(first_run):
     }
 
 
+def test_saved_model_is_complete_and_scores_the_run_again(first_run, febrl4_small):
+    """Every level carries its own m and u (no placeholder left for a loader to fill in), so
+    the stored model alone reproduces the run's scores."""
+    saved = json.loads(json.dumps(first_run.to_dict()))
+    for comp in saved["model"]["comparisons"]:
+        for level in comp["comparison_levels"]:
+            if not level.get("is_null_level"):
+                assert 0 < level["m_probability"] < 1 and 0 < level["u_probability"] < 1
+    rescored = link_records(febrl4_small.drop(columns=["truth"]), model=saved["model"])
+    columns = ["record_id_l", "record_id_r", "match_weight"]
+
+    def scores(result):
+        return result.pairs[columns].sort_values(columns[:2]).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(scores(rescored), scores(first_run))
+    assert person_of(rescored) == person_of(first_run)
+    assert {a["rule"] for a in saved["parameter_adjustments"]} <= {
+        "pseudo-count",
+        "not observed among random pairs: pseudo-count",
+        "not observed in training, no starting m: no weight",
+        "not observed in training: no stronger than the strongest observed",
+        "strongest agreement never counts against a match",
+        "nothing agreeing never counts for a match",
+        "never counts for less than nothing agreeing",
+    }
+
+
 def test_same_input_same_settings_same_persons(first_run, febrl4_small):
     again = link_records(febrl4_small.drop(columns=["truth"]), LinkSettings())
     assert again.input_fingerprint == first_run.input_fingerprint

@@ -23,6 +23,7 @@ from everyname.core.link.backends import RECORDS_TABLE, make_db_api, register_re
 from everyname.core.link.blocking import effective_rules, register_blocked_pairs, saved_rules
 from everyname.core.link.cluster import Clustering, MatchDecision, cluster_pairs
 from everyname.core.link.model import settings_creator, with_trained_parameters
+from everyname.core.link.parameters import Adjustment
 from everyname.core.link.predict import score_pairs
 from everyname.core.link.records import available_columns, fingerprint, prepare_records
 from everyname.core.link.settings import LinkSettings
@@ -60,6 +61,8 @@ class LinkResult:
     id_changes: list[dict[str, Any]]
     """Previous person ids not kept and the ids now holding their records."""
     timings: dict[str, float] = field(default_factory=dict)
+    parameter_adjustments: list[Adjustment] = field(default_factory=list)
+    """How training's parameters were made sane before scoring (see parameters.py)."""
 
     @property
     def seed(self) -> int:
@@ -93,6 +96,7 @@ class LinkResult:
             "counts": self.counts,
             "id_changes": self.id_changes,
             "timings": self.timings,
+            "parameter_adjustments": [a.to_dict() for a in self.parameter_adjustments],
         }
 
 
@@ -157,14 +161,13 @@ def link_records(
     rules_used = rules_used or effective_rules(prepared, columns, settings, records_in)
     creator = settings_creator(columns, settings, rules_used)
     stage("train")
+    adjustments: list[Adjustment] = []
     if model is None:
-        linker = Linker(table, creator, log_level=None)
-        trained = train(linker, columns, settings, same_pairs)
-        if len(same_pairs) >= settings.training.min_decisions_for_m:  # blended with labels
-            linker = _loaded(Linker, table, creator, dialect, trained)
+        trainee = Linker(table, creator, log_level=None)
+        trained, adjustments = train(trainee, columns, settings, len(prepared), same_pairs)
     else:
         trained = model
-        linker = _loaded(Linker, table, creator, dialect, model)
+    linker = _loaded(Linker, table, creator, dialect, trained)
     stage("score")
     if dialect == "duckdb":
         register_blocked_pairs(linker, rules_used, RECORDS_TABLE)
@@ -225,6 +228,7 @@ def link_records(
         counts=counts,
         id_changes=ids.changes,
         timings=durations,
+        parameter_adjustments=adjustments,
     )
 
 

@@ -103,7 +103,7 @@ class TrainingSettings:
     em_blocks: tuple[tuple[str, ...], ...] = (
         ("family_key", "age_years"),
         ("family_key", "date_of_birth"),
-        ("given_key", "father_key", "grandfather_key"),
+        ("given_key", "father_key"),
         ("given_key", "family_key"),
         ("date_of_birth",),
         ("date_of_death", "locality"),

@@ -14,7 +14,9 @@ Order, all seeded by ``LinkSettings.seed``:
    Reviewed pairs are the uncertain ones, so they are not a random sample of matches; that is
    why the labels are blended rather than substituted. "Different" decisions are not used for
    training (u is already estimated from a large random sample of non-matches); every decision
-   is enforced in clustering whatever the model says.
+   is enforced in clustering whatever the model says;
+5. the parameters are made sane (``parameters.py``): pseudo-counts, no weight for a level no
+   training observed, and the order every comparison's levels must keep.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import pandas as pd
 from splink import block_on
 
 from everyname.core.link.model import usable_rules
+from everyname.core.link.parameters import Adjustment, sane_parameters, untrained_levels
 from everyname.core.link.settings import NAME_PARTS, LinkSettings
 
 LABEL_PSEUDO_COUNT = 1000.0
@@ -78,9 +81,11 @@ def train(
     linker: Any,
     columns: frozenset[str],
     settings: LinkSettings,
+    n_records: int,
     same_pairs: Sequence[tuple[str, str]] = (),
-) -> dict[str, Any]:
-    """Train ``linker`` in place and return the trained model as Splink's JSON dict."""
+) -> tuple[dict[str, Any], list[Adjustment]]:
+    """Train ``linker`` and return the trained model as Splink's JSON dict, made sane, with
+    the adjustments that made it so. Score with the returned model, not with ``linker``."""
     t = settings.training
     prior_rules = usable_rules(columns, t.prior_rules)
     if prior_rules:
@@ -119,10 +124,19 @@ def train(
         if not untrained or sessions >= t.max_em_blocks:
             break
     model = linker.misc.save_model_to_json()
+    m_untrained, u_untrained = untrained_levels(linker)
     if len(same_pairs) >= t.min_decisions_for_m:
         labelled = _m_from_labels(linker, same_pairs)
         model = blend_m(model, labelled, len(same_pairs))
-    return model
+        m_untrained = m_untrained & untrained_levels(linker)[0]
+    all_pairs = n_records * (n_records - 1) / 2
+    return sane_parameters(
+        model,
+        u_pairs=min(t.u_max_pairs, all_pairs),
+        match_pairs=model["probability_two_random_records_match"] * all_pairs,
+        m_untrained=m_untrained,
+        u_untrained=u_untrained,
+    )
 
 
 def _restore(linker: Any, model: dict[str, Any]) -> Any:

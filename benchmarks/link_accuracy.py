@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +43,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from link_results import write_section  # noqa: E402
 
+from everyname.core.demo.link_input import demo_link_records  # noqa: E402
 from everyname.core.link import LinkSettings, link_records, pairwise_scores  # noqa: E402
 from everyname.core.link.names import with_name_forms  # noqa: E402
 
@@ -271,7 +271,7 @@ def tasks(only: str | None) -> list[tuple[str, pd.DataFrame, LinkSettings]]:
         both = pd.concat([febrl("dataset4a.csv", "a"), febrl("dataset4b.csv", "b")])
         out.append(("FEBRL4 4a × 4b", both.reset_index(drop=True), default))
     if only in (None, "demo"):
-        out.append(("demo Homs lists (5 sources)", demo_records(), default))
+        out.append(("demo Homs lists (5 sources)", demo_link_records(), default))
     if only in (None, "gaza"):
         for label, a, b, seed in (
             ("Gaza ar-ar MoH r4 × r5", MOH4, MOH5, 1),
@@ -293,30 +293,6 @@ def tasks(only: str | None) -> list[tuple[str, pd.DataFrame, LinkSettings]]:
             held = gaza_task(a, b, seed + 100, exclude=seen).drop(columns=["date_of_birth"])
             out.append((f"{label}, no dob, held-out people", held, default))
     return out
-
-
-def demo_records() -> pd.DataFrame:
-    """The demo's five Homs lists read through ingest, with the generator's truth."""
-    from everyname.core.demo import generate_demo, read_ground_truth
-    from everyname.core.ingest import open_source
-    from everyname.core.link.names import link_input
-
-    with tempfile.TemporaryDirectory() as tmp:
-        manifest = generate_demo(Path(tmp))
-        truth = pd.DataFrame(read_ground_truth(manifest))
-        frames = []
-        for demo_file in manifest.files:
-            with open_source(demo_file.path, demo_file.mapping) as source:
-                rows = [r.normalised for r in source.records()]
-            frame = pd.DataFrame(rows)
-            frame["source"] = demo_file.source_code
-            frame["record_id"] = [f"{demo_file.source_code}:{i}" for i in range(len(frame))]
-            persons = truth.loc[truth["source"] == demo_file.source_code, "person_id"]
-            if len(persons) != len(frame):
-                raise SystemExit(f"{demo_file.path.name}: truth rows do not match the records")
-            frame["truth"] = persons.to_numpy()
-            frames.append(frame)
-    return link_input(pd.concat(frames, ignore_index=True))
 
 
 def main() -> None:

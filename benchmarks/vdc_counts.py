@@ -18,6 +18,7 @@ import argparse
 import importlib.util
 import itertools
 import logging
+import math
 import re
 import sys
 import time
@@ -125,6 +126,13 @@ def _without_numbers(name: str) -> str:
     return " ".join(re.sub(r"[0-9]+", " ", name).split()).casefold()
 
 
+def partition(persons: pd.DataFrame, rename: dict[str, str] | None = None) -> set[frozenset]:
+    """The persons as sets of record ids (renamed), to compare runs whatever their person ids."""
+    rename = rename or {}
+    groups = persons.groupby("person_id")["record_id"]
+    return {frozenset(rename.get(r, r) for r in members) for _, members in groups}
+
+
 def reading(merged: pd.DataFrame, held: pd.DataFrame, levels: list) -> list[str]:
     """What the figures above say about linkage on this list (computed, not assumed)."""
     out = ["## Reading", ""]
@@ -135,10 +143,14 @@ def reading(merged: pd.DataFrame, held: pd.DataFrame, levels: list) -> list[str]
         )
         out.append(
             f"- {siblings} of the {len(merged)} joined pairs differ on the given name while "
-            "agreeing on father, grandfather and family name, day of death and governorate: "
-            "the pattern of brothers and sisters killed together, entered one after another, "
-            "not of a list naming one person twice. Each joined pair removes one person from "
-            "every breakdown above."
+            "agreeing on father, grandfather and family name, day of death and governorate"
+            + (
+                ": the pattern of brothers and sisters killed together, entered one after "
+                "another, not of a list naming one person twice."
+                if siblings
+                else "."
+            )
+            + " Each joined pair removes one person from every breakdown above."
         )
     if len(held):
         out.append(
@@ -146,14 +158,24 @@ def reading(merged: pd.DataFrame, held: pd.DataFrame, levels: list) -> list[str]
             "by the one-record-per-source rule differ on the given name too: that rule is what "
             "keeps most such relatives apart on this list."
         )
-    same_form = next((m for label, m, _ in levels if label == "same romanised form"), None)
-    other = next((m for label, m, _ in levels if label == "All other comparisons"), None)
-    if same_form is not None and other is not None:
+    weight = {label: math.log2(m / u) for label, m, u in levels if m and u}
+    agree = max(
+        (weight[k] for k in ("same Arabic form", "same romanised form") if k in weight),
+        default=None,
+    )
+    differ = weight.get("All other comparisons")
+    if agree is not None and differ is not None:
         out.append(
-            f"- The model trained on this list gives the given name's exact agreement "
-            f"m = {same_form:.2g} and its disagreement m = {other:.2g}: expectation "
-            "maximisation took 'same family, same day' as the match class, so two records "
-            "agreeing on the given name are pushed apart and relatives pulled together."
+            f"- The model trained on this list weighs agreeing on the given name {agree:+.1f} "
+            f"bits and disagreeing {differ:+.1f} bits"
+            + (
+                ": disagreeing costs little, because expectation maximisation on one list "
+                "takes relatives (same family, same day) for the match class; the "
+                "same-source threshold and the one-record-per-source rule are what hold "
+                "brothers and sisters apart here."
+                if differ > -3
+                else "."
+            )
         )
     return [*out, ""]
 
@@ -224,6 +246,8 @@ def main() -> None:
     # The same records under other record ids (VDC's own uids): does the run depend on them?
     relabelled = records.assign(record_id=records["source_record_id"].astype(str))
     other = timed("link again, VDC uids as record ids", timings, t.link, relabelled)
+    uid = dict(zip(records["record_id"], relabelled["record_id"], strict=True))
+    same_persons = partition(result.persons, uid) == partition(other.persons)
 
     given = next(c for c in result.model["comparisons"] if c["output_column_name"] == "given_name")
     levels = [
@@ -235,7 +259,9 @@ def main() -> None:
     lines = [
         "Pipeline: `open_source` with `examples/mappings/vdc_martyrs.toml` → `link_records("
         "link_input(frame), LinkSettings())` (one source: within-list duplicates need "
-        "p ≥ same_source_threshold) → `resolve_persons` → `CountInput.from_link` → "
+        'p ≥ same_source_threshold), then again after a reviewer\'s "same" on the queued '
+        "pairs with identical names as written, day and governorate → `resolve_persons` → "
+        "`CountInput.from_link` → "
         "`count_persons(by=governorate, month, status, sex, age_group)`. Expected figures "
         "come from `tests/core/test_vdc_counts.py` (plain pandas over the records, clusters "
         "read by the design's rules), not from the counting code; they agree on every "
@@ -249,7 +275,7 @@ def main() -> None:
         "",
         f"Link run: {result.summary()}; pairs held apart: {dict(held_by_rule)}. The same "
         f"records with VDC's uids as record ids: {other.summary()}; pairs held apart "
-        f"{len(other.held_apart)} (record ids are labels, yet the run changes with them).",
+        f"{len(other.held_apart)}; the same persons: {same_persons}.",
         "",
         "## Time",
         "",

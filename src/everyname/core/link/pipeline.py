@@ -25,7 +25,12 @@ from everyname.core.link.cluster import Clustering, MatchDecision, cluster_pairs
 from everyname.core.link.model import settings_creator, with_trained_parameters
 from everyname.core.link.parameters import Adjustment
 from everyname.core.link.predict import score_pairs
-from everyname.core.link.records import available_columns, fingerprint, prepare_records
+from everyname.core.link.records import (
+    available_columns,
+    fingerprint,
+    in_content_order,
+    prepare_records,
+)
 from everyname.core.link.settings import LinkSettings
 from everyname.core.link.stable_ids import PreviousClusters, assign_person_ids
 from everyname.core.link.train import train
@@ -143,12 +148,21 @@ def link_records(
             progress(name, STAGES.index(name) + 1, len(STAGES))
 
     stage("prepare")
-    prepared = prepare_records(records)
+    given = prepare_records(records)
+    # linkage sees row numbers in content order, never the caller's ids (see records.py)
+    prepared, order = in_content_order(given)
+    original_ids = given["record_id"].to_numpy()[order]
+    internal = dict(zip(original_ids.tolist(), prepared["record_id"].tolist(), strict=True))
     columns = available_columns(prepared)
-    present = set(prepared["record_id"])
     all_decisions = list(decisions)
-    usable = [d for d in all_decisions if d.record_id_l in present and d.record_id_r in present]
-    same_pairs = sorted({d.key for d in usable if d.verdict == "same"})
+    usable = [d for d in all_decisions if d.record_id_l in internal and d.record_id_r in internal]
+    same_pairs = sorted(
+        {
+            MatchDecision(internal[d.record_id_l], internal[d.record_id_r], d.verdict).key
+            for d in usable
+            if d.verdict == "same"
+        }
+    )
 
     db_api = make_db_api(backend, spark_session)
     from splink import Linker
@@ -173,9 +187,10 @@ def link_records(
         register_blocked_pairs(linker, rules_used, RECORDS_TABLE)
     low = settings.review_floor
     pairs, compared = score_pairs(linker, low)
+    pairs = _with_original_ids(pairs, original_ids)
     stage("cluster")
     clustering = cluster_pairs(
-        prepared["record_id"].to_numpy(),
+        original_ids,  # in content order: ties are broken by content, not by id
         prepared["source"].to_numpy(),
         pairs,
         settings.threshold,
@@ -184,12 +199,14 @@ def link_records(
         same_source_threshold=settings.same_source_threshold,
     )
     stage("person ids")
-    ids = assign_person_ids(clustering.record_ids, clustering.labels, previous)
+    ids = assign_person_ids(original_ids, clustering.labels, previous)
+    person_ids = np.empty(len(order), dtype=object)
+    person_ids[order] = ids.person_ids
     persons = pd.DataFrame(
         {
-            "record_id": prepared["record_id"].to_numpy(),
-            "source": prepared["source"].to_numpy(),
-            "person_id": ids.person_ids,
+            "record_id": given["record_id"].to_numpy(),
+            "source": given["source"].to_numpy(),
+            "person_id": person_ids,
         }
     )
     pairs = _annotate_pairs(pairs, clustering, usable)
@@ -214,7 +231,7 @@ def link_records(
         "person_ids_new": ids.new,
     }
     _release(db_api)
-    input_fingerprint = fingerprint(prepared)
+    input_fingerprint = fingerprint(given)
     return LinkResult(
         persons=persons,
         pairs=pairs,
@@ -254,6 +271,17 @@ def _annotate_pairs(
         for a, b in zip(out["record_id_l"], out["record_id_r"], strict=True)
     ]
     out["decision"] = [verdicts.get(k) for k in keys]
+    return out
+
+
+def _with_original_ids(pairs: pd.DataFrame, original_ids: np.ndarray) -> pd.DataFrame:
+    """Pairs named by the caller's record ids again, the smaller id on the left as before."""
+    out = pairs.copy()
+    left = original_ids[out["record_id_l"].astype(int).to_numpy()]
+    right = original_ids[out["record_id_r"].astype(int).to_numpy()]
+    swap = left > right
+    out["record_id_l"] = np.where(swap, right, left)
+    out["record_id_r"] = np.where(swap, left, right)
     return out
 
 

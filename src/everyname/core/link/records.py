@@ -149,6 +149,30 @@ def fingerprint(prepared: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+def in_content_order(prepared: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The records sorted by what they say, their ids replaced by row numbers ("0042").
+
+    Why: training samples record pairs and clustering breaks ties by position, so a run on
+    the same records would otherwise change with their ids (a re-import, a restore into a
+    new database) or their order. Sorted by a hash of every column but the id, with the id
+    only breaking ties between records that say exactly the same thing, the persons depend
+    on the records' content alone. Returns the frame and, for each of its rows, the input
+    row it came from.
+    """
+    columns = sorted(c for c in prepared.columns if c not in ("record_id", "full_keys"))
+    frame = prepared[columns].copy()
+    for col in columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].fillna("\x00missing")
+    content = pd.util.hash_pandas_object(frame, index=False, categorize=True).to_numpy()
+    keys = pd.DataFrame({"content": content, "record_id": prepared["record_id"].to_numpy()})
+    order = keys.sort_values(["content", "record_id"], kind="stable").index.to_numpy()
+    ordered = prepared.iloc[order].reset_index(drop=True)
+    width = len(str(max(len(ordered) - 1, 0)))
+    ordered["record_id"] = [f"{i:0{width}d}" for i in range(len(ordered))]
+    return ordered, order
+
+
 def _clean_text(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.strip()
     lowered = text.str.lower()

@@ -70,24 +70,38 @@ RECORDS_TABLE = "everyname_records"
 """The prepared records' table in the DuckDB backend's connection."""
 
 
-def register_records(db_api: Any, prepared: Any) -> Any:
-    """Load the prepared records into the backend as Splink's input table.
+def register_records(db_api: Any, prepared: Any, order: Any) -> Any:
+    """Load the prepared records into the backend as Splink's input table, row ``order[k]``
+    of ``prepared`` as row k with record id k (see ``records.content_order``).
 
     The list ``full_keys`` (the part keys of the whole name, for the dropped/reordered-part
     level) is split from the ``full_key`` text inside the engine: building a million Python
-    lists would cost more than the rest of the preparation.
+    lists would cost more than the rest of the preparation. On DuckDB the rows are reordered
+    inside the engine too, without copying the frame in Python.
     """
+    import numpy as np
+    import pandas as pd
+
     has_full = "full_key" in prepared.columns
     if db_api.sql_dialect.sql_dialect_str == "duckdb":
         con = db_api._con
         con.register("everyname_prepared", prepared)
+        con.register(
+            "everyname_ranks",
+            pd.DataFrame({"rank_of_row": np.argsort(order).astype(np.int64)}),
+        )
         split = ", string_split(full_key, ' ') as full_keys" if has_full else ""
         con.execute(
-            f"create or replace table {RECORDS_TABLE} as select *{split} from everyname_prepared"
+            f"create or replace table {RECORDS_TABLE} as "
+            f"select * exclude (rank_of_row) replace (rank_of_row as record_id){split} "
+            "from everyname_prepared positional join everyname_ranks order by rank_of_row"
         )
         con.unregister("everyname_prepared")
+        con.unregister("everyname_ranks")
         return db_api.register(RECORDS_TABLE)
-    plain = prepared.astype(object).where(prepared.notna(), None)  # Spark wants None, not NA
+    ordered = prepared.iloc[order].reset_index(drop=True)
+    ordered["record_id"] = np.arange(len(ordered), dtype=np.int64)
+    plain = ordered.astype(object).where(ordered.notna(), None)  # Spark wants None, not NA
     frame = db_api.spark.createDataFrame(plain)
     if has_full:
         from pyspark.sql import functions as f

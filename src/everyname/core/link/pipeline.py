@@ -27,8 +27,8 @@ from everyname.core.link.parameters import Adjustment
 from everyname.core.link.predict import score_pairs
 from everyname.core.link.records import (
     available_columns,
+    content_order,
     fingerprint,
-    in_content_order,
     prepare_records,
 )
 from everyname.core.link.settings import LinkSettings
@@ -148,17 +148,20 @@ def link_records(
             progress(name, STAGES.index(name) + 1, len(STAGES))
 
     stage("prepare")
-    given = prepare_records(records)
-    # linkage sees row numbers in content order, never the caller's ids (see records.py)
-    prepared, order = in_content_order(given)
-    original_ids = given["record_id"].to_numpy()[order]
-    internal = dict(zip(original_ids.tolist(), prepared["record_id"].tolist(), strict=True))
+    prepared = prepare_records(records)
+    # linkage names records by their rank in content order, never by the caller's ids
+    order = content_order(prepared)
+    original_ids = prepared["record_id"].to_numpy()[order]
+    rank = {record_id: k for k, record_id in enumerate(original_ids.tolist())}
     columns = available_columns(prepared)
     all_decisions = list(decisions)
-    usable = [d for d in all_decisions if d.record_id_l in internal and d.record_id_r in internal]
+    usable = [d for d in all_decisions if d.record_id_l in rank and d.record_id_r in rank]
     same_pairs = sorted(
         {
-            MatchDecision(internal[d.record_id_l], internal[d.record_id_r], d.verdict).key
+            (
+                min(rank[d.record_id_l], rank[d.record_id_r]),
+                max(rank[d.record_id_l], rank[d.record_id_r]),
+            )
             for d in usable
             if d.verdict == "same"
         }
@@ -167,7 +170,7 @@ def link_records(
     db_api = make_db_api(backend, spark_session)
     from splink import Linker
 
-    table = register_records(db_api, prepared)
+    table = register_records(db_api, prepared, order)
     dialect = db_api.sql_dialect.sql_dialect_str
     records_in = (db_api._con, RECORDS_TABLE) if dialect == "duckdb" else None
     rules_used = saved_rules(model) if model is not None else None
@@ -191,7 +194,7 @@ def link_records(
     stage("cluster")
     clustering = cluster_pairs(
         original_ids,  # in content order: ties are broken by content, not by id
-        prepared["source"].to_numpy(),
+        prepared["source"].to_numpy()[order],
         pairs,
         settings.threshold,
         usable,
@@ -204,8 +207,8 @@ def link_records(
     person_ids[order] = ids.person_ids
     persons = pd.DataFrame(
         {
-            "record_id": given["record_id"].to_numpy(),
-            "source": given["source"].to_numpy(),
+            "record_id": prepared["record_id"].to_numpy(),
+            "source": prepared["source"].to_numpy(),
             "person_id": person_ids,
         }
     )
@@ -231,7 +234,7 @@ def link_records(
         "person_ids_new": ids.new,
     }
     _release(db_api)
-    input_fingerprint = fingerprint(given)
+    input_fingerprint = fingerprint(prepared)
     return LinkResult(
         persons=persons,
         pairs=pairs,
@@ -277,8 +280,8 @@ def _annotate_pairs(
 def _with_original_ids(pairs: pd.DataFrame, original_ids: np.ndarray) -> pd.DataFrame:
     """Pairs named by the caller's record ids again, the smaller id on the left as before."""
     out = pairs.copy()
-    left = original_ids[out["record_id_l"].astype(int).to_numpy()]
-    right = original_ids[out["record_id_r"].astype(int).to_numpy()]
+    left = original_ids[out["record_id_l"].to_numpy(dtype=np.int64)]
+    right = original_ids[out["record_id_r"].to_numpy(dtype=np.int64)]
     swap = left > right
     out["record_id_l"] = np.where(swap, right, left)
     out["record_id_r"] = np.where(swap, left, right)

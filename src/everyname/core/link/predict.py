@@ -27,8 +27,9 @@ def score_pairs(linker: Any, floor: float) -> tuple[pd.DataFrame, int]:
         output_type="pandas",
     )
     predictions.drop_table_from_database_and_remove_from_cache()
-    pairs["record_id_l"] = pairs["record_id_l"].astype(str)
-    pairs["record_id_r"] = pairs["record_id_r"].astype(str)
+    # records are named by their rank in content order here (see records.content_order)
+    pairs["record_id_l"] = pairs["record_id_l"].astype("int64")
+    pairs["record_id_r"] = pairs["record_id_r"].astype("int64")
     pairs["match_probability"] = pairs["match_probability"].astype(float)
     pairs["match_weight"] = pairs["match_weight"].astype(float)
     return pairs.reset_index(drop=True), compared

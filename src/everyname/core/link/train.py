@@ -82,7 +82,7 @@ def train(
     columns: frozenset[str],
     settings: LinkSettings,
     n_records: int,
-    same_pairs: Sequence[tuple[str, str]] = (),
+    same_pairs: Sequence[tuple[int, int]] = (),
 ) -> tuple[dict[str, Any], list[Adjustment]]:
     """Train ``linker`` and return the trained model as Splink's JSON dict, made sane, with
     the adjustments that made it so. Score with the returned model, not with ``linker``."""
@@ -150,7 +150,7 @@ def _restore(linker: Any, model: dict[str, Any]) -> Any:
     return linker
 
 
-def _m_from_labels(linker: Any, same_pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+def _m_from_labels(linker: Any, same_pairs: Sequence[tuple[int, int]]) -> dict[str, Any]:
     labels = pd.DataFrame(
         {
             "record_id_l": [a for a, _ in same_pairs],

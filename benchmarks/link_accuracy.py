@@ -180,7 +180,7 @@ def plain_splink(records: pd.DataFrame, threshold: float, seed: int) -> dict[str
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     parts = [c for c in ("given_name", "father_name", "grandfather_name", "family_name")]
-    joined = records.reindex(columns=parts).fillna("").astype(str).agg(" ".join, axis=1)
+    joined = records.reindex(columns=parts).astype("string").fillna("").agg(" ".join, axis=1)
     written = records["full_name"] if "full_name" in records else pd.Series(None, records.index)
     name = written.fillna(joined).astype(str).str.lower().str.split().str.join(" ")
     tokens = name.str.split()

@@ -5,7 +5,8 @@ status, sex and age group agree with a direct tabulation of the records "less th
 that linkage finds (each difference explained)". This module does exactly that, end to end
 through the pure core: ingest (``open_source`` with the shipped VDC mapping), linkage (one
 source, so only within-list duplicates with the strong same-source evidence are joined, then
-a reviewer's "same" on queued pairs with identical names, day and governorate), resolution of each person's values, and ``count_persons``.
+a reviewer's "same" on queued pairs with identical names, day and governorate), resolution
+of each person's values, and ``count_persons``.
 
 The expected figures are computed here without the counting code: plain pandas over the
 records' normalised values, and a small independent reading of each multi-record person

@@ -84,13 +84,12 @@ def sane_parameters(
         if not levels:
             continue
         before = [_weight(lv.get("m_probability"), lv.get("u_probability")) for lv in levels]
-        rules = [""] * len(levels)
         k = len(levels)
+        rules = ["pseudo-count"] * k
         u = [_smoothed(_probability(lv.get("u_probability")), u_pairs, k) for lv in levels]
         m = [_smoothed(_probability(lv.get("m_probability")), match_pairs, k) for lv in levels]
         unseen = [(name, i) in m_untrained or (name, i) in u_untrained for i in range(k)]
         for i in range(k):
-            rules[i] = "pseudo-count"
             if (name, i) in m_untrained and not isinstance(
                 levels[i].get("m_probability"), int | float
             ):

@@ -158,10 +158,7 @@ def link_records(
     usable = [d for d in all_decisions if d.record_id_l in rank and d.record_id_r in rank]
     same_pairs = sorted(
         {
-            (
-                min(rank[d.record_id_l], rank[d.record_id_r]),
-                max(rank[d.record_id_l], rank[d.record_id_r]),
-            )
+            tuple(sorted((rank[d.record_id_l], rank[d.record_id_r])))
             for d in usable
             if d.verdict == "same"
         }

@@ -15,8 +15,9 @@ Order, all seeded by ``LinkSettings.seed``:
    why the labels are blended rather than substituted. "Different" decisions are not used for
    training (u is already estimated from a large random sample of non-matches); every decision
    is enforced in clustering whatever the model says;
-5. the parameters are made sane (``parameters.py``): pseudo-counts, no weight for a level no
-   training observed, and the order every comparison's levels must keep.
+5. the parameters are made sane (``parameters.py``): pseudo-counts, a level no training
+   observed counts no more than the strongest one it did, and the order every comparison's
+   levels must keep.
 """
 
 from __future__ import annotations

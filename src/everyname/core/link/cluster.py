@@ -19,6 +19,10 @@ order-dependent agglomeration in the manner of constrained single-link clusterin
 
 Because strong links are taken first, a record's best match claims it before a weaker rival
 (a cousin in another list) can.
+
+:func:`merge_pending` applies the same rules to a finished run's persons to ask how few
+persons there would be if every pair still awaiting review were a match: the low end of the
+range every count gives until the pairs are reviewed.
 """
 
 from __future__ import annotations
@@ -265,3 +269,98 @@ def _sources_compatible(groups: _Groups, ra: int, rb: int, strong: set[tuple[int
                 if (min(x, y), max(x, y)) not in strong:
                     return False
     return True
+
+
+def merge_pending(
+    memberships: pd.DataFrame,
+    pending: pd.DataFrame,
+    decisions: Iterable[MatchDecision] = (),
+    *,
+    one_record_per_source: bool = True,
+) -> dict[str, str]:
+    """Person id → the group it would belong to if every pair awaiting review were a match.
+
+    Until its pairs are reviewed a link run's number of persons is a range: the persons as
+    linked, and as few as this merge leaves. The merge takes the run's persons as they are and
+    joins them along ``pending`` pairs (``record_id_l``, ``record_id_r``, optionally
+    ``match_probability``: strongest first) and along "same" decisions made since the run,
+    under the clustering's rules: a "different" decision is never bridged, and with
+    ``one_record_per_source`` two persons that both hold a record of one source join only when
+    every such pair of records is itself pending or decided "same" (a pending pair is treated
+    as the strong evidence a reviewer's "same" would be). Pairs naming a record outside
+    ``memberships`` (``record_id``, ``person_id``, ``source``) are ignored.
+
+    A group is named by its smallest person id; a person nothing joins is its own group.
+    """
+    persons = memberships["person_id"].astype(str).to_numpy(dtype=object)
+    record_ids = memberships["record_id"].astype(str).to_numpy(dtype=object)
+    out = {p: p for p in persons.tolist()}
+    latest: dict[tuple[str, str], MatchDecision] = {}
+    for d in decisions:
+        latest[d.key] = d
+    joins = _pending_joins(pending, latest)
+    if not joins:
+        return out
+    person_of = dict(zip(record_ids.tolist(), persons.tolist(), strict=True))
+    # only the persons a join touches can change: the rest stay singletons, unread
+    touched = {person_of[r] for pair in joins for r in pair if r in person_of}
+    keep = pd.Series(persons).isin(touched).to_numpy()
+    ids, owners = record_ids[keep], persons[keep]
+    src = memberships["source"].to_numpy(dtype=object)[keep]
+    index = pd.Index(ids)
+    groups = _Groups(src)
+    for key, d in latest.items():  # before any join: cannot-links are kept on the roots
+        if d.verdict == "different" and key[0] in index and key[1] in index:
+            a, b = index.get_loc(key[0]), index.get_loc(key[1])
+            groups.cannot.setdefault(a, set()).add(b)
+            groups.cannot.setdefault(b, set()).add(a)
+    first_of: dict[str, int] = {}
+    for i, owner in enumerate(owners.tolist()):  # the run's persons, as linked
+        ra, rb = groups.find(first_of.setdefault(owner, i)), groups.find(i)
+        if ra != rb:
+            groups.union(ra, rb)
+    positions = [
+        (index.get_loc(a), index.get_loc(b), (a, b) in latest)
+        for a, b in joins
+        if a in index and b in index
+    ]
+    strong = {(min(a, b), max(a, b)) for a, b, _ in positions}
+    for a, b, decided_same in positions:
+        ra, rb = groups.find(a), groups.find(b)
+        if ra == rb or groups.forbidden(ra, rb):
+            continue
+        if (
+            one_record_per_source
+            and not decided_same  # a reviewer's "same" overrides the rule, as in clustering
+            and not _sources_compatible(groups, ra, rb, strong)
+        ):
+            continue
+        groups.union(ra, rb)
+    name: dict[int, str] = {}
+    for i, owner in enumerate(owners.tolist()):
+        root = groups.find(i)
+        name[root] = min(name.get(root, owner), owner)
+    for i, owner in enumerate(owners.tolist()):
+        out[owner] = name[groups.find(i)]
+    return out
+
+
+def _pending_joins(
+    pending: pd.DataFrame, latest: dict[tuple[str, str], MatchDecision]
+) -> list[tuple[str, str]]:
+    """The pairs to join, in order: "same" decisions first, then undecided pending pairs by
+    descending probability (ties by record ids, so the merge is deterministic)."""
+    joins = sorted(k for k, d in latest.items() if d.verdict == "same")
+    if pending is None or not len(pending):
+        return joins
+    left = pending["record_id_l"].astype(str).tolist()
+    right = pending["record_id_r"].astype(str).tolist()
+    if "match_probability" in pending.columns:
+        prob = pending["match_probability"].astype(float).fillna(0.0).tolist()
+    else:
+        prob = [0.0] * len(left)
+    keyed = sorted(
+        (-p, *((a, b) if a <= b else (b, a))) for a, b, p in zip(left, right, prob, strict=True)
+    )
+    joins += [(a, b) for _, a, b in keyed if a != b and (a, b) not in latest]
+    return joins

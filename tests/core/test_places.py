@@ -181,7 +181,7 @@ def test_bad_user_file_names_file_row_and_column(tmp_path: Path) -> None:
     extra = _write(
         tmp_path / "bad.csv",
         [
-            ["sy-hi", "حمص", "Homs again", "", "governorate", "", "", ""],
+            ["sy-hi", "حمص", "Homs again", "", "city", "", "", ""],  # a known id: spellings only
             ["a", "", "Alpha", "", "city", "nowhere", "", ""],
             ["b", "", "Beta", "", "hamlet", "sy-hi", "95", "x"],
             ["b", "", "Beta twice", "", "city", "sy-hi", "", ""],
@@ -193,10 +193,59 @@ def test_bad_user_file_names_file_row_and_column(tmp_path: Path) -> None:
     with pytest.raises(InputRejected) as caught:
         Gazetteer.load(extra_csv=extra)
     problems = {(p.row, p.column) for p in caught.value.problems}
-    assert {(2, "id"), (3, "parent_id"), (4, "level"), (4, "latitude"), (4, "longitude"),
+    assert {(2, "level"), (3, "parent_id"), (4, "level"), (4, "latitude"), (4, "longitude"),
             (5, "id"), (6, "id"), (7, "parent_id"), (8, "parent_id")} <= problems  # fmt: skip
     assert all(p.file == str(extra) for p in caught.value.problems)
     assert "bad.csv" in str(caught.value) and "row 3" in str(caught.value)
+
+
+def test_a_known_id_adds_spellings_and_cannot_move_the_entry(tmp_path: Path) -> None:
+    extra = _write(
+        tmp_path / "spellings.csv",
+        [
+            ["sy-hi-n-babaamr", "", "Qarmoush Quarter", "قرموش", "", "", "", ""],
+            ["sy-hi-n-babaamr", "", "", "Zarzouriyeh", "neighbourhood", "sy-hi-c-homs", "", ""],
+        ],
+    )  # fmt: skip
+    before = Gazetteer.load()
+    assert before.resolve("Qarmoush") is None and before.resolve("Zarzouriyeh") is None
+    gazetteer = Gazetteer.load(extra_csv=extra)
+    assert len(gazetteer) == len(before)  # no new entry, only spellings
+    for text in ("Qarmoush", "al-Qarmoush", "حي القرموش", "Zarzouriyeh, Homs", "قرموش"):
+        match = gazetteer.resolve(text)
+        assert match is not None and match.entry.id == "sy-hi-n-babaamr", text
+    entry = gazetteer.get("sy-hi-n-babaamr")
+    assert entry.level == "neighbourhood" and entry.parent_id == "sy-hi-c-homs"
+    moved = _write(
+        tmp_path / "moved.csv",
+        [["sy-hi-n-babaamr", "", "", "Qarmoush", "village", "sy-id", "12", ""]],
+    )
+    with pytest.raises(InputRejected) as caught:
+        Gazetteer.load(extra_csv=moved)
+    assert {(p.row, p.column) for p in caught.value.problems} == {
+        (2, "level"),
+        (2, "parent_id"),
+        (2, "latitude"),
+    }
+    assert "only adds spellings" in str(caught.value)
+
+
+def test_rows_kept_elsewhere_extend_like_a_file() -> None:
+    rows = [
+        {
+            "id": "my-n",
+            "name_en": "Wadi Foo",
+            "level": "neighbourhood",
+            "parent_id": "sy-hi-c-homs",
+        },
+        {"id": "sy-hi", "alternates": "Homsy"},
+    ]
+    gazetteer = Gazetteer.load(extra_rows=rows)
+    assert gazetteer.resolve("Wadi Foo, Homs").entry.id == "my-n"  # type: ignore[union-attr]
+    assert gazetteer.at_level("my-n", ["governorate"]).id == "sy-hi"  # type: ignore[union-attr]
+    assert gazetteer.resolve("Homsy").entry.id == "sy-hi"  # type: ignore[union-attr]
+    with pytest.raises(InputRejected, match="user places"):
+        Gazetteer.load(extra_rows=[{"id": "x", "name_en": "X", "level": "planet"}])
 
 
 def test_missing_columns_and_unreadable_file(tmp_path: Path) -> None:

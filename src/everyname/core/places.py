@@ -14,8 +14,11 @@ include those seen in VDC's records. Coordinates are given only for well-known c
 (approximate, to about a kilometre) and left empty elsewhere rather than guessed; users add
 their own in an extra CSV. Ids are stable: ``sy-<governorate code>`` (ISO 3166-2:SY letters),
 then ``-d-`` district, ``-s-`` subdistrict, ``-c-`` city or town, ``-n-`` neighbourhood.
-Users extend it with their own CSV of the same columns (``Gazetteer.load(extra_csv=...)``);
-the file is validated as a whole and every problem is reported with its file, row and column.
+Users extend it with their own CSV of the same columns (``Gazetteer.load(extra_csv=...)``, or
+rows kept in the database: ``Gazetteer.load(extra_rows=...)``): a row with a new id adds an
+entry, a row with the id of an existing entry adds its names and alternates to that entry's
+spellings (a user cannot move or re-level a bundled place). The file is validated as a whole and
+every problem is reported with its file, row and column.
 
 ``Gazetteer.resolve_record`` resolves a record's place fields together (governorate down to
 neighbourhood), each within the ones above it.
@@ -32,7 +35,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -337,6 +340,7 @@ class Gazetteer:
                 if bare != name:
                     self._index(place, bare)
         self._folded_keys = list(self._folded_index)
+        self._records: dict[tuple[str | None, ...], RecordPlace] = {}
 
     def _index(self, place: Place, name: str) -> None:
         form, folded, _ = place_forms(name)
@@ -348,23 +352,28 @@ class Gazetteer:
     # -- loading ---------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, extra_csv: str | Path | None = None) -> Gazetteer:
-        """The bundled Syrian gazetteer, extended with a user's CSV of the same columns.
+    def load(
+        cls,
+        extra_csv: str | Path | None = None,
+        *,
+        extra_rows: Iterable[Mapping[str, str]] = (),
+        extra_name: str = "user places",
+    ) -> Gazetteer:
+        """The bundled Syrian gazetteer, extended with a user's CSV and/or rows of the same
+        columns (``extra_rows``: dicts keyed by ``COLUMNS``, e.g. imports kept in a database,
+        applied first, as ``extra_name``).
 
         Raises ``InputRejected`` listing every problem (file, row, column) when the extra file
         has a duplicate or empty id, an unknown level or parent, or a bad coordinate.
         """
         bundled = resources.files("everyname.core").joinpath("data", BUNDLED)
         places = _read_csv(bundled.read_text(encoding="utf-8"), BUNDLED, known={})
+        rows = list(extra_rows)
+        if rows:
+            places = read_place_rows(rows, extra_name, known=places, start=1).apply(places)
         if extra_csv is not None:
             path = Path(extra_csv)
-            try:
-                text = path.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as error:
-                raise InputRejected(
-                    [Problem(file=str(path), expected=f"a readable UTF-8 CSV file ({error})")]
-                ) from error
-            places += _read_csv(text, str(path), known={p.id: p for p in places})
+            places = read_places_file(path, known=places).apply(places)
         return cls(places)
 
     # -- navigation ------------------------------------------------------------------------
@@ -400,6 +409,22 @@ class Gazetteer:
             out.append(self._places[child])
             stack.extend(self._children.get(child, ()))
         return out
+
+    def at_level(self, place_id: str, levels: Iterable[str]) -> Place | None:
+        """The entry itself or its nearest ancestor of one of ``levels`` ("Baba Amr" at the
+        governorate level is Homs governorate), or None when no entry of that level holds it."""
+        wanted = set(levels)
+        if place_id not in self._places:
+            return None
+        for place in (self._places[place_id], *self.ancestors(place_id)):
+            if place.level in wanted:
+                return place
+        return None
+
+    def labels(self, place_id: str) -> tuple[str, str]:
+        """(English, Arabic) name of an entry, each falling back on the other when missing."""
+        place = self._places[place_id]
+        return place.name_en or place.name_ar, place.name_ar or place.name_en
 
     # -- resolution ------------------------------------------------------------------------
 
@@ -571,6 +596,15 @@ class Gazetteer:
         (the narrower place is kept: recorders write neighbourhoods more carefully than
         governorates, and the conflict is there to review).
         """
+        key = tuple(None if fields.get(n) is None else str(fields.get(n)) for n, _ in RECORD_FIELDS)
+        if key not in self._records:
+            # Persons repeat a few place strings: each combination is resolved once.
+            self._records[key] = self._resolve_record(
+                dict(zip((n for n, _ in RECORD_FIELDS), key, strict=True))
+            )
+        return self._records[key]
+
+    def _resolve_record(self, fields: Mapping[str, str | None]) -> RecordPlace:
         by_field: dict[str, PlaceMatch] = {}
         unresolved: dict[str, str] = {}
         conflicts: list[str] = []
@@ -620,8 +654,46 @@ def _parse_coordinate(value: str, low: float, high: float) -> float | None:
     return number
 
 
+@dataclass(frozen=True)
+class PlaceAdditions:
+    """What a user's gazetteer rows add: new entries, and spellings of existing entries."""
+
+    entries: tuple[Place, ...] = ()
+    spellings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def apply(self, places: Iterable[Place]) -> list[Place]:
+        """``places`` with the spellings added to their entries and the new entries after."""
+        out = []
+        for place in places:
+            extra = [s for s in self.spellings.get(place.id, ()) if s not in place.names()]
+            if extra:
+                place = replace(place, alternates=(*place.alternates, *dict.fromkeys(extra)))
+            out.append(place)
+        return out + list(self.entries)
+
+
 def _read_csv(text: str, file: str, known: dict[str, Place]) -> list[Place]:
-    """Rows of a gazetteer CSV as entries, or InputRejected with every problem found."""
+    """Rows of a gazetteer CSV as new entries, or InputRejected with every problem found."""
+    return list(_parse_csv(text, file, list(known.values())).entries)
+
+
+def read_places_file(path: str | Path, known: Iterable[Place] = ()) -> PlaceAdditions:
+    """A user's gazetteer CSV (UTF-8, with or without BOM) checked against ``known`` entries.
+
+    Raises ``InputRejected`` naming the file, row, column and what was expected for every
+    problem found, so a whole file is corrected in one pass.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputRejected(
+            [Problem(file=str(path), expected=f"a readable UTF-8 CSV file ({error})")]
+        ) from error
+    return _parse_csv(text, str(path), list(known))
+
+
+def _parse_csv(text: str, file: str, known: list[Place]) -> PlaceAdditions:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in ("id", "level") if c not in header]
@@ -629,31 +701,51 @@ def _read_csv(text: str, file: str, known: dict[str, Place]) -> list[Place]:
         raise InputRejected(
             [Problem(file=file, expected=f"a header with the columns {', '.join(COLUMNS)}")]
         )
+    return read_place_rows(reader, file, known)
+
+
+def read_place_rows(
+    rows: Iterable[Mapping[str, str | None]],
+    file: str,
+    known: Iterable[Place] = (),
+    *,
+    start: int = 2,
+) -> PlaceAdditions:
+    """Gazetteer rows (dicts keyed by ``COLUMNS``) checked against ``known`` entries.
+
+    A row with a new id is a new entry: it needs a level of ``LEVELS``, a name, a parent that
+    exists (known or in these rows) and coordinates in range, if any. A row with a known id adds
+    its names and alternates to that entry's spellings; its level, parent and coordinates must
+    be empty or the entry's own. ``start`` is the row number of the first row (2 in a file with
+    a header). Raises ``InputRejected`` with every problem found.
+    """
+    known_by_id = {p.id: p for p in known}
     problems: list[Problem] = []
     places: list[Place] = []
+    spellings: dict[str, list[str]] = {}
     seen: dict[str, int] = {}
-    for row_number, raw in enumerate(reader, start=2):
+    for row_number, raw in enumerate(rows, start=start):
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
         place_id = row.get("id", "")
         if not place_id:
             problems.append(Problem(file, "a non-empty id", row_number, "id", ""))
             continue
-        if place_id in known or place_id in seen:
-            where = f"row {seen[place_id]}" if place_id in seen else "the bundled gazetteer"
+        if place_id in seen:
             problems.append(
                 Problem(
-                    file, f"an id not already used ({where} has it)", row_number, "id", place_id
+                    file,
+                    f"an id not already used (row {seen[place_id]} has it)",
+                    row_number,
+                    "id",
+                    place_id,
                 )
             )
             continue
-        seen[place_id] = row_number
-        level = row.get("level", "")
-        if level not in LEVELS:
-            problems.append(
-                Problem(file, f"one of {', '.join(LEVELS)}", row_number, "level", level)
-            )
-        if not row.get("name_ar") and not row.get("name_en"):
-            problems.append(Problem(file, "an Arabic or English name", row_number, "name_en", ""))
+        names = [
+            *(row.get(c, "") for c in ("name_ar", "name_en")),
+            *(a.strip() for a in row.get("alternates", "").split("|")),
+        ]
+        names = [n for n in names if n]
         coordinates: list[float | None] = []
         for column, low, high in (("latitude", -90.0, 90.0), ("longitude", -180.0, 180.0)):
             try:
@@ -669,6 +761,20 @@ def _read_csv(text: str, file: str, known: dict[str, Place]) -> list[Place]:
                     )
                 )
                 coordinates.append(None)
+        if place_id in known_by_id:
+            problems += _spelling_row_problems(
+                known_by_id[place_id], row, coordinates, names, file, row_number
+            )
+            spellings.setdefault(place_id, []).extend(names)
+            continue
+        seen[place_id] = row_number
+        level = row.get("level", "")
+        if level not in LEVELS:
+            problems.append(
+                Problem(file, f"one of {', '.join(LEVELS)}", row_number, "level", level)
+            )
+        if not row.get("name_ar") and not row.get("name_en"):
+            problems.append(Problem(file, "an Arabic or English name", row_number, "name_en", ""))
         places.append(
             Place(
                 id=place_id,
@@ -683,7 +789,7 @@ def _read_csv(text: str, file: str, known: dict[str, Place]) -> list[Place]:
                 longitude=coordinates[1],
             )
         )
-    every = {**known, **{p.id: p for p in places}}
+    every = {**known_by_id, **{p.id: p for p in places}}
     for place in places:
         if place.parent_id and place.parent_id not in every:
             problems.append(
@@ -699,7 +805,55 @@ def _read_csv(text: str, file: str, known: dict[str, Place]) -> list[Place]:
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         raise InputRejected(problems, f"{file}: {len(problems)} problem(s); gazetteer not loaded")
-    return places
+    return PlaceAdditions(tuple(places), {k: tuple(v) for k, v in spellings.items()})
+
+
+def _spelling_row_problems(
+    place: Place,
+    row: Mapping[str, str],
+    coordinates: list[float | None],
+    names: list[str],
+    file: str,
+    row_number: int,
+) -> list[Problem]:
+    """A row naming a known entry adds spellings; it cannot move or re-level the entry."""
+    problems = []
+    if not names:
+        problems.append(
+            Problem(file, f"a name or alternate to add to {place.id}", row_number, "alternates", "")
+        )
+    for column, given, own in (
+        ("level", row.get("level", ""), place.level),
+        ("parent_id", row.get("parent_id", ""), place.parent_id or ""),
+    ):
+        if given and given != own:
+            problems.append(
+                Problem(
+                    file,
+                    f"empty or {own!r}: {place.id} is already in the gazetteer, and a row with "
+                    "its id only adds spellings",
+                    row_number,
+                    column,
+                    given,
+                )
+            )
+    for column, given, own in (
+        ("latitude", coordinates[0], place.latitude),
+        ("longitude", coordinates[1], place.longitude),
+    ):
+        if given is not None and given != own:
+            shown = "" if own is None else f" or {own:g}"
+            problems.append(
+                Problem(
+                    file,
+                    f"empty{shown}: {place.id} is already in the gazetteer, and a row with its "
+                    "id only adds spellings",
+                    row_number,
+                    column,
+                    row.get(column, ""),
+                )
+            )
+    return problems
 
 
 def _cycles(

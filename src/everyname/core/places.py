@@ -67,6 +67,13 @@ _DEPTH = {
     "village": 3,
     "neighbourhood": 4,
 }
+
+
+def level_depth(level: str) -> int:
+    """How far below a governorate a level lies (0 governorate ... 4 neighbourhood)."""
+    return _DEPTH.get(level, 3)
+
+
 COLUMNS: tuple[str, ...] = (
     "id",
     "name_ar",

@@ -45,3 +45,100 @@ def test_claims_about_a_neighbourhood_shown_for_its_governorate(gazetteer):
     )
     view = claims_beside(claims, CountFilters(place="Homs"), 10, gazetteer)
     assert view.rows["source"].tolist() == ["LCC", "FH"]
+
+
+# --- breakdowns count gazetteer places, not spellings --------------------------------------------
+
+SPELLINGS = [
+    # person, governorate, neighbourhood, place
+    ("p1", None, "بابا عمرو", None),
+    ("p2", "Homs", "Baba Amr", None),
+    ("p3", None, "Baba Amru", None),
+    ("p4", "حمص", "حي بابا عمرو", None),
+    ("p5", "حمص", "Khalidiya", None),
+    ("p6", "Homs", "Zzyzx Quarter", None),  # a neighbourhood the gazetteer does not know
+    ("p7", "Homs", None, None),  # no neighbourhood given
+    ("p8", None, None, None),  # no place at all
+    ("p9", "Unknown", None, "Wadi Zzyzx"),  # only a free-text place nobody knows
+    ("p10", "Idlib", None, None),
+]
+
+
+def _spelled() -> CountInput:
+    persons = pd.DataFrame(
+        SPELLINGS, columns=["person_id", "governorate", "neighbourhood", "place"]
+    )
+    memberships = pd.DataFrame(
+        {"person_id": persons["person_id"], "record_id": persons["person_id"], "source": "s"}
+    )
+    return CountInput(persons, memberships, link_run="r")
+
+
+def _rows(result, field):
+    return {r.value: r.count for r in result.by[field]}
+
+
+def test_one_row_per_place_whatever_the_spelling(gazetteer):
+    result = count_persons(_spelled(), by=["neighbourhood", "governorate"], gazetteer=gazetteer)
+    baba_amr = gazetteer.resolve("Baba Amr").entry.id
+    khalidiya = gazetteer.resolve("Khalidiya").entry.id
+    assert _rows(result, "neighbourhood") == {
+        baba_amr: 4,
+        khalidiya: 1,
+        "unresolved": 2,  # p6, and p9 whose free-text place may be a neighbourhood
+        "unknown": 3,  # p7, p8, p10 name no neighbourhood
+    }
+    homs, idlib = gazetteer.resolve("Homs").entry.id, gazetteer.resolve("Idlib").entry.id
+    # p1 and p3 say only "Baba Amr": they are in Homs governorate
+    assert _rows(result, "governorate") == {homs: 7, idlib: 1, "unresolved": 1, "unknown": 1}
+    for field in ("neighbourhood", "governorate"):
+        assert sum(r.count for r in result.by[field]) == result.total
+        assert [r.value for r in result.by[field]][-2:] == ["unresolved", "unknown"]
+    first = result.by["neighbourhood"][0]
+    assert (first.value, first.label, first.label_ar) == (baba_amr, "Baba Amr", "بابا عمرو")
+
+
+def test_unresolved_spellings_are_listed_never_merged(gazetteer):
+    result = count_persons(
+        _spelled(), by=["neighbourhood", "governorate"], gazetteer=gazetteer, explain=True
+    )
+    out = result.to_dict()
+    neighbourhood = {(s["field"], s["spelling"]): s["count"] for s in out["unresolved_places"]
+                     ["neighbourhood"]}  # fmt: skip
+    assert ("neighbourhood", "Zzyzx Quarter") in neighbourhood
+    assert neighbourhood[("neighbourhood", "Zzyzx Quarter")] == 1
+    # at the governorate level only p9's text is behind "unresolved" (p6 is in Homs)
+    assert out["unresolved_places"]["governorate"] == [
+        {"field": "place", "spelling": "Wadi Zzyzx", "count": 1}
+    ]
+    rows = {r["value"]: r for r in out["by"]["governorate"]}
+    assert rows["unresolved"]["person_ids"] == ["p9"]
+    assert "label" not in rows["unresolved"] and "label" not in rows["unknown"]
+    homs = rows[gazetteer.resolve("Homs").entry.id]
+    assert (homs["label"], homs["label_ar"]) == ("Homs", "حمص")
+
+
+def test_unresolved_and_unknown_rows_are_there_at_zero(gazetteer):
+    persons = pd.DataFrame({"person_id": ["a", "b"], "governorate": ["Homs", "حمص"]})
+    memberships = pd.DataFrame({"person_id": ["a", "b"], "record_id": ["1", "2"], "source": "s"})
+    result = count_persons(
+        CountInput(persons, memberships, link_run="r"), by=["governorate"], gazetteer=gazetteer
+    )
+    assert [(r.value, r.count) for r in result.by["governorate"]] == [
+        (gazetteer.resolve("Homs").entry.id, 2),
+        ("unresolved", 0),
+        ("unknown", 0),
+    ]
+
+
+def test_place_level_chosen_on_gazetteer_places(gazetteer):
+    # Everyone is in Homs however it is spelled: the persons differ first by neighbourhood
+    # (or by city/locality when the gazetteer places them there), never by spelling.
+    data = _spelled()
+    homs_only = count_persons(data, CountFilters(place="Homs"), by=["place"], gazetteer=gazetteer)
+    level = homs_only.settings["place_level"]
+    assert level != "governorate"
+    values = [r.value for r in homs_only.by["place"]]
+    assert len(values) == len(set(values))
+    everyone = count_persons(data, by=["place"], gazetteer=gazetteer)
+    assert everyone.settings["place_level"] == "governorate"  # Homs and Idlib

@@ -3,20 +3,45 @@
 Every breakdown lists its ``unknown`` value even when it is 0, and vocabulary breakdowns list
 every value of the vocabulary, so tables from different windows line up and an empty
 category is visibly empty rather than missing.
+
+Places are counted as gazetteer places, never as spellings: with a gazetteer, a person's place
+fields are resolved together (:meth:`everyname.core.places.Gazetteer.resolve_record`) and the
+person is counted under the entry at the breakdown's level that holds the most specific place
+resolved, so "بابا عمرو", "Baba Amr" and "حي بابا عمرو" are one row, and a record that says only
+"Baba Amr" is in Homs governorate. A person whose place text at that level (or finer, or in the
+free ``place`` field) names nothing the gazetteer knows is ``unresolved``, never merged into a
+neighbour or dropped; ``unknown`` stays for "no place given at that level".
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
 from everyname.core.count.data import CountInputError, clean
-from everyname.core.count.filters import CountFilters
+from everyname.core.count.filters import CountFilters, PlaceHierarchy
+from everyname.core.places import level_depth
 from everyname.core.schema import PLACE_FIELDS, UNKNOWN, VOCABULARIES
 
 PLACE_LEVELS = ("governorate", "district", "locality", "neighbourhood", "place")
+UNRESOLVED = "unresolved"
+"""The row of a place breakdown for persons whose place the gazetteer does not know."""
+GAZETTEER_LEVELS: dict[str, tuple[str, ...]] = {
+    "governorate": ("governorate",),
+    "district": ("district",),
+    "locality": ("city", "town", "village"),
+    "neighbourhood": ("neighbourhood",),
+}
+"""The gazetteer levels each place breakdown counts by (``place``: the most specific place)."""
+FIELD_DEPTH = {"governorate": 0, "district": 1, "locality": 3, "neighbourhood": 4, "place": 5}
+"""How specific the place named in each record field is (the free ``place`` text the most)."""
+PLACE_COLUMNS = ("place_id", "place_unresolved")
+"""What :func:`resolve_places` gives per person: the most specific entry resolved and the
+``(field, text)`` pairs that named nothing the gazetteer knows."""
 DATE_UNITS = ("day", "week", "month")
 GRADE_VALUES = ("confirmed", "single_source", "contested", UNKNOWN)
 BREAKDOWN_FIELDS = (*VOCABULARIES, "place", *PLACE_LEVELS, "date", *DATE_UNITS, "grade")
@@ -33,12 +58,117 @@ def check_fields(fields: Iterable[str]) -> tuple[str, ...]:
     return fields
 
 
-def auto_place_level(persons: pd.DataFrame) -> str:
+def resolves_places(gazetteer: PlaceHierarchy | None) -> bool:
+    """Whether ``gazetteer`` can place persons at each level (the project's ``Gazetteer``
+    can; a bare hierarchy that only filters cannot, and breakdowns then count text)."""
+    needed = ("resolve_record", "at_level", "labels")
+    return gazetteer is not None and all(callable(getattr(gazetteer, n, None)) for n in needed)
+
+
+def _place_text(value: Any) -> str | None:
+    value = clean(value)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return None if text.casefold() == UNKNOWN else text
+
+
+def resolve_places(persons: pd.DataFrame, gazetteer: Any) -> pd.DataFrame:
+    """Each person's most specific gazetteer place and the place texts it could not resolve
+    (``PLACE_COLUMNS``, aligned with ``persons``). A ``place_id`` already given is kept; when
+    ``persons`` already carries both columns (the store computes them once), they are used."""
+    if all(c in persons.columns for c in PLACE_COLUMNS):
+        return persons[list(PLACE_COLUMNS)]
+    fields = [f for f in PLACE_FIELDS if f in persons.columns]
+    given = persons["place_id"] if "place_id" in persons.columns else None
+    ids: list[str | None] = []
+    unresolved: list[tuple[tuple[str, str], ...]] = []
+    columns = [persons[f].tolist() for f in fields]
+    for index, texts in enumerate(zip(*columns, strict=True) if fields else [()] * len(persons)):
+        record = gazetteer.resolve_record(
+            {f: _place_text(t) for f, t in zip(fields, texts, strict=True)}
+        )
+        place_id = clean(given.iat[index]) if given is not None else None
+        if place_id is None and record.place is not None:
+            place_id = record.place.entry.id
+        ids.append(None if place_id is None else str(place_id))
+        unresolved.append(tuple(record.unresolved.items()))
+    return pd.DataFrame(
+        {"place_id": ids, "place_unresolved": unresolved}, index=persons.index, dtype=object
+    )
+
+
+def _place_value(
+    gazetteer: Any, place_id: str | None, unresolved: Iterable[tuple[str, str]], level: str
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """(the row a person counts in at ``level``, the unresolved texts that put it there)."""
+    unresolved = tuple(unresolved or ())
+    if level == "place":  # the most specific place, unless a finer text is not known
+        depth = -1
+        if place_id is not None and place_id in gazetteer:
+            depth = level_depth(gazetteer.get(place_id).level)
+        finer = tuple((f, t) for f, t in unresolved if FIELD_DEPTH.get(f, 5) > depth)
+        if finer:
+            return UNRESOLVED, finer
+        return (place_id, ()) if depth >= 0 else (UNKNOWN, ())
+    if place_id is not None:
+        entry = gazetteer.at_level(place_id, GAZETTEER_LEVELS[level])
+        if entry is not None:
+            return entry.id, ()
+    behind = tuple((f, t) for f, t in unresolved if FIELD_DEPTH.get(f, 5) >= FIELD_DEPTH[level])
+    return (UNRESOLVED, behind) if behind else (UNKNOWN, ())
+
+
+def place_values(
+    persons: pd.DataFrame, level: str, gazetteer: Any
+) -> tuple[pd.Series, Counter[tuple[str, str]]]:
+    """Each person's row at ``level`` (a gazetteer id, ``unresolved`` or ``unknown``) and the
+    unresolved spellings behind the ``unresolved`` row: ``(field, text)`` → persons."""
+    places = resolve_places(persons, gazetteer)
+    cache: dict[tuple[Any, Any], tuple[str, tuple[tuple[str, str], ...]]] = {}
+    values: list[str] = []
+    spellings: Counter[tuple[str, str]] = Counter()
+    for place_id, unresolved in zip(
+        places["place_id"].tolist(), places["place_unresolved"].tolist(), strict=True
+    ):
+        place_id = None if clean(place_id) is None else str(place_id)
+        key = (place_id, tuple(unresolved or ()))
+        if key not in cache:
+            cache[key] = _place_value(gazetteer, place_id, key[1], level)
+        value, behind = cache[key]
+        values.append(value)
+        spellings.update(set(behind))
+    return pd.Series(values, index=persons.index, dtype=object), spellings
+
+
+def place_labels(gazetteer: Any, values: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Gazetteer id → (English name, Arabic name) for the ids among ``values``."""
+    out: dict[str, tuple[str, str]] = {}
+    if not resolves_places(gazetteer):
+        return out
+    for value in values:
+        if value not in (UNKNOWN, UNRESOLVED) and value in gazetteer:
+            out[value] = tuple(gazetteer.labels(value))  # type: ignore[assignment]
+    return out
+
+
+def auto_place_level(persons: pd.DataFrame, gazetteer: PlaceHierarchy | None = None) -> str:
     """The highest level at which the persons differ (more than one known value).
 
     A report on one governorate is most useful by district or neighbourhood; a national
-    report by governorate. Falls back to the free-text ``place``.
+    report by governorate. With a gazetteer the levels are its places (a person known only by
+    neighbourhood is in a governorate too); without one, the text of each field, falling back
+    on the free-text ``place``.
     """
+    if resolves_places(gazetteer):
+        levels = [level for level in PLACE_LEVELS if level != "place"]
+        known_at = {}
+        for level in levels:
+            values, _ = place_values(persons, level, gazetteer)
+            known_at[level] = set(values) - {UNKNOWN, UNRESOLVED}
+            if len(known_at[level]) > 1:
+                return level
+        return next((level for level in levels if known_at[level]), "place")
     for level in PLACE_LEVELS:
         known = {v for v in persons[level].map(clean) if v is not None}
         if len(known) > 1:
@@ -98,9 +228,13 @@ def field_values(
     place_level: str,
     date_unit: str,
     grades: dict[str, str] | None,
+    gazetteer: PlaceHierarchy | None = None,
 ) -> pd.Series:
-    """The category of each person for a breakdown (``unknown`` where not known)."""
+    """The category of each person for a breakdown (``unknown`` where not known; for places
+    with a gazetteer, the gazetteer id or ``unresolved``: see the module note)."""
     _, kind, detail = resolve_field(field, place_level, date_unit)
+    if kind == "place" and resolves_places(gazetteer):
+        return place_values(persons, detail, gazetteer)[0]
     if kind == "place":
         text = persons[detail].astype("string").str.strip()
         missing = text.isna() | (text == "") | (text.str.casefold() == UNKNOWN)
@@ -126,9 +260,15 @@ def resolve_field(field: str, place_level: str, date_unit: str) -> tuple[str, st
 
 
 def categories(
-    field: str, values: list[str], filters: CountFilters, place_level: str, date_unit: str
+    field: str,
+    values: list[str],
+    filters: CountFilters,
+    place_level: str,
+    date_unit: str,
+    gazetteer: PlaceHierarchy | None = None,
 ) -> list[str]:
-    """Every category of a breakdown in display order, ``unknown`` always last."""
+    """Every category of a breakdown in display order, ``unknown`` always last (and, for
+    places with a gazetteer, ``unresolved`` just before it, even at 0)."""
     _, kind, detail = resolve_field(field, place_level, date_unit)
     if kind in VOCABULARIES:
         return list(VOCABULARIES[kind])  # enum order ends with unknown
@@ -147,6 +287,10 @@ def categories(
             span = []
         return [*dict.fromkeys([*span, *sorted(seen)]), UNKNOWN]
     counts = pd.Series(values).value_counts() if values else pd.Series(dtype=int)
+    if kind == "place" and resolves_places(gazetteer):
+        seen = [v for v in seen if v != UNRESOLVED]
+        ordered = sorted(seen, key=lambda v: (-int(counts.get(v, 0)), v))
+        return [*ordered, UNRESOLVED, UNKNOWN]
     ordered = sorted(seen, key=lambda v: (-int(counts.get(v, 0)), v))
     return [*ordered, UNKNOWN]
 
@@ -163,11 +307,17 @@ __all__ = [
     "BREAKDOWN_FIELDS",
     "DATE_UNITS",
     "GRADE_VALUES",
+    "PLACE_COLUMNS",
     "PLACE_FIELDS",
     "PLACE_LEVELS",
+    "UNRESOLVED",
     "auto_place_level",
     "categories",
     "check_fields",
     "date_values",
     "field_values",
+    "place_labels",
+    "place_values",
+    "resolve_places",
+    "resolves_places",
 ]

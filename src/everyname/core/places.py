@@ -15,7 +15,7 @@ include those seen in VDC's records. Coordinates are given only for well-known c
 their own in an extra CSV. Ids are stable: ``sy-<governorate code>`` (ISO 3166-2:SY letters),
 then ``-d-`` district, ``-s-`` subdistrict, ``-c-`` city or town, ``-n-`` neighbourhood.
 Users extend it with their own CSV of the same columns (``Gazetteer.load(extra_csv=...)``, or
-rows kept in the database: ``Gazetteer.load(extra_rows=...)``): a row with a new id adds an
+rows kept in the database: ``Gazetteer.load(extra_batches=...)``): a row with a new id adds an
 entry, a row with the id of an existing entry adds its names and alternates to that entry's
 spellings (a user cannot move or re-level a bundled place). The file is validated as a whole and
 every problem is reported with its file, row and column.
@@ -363,21 +363,21 @@ class Gazetteer:
         cls,
         extra_csv: str | Path | None = None,
         *,
-        extra_rows: Iterable[Mapping[str, str]] = (),
+        extra_batches: Iterable[Iterable[Mapping[str, str]]] = (),
         extra_name: str = "user places",
     ) -> Gazetteer:
-        """The bundled Syrian gazetteer, extended with a user's CSV and/or rows of the same
-        columns (``extra_rows``: dicts keyed by ``COLUMNS``, e.g. imports kept in a database,
-        applied first, as ``extra_name``).
+        """The bundled Syrian gazetteer, extended with batches of user rows and a user's CSV of
+        the same columns. ``extra_batches`` are rows kept elsewhere (dicts keyed by ``COLUMNS``,
+        e.g. one batch per file imported into a database, named ``extra_name`` in errors), each
+        batch checked against the gazetteer as the batches before it left it.
 
-        Raises ``InputRejected`` listing every problem (file, row, column) when the extra file
-        has a duplicate or empty id, an unknown level or parent, or a bad coordinate.
+        Raises ``InputRejected`` listing every problem (file, row, column) when the extra rows
+        have a duplicate or empty id, an unknown level or parent, or a bad coordinate.
         """
         bundled = resources.files("everyname.core").joinpath("data", BUNDLED)
         places = _read_csv(bundled.read_text(encoding="utf-8"), BUNDLED, known={})
-        rows = list(extra_rows)
-        if rows:
-            places = read_place_rows(rows, extra_name, known=places, start=1).apply(places)
+        for rows in extra_batches:
+            places = read_place_rows(rows, extra_name, known=places).apply(places)
         if extra_csv is not None:
             path = Path(extra_csv)
             places = read_places_file(path, known=places).apply(places)

@@ -22,6 +22,7 @@ class Action(StrEnum):
     CLAIMS_IMPORTED = "claims.imported"
     SOURCES_GROUPED = "sources.grouped"
     RELEASE_PUBLISHED = "release.published"
+    PLACES_IMPORTED = "places.imported"
 
 
 def record_event(

@@ -7,7 +7,6 @@ includes every neighbourhood below it.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ from django.db import transaction
 
 from everyname.core.claims import read_claims
 from everyname.core.count import CountInput
+from everyname.core.count.breakdown import PLACE_COLUMNS, resolve_places
 from everyname.core.errors import EverynameError
 from everyname.core.places import Gazetteer
 from everyname.store.audit import Action, record_event
@@ -25,14 +25,16 @@ from everyname.store.sources import check_code
 PLACE_FIELDS = ("governorate", "district", "locality", "neighbourhood", "place")
 
 
-@lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    return Gazetteer.load()
+    """The bundled gazetteer with the places users imported (``everyname places import``)."""
+    from everyname.store.places import current_gazetteer
+
+    return current_gazetteer()
 
 
 def persons_frame(run: LinkRun) -> pd.DataFrame:
-    """One row per person of ``run``: id, resolved values (name as ``full_name``), place id."""
-    places = gazetteer()
+    """One row per person of ``run``: id, resolved values (name as ``full_name``), and its
+    place resolved against the gazetteer: ``place_id`` and the texts it could not place."""
     rows = []
     for person_id, resolved in (
         Person.objects.filter(link_run=run).values_list("person_id", "resolved").iterator(2000)
@@ -40,10 +42,13 @@ def persons_frame(run: LinkRun) -> pd.DataFrame:
         row = {"person_id": person_id, **resolved}
         if "full_name" not in row and "name" in row:
             row["full_name"] = row.pop("name")
-        match = places.resolve_record({f: row.get(f) for f in PLACE_FIELDS}).place
-        row["place_id"] = match.entry.id if match is not None else None
         rows.append(row)
-    return pd.DataFrame.from_records(rows)
+    frame = pd.DataFrame.from_records(rows)
+    for column in ("person_id", *PLACE_FIELDS):
+        if column not in frame.columns:
+            frame[column] = None
+    frame = frame.drop(columns=list(PLACE_COLUMNS), errors="ignore")
+    return frame.join(resolve_places(frame, gazetteer()))
 
 
 def memberships_frame(run: LinkRun) -> pd.DataFrame:

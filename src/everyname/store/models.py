@@ -289,3 +289,29 @@ class Claim(models.Model):
 
     class Meta:
         ordering = ["date", "id"]
+
+
+class UserPlace(models.Model):
+    """One row of a user's gazetteer CSV: a new place, or spellings of a place already known.
+
+    Never edited or deleted: counts use the bundled gazetteer with every row applied in import
+    order (``everyname.core.places.Gazetteer.load(extra_batches=...)``), so a place row of a
+    figure can be traced to the file and row that taught the gazetteer that spelling.
+    """
+
+    place_id = models.CharField(max_length=200)
+    name_ar = models.CharField(max_length=300, blank=True)
+    name_en = models.CharField(max_length=300, blank=True)
+    alternates = models.TextField(blank=True, help_text="|-separated, in either script")
+    level = models.CharField(max_length=32, blank=True)
+    parent_id = models.CharField(max_length=200, blank=True)
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+    file_name = models.CharField(max_length=500)
+    row_number = models.IntegerField()
+    batch = models.IntegerField(help_text="the import the row came with: 1, 2, ... in order")
+    imported_by = models.CharField(max_length=150)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["batch", "row_number"]

@@ -1,4 +1,5 @@
-"""The command line: exit codes, messages naming file/row/column, and nothing written on refusal."""
+"""The command line: exit codes, messages naming file/row/column, unreadable values listed by
+column and kept, and nothing written on refusal."""
 
 from __future__ import annotations
 
@@ -46,21 +47,94 @@ def test_import_then_sources(tmp_path, key_file):
     assert "lcc-homs" in listing.output and "lcc.csv" in listing.output
 
 
-def test_rejected_input_exits_1_and_names_row_and_column(tmp_path, key_file):
-    path = write_csv(tmp_path / "bad.csv", [["name", "age"], ["Ahmad Khalil", "430"]])
+def test_an_unreadable_value_is_imported_flagged_and_listed_by_column(tmp_path, key_file):
+    rows = [
+        ["name", "age", "date of death"],
+        ["Ahmad Khalil", "1962", "2012-02-30"],
+        ["Huda Ali", "430", "2012-02-07"],
+        ["B C", "3", ""],
+    ]
+    path = write_csv(tmp_path / "bad.csv", rows)
     result = run("import", path, "--source", "lcc-homs")
+    assert result.exit_code == 0, result.output
+    assert "3 records from 3 rows" in result.output
+    assert "3 values could not be read" in result.output
+    out = result.output
+    # grouped by column, each value with file, row, column, value and what was expected
+    age, date = out.index("column 'age': 2"), out.index("column 'date of death': 1")
+    assert age < out.index("bad.csv, row 2, column 'age': got '1962'; expected") < date
+    assert age < out.index("bad.csv, row 3, column 'age': got '430'") < date
+    assert date < out.index("bad.csv, row 2, column 'date of death': got '2012-02-30'")
+    assert Record.objects.count() == 3
+    batch = Batch.objects.get()
+    assert f"everyname sources --batch {batch.pk}" in out
+
+    later = run("sources", "--batch", batch.pk)
+    assert later.exit_code == 0, later.output
+    assert "3 values could not be read" in later.output
+    for line in out.splitlines():
+        if "bad.csv, row" in line:
+            assert line.strip() in later.output
+    listing = run("sources")
+    assert f"Batch {batch.pk} has 3 values that could not be read" in listing.output
+    missing = run("sources", "--batch", batch.pk + 1)
+    assert missing.exit_code == 1 and f"no batch {batch.pk + 1}" in missing.output
+
+
+def test_strict_refuses_naming_every_row_and_column(tmp_path, key_file):
+    rows = [["name", "age"]] + [[f"Ahmad Khalil {i}", "430"] for i in range(60)]
+    path = write_csv(tmp_path / "bad.csv", rows)
+    result = run("import", path, "--source", "lcc-homs", "--strict")
     assert result.exit_code == 1
-    assert "bad.csv" in result.output and "row 2" in result.output and "'age'" in result.output
+    assert "--strict" in result.output and "column 'age': 60" in result.output
+    for row in range(2, 62):  # every problem, not the first fifty
+        assert f"bad.csv, row {row}, column 'age': got '430'" in result.output
     assert "Traceback" not in result.output
     assert not Batch.objects.exists() and not Record.objects.exists()
 
 
+def test_a_broken_row_refuses_the_file_unless_skip_invalid(tmp_path, key_file):
+    path = tmp_path / "wide.csv"
+    path.write_text("name,age\nAhmad Khalil,30\nHuda Ali,3,x\n", encoding="utf-8")
+    result = run("import", path, "--source", "lcc-homs")
+    assert result.exit_code == 1
+    assert "wide.csv, row 3" in result.output and "--skip-invalid" in result.output
+    assert not Batch.objects.exists() and not Record.objects.exists()
+    skipped = run("import", path, "--source", "lcc-homs", "--skip-invalid")
+    assert skipped.exit_code == 0, skipped.output
+    assert Record.objects.count() == 1
+
+
 def test_dry_run_reports_problems_and_writes_nothing(tmp_path, key_file):
-    path = write_csv(tmp_path / "bad.csv", [["name", "age"], ["Ahmad Khalil", "430"], ["B C", "3"]])
+    path = tmp_path / "bad.csv"
+    path.write_text("name,age\nAhmad Khalil,430\nB C,3\nD E,4,x\n", encoding="utf-8")
     result = run("import", path, "--source", "lcc-homs", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "1 invalid" in result.output and "row 2" in result.output
+    assert "1 values could not be read" in result.output
+    assert "bad.csv, row 2, column 'age': got '430'" in result.output
+    assert "2 can be imported, 1 cannot be read as records" in result.output
+    assert "bad.csv, row 4" in result.output
     assert not Batch.objects.exists()
+
+
+def test_canonical_headers_need_no_mapping_and_ids_reach_export_persons(tmp_path, key_file):
+    rows = [
+        ["source_record_id", "full_name", "sex", "age", "date_of_death", "governorate"],
+        ["LCC-001", "Ahmad Khalil Haddad", "male", "34", "2012-02-04", "Homs"],
+        ["LCC-002", "Huda Ali Sabbagh", "female", "9", "2012-02-05", "Homs"],
+        ["LCC-003", "Omar Saleh Atassi", "male", "51", "2012-02-06", "Homs"],
+    ]
+    path = write_csv(tmp_path / "canonical.csv", rows)
+    result = run("import", path, "--source", "lcc-homs")
+    assert result.exit_code == 0, result.output
+    assert "Columns not used" not in result.output
+    assert run("link").exit_code == 0
+    out = tmp_path / "persons.csv"
+    exported = run("export", "persons", "--format", "csv", "--out", out)
+    assert exported.exit_code == 0, exported.output
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        ids = sorted(r["source_record_id"] for r in csv.DictReader(handle))
+    assert ids == ["LCC-001", "LCC-002", "LCC-003"]
 
 
 def test_usage_error_exits_2(tmp_path):

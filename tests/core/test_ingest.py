@@ -1,5 +1,6 @@
-"""open_source and records(): whole-file refusals, row problems that name file, row, column and
-what was expected, normalised keys, mappings applied, witnesses never echoed."""
+"""open_source and records(): whole-file refusals, rows rejected only when nothing in them can be
+read, unreadable values kept and flagged with file, row, column and what was expected,
+normalised keys, mappings applied, canonical headers read, witnesses never echoed."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from everyname.core.errors import InputRejected, Problem
 from everyname.core.ingest import NORMALISED_KEYS, normalise, open_source
 from everyname.core.mapping import parse_mapping
 from everyname.core.names import FORM_COLUMNS, name_key
-from everyname.core.schema import CANONICAL_FIELDS, UNKNOWN, VOCABULARIES
+from everyname.core.schema import CANONICAL_FIELDS, SENSITIVE_FIELDS, UNKNOWN, VOCABULARIES
 
 HEADER = "الاسم,الجنس,العمر,تاريخ الوفاة,المحافظة,سبب الوفاة,الصفة,المبلغ,هاتف المبلغ\n"
 
@@ -148,21 +149,96 @@ def test_xlsx_that_is_really_text(tmp_path: Path) -> None:
     assert "an Excel workbook" in problem.expected
 
 
-def test_impossible_date_and_age(tmp_path: Path) -> None:
+def test_impossible_date_and_age_are_flagged_and_the_record_kept(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER + "محمد,ذكر,430,2012-02-30,حمص,قصف,مدني,,\n", "bad.csv")
-    (record,) = records(path)
-    assert not record.is_valid
-    age, date = record.problems
-    assert (age.file, age.row, age.column, age.value) == ("bad.csv", 2, "العمر", "430")
+    with open_source(path) as source:
+        (record,) = source.records()
+        assert (source.rows_valid, source.rows_flagged, source.values_unreadable) == (1, 1, 2)
+    assert record.is_valid and record.problems == []
+    age, date = record.unreadable
+    assert (age.field, age.column, age.value) == ("age", "العمر", "430")
     assert "an age between 0 and 120" in age.expected
-    assert (date.file, date.row, date.column, date.value) == (
-        "bad.csv",
-        2,
-        "تاريخ الوفاة",
-        "2012-02-30",
-    )
+    assert (date.field, date.column, date.value) == ("date_of_death", "تاريخ الوفاة", "2012-02-30")
     assert "February 2012 has 29 days" in date.expected
-    assert str(date).startswith("bad.csv, row 2, column 'تاريخ الوفاة': got '2012-02-30'; expected")
+    # kept as written, counted as unknown
+    assert record.as_written["age"] == "430" and record.as_written["date_of_death"] == "2012-02-30"
+    n = record.normalised
+    assert (n["age_years"], n["age_min"], n["age_group"]) == (None, None, UNKNOWN)
+    assert (n["date_of_death"], n["date_of_death_precision"]) == (None, UNKNOWN)
+    assert (n["full_name"], n["sex"], n["cause"]) == ("محمد", "male", "shelling")
+    problem = date.problem("bad.csv", record.row_number)
+    assert str(problem).startswith(
+        "bad.csv, row 2, column 'تاريخ الوفاة': got '2012-02-30'; expected"
+    )
+    assert age.to_dict() == {
+        "field": "age",
+        "column": "العمر",
+        "value": "430",
+        "expected": age.expected,
+    }
+
+
+def test_a_year_of_birth_in_the_age_column_is_said_so(tmp_path: Path) -> None:
+    path = write(tmp_path, "name,age\nA,1962\nB,٢٠٠١\nC,adult\nD,غير معروف\n")
+    a, b, c, d = records(path)
+    assert [r.normalised["age_years"] for r in (a, b, c, d)] == [None] * 4
+    assert "not a year of birth (1962)" in a.unreadable[0].expected
+    assert "not a year of birth (2001)" in b.unreadable[0].expected
+    assert "an age such as 34" in c.unreadable[0].expected
+    assert d.unreadable == []  # "not known" is readable: it says the age is unknown
+
+
+def test_a_row_with_text_only_in_unused_columns_is_rejected(tmp_path: Path) -> None:
+    path = write(tmp_path, "name,age,Photo\nA,3,\n,,x.jpg\n", "photo.csv")
+    good, bad = records(path)
+    assert good.is_valid
+    (problem,) = bad.problems
+    assert (problem.file, problem.row, problem.value) == ("photo.csv", 3, None)
+    assert "at least one of the columns used ('name', 'age')" in problem.expected
+
+
+@pytest.mark.parametrize("field_name", CANONICAL_FIELDS)
+def test_every_canonical_name_is_its_own_header(tmp_path: Path, field_name: str) -> None:
+    value = {
+        "sex": "female",
+        "age": "34",
+        "age_group": "adult",
+        "date_of_birth": "1978-05-02",
+        "date_of_death": "2012-02-07",
+        "national_id": "0123 456",
+        "cause": "shelling",
+        "status": "civilian",
+        "outcome": "killed",
+    }.get(field_name, "Bab Amr 7")
+    header = [field_name] if field_name == "full_name" else ["full_name", field_name]
+    cells = [value] if field_name == "full_name" else ["A", value]
+    path = write(tmp_path, ",".join(header) + "\n" + ",".join(cells) + "\n")
+    with open_source(path) as source:
+        assert source.columns_used == {h: (h,) for h in header}
+        assert source.columns_unused == []
+        (record,) = source.records()
+    assert record.is_valid and record.unreadable == []
+    assert record.as_written[field_name] == value
+    n = record.normalised
+    if field_name in SENSITIVE_FIELDS:
+        assert record.sensitive_columns == (field_name,)
+    elif field_name == "age":
+        assert n["age_years"] == 34.0
+    elif field_name in ("date_of_birth", "date_of_death"):
+        assert n[field_name] == value and n[f"{field_name}_precision"] == "day"
+    elif field_name == "national_id":
+        assert n[field_name] == "0123456"
+    else:
+        assert n[field_name] == value
+
+
+def test_a_file_with_every_canonical_header_uses_every_column(tmp_path: Path) -> None:
+    path = write(tmp_path, ",".join(CANONICAL_FIELDS) + "\n" + ",".join(["x"] * 26) + "\n")
+    with open_source(path) as source:
+        assert list(source.columns_used) == list(CANONICAL_FIELDS)
+        assert source.columns_unused == []
+        (record,) = source.records()
+    assert record.normalised["source_record_id"] == "x"
 
 
 def test_wrong_mapping_toml(tmp_path: Path) -> None:
@@ -287,27 +363,37 @@ def test_explicit_age_group_wins_over_age(tmp_path: Path) -> None:
     assert groups == ["adult", "child", "child", "adult"]
 
 
-def test_unrecognised_vocabulary_is_kept_and_unknown_not_a_problem(tmp_path: Path) -> None:
-    path = write(tmp_path, "name,sex,cause,status\nA,X,heart attack,policeman\n")
-    (record,) = records(path)
-    assert record.is_valid
-    assert record.as_written == {
+def test_unrecognised_vocabulary_is_kept_unknown_and_flagged(tmp_path: Path) -> None:
+    path = write(tmp_path, "name,sex,cause,status\nA,X,heart attack,policeman\nB,-,unknown,\n")
+    flagged, placeholders = records(path)
+    assert flagged.is_valid
+    assert flagged.as_written == {
         "full_name": "A",
         "sex": "X",
         "cause": "heart attack",
         "status": "policeman",
     }
-    assert [record.normalised[k] for k in ("sex", "cause", "status")] == [UNKNOWN] * 3
+    assert [flagged.normalised[k] for k in ("sex", "cause", "status")] == [UNKNOWN] * 3
+    assert [(u.field, u.column, u.value) for u in flagged.unreadable] == [
+        ("sex", "sex", "X"),
+        ("cause", "cause", "heart attack"),
+        ("status", "status", "policeman"),
+    ]
+    assert "male, female" in flagged.unreadable[0].expected
+    assert placeholders.unreadable == []  # "-" and "unknown" say the value is not known
 
 
-def test_witness_identity_is_never_echoed_in_problems(tmp_path: Path) -> None:
+def test_witness_identity_is_never_echoed_in_problems_or_flags(tmp_path: Path) -> None:
     mapping = parse_mapping(
-        '[columns]\nname = "full_name"\nwho = "reporter_name"\nwhen = "reporter_contact"\n',
+        '[columns]\nname = "full_name"\nwho = "reporter_name"\nwhen = "reporter_contact"\n'
+        'age = "age"\n',
         "m.toml",
     )
-    path = write(tmp_path, "name,who,when\nA,سامي,0999\nB,هدى,0888,extra\n")
+    path = write(tmp_path, "name,who,when,age\nA,سامي,0999,1962\nB,هدى,0888,3,extra\n")
     good, bad = records(path, mapping)
     assert good.sensitive_columns == ("who", "when")
+    assert good.is_valid and [u.field for u in good.unreadable] == ["age"]
+    assert all("سامي" not in str(u) and "0999" not in str(u) for u in good.unreadable)
     assert bad.problems and all(p.value is None for p in bad.problems)
     assert all("هدى" not in str(p) and "0888" not in str(p) for p in bad.problems)
 
@@ -356,8 +442,15 @@ def test_normalise_for_typed_entry() -> None:
         "2012-02-07",
     )
     assert errors == []
-    _, errors = normalise({"age": "430", "date_of_birth": "2011-02-29"})
-    assert [f for f, _ in errors] == ["age", "date_of_birth"]
+    flagged, errors = normalise(
+        {"age": "430", "date_of_birth": "2011-02-29", "cause": "heart attack"}
+    )
+    assert [f for f, _ in errors] == ["age", "date_of_birth", "cause"]
+    assert (flagged["age_years"], flagged["date_of_birth"], flagged["cause"]) == (
+        None,
+        None,
+        UNKNOWN,
+    )
 
 
 cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
@@ -365,9 +458,10 @@ cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=3
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(cells, min_size=7, max_size=7), min_size=1, max_size=5))
-def test_any_cells_give_records_or_problems_never_a_crash(
+def test_any_cells_give_records_flags_or_problems_never_a_crash(
     tmp_path: Path, rows: list[list[str]]
 ) -> None:
+    """Every row with a value in a used column is a record; a flag never loses its text."""
     import csv
     import io
 
@@ -387,6 +481,19 @@ def test_any_cells_give_records_or_problems_never_a_crash(
                 assert record.normalised[name] in {m.value for m in vocabulary}
             for problem in record.problems:
                 assert problem.file == "any.csv" and problem.row is not None and problem.expected
+            assert record.is_valid == any(c.strip() for c in record.raw.values())
+            for flag in record.unreadable:
+                assert flag.value == record.as_written[flag.field] and flag.expected
+                assert flag.column == {
+                    "full_name": "name",
+                    "date_of_death": "date",
+                }.get(flag.field, flag.field)
+                if flag.field in VOCABULARIES:
+                    assert record.normalised[flag.field] == UNKNOWN
+                elif flag.field == "age":
+                    assert record.normalised["age_min"] is None
+                else:
+                    assert record.normalised[flag.field] is None
 
 
 def test_ingest_memory_does_not_grow_with_file_size(tmp_path: Path) -> None:

@@ -114,6 +114,18 @@ age = "430"
     assert "already comes from 'Sex'" in by_key["columns.Gender"][1]
 
 
+def test_a_witness_column_feeds_only_witness_fields() -> None:
+    """Its text is stored only encrypted: another field would keep it in the clear (as written,
+    normalised, or in the flag of a value that cannot be read)."""
+    ((key, value, expected),) = problems_of(
+        '[columns]\n"name" = "full_name"\n"contact" = ["reporter_contact", "date_of_birth"]\n'
+    )
+    assert (key, value) == ("columns.contact", "reporter_contact, date_of_birth")
+    assert "witness identity" in expected
+    both = parse_mapping('[columns]\n"who" = ["reporter_name", "reporter_contact"]\n', "m.toml")
+    assert both.columns["who"] == ("reporter_name", "reporter_contact")
+
+
 def test_no_default_for_a_name() -> None:
     assert problems_of('[defaults]\nfull_name = "x"\n')[0][0] == "defaults.full_name"
 

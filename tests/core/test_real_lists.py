@@ -1,8 +1,9 @@
-"""The shipped example mappings import the real lists in ../shared/data/real cleanly.
+"""The shipped example mappings import the real lists in ../shared/data/real whole.
 
 Each list goes through ``open_source(...).records()`` and the aggregates are checked against a
-direct tabulation of the same file with the csv module. Every remaining problem is explained
-and asserted by count. These files name real dead people: the tests assert on aggregates only.
+direct tabulation of the same file with the csv module. Every row is a record; every value that
+cannot be read is explained, flagged and asserted by count. These files name real dead people:
+the tests assert on aggregates only.
 """
 
 from __future__ import annotations
@@ -82,9 +83,10 @@ def test_gaza_lists(
     rows = tabulate(path)
     records = imported(path, mapping)
     assert len(records) == len(rows)
+    assert all(r.is_valid for r in records)  # every named person is a record
 
-    # The only problems left are impossible values, reported rather than fixed: an age above 120
-    # (a year of birth typed into the age, e.g. 1994) and a date of birth in the year 1000.
+    # The only unreadable values are impossible ones, flagged rather than fixed: an age above
+    # 120 (a year of birth typed into the age, e.g. 1994) and a date of birth in the year 1000.
     def age_over_120(row: dict[str, str]) -> bool:
         cell = row.get(age_column or "", "").strip()
         return bool(re.fullmatch(r"[0-9]+(\.[0-9]+)?", cell)) and float(cell) > 120
@@ -99,9 +101,18 @@ def test_gaza_lists(
             expected_problems[age_column] += 1
         if year_out_of_range(row):
             expected_problems[dob_column] += 1
-    found = Counter(p.column for r in records for p in r.problems)
+    found = Counter(u.column for r in records for u in r.unreadable)
     assert found == expected_problems
     assert sum(expected_problems.values()) <= 5
+    for record in records:
+        for flag in record.unreadable:  # kept as written, counted as unknown
+            assert flag.value == record.as_written[flag.field] == record.raw[flag.column]
+            if flag.field == "age":
+                assert "not a year of birth" in flag.expected
+                assert record.normalised["age_min"] is None
+                assert record.normalised["age_group"] == "unknown"
+            else:
+                assert record.normalised[flag.field] is None
 
     normalised = [r.normalised for r in records]
     assert Counter(n["sex"] for n in normalised) == Counter(
@@ -145,6 +156,7 @@ def test_vdc_sample(shared_data: Path) -> None:
     records = imported(path, "vdc_martyrs.toml")
     assert len(records) == len(rows)
     assert [p for r in records for p in r.problems] == []
+    assert [u for r in records for u in r.unreadable] == []
     n = [r.normalised for r in records]
 
     def count(key: str, value: object) -> int:

@@ -1,4 +1,5 @@
-"""Cell normalisers: vocabularies from the reviewed tables, ages, digits, ID numbers."""
+"""Cell normalisers: vocabularies from the reviewed tables, ages, digits, ID numbers; and what an
+import flags as unreadable (``read_age``, ``read_vocabulary``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from everyname.core.values import (
     normalise_text,
     normalise_vocabulary,
     parse_age,
+    read_age,
+    read_vocabulary,
     to_ascii_digits,
     vocabulary_terms,
 )
@@ -117,6 +120,82 @@ def test_digit_conversion_round_trip(digits: str) -> None:
     assert to_ascii_digits(to_arabic_indic(digits)) == digits
     persian = digits.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     assert to_ascii_digits(persian) == digits
+
+
+@given(st.sampled_from(sorted(VOCABULARIES)), st.text())
+def test_read_vocabulary_agrees_with_normalise_or_says_what_was_expected(
+    field_name: str, text: str
+) -> None:
+    try:
+        value = read_vocabulary(field_name, text)
+    except InvalidValue as error:
+        assert normalise_vocabulary(field_name, text) == UNKNOWN
+        assert field_name in error.expected
+        return
+    assert value == normalise_vocabulary(field_name, text)
+
+
+@given(st.sampled_from(sorted(VOCABULARIES)), st.data())
+def test_every_listed_term_is_readable(field_name: str, data: st.DataObject) -> None:
+    term = data.draw(st.sampled_from(sorted(vocabulary_terms(field_name))))
+    assert read_vocabulary(field_name, term) == vocabulary_terms(field_name)[term]
+
+
+@given(st.sampled_from(sorted(VOCABULARIES)), st.text(alphabet="xyzqجخ ", min_size=1))
+def test_unrecognised_words_cannot_be_read(field_name: str, text: str) -> None:
+    with pytest.raises(InvalidValue):
+        read_vocabulary(field_name, text + " qqq")
+
+
+@pytest.mark.parametrize(
+    ("field_name", "text", "readable"),
+    [
+        ("sex", "unknown", True),
+        ("sex", "غير معروف", True),
+        ("sex", "-", True),
+        ("sex", "Adult", True),  # says nothing about sex: unknown, not unreadable
+        ("sex", "Adult - Male", True),
+        ("sex", "X", False),
+        ("sex", "male female", False),  # two values at once
+        ("cause", "heart attack", False),
+        ("status", "policeman", False),
+    ],
+)
+def test_what_an_import_flags_in_a_vocabulary_field(
+    field_name: str, text: str, readable: bool
+) -> None:
+    if readable:
+        assert read_vocabulary(field_name, text) == normalise_vocabulary(field_name, text)
+    else:
+        with pytest.raises(InvalidValue):
+            read_vocabulary(field_name, text)
+
+
+@given(st.text())
+def test_read_age_is_parse_age_or_flags_text_that_is_not_an_age(text: str) -> None:
+    try:
+        lenient = parse_age(text)
+    except InvalidValue:
+        with pytest.raises(InvalidValue):
+            read_age(text)
+        return
+    try:
+        assert read_age(text) == lenient
+    except InvalidValue:
+        assert lenient is None and text.strip()
+
+
+@given(st.integers(min_value=1880, max_value=2100))
+def test_a_year_typed_as_an_age_is_named_as_such(year: int) -> None:
+    for text in (str(year), to_arabic_indic(str(year))):
+        with pytest.raises(InvalidValue) as caught:
+            read_age(text)
+        assert f"not a year of birth ({year})" in caught.value.expected
+
+
+@pytest.mark.parametrize("text", ["", "  ", "unknown", "غير معروف", "-", "n/a"])
+def test_age_placeholders_are_readable_unknowns(text: str) -> None:
+    assert read_age(text) is None
 
 
 @given(st.text())

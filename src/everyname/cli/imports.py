@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from everyname import config
 from everyname.cli.app import app
 from everyname.cli.db import open_database
-from everyname.cli.output import byte_progress, console, errors, escape, user_errors
+from everyname.cli.output import (
+    EXIT_REJECTED,
+    byte_progress,
+    console,
+    errors,
+    escape,
+    user_errors,
+)
+from everyname.core.errors import InputRejected, Problem
+
+UNREADABLE_NOTE = "kept as written, counted as unknown and flagged on their records"
 
 
 @app.command("import")
@@ -28,7 +40,18 @@ def import_command(
     skip_invalid: Annotated[
         bool,
         typer.Option(
-            "--skip-invalid", help="Import the valid rows; write the others to a rejects CSV."
+            "--skip-invalid",
+            help="Import the other rows when some cannot be read as records at all (broken "
+            "structure, no value in any column used); write those to a rejects CSV.",
+        ),
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse the file if any value cannot be read (nothing is written; every "
+            "value listed). Without it such values are kept as written, counted as unknown "
+            "and flagged, and their records imported.",
         ),
     ] = False,
     rejects: Annotated[
@@ -48,24 +71,38 @@ def import_command(
         ),
     ] = None,
 ) -> None:
-    """Import one list. All or nothing unless --skip-invalid; the original file is kept."""
+    """Import one list; the original file is kept.
+
+    Every person goes in: a value that cannot be read (2012-02-30, an age of 430, a cause
+    outside the vocabulary) is kept as written, counted as unknown and flagged, and every such
+    value is listed by column (`everyname sources --batch N` lists them again later). Only a
+    row nothing can be read from refuses the file, unless --skip-invalid; --strict refuses it
+    for any unreadable value.
+    """
     open_database()
     from everyname.store.imports import import_file
 
-    with byte_progress(f"Importing {file.name}") as progress:
-        report = import_file(
-            file,
-            source,
-            actor=config.actor(),
-            mapping_path=mapping,
-            dry_run=dry_run,
-            skip_invalid=skip_invalid,
-            rejects_path=rejects,
-            source_name=source_name,
-            source_kind=source_kind,
-            defaults=parse_defaults(default or []),
-            progress=progress,
-        )
+    try:
+        with byte_progress(f"Importing {file.name}") as progress:
+            report = import_file(
+                file,
+                source,
+                actor=config.actor(),
+                mapping_path=mapping,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+                rejects_path=rejects,
+                source_name=source_name,
+                source_kind=source_kind,
+                defaults=parse_defaults(default or []),
+                progress=progress,
+                strict=strict,
+            )
+    except InputRejected as refused:
+        # Every problem, not the first fifty: the recorder fixes the file in one go.
+        errors.print(f"[bold red]Error:[/] {escape(refused.summary)}")
+        print_by_column(refused.problems, errors)
+        raise typer.Exit(EXIT_REJECTED) from None
     used = ", ".join(
         f"{column} → {'+'.join(fields)}" for column, fields in report.columns_used.items()
     )
@@ -74,15 +111,21 @@ def import_command(
     )
     if report.columns_unused:
         console.print(f"Columns not used: {escape(', '.join(report.columns_unused))}")
+    if report.unreadable:
+        console.print(
+            f"{len(report.unreadable)} values could not be read; they are {UNREADABLE_NOTE}"
+            + (" (with --strict they would refuse the file):" if report.dry_run else ":")
+        )
+        print_by_column(report.unreadable, console)
     if report.dry_run:
         console.print(
             f"Dry run: {report.rows_read} rows read, {report.rows_read - report.rows_rejected} "
-            f"valid, {report.rows_rejected} invalid. Nothing was written."
+            f"can be imported, {report.rows_rejected} cannot be read as records. "
+            "Nothing was written."
         )
-        for problem in report.problems[:50]:
-            errors.print(f"  - {escape(str(problem))}")
-        if len(report.problems) > 50:
-            errors.print(f"  ... and {len(report.problems) - 50} more")
+        if report.problems:
+            errors.print("Rows that cannot be read as records:")
+            print_by_column(report.problems, errors)
         return
     if report.source_created:
         console.print(f"Created source {report.source_code!r}.")
@@ -92,9 +135,27 @@ def import_command(
     )
     if report.rejects_file is not None:
         console.print(
-            f"{report.rows_rejected} invalid rows were written to "
+            f"{report.rows_rejected} rows that cannot be read as records were written to "
             f"{escape(str(report.rejects_file))} with the reason for each."
         )
+    if report.unreadable:
+        console.print(
+            f"See them again with `everyname sources --batch {report.batch_id}`.",
+            markup=False,
+        )
+
+
+def print_by_column(problems: Sequence[Problem], out: Console) -> None:
+    """Every problem, grouped by the column it is in (file order within a column): the
+    recorder fixing a list works column by column."""
+    groups: dict[str | None, list[Problem]] = {}
+    for problem in problems:
+        groups.setdefault(problem.column, []).append(problem)
+    for column, found in groups.items():
+        title = "the row as a whole" if column is None else f"column {column!r}"
+        out.print(f"  {escape(title)}: {len(found)}")
+        for problem in found:
+            out.print(f"    - {escape(str(problem))}")
 
 
 def parse_defaults(values: list[str]) -> dict[str, str]:
@@ -109,10 +170,36 @@ def parse_defaults(values: list[str]) -> dict[str, str]:
 
 @app.command()
 @user_errors
-def sources() -> None:
-    """List sources with their batches and record counts."""
+def sources(
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            "--batch",
+            help="Show one batch (by its number) and every value in it that could not be "
+            "read, grouped by column: kept as written, counted as unknown, flagged.",
+        ),
+    ] = None,
+) -> None:
+    """List sources with their batches and record counts, or one batch's unreadable values."""
     open_database()
-    from everyname.store.sources import list_sources
+    from everyname.store.sources import batch_detail, list_sources
+
+    if batch is not None:
+        detail = batch_detail(batch)
+        console.print(
+            f"Batch {detail.id}: {escape(detail.file_name)} (source {escape(detail.source)}), "
+            f"imported {detail.imported_at} by {escape(detail.imported_by)}; "
+            f"{detail.records} records from {detail.rows_read} rows, "
+            f"{detail.rejected} rows rejected."
+        )
+        if not detail.unreadable:
+            console.print("Every value in it could be read.")
+            return
+        console.print(
+            f"{len(detail.unreadable)} values could not be read; they are {UNREADABLE_NOTE}:"
+        )
+        print_by_column(detail.unreadable, console)
+        return
 
     summaries = list_sources()
     if not summaries:
@@ -136,3 +223,10 @@ def sources() -> None:
             )
             first = False
     console.print(table)
+    flagged = [b for s in summaries for b in s.batches if b.unreadable]
+    for batch in flagged:
+        console.print(
+            f"Batch {batch.id} has {batch.unreadable} values that could not be read "
+            f"(kept as written, counted as unknown): `everyname sources --batch {batch.id}`.",
+            markup=False,
+        )

@@ -1,8 +1,9 @@
 """Recognising column headers without a mapping.
 
 Most lists a recorder receives have a header row such as ``الاسم, الجنس, العمر, تاريخ الوفاة`` or
-``Name, Sex, Age, Date of death``. Those are read onto the canonical fields directly; anything
-unusual needs a TOML mapping (see :mod:`everyname.core.mapping`).
+``Name, Sex, Age, Date of death``. Those are read onto the canonical fields directly, and so is a
+header that is a canonical field's own name (``source_record_id``); anything unusual needs a TOML
+mapping (see :mod:`everyname.core.mapping`).
 
 The recognised headers are data in ``data/headers.tsv`` (field, header, note), one per line, so a
 speaker can review and extend them without reading Python. Matching uses
@@ -37,6 +38,12 @@ def _table() -> dict[str, str]:
         if table.get(key, field_name) != field_name:
             raise ValueError(f"headers.tsv line {number}: {header!r} is listed for two fields")
         table[key] = field_name
+    # A field's own name is always its header: the README documents them as the way to write a
+    # list that needs no mapping, so none may be missing from the table or taken by another field.
+    for field_name in CANONICAL_FIELDS:
+        key = match_key(field_name)
+        if table.setdefault(key, field_name) != field_name:
+            raise ValueError(f"headers.tsv: {field_name!r} is listed for {table[key]!r}")
     return table
 
 

@@ -3,12 +3,15 @@
 :func:`open_source` looks at the whole-file questions first — is this a file we can read, in
 which format and encoding, which columns hold which fields, is there a name column at all — and
 refuses with :class:`InputRejected` (every problem listed) before a single row is stored.
-:meth:`SourceFile.records` then streams the rows, each normalised, each with the problems that
-make that row invalid (a date that cannot exist, an age of 430, a malformed CSV row).
+:meth:`SourceFile.records` then streams the rows, each normalised. A row is invalid only when
+nothing in it can be read as a record (a malformed CSV row, text only in unused columns); a value
+that cannot be read (a date that cannot exist, an age of 430, a cause outside the vocabulary)
+is flagged on the record (``unreadable``) and the record is kept: a casualty list must never
+lose a named person over one unreadable cell.
 
 Nothing is guessed and nothing is lost: ``raw`` keeps every cell as read, ``as_written`` keeps the
 source's text for each canonical field, and a value that cannot be read is ``unknown``.
-Witness identity (reporter name and contact) is never echoed in a problem.
+Witness identity (reporter name and contact) is never echoed in a problem or a flag.
 
 Normalised keys (all present in every record; plain JSON types):
 
@@ -52,6 +55,7 @@ from everyname.core.schema import (
     UNKNOWN,
     VOCABULARIES,
     ParsedRecord,
+    UnreadableValue,
 )
 from everyname.core.values import (
     InvalidValue,
@@ -60,8 +64,8 @@ from everyname.core.values import (
     normalise_national_id,
     normalise_place,
     normalise_text,
-    normalise_vocabulary,
-    parse_age,
+    read_age,
+    read_vocabulary,
 )
 
 __all__ = ["NORMALISED_KEYS", "SourceFile", "normalise", "open_source"]
@@ -121,7 +125,8 @@ def normalise(
 
     ``values`` are a mapping's value maps (match key → replacement). Returns the normalised
     dict (every key of :data:`NORMALISED_KEYS`) and a list of (field, expected) for the values
-    that cannot be true.
+    that cannot be read (an impossible date, an age of 430, a cause outside the vocabulary):
+    those fields are unknown in the normalised dict, and the caller keeps the text as written.
     """
     out = dict(_TEMPLATE)
     errors: list[tuple[str, str]] = []
@@ -139,10 +144,13 @@ def normalise(
         elif name in _PLACE_FIELDS:
             out[name] = normalise_place(text)
         elif name in VOCABULARIES:
-            out[name] = normalise_vocabulary(name, text)
+            try:
+                out[name] = read_vocabulary(name, text)
+            except InvalidValue as error:
+                errors.append((name, error.expected))
         elif name == "age":
             try:
-                age = parse_age(text)
+                age = read_age(text)
             except InvalidValue as error:
                 errors.append((name, error.expected))
                 continue
@@ -189,7 +197,9 @@ class SourceFile:
     ``encoding`` (as a person names it), ``delimiter``, ``columns`` (headers in file order),
     ``columns_used`` (source column → canonical fields), ``columns_unused``, ``notes`` (remarks on
     the header plan), ``total_bytes``/``bytes_read`` (progress), and after reading the counts
-    ``rows_read``, ``rows_valid``, ``rows_with_problems``, ``blank_rows``.
+    ``rows_read``, ``rows_valid``, ``rows_with_problems`` (rows nothing can be read from),
+    ``rows_flagged`` and ``values_unreadable`` (valid rows with values that cannot be read, and
+    how many such values), ``blank_rows``.
     """
 
     def __init__(
@@ -218,6 +228,8 @@ class SourceFile:
         self.rows_read = 0
         self.rows_valid = 0
         self.rows_with_problems = 0
+        self.rows_flagged = 0
+        self.values_unreadable = 0
         self._consumed = False
 
     @property
@@ -261,6 +273,8 @@ class SourceFile:
             "rows_read": self.rows_read,
             "rows_valid": self.rows_valid,
             "rows_with_problems": self.rows_with_problems,
+            "rows_flagged": self.rows_flagged,
+            "values_unreadable": self.values_unreadable,
             "blank_rows": self.blank_rows,
         }
 
@@ -296,6 +310,9 @@ class SourceFile:
                     self.rows_with_problems += 1
                 else:
                     self.rows_valid += 1
+                    if record.unreadable:
+                        self.rows_flagged += 1
+                        self.values_unreadable += len(record.unreadable)
                 yield record
                 if progress is not None and count % every == 0:
                     progress(self.bytes_read, total)
@@ -327,6 +344,7 @@ class _RowPlan:
     label_notes: bool
     sensitive_fields: frozenset[str]
     sensitive_columns: tuple[str, ...]
+    nothing_read: str
 
     @classmethod
     def build(cls, source: SourceFile) -> _RowPlan:
@@ -359,6 +377,11 @@ class _RowPlan:
             label_notes=label_notes,
             sensitive_fields=frozenset(f for c in columns if c.sensitive for f in c.fields),
             sensitive_columns=source.sensitive_columns,
+            nothing_read=(
+                "a value in at least one of the columns used ("
+                + ", ".join(repr(c.name) for c in columns)
+                + "): this row has text only in columns that are not used, so it names nobody"
+            ),
         )
 
     def parse(self, row: RawRow) -> ParsedRecord:
@@ -375,23 +398,28 @@ class _RowPlan:
                     as_written["notes"] = f"{earlier}; {part}" if earlier else part
                 else:
                     as_written[name] = text
+        # Only a row nothing can be read from is rejected: a broken row (its cells may have
+        # slipped into the wrong columns) or one with text only in columns that are not used.
+        problems = [Problem(file=self.file_name, row=row.number, expected=i) for i in row.issues]
+        if not as_written and not problems:
+            problems.append(
+                Problem(file=self.file_name, row=row.number, expected=self.nothing_read)
+            )
         for name, value in self.defaults.items():
             if name not in as_written:
                 as_written[name] = value
         normalised, errors = normalise(as_written, self.values, self.order)
-        problems: list[Problem] = []
-        for issue in row.issues:
-            problems.append(Problem(file=self.file_name, row=row.number, expected=issue))
-        for name, expected in errors:
-            problems.append(
-                Problem(
-                    file=self.file_name,
-                    row=row.number,
-                    column=self.source_of.get(name, name),
-                    value=None if name in self.sensitive_fields else as_written.get(name),
-                    expected=expected,
-                )
+        # A value that cannot be read loses nothing: it stays in as_written, the field is
+        # unknown, and the flag says which column held what, except for a witness's identity.
+        unreadable = [
+            UnreadableValue(
+                field=name,
+                column=self.source_of.get(name, name),
+                value=None if name in self.sensitive_fields else as_written.get(name),
+                expected=expected,
             )
+            for name, expected in errors
+        ]
         return ParsedRecord(
             row_number=row.number,
             raw=cells,
@@ -399,6 +427,7 @@ class _RowPlan:
             normalised=normalised,
             problems=problems,
             sensitive_columns=self.sensitive_columns,
+            unreadable=unreadable,
         )
 
 

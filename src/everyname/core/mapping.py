@@ -167,6 +167,19 @@ def parse_mapping(text: str, name: str = "mapping.toml") -> Mapping:
                 )
             else:
                 feeders[target_field] = column
+        sensitive = [t for t in targets if t in SENSITIVE_FIELDS]
+        if sensitive and len(sensitive) < len(targets):
+            # The column's text is encrypted; any other field it fed would keep it in the clear
+            # (as written, normalised, in a flag when it cannot be read).
+            problems.append(
+                _problem(
+                    name,
+                    f"columns.{column}",
+                    f"a column of witness identity ({', '.join(SENSITIVE_FIELDS)}) feeding only "
+                    "those fields, so that it is stored only encrypted",
+                    value=", ".join(targets),
+                )
+            )
         columns[column] = tuple(targets)
 
     ignore = data.get("ignore", [])

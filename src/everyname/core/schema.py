@@ -1,8 +1,9 @@
 """The canonical record: its fields, their vocabularies, and the shape every reader produces.
 
-A source's columns are mapped onto these fields (by header recognition or a TOML mapping).
-Controlled vocabularies always include ``unknown``: a value that cannot be read is kept as
-written and normalised to ``unknown``, never guessed into a category.
+A source's columns are mapped onto these fields (by header recognition or a TOML mapping, or
+because a header is the field's own name). Controlled vocabularies always include ``unknown``:
+a value that cannot be read is kept as written, normalised to ``unknown``, never guessed into a
+category, and flagged (:class:`UnreadableValue`).
 """
 
 from __future__ import annotations
@@ -104,6 +105,36 @@ VOCABULARIES: dict[str, type[StrEnum]] = {
 NAME_COLUMN_FIELDS = ("full_name", "given_name", "family_name")
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadableValue:
+    """A value a record gives that cannot be read: kept as written, counted as unknown, flagged.
+
+    ``field`` is the canonical field, ``column`` the source column it came from (or
+    ``defaults.<field>``), ``expected`` what would have been readable. ``value`` is the text as
+    written, or ``None`` when the column holds witness identity: a flag is shown and stored in
+    the clear, and must never reveal a reporter.
+    """
+
+    field: str
+    column: str
+    value: str | None
+    expected: str
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {
+            "field": self.field,
+            "column": self.column,
+            "value": self.value,
+            "expected": self.expected,
+        }
+
+    def problem(self, file: str, row: int | None) -> Problem:
+        """As an input problem naming file, row and column, for a listing or a refusal."""
+        return Problem(
+            file=file, row=row, column=self.column, value=self.value, expected=self.expected
+        )
+
+
 @dataclass
 class ParsedRecord:
     """One row of a source file after mapping and normalisation.
@@ -111,9 +142,12 @@ class ParsedRecord:
     ``raw`` is the row exactly as read (source column name → cell text, after decoding);
     ``as_written`` maps canonical fields to the text the source gave (after applying the
     mapping's renames and defaults, before normalisation); ``normalised`` maps canonical fields
-    to comparable values (plain JSON types). ``problems`` is empty when the row is valid.
-    ``sensitive_columns`` names the source columns in ``raw`` that hold reporter identity, so
-    the store can encrypt them and logs can leave them out.
+    to comparable values (plain JSON types). ``problems`` is empty unless nothing in the row can
+    be read as a record (broken structure, no value in any column used): such a row is rejected.
+    ``unreadable`` flags the values that cannot be read (an impossible date, an age of 430): the
+    record is still a record, with those fields unknown. ``sensitive_columns`` names the source
+    columns in ``raw`` that hold reporter identity, so the store can encrypt them and logs can
+    leave them out.
     """
 
     row_number: int
@@ -122,6 +156,7 @@ class ParsedRecord:
     normalised: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
     sensitive_columns: tuple[str, ...] = ()
+    unreadable: list[UnreadableValue] = field(default_factory=list)
 
     @property
     def is_valid(self) -> bool:

@@ -3,8 +3,10 @@
 Casualty lists arrive in Arabic and English, typed by hand, with Arabic-Indic digits. Every
 normaliser here takes the text of one cell and returns a comparable value; none of them guesses:
 a value that is not recognised becomes ``unknown`` (or ``None``) and the text as written is kept
-by the caller. The only cell values that are *problems* are those that cannot be true (an age of
-430, a negative age); those raise :class:`InvalidValue`, which says what was expected.
+by the caller. The ``read_*`` variants, used by an import, also say when a cell cannot be read
+(an age of 430, "1962" in the age column, a cause outside the vocabulary) by raising
+:class:`InvalidValue`, which says what was expected: the import keeps such a value as written,
+counts it as unknown and flags it on the record.
 
 The vocabulary terms are data, not code: ``data/vocabulary.tsv`` beside this module, one term per
 line with a note, so a speaker can review every decision without reading Python.
@@ -36,6 +38,8 @@ __all__ = [
     "normalise_text",
     "normalise_vocabulary",
     "parse_age",
+    "read_age",
+    "read_vocabulary",
     "to_ascii_digits",
     "vocabulary_terms",
 ]
@@ -206,7 +210,6 @@ def _phrases(tokens: list[str]) -> list[str] | None:
     return found
 
 
-@lru_cache(maxsize=16384)
 def normalise_vocabulary(field_name: str, text: str) -> str:
     """The canonical value of a vocabulary field (sex, age_group, status, cause, outcome).
 
@@ -214,17 +217,43 @@ def normalise_vocabulary(field_name: str, text: str) -> str:
     several terms ("Adult - Male", "استشهد بالقصف") is read term by term: terms of other fields
     and fillers are neutral, and the result is known only when the terms of this field agree.
     """
+    return _vocabulary(field_name, text)[0]
+
+
+def read_vocabulary(field_name: str, text: str) -> str:
+    """:func:`normalise_vocabulary` for an import, where a cell nobody can read must be flagged.
+
+    Raises :class:`InvalidValue` when the text is not made of known terms ("heart attack" as a
+    cause, "X" as a sex) or when its terms for this field disagree ("male, female"). A
+    placeholder ("unknown", "-") and a cell whose terms say nothing about this field ("Adult"
+    read as a sex) are readable: they state that the value is not known.
+    """
+    value, expected = _vocabulary(field_name, text)
+    if expected is not None:
+        raise InvalidValue(expected)
+    return value
+
+
+@lru_cache(maxsize=16384)
+def _vocabulary(field_name: str, text: str) -> tuple[str, str | None]:
+    """(value, None) when the cell is readable, (unknown, what was expected) when it is not."""
     terms = _TERMS[field_name]
     key = match_key(text)
     if key in terms:
-        return terms[key]
-    if not key:
-        return UNKNOWN
+        return terms[key], None
+    if is_placeholder(key):
+        return UNKNOWN, None
+    allowed = ", ".join(m.value for m in VOCABULARIES[field_name] if m.value != UNKNOWN)
     phrases = _phrases(key.split())
     if phrases is None:
-        return UNKNOWN
+        return UNKNOWN, (
+            f"a {field_name} the vocabulary knows ({allowed}, in English or Arabic), or a "
+            f"mapping's [values.{field_name}] naming one"
+        )
     values = {terms[p] for p in phrases if p in terms} - {UNKNOWN}
-    return values.pop() if len(values) == 1 else UNKNOWN
+    if len(values) > 1:
+        return UNKNOWN, f"one {field_name} ({allowed}), not several at once"
+    return (values.pop() if values else UNKNOWN), None
 
 
 # --- ages ------------------------------------------------------------------------------------
@@ -327,8 +356,16 @@ def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
+_AGE_EXAMPLES = "an age such as 34, 3 months, 40s or 20-25"
+_YEARS_OF_BIRTH = range(1880, 2101)
+
+
 def _checked(value: float) -> float:
     if value < 0 or value > MAX_AGE:
+        if value.is_integer() and int(value) in _YEARS_OF_BIRTH:
+            # The usual slip in real lists: a year of birth typed into the age column. Said,
+            # never turned into an age: the year the list was written is not known here.
+            raise InvalidValue(f"{_AGE_EXPECTED}, not a year of birth ({int(value)})")
         raise InvalidValue(_AGE_EXPECTED)
     return round(value, 4)
 
@@ -390,6 +427,15 @@ def parse_age(text: str) -> Age | None:
         low, high = _RANGE_WORDS[key]
         return Age(None, round(low, 4), round(high, 4))
     return None
+
+
+def read_age(text: str) -> Age | None:
+    """:func:`parse_age` for an import: text that is neither an age nor a placeholder ("adult",
+    "see notes") cannot be read, and raises :class:`InvalidValue` so that it is flagged."""
+    age = parse_age(text)
+    if age is None and not is_placeholder(text):
+        raise InvalidValue(_AGE_EXAMPLES)
+    return age
 
 
 def age_group_from_age(age: Age | None) -> str:

@@ -1,9 +1,13 @@
-"""Importing a source file: all or nothing, original kept byte for byte, identities encrypted.
+"""Importing a source file: every person in, original kept byte for byte, identities encrypted.
 
-Parsing happens in ``everyname.core.ingest``; this module only decides what is written. The
-whole import runs in one transaction: if any row is invalid (and the user did not ask to skip
-invalid rows) every problem is reported and the transaction is rolled back, so the database is
-exactly as it was.
+Parsing happens in ``everyname.core.ingest``; this module only decides what is written. A value
+that cannot be read (an impossible date, "1962" in the age column) never keeps a person out: the
+record goes in with that value kept as written, unknown in its normalised form, and flagged; the
+batch keeps the list of such values (``Batch.unreadable``) so it can be read later. The whole
+import runs in one transaction: if a row cannot be read as a record at all (broken structure,
+text only in unused columns) and the user did not ask to skip such rows, or if ``strict`` is
+asked and any value cannot be read, every problem is reported and the transaction is rolled
+back, so the database is exactly as it was.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from everyname.store import crypto
 from everyname.store.audit import Action, record_event
 from everyname.store.models import Batch, BatchFileChunk, Record
 from everyname.store.record_stream import Rejected, encoded_batches
-from everyname.store.sources import check_code, get_or_create_source
+from everyname.store.sources import check_code, get_or_create_source, unreadable_problem
 
 CHUNK_BYTES = 1 << 20
 INSERT_BATCH = 2000
@@ -56,6 +60,8 @@ class ImportReport:
     columns_used: dict[str, tuple[str, ...]] = field(default_factory=dict)
     columns_unused: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
+    unreadable: tuple[Problem, ...] = ()
+    """Values kept as written but unreadable (file, row, column, value, expected), file order."""
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
@@ -85,8 +91,13 @@ def import_file(
     source_kind: str | None = None,
     defaults: dict[str, str] | None = None,
     progress: ProgressCallback | None = None,
+    strict: bool = False,
 ) -> ImportReport:
-    """Import one file as one batch of ``source_code``; see the module docstring for guarantees."""
+    """Import one file as one batch of ``source_code``; see the module docstring for guarantees.
+
+    ``strict`` refuses the file when any value cannot be read (all or nothing on values, for a
+    recorder who wants every cell fixed at the source first); without it such values are
+    flagged and their records imported."""
     path = Path(path)
     source_code = check_code(source_code)
     if not path.is_file():
@@ -123,16 +134,19 @@ def import_file(
                 source_name=source_name,
                 source_kind=source_kind,
                 progress=progress,
+                strict=strict,
             )
 
 
 def _dry_run(path, source_code, sha256, source_file, progress) -> ImportReport:
     rows = valid = 0
     problems: list[Problem] = []
+    unreadable: list[Problem] = []
     for record in source_file.records(progress=progress):
         rows += 1
         if record.is_valid:
             valid += 1
+            unreadable.extend(u.problem(path.name, record.row_number) for u in record.unreadable)
         else:
             problems.extend(record.problems)
     return ImportReport(
@@ -148,6 +162,7 @@ def _dry_run(path, source_code, sha256, source_file, progress) -> ImportReport:
         columns_used=dict(source_file.columns_used),
         columns_unused=tuple(source_file.columns_unused),
         problems=tuple(problems),
+        unreadable=tuple(unreadable),
     )
 
 
@@ -165,6 +180,7 @@ def _write(
     source_name: str | None,
     source_kind: str | None,
     progress: ProgressCallback | None,
+    strict: bool,
 ) -> ImportReport:
     source, created = get_or_create_source(
         source_code, actor, name=source_name, **({"kind": source_kind} if source_kind else {})
@@ -188,6 +204,7 @@ def _write(
     _store_original(batch, path)
 
     problems: list[Problem] = []
+    unreadable: list[dict] = []
     insert = _RecordInserter(batch)
     rows = imported = rejected = 0
     rejects = _RejectsWriter(rejects_path) if skip_invalid else None
@@ -200,6 +217,9 @@ def _write(
                     rejects.write(row)
                 else:
                     problems.extend(row.problems)
+            unreadable.extend(encoded.unreadable)
+            if strict:
+                problems.extend(unreadable_problem(path.name, flag) for flag in encoded.unreadable)
             # Once the import is bound to be refused, keep reading only to report every problem.
             if encoded.rows and not problems:
                 insert(encoded.rows)
@@ -208,12 +228,7 @@ def _write(
                 progress(encoded.bytes_read, encoded.total_bytes)
         if problems:
             raise InputRejected(
-                problems,
-                summary=(
-                    f"{path}: {rejected} of {rows} rows are invalid; nothing was imported. Fix "
-                    "them, or pass --skip-invalid to import the valid rows and write the "
-                    "others to a rejects file."
-                ),
+                problems, summary=_refusal(path, rows, rejected, unreadable, strict)
             )
         if imported == 0:
             raise InputRejected(
@@ -221,7 +236,10 @@ def _write(
                 summary=f"{path}: no valid rows; nothing was imported.",
             )
         Batch.objects.filter(pk=batch.pk).update(
-            rows_read=rows, records_imported=imported, rows_rejected=rejected
+            rows_read=rows,
+            records_imported=imported,
+            rows_rejected=rejected,
+            unreadable=unreadable,
         )
         record_event(
             Action.BATCH_IMPORTED,
@@ -233,6 +251,7 @@ def _write(
             rows_read=rows,
             records_imported=imported,
             rows_rejected=rejected,
+            values_unreadable=len(unreadable),
             mapping=batch.mapping_name,
         )
     except BaseException:
@@ -255,7 +274,23 @@ def _write(
         rejects_file=rejects_file,
         columns_used=dict(source_file.columns_used),
         columns_unused=tuple(source_file.columns_unused),
+        unreadable=tuple(unreadable_problem(path.name, flag) for flag in unreadable),
     )
+
+
+def _refusal(path: Path, rows: int, rejected: int, unreadable: list[dict], strict: bool) -> str:
+    parts = []
+    if rejected:
+        parts.append(
+            f"{rejected} of {rows} rows cannot be read as records (fix them, or pass "
+            "--skip-invalid to import the others and write these to a rejects file)"
+        )
+    if strict and unreadable:
+        parts.append(
+            f"{len(unreadable)} values cannot be read and --strict was given (without it they "
+            "are kept as written, counted as unknown and flagged)"
+        )
+    return f"{path}: {'; '.join(parts)}; nothing was imported."
 
 
 def _store_original(batch: Batch, path: Path) -> None:
@@ -292,8 +327,9 @@ class _RecordInserter:
         "as_written",
         "normalised",
         "sensitive_encrypted",
+        "unreadable",
     )
-    JSON_COLUMNS = frozenset({"raw", "as_written", "normalised"})
+    JSON_COLUMNS = frozenset({"raw", "as_written", "normalised", "unreadable"})
 
     def __init__(self, batch: Batch) -> None:
         fields = [Record._meta.get_field(name) for name in self.COLUMNS]
@@ -320,8 +356,9 @@ class _RecordInserter:
                 as_written,
                 normalised,
                 binary.get_db_prep_save(secret, connection) if secret is not None else None,
+                unreadable,
             )
-            for row_number, record_id, raw, as_written, normalised, secret in rows
+            for row_number, record_id, raw, as_written, normalised, secret, unreadable in rows
         ]
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, prepared)

@@ -63,6 +63,8 @@ class Batch(models.Model):
     rows_read = models.IntegerField(default=0)
     records_imported = models.IntegerField(default=0)
     rows_rejected = models.IntegerField(default=0)
+    unreadable = models.JSONField(default=list)
+    """Every value of the file that could not be read: {row, field, column, value, expected}."""
 
     class Meta:
         ordering = ["imported_at", "id"]
@@ -100,6 +102,9 @@ class Record(models.Model):
     as_written = models.JSONField()
     normalised = models.JSONField()
     sensitive_encrypted = models.BinaryField(null=True, blank=True, editable=False)
+    unreadable = models.JSONField(default=list)
+    """Flags: this record's values that could not be read, kept as written in ``as_written`` and
+    unknown in ``normalised`` ({field, column, value, expected}; no value for witness identity)."""
 
     class Meta:
         ordering = ["batch", "row_number"]

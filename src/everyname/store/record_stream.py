@@ -30,6 +30,7 @@ PARALLEL_FROM_BYTES = 4 << 20
 QUEUE_BATCHES = 8
 
 _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_NONE = "[]"
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,19 @@ class EncodedBatch:
     """Up to ``BATCH_ROWS`` rows: valid ones ready to insert, and the rejected ones."""
 
     rows: list[tuple] = field(default_factory=list)
-    """(row_number, source_record_id, raw_json, as_written_json, normalised_json, secret)"""
+    """(row_number, source_record_id, raw_json, as_written_json, normalised_json, secret,
+    unreadable_json)"""
     rejected: list[Rejected] = field(default_factory=list)
+    unreadable: list[dict[str, Any]] = field(default_factory=list)
+    """The valid rows' unreadable values, each ``{"row": n, **flag}``, for the batch's list."""
     rows_read: int = 0
     bytes_read: int = 0
     total_bytes: int = 0
 
 
 def encode_record(parsed: ParsedRecord) -> tuple:
-    """A valid record as the values of a database row; reporter identity only as ciphertext."""
+    """A valid record as the values of a database row; reporter identity only as ciphertext
+    (its flags carry no value for a witness's column: see ``UnreadableValue``)."""
     sensitive_columns = set(parsed.sensitive_columns)
     raw = {k: v for k, v in parsed.raw.items() if k not in sensitive_columns}
     as_written = {k: v for k, v in parsed.as_written.items() if k not in SENSITIVE_FIELDS}
@@ -76,6 +81,7 @@ def encode_record(parsed: ParsedRecord) -> tuple:
         _encode_json(as_written),
         _encode_json(normalised),
         secret,
+        _encode_json([f.to_dict() for f in parsed.unreadable]) if parsed.unreadable else _NONE,
     )
 
 
@@ -89,6 +95,8 @@ def _batches(
         batch.rows_read += 1
         if parsed.is_valid:
             batch.rows.append(encode_record(parsed))
+            for flag in parsed.unreadable:
+                batch.unreadable.append({"row": parsed.row_number, **flag.to_dict()})
         else:
             batch.rejected.append(Rejected(parsed.row_number, parsed.raw, parsed.problems))
         if batch.rows_read >= size:

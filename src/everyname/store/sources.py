@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
-from everyname.core.errors import EverynameError
+from everyname.core.errors import EverynameError, Problem
 from everyname.store import crypto
 from everyname.store.audit import Action, record_event
-from everyname.store.models import Source, SourceKind
+from everyname.store.models import Batch, Source, SourceKind
 
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -66,6 +66,7 @@ class BatchSummary:
     imported_by: str
     records: int
     rejected: int
+    unreadable: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ def list_sources() -> list[SourceSummary]:
                 imported_by=b.imported_by,
                 records=b.records_imported,
                 rejected=b.rows_rejected,
+                unreadable=len(b.unreadable),
             )
             for b in source.batches.order_by("imported_at", "id")
         )
@@ -103,3 +105,51 @@ def list_sources() -> list[SourceSummary]:
             )
         )
     return summaries
+
+
+def unreadable_problem(file_name: str, flag: dict) -> Problem:
+    """A stored flag ({row, field, column, value, expected}) as a problem a person can read."""
+    return Problem(
+        file=file_name,
+        row=flag["row"],
+        column=flag["column"],
+        value=flag["value"],
+        expected=flag["expected"],
+    )
+
+
+@dataclass(frozen=True)
+class BatchDetail:
+    """One batch as imported, with the values it holds that could not be read."""
+
+    id: int
+    source: str
+    file_name: str
+    sha256: str
+    imported_at: str
+    imported_by: str
+    rows_read: int
+    records: int
+    rejected: int
+    unreadable: tuple[Problem, ...]
+
+
+def batch_detail(batch_id: int) -> BatchDetail:
+    """A batch and its unreadable values (file order), kept since the import so they can be
+    reviewed and fixed at the source later; raises when there is no such batch."""
+    batch = Batch.objects.select_related("source").filter(pk=batch_id).first()
+    if batch is None:
+        known = ", ".join(str(pk) for pk in Batch.objects.values_list("pk", flat=True)) or "none"
+        raise EverynameError(f"There is no batch {batch_id}; batches: {known}")
+    return BatchDetail(
+        id=batch.pk,
+        source=batch.source.code,
+        file_name=batch.file_name,
+        sha256=batch.sha256,
+        imported_at=batch.imported_at.isoformat(timespec="seconds"),
+        imported_by=batch.imported_by,
+        rows_read=batch.rows_read,
+        records=batch.records_imported,
+        rejected=batch.rows_rejected,
+        unreadable=tuple(unreadable_problem(batch.file_name, f) for f in batch.unreadable),
+    )

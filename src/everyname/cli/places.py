@@ -46,6 +46,7 @@ def unresolved(
                 "records": s.records,
                 "example_record_ids": list(s.example_record_ids),
             }
+            | ({"candidates": list(s.candidates)} if s.candidates else {})
             for s in spellings
         ]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
@@ -53,20 +54,23 @@ def unresolved(
     if not spellings:
         console.print("Every place the records name is in the gazetteer.")
         return
-    table = Table(title="Place spellings the gazetteer does not know (counted as unresolved)")
-    for column in ("field", "spelling", "records", "example record ids"):
+    table = Table(title="Place spellings counts cannot place (counted as unresolved)")
+    for column in ("field", "spelling", "records", "example record ids", "why"):
         table.add_column(column, justify="right" if column == "records" else "left")
     for s in spellings:
+        why = f"names several: {', '.join(s.candidates)}" if s.candidates else "not in gazetteer"
         table.add_row(
             escape(s.field),
             escape(s.text),
             f"{s.records:,}",
             escape(", ".join(s.example_record_ids)),
+            escape(why),
         )
     console.print(table)
     console.print(
         "Add them with `everyname places import FILE.csv` (columns id, name_ar, name_en, "
-        "alternates, level, parent_id, latitude, longitude; an existing id adds spellings)."
+        "alternates, level, parent_id, latitude, longitude; an existing id adds spellings). "
+        "A text naming several places needs the records' governorate or town instead."
     )
 
 

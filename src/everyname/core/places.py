@@ -811,7 +811,9 @@ def read_place_rows(
     problems.extend(_cycles(places, every, file, seen))
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
-        raise InputRejected(problems, f"{file}: {len(problems)} problem(s); gazetteer not loaded")
+        raise InputRejected(
+            problems, f"{file}: {len(problems)} problem(s); nothing was added to the gazetteer"
+        )
     return PlaceAdditions(tuple(places), {k: tuple(v) for k, v in spellings.items()})
 
 

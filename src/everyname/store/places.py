@@ -9,6 +9,7 @@ database and used by every count from then on (``current_gazetteer``).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,7 +18,7 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Max
 
-from everyname.core.count.breakdown import PLACE_FIELDS
+from everyname.core.count.breakdown import PLACE_FIELDS, unplaced_texts
 from everyname.core.places import COLUMNS, Gazetteer, read_places_file
 from everyname.store.audit import Action, record_event
 from everyname.store.models import Record, UserPlace
@@ -128,33 +129,35 @@ def _csv_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 @dataclass(frozen=True)
 class UnresolvedSpelling:
-    """A place text the gazetteer cannot place, in one record field."""
+    """A place text counts cannot place: the gazetteer knows no such place (``candidates``
+    empty: import it), or it names several and nothing else in the records says which (the
+    candidates: give those records their governorate or town, e.g. as a mapping default)."""
 
     field: str
     text: str
     records: int
     example_record_ids: tuple[str, ...]
+    candidates: tuple[str, ...] = ()
 
 
 def unresolved_places(gazetteer: Gazetteer | None = None) -> list[UnresolvedSpelling]:
-    """Every place text of the records that names nothing the gazetteer knows, most used
-    first, with example record ids. Records are read as normalised, field by field as counts
-    resolve them (governorate down to neighbourhood, each within the ones above it)."""
+    """Every place text of the records that counts cannot place, most used first, with
+    example record ids. Records are read as normalised, field by field as counts resolve them
+    (governorate down to neighbourhood, each within the ones above it)."""
     gazetteer = gazetteer or current_gazetteer()
-    found: dict[tuple[str, str], list[str]] = {}
-    counts: dict[tuple[str, str], int] = {}
-    for pk, normalised in (
-        Record.objects.order_by("pk").values_list("pk", "normalised").iterator(5000)
-    ):
+    found: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+    counts: Counter[tuple[str, str, tuple[str, ...]]] = Counter()
+    query = Record.objects.order_by("pk").values_list("pk", "normalised")
+    for pk, normalised in query.iterator(5000):
         fields = {f: _text((normalised or {}).get(f)) for f in PLACE_FIELDS}
-        for field, text in gazetteer.resolve_record(fields).unresolved.items():
-            key = (field, text)
-            counts[key] = counts.get(key, 0) + 1
+        for key in unplaced_texts(gazetteer.resolve_record(fields)):
+            counts[key] += 1
             examples = found.setdefault(key, [])
             if len(examples) < EXAMPLES:
                 examples.append(str(pk))
     ranked = sorted(counts, key=lambda k: (-counts[k], k))
-    return [UnresolvedSpelling(f, t, counts[(f, t)], tuple(found[(f, t)])) for f, t in ranked]
+    return [UnresolvedSpelling(f, t, counts[(f, t, c)], tuple(found[(f, t, c)]), c)
+            for f, t, c in ranked]  # fmt: skip
 
 
 def _text(value: object) -> str | None:

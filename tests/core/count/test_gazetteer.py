@@ -142,3 +142,40 @@ def test_place_level_chosen_on_gazetteer_places(gazetteer):
     assert len(values) == len(set(values))
     everyone = count_persons(data, by=["place"], gazetteer=gazetteer)
     assert everyone.settings["place_level"] == "governorate"  # Homs and Idlib
+
+
+def test_a_name_of_several_places_is_placed_only_where_they_agree(gazetteer):
+    # جوبر is a neighbourhood of Damascus and one of Homs: without a governorate the record
+    # is unresolved at every level where the two differ, and listed with both candidates.
+    persons = pd.DataFrame(
+        {
+            "person_id": ["a", "b", "c"],
+            "governorate": [None, "Homs", "Damascus"],
+            "neighbourhood": ["جوبر", "جوبر", "Jobar"],
+        }
+    )
+    memberships = pd.DataFrame({"person_id": ["a", "b", "c"], "record_id": ["1", "2", "3"],
+                                "source": "s"})  # fmt: skip
+    result = count_persons(
+        CountInput(persons, memberships, link_run="r"),
+        by=["neighbourhood", "governorate"],
+        gazetteer=gazetteer,
+        explain=True,
+    )
+    homs_jobar = gazetteer.resolve_record({"governorate": "Homs", "neighbourhood": "جوبر"})
+    damascus_jobar = gazetteer.resolve_record({"governorate": "Damascus", "neighbourhood": "جوبر"})
+    homs_id, damascus_id = homs_jobar.place.entry.id, damascus_jobar.place.entry.id
+    assert homs_id != damascus_id
+    neighbourhoods = {r.value: r for r in result.by["neighbourhood"]}
+    assert neighbourhoods["unresolved"].person_ids == ("a",)
+    assert neighbourhoods[homs_id].person_ids == ("b",)
+    assert neighbourhoods[damascus_id].person_ids == ("c",)
+    # one Arabic name, two places: each row says which
+    assert neighbourhoods[homs_id].label_ar.startswith("جوبر (")
+    assert "حمص" in neighbourhoods[homs_id].label_ar  # its city: مدينة حمص
+    assert neighbourhoods[damascus_id].label_ar.startswith("جوبر (")
+    assert neighbourhoods[damascus_id].label_ar != neighbourhoods[homs_id].label_ar
+    assert result.figure("governorate", "unresolved") == 1
+    (spelling,) = result.unresolved["governorate"]
+    assert (spelling.field, spelling.text, spelling.persons) == ("neighbourhood", "جوبر", 1)
+    assert set(spelling.candidates) == {homs_id, damascus_id}

@@ -40,8 +40,13 @@ GAZETTEER_LEVELS: dict[str, tuple[str, ...]] = {
 FIELD_DEPTH = {"governorate": 0, "district": 1, "locality": 3, "neighbourhood": 4, "place": 5}
 """How specific the place named in each record field is (the free ``place`` text the most)."""
 PLACE_COLUMNS = ("place_id", "place_unresolved")
-"""What :func:`resolve_places` gives per person: the most specific entry resolved and the
-``(field, text)`` pairs that named nothing the gazetteer knows."""
+"""What :func:`resolve_places` gives per person: the most specific entry resolved, and the place
+texts it cannot place for certain as ``(field, text, candidates)``: no candidate when the
+gazetteer knows no such place, several when the text names more than one ("جوبر" is a
+neighbourhood of Damascus and one of Homs) and nothing else in the record settles which."""
+
+Unplaced = tuple[str, str, tuple[str, ...]]
+"""A place text counting cannot place: (record field, text as written, candidate ids)."""
 DATE_UNITS = ("day", "week", "month")
 GRADE_VALUES = ("confirmed", "single_source", "contested", UNKNOWN)
 BREAKDOWN_FIELDS = (*VOCABULARIES, "place", *PLACE_LEVELS, "date", *DATE_UNITS, "grade")
@@ -73,18 +78,31 @@ def _place_text(value: Any) -> str | None:
     return None if text.casefold() == UNKNOWN else text
 
 
+def unplaced_texts(record: Any) -> tuple[Unplaced, ...]:
+    """The texts of a resolved record (``Gazetteer.resolve_record``) that place it nowhere for
+    certain: those naming no known place, and the one naming several."""
+    out: list[Unplaced] = [(f, t, ()) for f, t in record.unresolved.items()]
+    if record.place is not None and record.place.alternatives:
+        field = next((f for f, m in record.by_field.items() if m is record.place), "place")
+        candidates = (record.place.entry.id, *record.place.alternatives)
+        out.append((field, record.place.text, candidates))
+    return tuple(out)
+
+
 def resolve_places(persons: pd.DataFrame, gazetteer: Any) -> pd.DataFrame:
-    """Each person's most specific gazetteer place and the place texts it could not resolve
-    (``PLACE_COLUMNS``, aligned with ``persons``). A ``place_id`` already given is kept; when
-    ``persons`` already carries both columns (the store computes them once), they are used."""
+    """Each person's most specific gazetteer place and the place texts it cannot place for
+    certain (``PLACE_COLUMNS``, aligned with ``persons``). A ``place_id`` already given is
+    kept; when ``persons`` already carries both columns (the store computes them once), they
+    are used."""
     if all(c in persons.columns for c in PLACE_COLUMNS):
         return persons[list(PLACE_COLUMNS)]
     fields = [f for f in PLACE_FIELDS if f in persons.columns]
     given = persons["place_id"] if "place_id" in persons.columns else None
     ids: list[str | None] = []
-    unresolved: list[tuple[tuple[str, str], ...]] = []
+    unplaced: list[tuple[Unplaced, ...]] = []
     columns = [persons[f].tolist() for f in fields]
-    for index, texts in enumerate(zip(*columns, strict=True) if fields else [()] * len(persons)):
+    rows = zip(*columns, strict=True) if fields else [()] * len(persons)
+    for index, texts in enumerate(rows):
         record = gazetteer.resolve_record(
             {f: _place_text(t) for f, t in zip(fields, texts, strict=True)}
         )
@@ -92,47 +110,58 @@ def resolve_places(persons: pd.DataFrame, gazetteer: Any) -> pd.DataFrame:
         if place_id is None and record.place is not None:
             place_id = record.place.entry.id
         ids.append(None if place_id is None else str(place_id))
-        unresolved.append(tuple(record.unresolved.items()))
+        unplaced.append(unplaced_texts(record))
     return pd.DataFrame(
-        {"place_id": ids, "place_unresolved": unresolved}, index=persons.index, dtype=object
+        {"place_id": ids, "place_unresolved": unplaced}, index=persons.index, dtype=object
     )
 
 
+def _at(gazetteer: Any, place_id: str, level: str) -> str | None:
+    if level == "place":
+        return place_id
+    entry = gazetteer.at_level(place_id, GAZETTEER_LEVELS[level])
+    return None if entry is None else entry.id
+
+
 def _place_value(
-    gazetteer: Any, place_id: str | None, unresolved: Iterable[tuple[str, str]], level: str
-) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """(the row a person counts in at ``level``, the unresolved texts that put it there)."""
-    unresolved = tuple(unresolved or ())
+    gazetteer: Any, place_id: str | None, unplaced: tuple[Unplaced, ...], level: str
+) -> tuple[str, tuple[Unplaced, ...]]:
+    """(the row a person counts in at ``level``, the texts that put it in ``unresolved``)."""
+    known = place_id is not None and place_id in gazetteer
+    # A name of several places counts as one of them only where they all agree ("Jobar" is
+    # in Syria whichever Jobar; which governorate, the record does not say).
+    torn = tuple(u for u in unplaced if u[2] and len({_at(gazetteer, c, level) for c in u[2]}) > 1)
+    if known and torn:
+        return UNRESOLVED, torn
+    unknown = tuple(u for u in unplaced if not u[2])
     if level == "place":  # the most specific place, unless a finer text is not known
-        depth = -1
-        if place_id is not None and place_id in gazetteer:
-            depth = level_depth(gazetteer.get(place_id).level)
-        finer = tuple((f, t) for f, t in unresolved if FIELD_DEPTH.get(f, 5) > depth)
+        depth = level_depth(gazetteer.get(place_id).level) if known else -1
+        finer = tuple(u for u in unknown if FIELD_DEPTH.get(u[0], 5) > depth)
         if finer:
             return UNRESOLVED, finer
-        return (place_id, ()) if depth >= 0 else (UNKNOWN, ())
-    if place_id is not None:
-        entry = gazetteer.at_level(place_id, GAZETTEER_LEVELS[level])
+        return (str(place_id), ()) if known else (UNKNOWN, ())
+    if known:
+        entry = _at(gazetteer, str(place_id), level)
         if entry is not None:
-            return entry.id, ()
-    behind = tuple((f, t) for f, t in unresolved if FIELD_DEPTH.get(f, 5) >= FIELD_DEPTH[level])
+            return entry, ()
+    behind = tuple(u for u in unknown if FIELD_DEPTH.get(u[0], 5) >= FIELD_DEPTH[level])
     return (UNRESOLVED, behind) if behind else (UNKNOWN, ())
 
 
 def place_values(
     persons: pd.DataFrame, level: str, gazetteer: Any
-) -> tuple[pd.Series, Counter[tuple[str, str]]]:
+) -> tuple[pd.Series, Counter[Unplaced]]:
     """Each person's row at ``level`` (a gazetteer id, ``unresolved`` or ``unknown``) and the
-    unresolved spellings behind the ``unresolved`` row: ``(field, text)`` → persons."""
+    texts behind the ``unresolved`` row: ``(field, text, candidates)`` → persons."""
     places = resolve_places(persons, gazetteer)
-    cache: dict[tuple[Any, Any], tuple[str, tuple[tuple[str, str], ...]]] = {}
+    cache: dict[tuple[Any, Any], tuple[str, tuple[Unplaced, ...]]] = {}
     values: list[str] = []
-    spellings: Counter[tuple[str, str]] = Counter()
-    for place_id, unresolved in zip(
+    spellings: Counter[Unplaced] = Counter()
+    for place_id, unplaced in zip(
         places["place_id"].tolist(), places["place_unresolved"].tolist(), strict=True
     ):
         place_id = None if clean(place_id) is None else str(place_id)
-        key = (place_id, tuple(unresolved or ()))
+        key = (place_id, tuple((f, t, tuple(c)) for f, t, c in (unplaced or ())))
         if key not in cache:
             cache[key] = _place_value(gazetteer, place_id, key[1], level)
         value, behind = cache[key]
@@ -142,14 +171,32 @@ def place_values(
 
 
 def place_labels(gazetteer: Any, values: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """Gazetteer id → (English name, Arabic name) for the ids among ``values``."""
-    out: dict[str, tuple[str, str]] = {}
+    """Gazetteer id → (English name, Arabic name) for the ids among ``values``. Two places of
+    one name in one breakdown (جوبر in Damascus and in Homs) are told apart by the name of the
+    nearest place above them that differs."""
     if not resolves_places(gazetteer):
-        return out
-    for value in values:
-        if value not in (UNKNOWN, UNRESOLVED) and value in gazetteer:
-            out[value] = tuple(gazetteer.labels(value))  # type: ignore[assignment]
-    return out
+        return {}
+    ids = [v for v in dict.fromkeys(values) if v not in (UNKNOWN, UNRESOLVED) and v in gazetteer]
+    out = {v: tuple(gazetteer.labels(v)) for v in ids}
+    for script in (0, 1):
+        names = Counter(label[script] for label in out.values())
+        for place_id in [i for i in ids if names[out[i][script]] > 1]:
+            twins = [i for i in ids if out[i][script] == out[place_id][script]]
+            qualifier = _qualifier(gazetteer, place_id, twins, script)
+            if qualifier:
+                label = list(out[place_id])
+                label[script] = f"{label[script]} ({qualifier})"
+                out[place_id] = tuple(label)
+    return out  # type: ignore[return-value]
+
+
+def _qualifier(gazetteer: Any, place_id: str, twins: list[str], script: int) -> str:
+    """The name of ``place_id``'s nearest ancestor that is not also an ancestor of a twin."""
+    others = {a.id for t in twins if t != place_id for a in gazetteer.ancestors(t)}
+    for ancestor in gazetteer.ancestors(place_id):
+        if ancestor.id not in others:
+            return gazetteer.labels(ancestor.id)[script]
+    return ""
 
 
 def auto_place_level(persons: pd.DataFrame, gazetteer: PlaceHierarchy | None = None) -> str:
@@ -320,4 +367,5 @@ __all__ = [
     "place_values",
     "resolve_places",
     "resolves_places",
+    "unplaced_texts",
 ]

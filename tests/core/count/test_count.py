@@ -36,7 +36,15 @@ def test_json_follows_the_design_contract(data):
     assert out["filters"]["since"] == "2012-02-03" and out["filters"]["until"] == "2012-02-09"
     assert out["total"] == result.total
     for rows in out["by"].values():
-        assert all(set(r) == {"value", "count"} for r in rows)
+        assert all({"value", "count", "range"} <= set(r) for r in rows)
+        # nothing awaits review: every range is the count itself
+        assert all(r["range"] == {"low": r["count"], "high": r["count"]} for r in rows)
+    assert out["total_range"] == {
+        "low": out["total"],
+        "high": out["total"],
+        "pairs_awaiting_review": 0,
+    }
+    assert out["records_not_linked"] == 0
     assert "explain" not in out
 
 
@@ -275,3 +283,60 @@ def test_window_agrees_with_partial_date_within(dates, since, until):
             else "outside"
         )  # fmt: skip
         assert got == expected, (text, since, until)
+
+
+# --- linkage doubt: pairs awaiting review make every figure a range -----------------------------
+
+
+def pending(*rows: tuple[str, str, float]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["record_id_l", "record_id_r", "match_probability"])
+
+
+def with_doubt(data: CountInput, pairs: pd.DataFrame, decisions=(), not_linked=0) -> CountInput:
+    return CountInput(
+        data.persons,
+        data.memberships,
+        link_run=data.link_run,
+        conflicts=data.conflicts,
+        copy_groups=data.copy_groups,
+        pending_pairs=pairs,
+        decisions=decisions,
+        records_not_linked=not_linked,
+    )
+
+
+def test_pending_pairs_make_the_total_and_each_row_a_range(data):
+    # r04 (P02, committee) ~ r13 (P08, hospital); r12 (P07) ~ r14 (P09): two possible duplicates
+    doubtful = with_doubt(data, pending(("r04", "r13", 0.8), ("r12", "r14", 0.7)), not_linked=5)
+    result = count_persons(doubtful, by=["sex", "age_group"])
+    assert result.total == 11 and result.total_low == 9 and result.in_doubt
+    out = json.loads(json.dumps(result.to_dict()))
+    assert out["total_range"] == {"low": 9, "high": 11, "pairs_awaiting_review": 2}
+    assert out["records_not_linked"] == 5
+    rows = {r["value"]: r for r in out["by"]["sex"]}
+    # P02 (female) and P08 (male) merge, but each keeps its row: rows keep their count
+    assert rows["male"]["range"] == {"low": 7, "high": 8}  # P07 and P09 are both male
+    assert rows["female"]["range"] == {"low": 2, "high": 2}
+    for row in out["by"]["age_group"]:
+        assert row["range"]["low"] <= row["range"]["high"] == row["count"]
+    csv_rows = {(r["field"], r["value"]): r for r in result.rows()}
+    assert csv_rows[("total", "")]["low"] == 9
+    assert csv_rows[("pairs_awaiting_review", "")]["count"] == 2
+    assert csv_rows[("records_not_linked", "")]["count"] == 5
+
+
+def test_a_window_counts_the_merged_groups_among_the_persons_it_keeps(data):
+    # P07 (in the window) ~ P08 (a day after it): the window's low end does not lose P07
+    doubtful = with_doubt(data, pending(("r12", "r13", 0.9)))
+    inside = count_persons(doubtful, WINDOW)
+    plain = count_persons(data, WINDOW)
+    assert inside.total == plain.total and inside.total_low == plain.total
+    assert not inside.in_doubt and inside.pairs_awaiting_review == 1
+
+
+def test_a_different_decision_keeps_the_range_closed(data):
+    from everyname.core.link import MatchDecision
+
+    different = [MatchDecision("r04", "r13", "different")]
+    result = count_persons(with_doubt(data, pending(("r04", "r13", 0.8)), different))
+    assert result.total_low == result.total == 11

@@ -99,3 +99,53 @@ def test_headline_empty_count():
     memberships = pd.DataFrame(columns=["person_id", "record_id", "source"])
     result = count_persons(CountInput(persons, memberships, "r"), by=BY)
     assert headline(result).startswith("In all, 0 people have been reported")
+
+
+def doubtful(data: CountInput, not_linked: int = 0) -> CountInput:
+    """The persons with two pairs awaiting review: P02 ~ P04 and P07 ~ P09 (all in the window)."""
+    pairs = pd.DataFrame(
+        [("r04", "r08", 0.8), ("r12", "r14", 0.7)],
+        columns=["record_id_l", "record_id_r", "match_probability"],
+    )
+    return CountInput(
+        data.persons,
+        data.memberships,
+        link_run="7",
+        pending_pairs=pairs,
+        records_not_linked=not_linked,
+    )
+
+
+def test_headline_gives_the_range_while_pairs_await_review(data):
+    result = count_persons(doubtful(data), WINDOW, by=BY)
+    assert (result.total, result.total_low) == (7, 5)
+    text = headline(result, place="Homs")
+    assert (
+        "7 people were reported killed or injured in Homs by name "
+        "(at least 5 if the 2 pairs awaiting review are duplicates), including" in text
+    )
+    arabic = headline(result, "ar", place="حمص")
+    assert (
+        "الموثَّقين بالاسم في حمص: 7 (أو 5 على الأقل إذا ثبت أن أزواج السجلات التي تنتظر "
+        "المراجعة، وعددها 2، تخص الأشخاص أنفسهم)،" in arabic
+    )
+
+
+def test_headline_says_nothing_extra_when_nothing_awaits_review(data):
+    result = count_persons(data, WINDOW, by=BY)
+    assert result.total_low == result.total
+    assert "awaiting review" not in headline(result)
+    assert "المراجعة" not in headline(result, "ar")
+    assert "link run" not in headline(result)
+
+
+def test_headline_names_the_records_the_link_run_does_not_cover(data):
+    result = count_persons(doubtful(data, not_linked=1204), WINDOW, by=BY)
+    assert headline(result).endswith(
+        "1,204 records imported since link run 7 are not in these figures: run `everyname link`."
+    )
+    assert "لا تشمل هذه الأرقام 1204 من السجلات المستوردة بعد عملية الربط 7" in headline(
+        result, "ar"
+    )
+    one = count_persons(doubtful(data, not_linked=1), WINDOW, by=BY)
+    assert "1 record imported since link run 7 is not in these figures" in headline(one)

@@ -4,6 +4,12 @@ The result follows the ``count --format json`` contract of the design and extend
 ``possibly_in_window`` (partial dates straddling the window), ``date_unknown`` (no date at all,
 so not placeable in a window), ``unknowns`` per breakdown, and with ``explain=True`` the person
 ids behind every figure.
+
+Every figure is also a range while linkage is in doubt: ``count`` is the number of persons as
+linked (the high end), ``low`` the number there would be if every pair awaiting review were
+the same person (see :func:`everyname.core.link.cluster.merge_pending`). A merged group is
+counted in every category one of its persons is in, so a row's ``low`` assumes each person
+keeps its values. ``records_not_linked`` says how many records the run does not cover.
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ from everyname.core.count.breakdown import (
     categories,
     check_fields,
     field_values,
+    place_labels,
+    place_values,
+    resolves_places,
 )
 from everyname.core.count.data import CountInput, CountInputError, isin
 from everyname.core.count.filters import (
@@ -42,11 +51,42 @@ class Figure:
     value: str
     count: int
     person_ids: tuple[str, ...] = ()
+    low: int | None = None
+    """Persons in this category if every pair awaiting review were a match (None: = count)."""
+
+    label: str | None = None
+    """A gazetteer place's English name (its id is ``value``); None for other rows."""
+    label_ar: str | None = None
+
+    @property
+    def at_least(self) -> int:
+        return self.count if self.low is None else self.low
 
     def to_dict(self, explain: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {"value": self.value, "count": self.count}
+        if self.label is not None:
+            out["label"], out["label_ar"] = self.label, self.label_ar
+        out["range"] = {"low": self.at_least, "high": self.count}
         if explain:
             out["person_ids"] = list(self.person_ids)
+        return out
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """A place text behind an ``unresolved`` row: the record field it is in, the text as
+    written, how many persons it leaves unplaced, and the gazetteer places it could be when
+    it names several (none when the gazetteer knows no such place)."""
+
+    field: str
+    text: str
+    persons: int
+    candidates: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"field": self.field, "spelling": self.text, "count": self.persons}
+        if self.candidates:
+            out["candidates"] = list(self.candidates)
         return out
 
 
@@ -73,11 +113,18 @@ class CountResult:
     date_unknown: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
     explain: bool = False
+    low: int | None = None
+    """``total`` if every pair awaiting review were a match (None: the same as ``total``)."""
+    pairs_awaiting_review: int = 0
+    records_not_linked: int = 0
+    unresolved: Mapping[str, tuple[Spelling, ...]] = field(default_factory=dict)
+    """Per place breakdown, the texts behind its ``unresolved`` row, most frequent first."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "filters", MappingProxyType(dict(self.filters)))
         object.__setattr__(self, "by", MappingProxyType({k: tuple(v) for k, v in self.by.items()}))
         object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
+        object.__setattr__(self, "unresolved", MappingProxyType(dict(self.unresolved)))
 
     def figure(self, field: str, value: str) -> int:
         """The count of one category (0 when the category is absent)."""
@@ -89,13 +136,32 @@ class CountResult:
     def unknown(self, field: str) -> int:
         return self.figure(field, UNKNOWN)
 
+    @property
+    def total_low(self) -> int:
+        """The low end of the total's range (the total itself when nothing is in doubt)."""
+        return self.total if self.low is None else self.low
+
+    @property
+    def in_doubt(self) -> bool:
+        """True when pending review could make the total smaller."""
+        return self.total_low < self.total
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "link_run": self.link_run,
             "filters": dict(self.filters),
             "total": self.total,
+            "total_range": {
+                "low": self.total_low,
+                "high": self.total,
+                "pairs_awaiting_review": self.pairs_awaiting_review,
+            },
+            "records_not_linked": self.records_not_linked,
             "by": {f: [r.to_dict(self.explain) for r in rows] for f, rows in self.by.items()},
             "unknowns": {f: self.unknown(f) for f in self.by},
+            "unresolved_places": {
+                f: [s.to_dict() for s in spellings] for f, spellings in self.unresolved.items()
+            },
             "possibly_in_window": len(self.possibly_in_window),
             "date_unknown": len(self.date_unknown),
             "settings": dict(self.settings),
@@ -109,15 +175,26 @@ class CountResult:
         return out
 
     def rows(self) -> list[dict[str, Any]]:
-        """Flat rows (field, value, count) for CSV and terminal tables."""
-        out = [{"field": "total", "value": "", "count": self.total}]
+        """Flat rows (field, value, count, low) for CSV and terminal tables: ``low`` is the
+        count if every pair awaiting review were a match. ``pairs_awaiting_review`` and
+        ``records_not_linked`` rows appear when they are not 0."""
+        out = [{"field": "total", "value": "", "count": self.total, "low": self.total_low}]
         for name, rows in self.by.items():
-            out += [{"field": name, "value": r.value, "count": r.count} for r in rows]
+            out += [
+                {"field": name, "value": r.value, "count": r.count, "low": r.at_least}
+                | ({"label": r.label, "label_ar": r.label_ar} if r.label is not None else {})
+                for r in rows
+            ]
         if self.filters.get("since") or self.filters.get("until"):
-            out.append(
-                {"field": "possibly_in_window", "value": "", "count": len(self.possibly_in_window)}
-            )
-            out.append({"field": "date_unknown", "value": "", "count": len(self.date_unknown)})
+            for name, ids in (
+                ("possibly_in_window", self.possibly_in_window),
+                ("date_unknown", self.date_unknown),
+            ):
+                out.append({"field": name, "value": "", "count": len(ids), "low": len(ids)})
+        for name in ("pairs_awaiting_review", "records_not_linked"):
+            n = getattr(self, name)
+            if n:
+                out.append({"field": name, "value": "", "count": n, "low": n})
         return out
 
 
@@ -156,14 +233,22 @@ def _grades(data: CountInput) -> dict[str, str]:
     ).grades()
 
 
-def _settings(persons: pd.DataFrame, place_level: str | None, date_unit: str) -> dict[str, str]:
+def _settings(
+    persons: pd.DataFrame,
+    place_level: str | None,
+    date_unit: str,
+    gazetteer: PlaceHierarchy | None = None,
+) -> dict[str, str]:
     if place_level is not None and place_level not in PLACE_LEVELS:
         raise CountInputError(
             f"place level {place_level!r}: expected one of {', '.join(PLACE_LEVELS)}"
         )
     if date_unit not in DATE_UNITS:
         raise CountInputError(f"date unit {date_unit!r}: expected one of {', '.join(DATE_UNITS)}")
-    return {"place_level": place_level or auto_place_level(persons), "date_unit": date_unit}
+    return {
+        "place_level": place_level or auto_place_level(persons, gazetteer),
+        "date_unit": date_unit,
+    }
 
 
 def count_persons(
@@ -188,19 +273,37 @@ def count_persons(
     fields = check_fields(by)
     selection = select_persons(data, filters, gazetteer)
     inside = selection.inside
-    settings = _settings(inside if len(inside) else data.persons, place_level, date_unit)
+    settings = _settings(inside if len(inside) else data.persons, place_level, date_unit, gazetteer)
     grades = selection.grades
     if "grade" in fields and grades is None:
         grades = _grades(data)
     ids = inside["person_id"]
+    groups = data.merged_groups
+
+    def low(person_ids: Iterable[str]) -> int | None:
+        return None if groups is None else len({groups.get(p, p) for p in person_ids})
+
     breakdowns: dict[str, tuple[Figure, ...]] = {}
+    unresolved: dict[str, tuple[Spelling, ...]] = {}
     for name in fields:
-        values = field_values(name, inside, data.spans, **_kw(settings), grades=grades)
-        members = _members(ids.to_numpy(), values.to_numpy())
-        order = categories(name, values.tolist(), filters, **_kw(settings))
-        breakdowns[name] = tuple(
-            Figure(v, len(members.get(v, ())), members.get(v, ())) for v in order
+        values = field_values(
+            name, inside, data.spans, **_kw(settings), grades=grades, gazetteer=gazetteer
         )
+        members = _members(ids.to_numpy(), values.to_numpy())
+        order = categories(name, values.tolist(), filters, **_kw(settings), gazetteer=gazetteer)
+        labels = place_labels(gazetteer, order) if _is_place(name) else {}
+        breakdowns[name] = tuple(
+            Figure(
+                v,
+                len(members.get(v, ())),
+                members.get(v, ()),
+                low(members.get(v, ())),
+                *labels.get(v, (None, None)),
+            )
+            for v in order
+        )
+        if _is_place(name) and resolves_places(gazetteer):
+            unresolved[name] = _spellings(inside, name, settings, gazetteer)
     return CountResult(
         link_run=data.link_run,
         filters=filters.to_dict(),
@@ -211,6 +314,10 @@ def count_persons(
         date_unknown=tuple(selection.date_unknown["person_id"]),
         settings=settings,
         explain=explain,
+        low=low(ids),
+        pairs_awaiting_review=data.pairs_awaiting_review,
+        records_not_linked=data.records_not_linked,
+        unresolved=unresolved,
     )
 
 
@@ -232,12 +339,16 @@ def crosstab(
     filters = filters or CountFilters()
     check_fields((rows, columns))
     inside = select_persons(data, filters, gazetteer).inside
-    settings = _settings(inside if len(inside) else data.persons, place_level, date_unit)
+    settings = _settings(inside if len(inside) else data.persons, place_level, date_unit, gazetteer)
     grades = _grades(data) if "grade" in (rows, columns) else None
     axes = []
     for name in (rows, columns):
-        values = field_values(name, inside, data.spans, **_kw(settings), grades=grades).tolist()
-        axes.append((values, categories(name, values, filters, **_kw(settings))))
+        values = field_values(
+            name, inside, data.spans, **_kw(settings), grades=grades, gazetteer=gazetteer
+        ).tolist()
+        axes.append(
+            (values, categories(name, values, filters, **_kw(settings), gazetteer=gazetteer))
+        )
     (row_values, row_order), (col_values, col_order) = axes
     table = pd.crosstab(
         pd.Categorical(row_values, categories=row_order),
@@ -262,6 +373,20 @@ def _members(ids: np.ndarray, values: np.ndarray) -> dict[str, tuple[str, ...]]:
         str(label): tuple(ordered[a:b].tolist())
         for label, a, b in zip(labels, starts, bounds, strict=True)
     }
+
+
+def _is_place(field: str) -> bool:
+    return field in PLACE_LEVELS
+
+
+def _spellings(
+    persons: pd.DataFrame, field: str, settings: Mapping[str, str], gazetteer: Any
+) -> tuple[Spelling, ...]:
+    """The place texts behind a breakdown's ``unresolved`` row, most frequent first."""
+    level = settings["place_level"] if field == "place" else field
+    _, spellings = place_values(persons, level, gazetteer)
+    ranked = sorted(spellings.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(Spelling(column, text, n, ids) for (column, text, ids), n in ranked)
 
 
 def _kw(settings: Mapping[str, str]) -> dict[str, str]:

@@ -92,6 +92,12 @@ class CountInput:
     ``copy_groups`` maps a source code to a group name for sources a user marks as copying one
     another: sources in one group count once when corroborating (a list re-published by
     another organisation is not a second witness).
+
+    Linkage doubt travels with the persons so that no figure hides it: ``pending_pairs`` are
+    the run's pairs still awaiting review (``record_id_l``, ``record_id_r``,
+    ``match_probability``), ``decisions`` the reviewers' decisions in force (core
+    ``MatchDecision``), and ``records_not_linked`` the records imported since the run, which
+    no figure of this run can include.
     """
 
     persons: pd.DataFrame
@@ -100,6 +106,9 @@ class CountInput:
     conflicts: Mapping[str, Sequence[Conflict]] = field(default_factory=dict)
     claims: pd.DataFrame | None = None
     copy_groups: Mapping[str, str] = field(default_factory=dict)
+    pending_pairs: pd.DataFrame | None = None
+    decisions: Sequence[Any] = ()
+    records_not_linked: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "persons", _conform(self.persons, PERSON_COLUMNS, "persons"))
@@ -161,6 +170,27 @@ class CountInput:
             claims=claims,
             copy_groups=dict(copy_groups or {}),
         )
+
+    @property
+    def pairs_awaiting_review(self) -> int:
+        return 0 if self.pending_pairs is None else len(self.pending_pairs)
+
+    @cached_property
+    def merged_groups(self) -> dict[str, str] | None:
+        """Person id → the person group it would be in if every pair awaiting review (and
+        every "same" decision made since the run) were applied; ``None`` when that changes
+        nothing, so the count's range is a single number. Computed once per input."""
+        if not self.pairs_awaiting_review and not any(
+            getattr(d, "verdict", None) == "same" for d in self.decisions
+        ):
+            return None
+        from everyname.core.link.cluster import merge_pending  # only when there is doubt
+
+        pending = self.pending_pairs if self.pending_pairs is not None else pd.DataFrame()
+        groups = merge_pending(self.memberships, pending, self.decisions)
+        if all(person == group for person, group in groups.items()):
+            return None
+        return groups
 
     @cached_property
     def spans(self) -> pd.DataFrame:

@@ -5,6 +5,11 @@ in brackets ("at least 17 children (41 of unknown age)"); without unknowns, the 
 Persons whose partial date only *may* fall in the window, and persons with no date, are
 mentioned after the count, never added to it.
 
+While pairs await review the number of persons is a range, and the sentence says so after
+the count: "267 people ... by name (at least 249 if the 191 pairs awaiting review are
+duplicates)"; with nothing awaiting review it says nothing extra. Records imported after the
+link run are not in any figure of it, and the headline ends by saying how many.
+
 Arabic text uses Western digits (0–9), as the Syrian documentation groups (VDC, SNHR) print
 them and so a reader can check the Arabic figures against the English ones at a glance.
 Counted nouns are phrased with "من" ("17 من الأطفال") so the sentence is grammatical for any
@@ -82,6 +87,54 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def _doubt_en(result: CountResult) -> str:
+    if not result.in_doubt:
+        return ""
+    n = result.pairs_awaiting_review
+    if n:
+        pairs = (
+            "the pair awaiting review is a duplicate"
+            if n == 1
+            else f"the {n} pairs awaiting review are duplicates"
+        )
+        return f" (at least {result.total_low} if {pairs})"
+    return (
+        f" ({result.total_low} once the reviewers' decisions made since link run "
+        f"{result.link_run} are applied)"
+    )
+
+
+def _doubt_ar(result: CountResult) -> str:
+    if not result.in_doubt:
+        return ""
+    n = result.pairs_awaiting_review
+    if n:
+        return (
+            f" (أو {result.total_low} على الأقل إذا ثبت أن أزواج السجلات التي تنتظر المراجعة، "
+            f"وعددها {n}، تخص الأشخاص أنفسهم)"
+        )
+    return (
+        f" (أو {result.total_low} بعد تطبيق قرارات المراجعة المتخذة منذ عملية الربط "
+        f"{result.link_run})"
+    )
+
+
+def not_linked_en(n: int, link_run: str) -> str:
+    """The warning every figure of a link run carries when records were imported after it."""
+    records = (
+        "1 record imported since link run" if n == 1 else f"{n:,} records imported since link run"
+    )
+    verb = "is" if n == 1 else "are"
+    return f"{records} {link_run} {verb} not in these figures: run `everyname link`."
+
+
+def not_linked_ar(n: int, link_run: str) -> str:
+    return (
+        f"لا تشمل هذه الأرقام {n} من السجلات المستوردة بعد عملية الربط {link_run}: "
+        "شغّل الأمر everyname link."
+    )
+
+
 def headline_en(
     result: CountResult, place: str | None = None, corroborated: int | None = None
 ) -> str:
@@ -101,6 +154,7 @@ def headline_en(
         tense = {"were": "was", "have been": "has been"}[tense]
     where = f" in {place}" if place else ""
     text = f"{opening}, {_people(result.total)} {tense} reported {verb}{where} by name"
+    text += _doubt_en(result)
     clauses = []
     if "age_group" in result.by:
         children, unknown = result.figure("age_group", "child"), result.unknown("age_group")
@@ -146,6 +200,8 @@ def headline_en(
     if result.date_unknown:
         n = len(result.date_unknown)
         sentences.append(f"{_more(n)} with no known date {'is' if n == 1 else 'are'} not counted.")
+    if result.records_not_linked:
+        sentences.append(not_linked_en(result.records_not_linked, result.link_run))
     return " ".join(sentences)
 
 
@@ -166,6 +222,7 @@ def headline_ar(
         opening = "في المجمل"
     where = f" في {place}" if place else ""
     text = f"{opening}، بلغ عدد {noun} الموثَّقين بالاسم{where}: {result.total}"
+    text += _doubt_ar(result)
     if "age_group" in result.by and result.total:
         children, unknown = result.figure("age_group", "child"), result.unknown("age_group")
         if unknown and children:
@@ -198,6 +255,8 @@ def headline_ar(
         )
     if result.date_unknown:
         sentences.append(f"ولم يُحتسب {len(result.date_unknown)} ممن لا يُعرف تاريخ وفاتهم.")
+    if result.records_not_linked:
+        sentences.append(not_linked_ar(result.records_not_linked, result.link_run))
     return " ".join(sentences)
 
 
@@ -208,4 +267,13 @@ def headline(result: CountResult, language: str = "en", **kwargs: Any) -> str:
     return headline_en(result, **kwargs)
 
 
-__all__ = ["UNKNOWN", "day_ar", "day_en", "headline", "headline_ar", "headline_en"]
+__all__ = [
+    "UNKNOWN",
+    "day_ar",
+    "day_en",
+    "headline",
+    "headline_ar",
+    "headline_en",
+    "not_linked_ar",
+    "not_linked_en",
+]

@@ -26,6 +26,7 @@ from everyname.core.count import (
     source_figures,
 )
 from everyname.core.count.data import isin
+from everyname.core.count.doubt import doubt_notes, doubt_rows, with_pending_merged
 from everyname.core.count.filters import resolve_place
 from everyname.core.count.headline import day_en
 from everyname.core.errors import EverynameError
@@ -159,6 +160,7 @@ def build_report(
         ("contested (sources disagree on status or outcome)", corroboration.counts()["contested"]),
     ]
     tables: dict[str, pd.DataFrame] = {
+    estimate_pending_merged: Any = None,
         "summary": pd.DataFrame(summary, columns=["figure", "count"]),
         TIME_TABLES[unit]: daily.rename_axis(index="date", columns=None).reset_index(),
         "by_place": _figures_table(result, "place").rename(columns={"value": level}),
@@ -167,6 +169,8 @@ def build_report(
         "by_status": _figures_table(result, "status").rename(columns={"value": "status"}),
         "by_outcome": _figures_table(result, "outcome").rename(columns={"value": "outcome"}),
         "sources": sources.table,
+    ``estimate_pending_merged`` is the same fit for the persons as they would be if every pair
+    awaiting review were a match: shown beside ``estimate``, with a warning when they differ.
         "source_overlap": sources.overlap.rename_axis(index="source").reset_index(),
         "source_intersections": sources.intersections,
         "corroboration": pd.DataFrame(
@@ -175,7 +179,13 @@ def build_report(
         "claims": claims.rows,
     }
     if estimate_d is not None:
-        tables["estimate"] = pd.DataFrame([_estimate_row(estimate_d)])
+        rows = [_estimate_row(estimate_d)]
+        if pending_d is not None:
+            rows = [
+                {"persons": "as linked", **rows[0]},
+                {"persons": "every pair awaiting review merged", **_estimate_row(pending_d)},
+            ]
+        tables["estimate"] = pd.DataFrame(rows)
     if strata:
         tables["estimate_strata"] = pd.DataFrame([_estimate_row(s) for s in strata])
 
@@ -193,6 +203,9 @@ def build_report(
     if estimate_d is not None:
         charts["estimate"] = figures.estimate_chart(
             estimate_d, result.total, "Named persons and the estimated total"
+    pending_d = _as_dict(estimate_pending_merged) if estimate_d is not None else None
+    if estimate_d is not None and pending_d is not None:
+        estimate_d = with_pending_merged(estimate_d, pending_d, result.pairs_awaiting_review)
         )
     if strata:
         charts["estimate_strata"] = figures.strata_chart(strata, "Estimates by stratum")
@@ -207,6 +220,7 @@ def build_report(
         place_label=place,
         count=result,
         headline_en=en,
+    summary += doubt_rows(result)
         headline_ar=ar,
         tables=tables,
         figures=charts,
@@ -247,6 +261,7 @@ def _gazetteer_names(gazetteer: PlaceHierarchy | None, place: str | None) -> dic
     names = {"en": getattr(entry, "name_en", None), "ar": getattr(entry, "name_ar", None)}
     return {k: v for k, v in names.items() if isinstance(v, str) and v}
 
+    methodology += doubt_notes(result, estimate_d)
 
 def _title(filters: CountFilters, place: str | None) -> str:
     where = f" in {place}" if place else ""

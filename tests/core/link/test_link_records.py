@@ -68,6 +68,7 @@ def test_saved_model_is_complete_and_scores_the_run_again(first_run, febrl4_smal
     assert {a["rule"] for a in saved["parameter_adjustments"]} <= {
         "pseudo-count",
         "not observed in training, no starting m: no weight",
+        "not observed in training: its starting m (a declared default)",
         "not observed in training: no stronger than the strongest observed",
         "strongest agreement never counts against a match",
         "nothing agreeing never counts for a match",

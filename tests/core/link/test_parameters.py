@@ -7,7 +7,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from everyname.core.link.parameters import sane_parameters
+from everyname.core.link.parameters import sane_parameters, sane_prior
 
 LABELS = ["same name", "close name", "name elsewhere", "else"]
 
@@ -125,3 +125,26 @@ def test_every_result_is_a_proper_ordered_model(m, u, match_pairs, untrained):
     assert all(math.isfinite(x) for x in w)
     assert w[0] >= -0.01  # the strongest agreement: never against
     assert w[3] <= 0.01  # nothing agreeing: never for
+
+
+@given(
+    prior=st.one_of(st.floats(0.0, 1.0), st.just(float("nan")), st.none()),
+    pairs=st.floats(0.0, 1e12),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_prior_is_always_a_probability_strictly_inside_0_1(prior, pairs):
+    """A prior of 0 or 1 made scoring stop on log2(0): whatever training leaves, the prior
+    Splink scores with is strictly between 0 and 1, and a default is reported as one."""
+    value, adjustment = sane_prior(prior, pairs)
+    assert 0 < value < 1 and math.isfinite(math.log2(value / (1 - value)))
+    if prior is None or not 0 < prior < 1:
+        assert adjustment is not None and adjustment.weight_before is None
+        assert adjustment.rule.startswith("default")
+
+
+def test_the_prior_of_a_list_without_duplicates_is_one_pseudo_pair():
+    pairs = 300 * 299 / 2
+    assert sane_prior(0.0, pairs)[0] == 1 / (pairs + 2)
+    # a prior trained on many pairs barely moves and is not reported
+    value, adjustment = sane_prior(0.002, 2e5)
+    assert abs(value - 0.002) < 1e-5 and adjustment is None

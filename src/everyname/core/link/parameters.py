@@ -24,6 +24,15 @@ each recorded (``Adjustment``) and saved with the run:
    its "nothing agrees" level is never evidence for one (weight ≤ 0); and no level counts
    for less than nothing agreeing (when that level was observed). Then m is renormalised.
 
+The prior (how often two random records are the same person) gets the same treatment: a
+posterior mean with one pseudo-pair matching and one not (``sane_prior``). A list where no
+pair meets the strict rules that estimate it would otherwise have a prior of 0, and no
+evidence could ever link two of its records.
+
+When there is too little to train on (two records, a handful of pairs, a training block with
+no pair), what was used instead is a ``Fallback``, saved with the model and shown in the
+run's summary: a figure from a run on defaults must say so.
+
 Why by hand: Splink estimates m and u but has no prior or constraint on them (its own advice
 is to fix suspicious values by hand); these rules are small, and their effect is measured in
 ``benchmarks/link_accuracy.py``.
@@ -41,6 +50,10 @@ PSEUDO_COUNT = 1.0
 """Pseudo-observations per level (a uniform Dirichlet prior)."""
 
 NO_WEIGHT = "not observed in training, no starting m: no weight"
+STARTING_M = "not observed in training: its starting m (a declared default)"
+PRIOR = "prior"
+"""The ``comparison`` of the prior's adjustment."""
+PRIOR_LEVEL = "probability two random records match"
 
 LevelKey = tuple[str, int]
 """(comparison output column name, position among the comparison's non-null levels)."""
@@ -59,6 +72,54 @@ class Adjustment:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A stage of a link run that could not learn from the records, and what it used instead.
+
+    ``stage``: "prior", "u", "m" (the model's parameters) or "scoring" (no pair could be
+    compared at all)."""
+
+    stage: str
+    reason: str
+    default: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Fallback:
+        return cls(stage=data["stage"], reason=data["reason"], default=data["default"])
+
+    def describe(self) -> str:
+        return f"{self.stage}: {self.reason}; {self.default}"
+
+
+def sane_prior(prior: float | None, all_pairs: float) -> tuple[float, Adjustment | None]:
+    """The prior as a posterior mean: (λ·N + 1) / (N + 2) over the N pairs of the input, and
+    its adjustment when that moves it by 0.01 bits or more (always when λ was 0 or 1).
+
+    On a list of thousands with duplicates this changes nothing that shows; on a list where
+    training found no duplicate it is one matching pair among all pairs, not none."""
+    n = max(float(all_pairs), 1.0)
+    p = float(prior) if isinstance(prior, int | float) and math.isfinite(prior) else 0.0
+    p = min(max(p, 0.0), 1.0)
+    after = (p * n + PSEUDO_COUNT) / (n + 2 * PSEUDO_COUNT)
+    before_w = _log_odds(p)
+    after_w = _log_odds(after)
+    if before_w is not None and abs(after_w - before_w) < 0.01:
+        return after, None
+    rule = (
+        "pseudo-count"
+        if before_w is not None
+        else f"default: training left it at {p:g}; one pseudo-pair matching among all pairs"
+    )
+    return after, Adjustment(PRIOR, PRIOR_LEVEL, rule, before_w, after_w)
+
+
+def _log_odds(p: float) -> float | None:
+    return math.log2(p / (1 - p)) if 0 < p < 1 else None
 
 
 def sane_parameters(
@@ -90,9 +151,11 @@ def sane_parameters(
         m = [_smoothed(_probability(lv.get("m_probability")), match_pairs, k) for lv in levels]
         unseen = [(name, i) in m_untrained or (name, i) in u_untrained for i in range(k)]
         for i in range(k):
-            if (name, i) in m_untrained and not isinstance(
-                levels[i].get("m_probability"), int | float
-            ):
+            if (name, i) not in m_untrained:
+                continue
+            if isinstance(levels[i].get("m_probability"), int | float):
+                rules[i] = STARTING_M
+            else:
                 m[i], rules[i] = u[i], NO_WEIGHT
         seen_weights = [math.log2(m[i] / u[i]) for i in range(k) if not unseen[i]]
         if seen_weights:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any
 
@@ -22,9 +22,14 @@ import pandas as pd
 from everyname.core.link.backends import RECORDS_TABLE, make_db_api, register_records
 from everyname.core.link.blocking import effective_rules, register_blocked_pairs, saved_rules
 from everyname.core.link.cluster import Clustering, MatchDecision, cluster_pairs
-from everyname.core.link.model import settings_creator, with_trained_parameters
-from everyname.core.link.parameters import Adjustment
-from everyname.core.link.predict import score_pairs
+from everyname.core.link.model import (
+    comparisons,
+    settings_creator,
+    usable_rules,
+    with_trained_parameters,
+)
+from everyname.core.link.parameters import Adjustment, Fallback
+from everyname.core.link.predict import PAIR_COLUMNS, score_pairs
 from everyname.core.link.records import (
     available_columns,
     content_order,
@@ -33,7 +38,7 @@ from everyname.core.link.records import (
 )
 from everyname.core.link.settings import LinkSettings
 from everyname.core.link.stable_ids import PreviousClusters, assign_person_ids
-from everyname.core.link.train import train
+from everyname.core.link.train import FALLBACKS_KEY, FEW_PAIRS, model_fallbacks, train
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, step, steps)`` when a stage starts (steps counted from 1)."""
@@ -68,6 +73,8 @@ class LinkResult:
     timings: dict[str, float] = field(default_factory=dict)
     parameter_adjustments: list[Adjustment] = field(default_factory=list)
     """How training's parameters were made sane before scoring (see parameters.py)."""
+    fallbacks: list[Fallback] = field(default_factory=list)
+    """What the run could not learn from these records and used a default for instead."""
 
     @property
     def seed(self) -> int:
@@ -83,11 +90,16 @@ class LinkResult:
 
     def summary(self) -> str:
         c = self.counts
-        return (
+        text = (
             f"{c['records']:,} records → {c['persons']:,} persons; "
             f"{c['pairs_compared']:,} pairs compared, {c['pairs_linked']:,} linked at "
             f"p ≥ {self.settings.threshold:g}, {c['pairs_awaiting_review']:,} awaiting review"
         )
+        if self.fallbacks:
+            text += "\ndefaults used, too little to learn from these records:\n" + "\n".join(
+                f"  - {f.describe()}" for f in self.fallbacks
+            )
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         """The run's metadata as plain JSON (without the frames): what a LinkRun row stores."""
@@ -102,6 +114,7 @@ class LinkResult:
             "id_changes": self.id_changes,
             "timings": self.timings,
             "parameter_adjustments": [a.to_dict() for a in self.parameter_adjustments],
+            "fallbacks": [f.to_dict() for f in self.fallbacks],
         }
 
 
@@ -164,30 +177,44 @@ def link_records(
         }
     )
 
-    db_api = make_db_api(backend, spark_session)
-    from splink import Linker
-
-    table = register_records(db_api, prepared, order)
-    dialect = db_api.sql_dialect.sql_dialect_str
-    records_in = (db_api._con, RECORDS_TABLE) if dialect == "duckdb" else None
-    rules_used = saved_rules(model) if model is not None else None
-    # a saved model is scored with its own blocking, so the same pairs are compared
-    rules_used = rules_used or effective_rules(prepared, columns, settings, records_in)
-    creator = settings_creator(columns, settings, rules_used)
-    stage("train")
     adjustments: list[Adjustment] = []
-    if model is None:
-        trainee = Linker(table, creator, log_level=None)
-        trained, adjustments = train(trainee, columns, settings, len(prepared), same_pairs)
+    nothing = _nothing_to_compare(len(prepared), columns, settings, model)
+    if nothing is not None:
+        # one record, or none a blocking rule can compare: no pair to score, no engine needed
+        fallbacks = [nothing]
+        trained = {"comparisons": [], FALLBACKS_KEY: [nothing.to_dict()]}
+        stage("train")
+        stage("score")
+        pairs = pd.DataFrame({c: pd.Series(dtype=_PAIR_DTYPES[c]) for c in PAIR_COLUMNS})
+        compared = 0
+        db_api = None
     else:
-        trained = model
-    linker = _loaded(Linker, table, creator, dialect, trained)
-    stage("score")
-    if dialect == "duckdb":
-        register_blocked_pairs(linker, rules_used, RECORDS_TABLE)
-    low = settings.review_floor
-    pairs, compared = score_pairs(linker, low)
-    pairs = _with_original_ids(pairs, original_ids)
+        settings, thin = _for_few_records(settings, len(prepared))
+        db_api = make_db_api(backend, spark_session)
+        from splink import Linker
+
+        table = register_records(db_api, prepared, order)
+        dialect = db_api.sql_dialect.sql_dialect_str
+        records_in = (db_api._con, RECORDS_TABLE) if dialect == "duckdb" else None
+        rules_used = saved_rules(model) if model is not None else None
+        # a saved model is scored with its own blocking, so the same pairs are compared
+        rules_used = rules_used or effective_rules(prepared, columns, settings, records_in)
+        creator = settings_creator(columns, settings, rules_used)
+        stage("train")
+        if model is None:
+            trainee = Linker(table, creator, log_level=None)
+            done = train(trainee, columns, settings, len(prepared), same_pairs)
+            trained, adjustments, fallbacks = done.model, done.adjustments, done.fallbacks
+            fallbacks = thin + fallbacks
+            trained[FALLBACKS_KEY] = [f.to_dict() for f in fallbacks]
+        else:
+            trained, fallbacks = model, model_fallbacks(model)
+        linker = _loaded(Linker, table, creator, dialect, trained)
+        stage("score")
+        if dialect == "duckdb":
+            register_blocked_pairs(linker, rules_used, RECORDS_TABLE)
+        pairs, compared = score_pairs(linker, _review_floor(settings, fallbacks))
+        pairs = _with_original_ids(pairs, original_ids)
     stage("cluster")
     clustering = cluster_pairs(
         original_ids,  # in content order: ties are broken by content, not by id
@@ -210,7 +237,7 @@ def link_records(
         }
     )
     pairs = _annotate_pairs(pairs, clustering, usable)
-    review = _review_queue(pairs, settings)
+    review = _review_queue(pairs, settings, _review_floor(settings, fallbacks))
     end = time.perf_counter()
     order = [*STAGES, "end"]
     stamps = [*(timings[s] for s in STAGES), end]
@@ -230,7 +257,8 @@ def link_records(
         "person_ids_kept": ids.kept,
         "person_ids_new": ids.new,
     }
-    _release(db_api)
+    if db_api is not None:
+        _release(db_api)
     input_fingerprint = fingerprint(prepared)
     return LinkResult(
         persons=persons,
@@ -246,7 +274,53 @@ def link_records(
         id_changes=ids.changes,
         timings=durations,
         parameter_adjustments=adjustments,
+        fallbacks=fallbacks,
     )
+
+
+def _for_few_records(settings: LinkSettings, n_records: int) -> tuple[LinkSettings, list[Fallback]]:
+    """The settings for so few records that their names' frequencies mean nothing (each name
+    is "common" among six records): term-frequency adjustments off, and said so."""
+    if n_records * (n_records - 1) / 2 >= FEW_PAIRS:
+        return settings, []
+    if not settings.comparisons.term_frequency_adjustments:
+        return settings, []
+    off = replace(settings.comparisons, term_frequency_adjustments=False)
+    fallback = Fallback(
+        "term frequencies",
+        f"{n_records} records cannot tell a common name from a rare one",
+        "off: agreeing on any name counts alike",
+    )
+    return replace(settings, comparisons=off), [fallback]
+
+
+_PAIR_DTYPES = {
+    "record_id_l": "object",
+    "record_id_r": "object",
+    "match_weight": "float64",
+    "match_probability": "float64",
+}
+NOTHING_TO_COMPARE_DEFAULT = "each record is its own person, unless reviewers' decisions join them"
+
+
+def _nothing_to_compare(
+    n_records: int, columns: frozenset[str], settings: LinkSettings, model: dict[str, Any] | None
+) -> Fallback | None:
+    """Why no pair of these records can be scored, or None when some can."""
+    if n_records < 2:
+        reason = f"{n_records} record: no pair to compare"
+    elif model is not None and not model.get("comparisons"):
+        reason = "the saved model compares nothing"
+    elif not usable_rules(columns, settings.blocking.rules):
+        reason = (
+            "no record has a name, date or identifier that a blocking rule can compare "
+            '(placeholder names such as مجهول or "Unidentified 3" are never compared)'
+        )
+    elif not comparisons(columns, settings):
+        reason = "the records hold no field the model can compare"
+    else:
+        return None
+    return Fallback("scoring", reason, NOTHING_TO_COMPARE_DEFAULT)
 
 
 def _loaded(linker_class: Any, table: Any, creator: Any, dialect: str, model: dict) -> Any:
@@ -285,8 +359,14 @@ def _with_original_ids(pairs: pd.DataFrame, original_ids: np.ndarray) -> pd.Data
     return out
 
 
-def _review_queue(pairs: pd.DataFrame, settings: LinkSettings) -> pd.DataFrame:
-    low, high = settings.review_floor, settings.threshold
+def _review_floor(settings: LinkSettings, fallbacks: list[Fallback]) -> float:
+    """The review band's low end: every compared pair when u could not be learnt (a handful
+    of records), since the model's probabilities then say little and the pairs are few."""
+    return 0.0 if any(f.stage == "u" for f in fallbacks) else settings.review_floor
+
+
+def _review_queue(pairs: pd.DataFrame, settings: LinkSettings, low: float) -> pd.DataFrame:
+    high = settings.threshold
     p = pairs["match_probability"].to_numpy()
     band = (p >= low) & (p < high) & pairs["decision"].isna().to_numpy()
     queue = pairs[band].copy()

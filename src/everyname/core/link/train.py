@@ -15,9 +15,13 @@ Order, all seeded by ``LinkSettings.seed``:
    why the labels are blended rather than substituted. "Different" decisions are not used for
    training (u is already estimated from a large random sample of non-matches); every decision
    is enforced in clustering whatever the model says;
-5. the parameters are made sane (``parameters.py``): pseudo-counts, a level no training
-   observed counts no more than the strongest one it did, and the order every comparison's
-   levels must keep.
+5. the parameters are made sane (``parameters.py``): pseudo-counts (the prior's too), a
+   level no training observed counts no more than the strongest one it did, and the order
+   every comparison's levels must keep.
+
+A step with nothing to learn from (two records, a list where no pair meets the prior rules,
+a training block without pairs) never stops the run: it keeps a default and says so in a
+``Fallback``, which the model saves and the run's summary prints.
 """
 
 from __future__ import annotations
@@ -25,13 +29,21 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 from splink import block_on
+from splink.internals.exceptions import SplinkException
 
 from everyname.core.link.model import usable_rules
-from everyname.core.link.parameters import Adjustment, sane_parameters, untrained_levels
+from everyname.core.link.parameters import (
+    Adjustment,
+    Fallback,
+    sane_parameters,
+    sane_prior,
+    untrained_levels,
+)
 from everyname.core.link.settings import NAME_PARTS, LinkSettings
 
 LABEL_PSEUDO_COUNT = 1000.0
@@ -78,30 +90,83 @@ COMPARISON_OF_COLUMN = {
 """Which comparison a column feeds (columns not listed feed the comparison of their name)."""
 
 
+FEW_PAIRS = 1000
+"""Fewer record pairs than this (about 45 records) say little about how often levels occur
+among random pairs: a run with so few says its u is mostly pseudo-counts."""
+
+TRAINING_ERRORS = (ValueError, ZeroDivisionError, SplinkException)
+"""What Splink raises when a training step has nothing to learn from: no pair in a block
+(``EMTrainingException``), no pair at all, a probability driven to 0 or 1 (``log2``)."""
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A trained model (Splink's JSON dict, made sane, naming its fallbacks under
+    ``everyname_fallbacks``), how it was made sane, and what could not be learnt."""
+
+    model: dict[str, Any]
+    adjustments: list[Adjustment]
+    fallbacks: list[Fallback]
+
+
 def train(
     linker: Any,
     columns: frozenset[str],
     settings: LinkSettings,
     n_records: int,
     same_pairs: Sequence[tuple[int, int]] = (),
-) -> tuple[dict[str, Any], list[Adjustment]]:
-    """Train ``linker`` and return the trained model as Splink's JSON dict, made sane, with
-    the adjustments that made it so. Score with the returned model, not with ``linker``."""
+) -> Trained:
+    """Train ``linker``; score with the returned model, not with ``linker``.
+
+    Never fails for want of data: a step with nothing to learn from keeps a default (the
+    declared starting m, pseudo-counts, one pseudo-pair for the prior) and is named in
+    ``fallbacks``."""
     t = settings.training
+    all_pairs = n_records * (n_records - 1) / 2
+    fallbacks: list[Fallback] = []
     prior_rules = usable_rules(columns, t.prior_rules)
     if prior_rules:
         try:
             linker.training.estimate_probability_two_random_records_match(
                 [block_on(*r) for r in prior_rules], recall=t.prior_recall
             )
-        except ValueError as err:  # rules matched more than the recall allows: keep default
+        except TRAINING_ERRORS as err:  # e.g. rules matched more than the recall allows
             logger.warning("prior not estimated: %s", err)
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=t.u_max_pairs, seed=settings.seed, min_count_per_level=None, num_chunks=1
-    )
+    estimated = started = _prior(linker)
+    if not 0 < estimated < 1:
+        fallbacks.append(
+            Fallback(
+                "prior",
+                f"no pair of records meets the strict rules that estimate it "
+                f"(estimate {estimated:g})",
+                "one pseudo-pair matching among all pairs",
+            )
+        )
+        started = sane_prior(estimated, all_pairs)[0]
+        _set_prior(linker, started)  # EM cannot start from 0
+    try:
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=t.u_max_pairs, seed=settings.seed, min_count_per_level=None, num_chunks=1
+        )
+    except TRAINING_ERRORS as err:
+        logger.warning("u not estimated: %s", err)
+        fallbacks.append(
+            Fallback("u", f"random sampling of pairs failed ({err})", "pseudo-counts only")
+        )
+    else:
+        if all_pairs < FEW_PAIRS:
+            fallbacks.append(
+                Fallback(
+                    "u",
+                    f"only {all_pairs:,.0f} record pairs to sample (fewer than {FEW_PAIRS:,})",
+                    "pseudo-counts: agreement counts for little, so every compared pair "
+                    "awaits review",
+                )
+            )
     names = [c.output_column_name for c in linker._settings_obj.comparisons]
     untrained = set(names)
     sessions = 0
+    failed: list[str] = []
     for block in usable_rules(columns, t.em_blocks):
         fixed = {COMPARISON_OF_COLUMN.get(c, c) for c in block}
         if not untrained - fixed:
@@ -113,31 +178,84 @@ def train(
                 estimate_without_term_frequencies=True,
                 max_pairs=t.em_max_pairs,
             )
-        except ValueError as err:
-            # On a small input EM can drive a level's m towards 0 until Splink refuses the
-            # value; that block then teaches nothing, the model keeps what it had, and the
-            # next block is tried.
+        except TRAINING_ERRORS as err:
+            # A block with no pair, or one where EM drives a level's m towards 0 until Splink
+            # refuses the value, teaches nothing: the model keeps what it had, and the next
+            # block is tried.
             logger.warning("EM on block %s skipped: %s", block, err)
+            failed.append(" + ".join(block) + (": no pairs" if _no_pairs(err) else ": collapsed"))
             linker = _restore(linker, before)
             continue
         untrained &= fixed
         sessions += 1
         if not untrained or sessions >= t.max_em_blocks:
             break
+    if sessions == 0:
+        fallbacks.append(
+            Fallback(
+                "m",
+                "EM could not train on any block"
+                + (f" ({'; '.join(failed)})" if failed else " (no training block's columns)"),
+                "each level's declared starting m, made sane",
+            )
+        )
+    elif all_pairs < FEW_PAIRS:
+        fallbacks.append(
+            Fallback(
+                "m",
+                f"EM learnt from at most {all_pairs:,.0f} record pairs",
+                "pseudo-counts weigh as much as what it learnt",
+            )
+        )
+    trained_prior = _prior(linker)
+    if trained_prior == started:  # EM did not move it: smooth the estimate once, not twice
+        trained_prior = estimated
+    elif not 0 < trained_prior < 1:  # EM's match class collapsed: keep the prior before EM
+        fallbacks.append(
+            Fallback("prior", "EM drove it to 0 or 1", "the estimate before EM, made sane")
+        )
+        trained_prior = estimated
     model = linker.misc.save_model_to_json()
     m_untrained, u_untrained = untrained_levels(linker)
     if len(same_pairs) >= t.min_decisions_for_m:
         labelled = _m_from_labels(linker, same_pairs)
         model = blend_m(model, labelled, len(same_pairs))
         m_untrained = m_untrained & untrained_levels(linker)[0]
-    all_pairs = n_records * (n_records - 1) / 2
-    return sane_parameters(
+    prior, prior_adjustment = sane_prior(trained_prior, all_pairs)
+    model["probability_two_random_records_match"] = prior
+    model, adjustments = sane_parameters(
         model,
         u_pairs=min(t.u_max_pairs, all_pairs),
-        match_pairs=model["probability_two_random_records_match"] * all_pairs,
+        match_pairs=prior * all_pairs,
         m_untrained=m_untrained,
         u_untrained=u_untrained,
     )
+    if prior_adjustment is not None:
+        adjustments.insert(0, prior_adjustment)
+    model[FALLBACKS_KEY] = [f.to_dict() for f in fallbacks]
+    return Trained(model, adjustments, fallbacks)
+
+
+FALLBACKS_KEY = "everyname_fallbacks"
+"""Where a saved model names its fallbacks (Splink ignores the key)."""
+
+
+def model_fallbacks(model: dict[str, Any]) -> list[Fallback]:
+    """The fallbacks a saved model was trained with."""
+    return [Fallback.from_dict(f) for f in model.get(FALLBACKS_KEY) or []]
+
+
+def _prior(linker: Any) -> float:
+    value = linker._settings_obj._probability_two_random_records_match
+    return float(value) if value is not None else 0.0
+
+
+def _set_prior(linker: Any, value: float) -> None:
+    linker._settings_obj._probability_two_random_records_match = value
+
+
+def _no_pairs(err: Exception) -> bool:
+    return "resulted in no record pairs" in str(err)
 
 
 def _restore(linker: Any, model: dict[str, Any]) -> Any:

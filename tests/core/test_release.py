@@ -152,3 +152,37 @@ def test_releases_are_never_overwritten(tmp_path):
     second = write_release(tmp_path, V1, R1, link_run="run-1")
     assert second.version == 2 and (tmp_path / "v1" / "persons.csv").exists()
     assert sum(second.changes.values()) == 0
+
+
+def test_places_are_published_as_gazetteer_places(tmp_path):
+    from everyname.core.places import Gazetteer
+
+    gazetteer = Gazetteer.load()
+    persons = V1.assign(
+        governorate=["حمص", "Homs", None, "Homs", None],
+        neighbourhood=["بابا عمرو", "Baba Amr", "Zzyzx Quarter", None, None],
+    )
+    manifest = write_release(tmp_path, persons, R1, link_run="run-1", created_at=WHEN,
+                             gazetteer=gazetteer)  # fmt: skip
+    folder = manifest.folder
+    read = {"dtype": str, "keep_default_na": False, "encoding": "utf-8-sig"}
+    table = pd.read_csv(folder / "persons.csv", **read).set_index("person_id")
+    homs, baba_amr = gazetteer.resolve("Homs").entry.id, gazetteer.resolve("Baba Amr").entry.id
+    assert table["governorate"].tolist() == ["حمص", "Homs", "", "Homs", ""]  # as written
+    assert table["governorate_id"].tolist() == [homs, homs, "unresolved", homs, "unknown"]
+    assert table["neighbourhood_id"].tolist() == [baba_amr, baba_amr, "unresolved", "unknown",
+                                                  "unknown"]  # fmt: skip
+    assert table.loc["A", "place_id"] == baba_amr and table.loc["D", "place_id"] == homs
+    places = pd.read_csv(folder / "places.csv", **read).set_index("place_id")
+    assert places.loc[baba_amr, "name_ar"] == "بابا عمرو"
+    assert places.loc[homs, "name_en"] == "Homs"  # every place's parents are named too
+    counts = pd.read_csv(folder / "counts_by_place.csv", **read)
+    neighbourhoods = counts[counts["level"] == "neighbourhood"]
+    assert neighbourhoods["place_id"].tolist() == [baba_amr, "unresolved", "unknown"]
+    assert neighbourhoods["persons"].tolist() == ["2", "1", "2"]
+    governorates = counts[counts["level"] == "governorate"].set_index("place_id")
+    assert governorates.loc[homs, ["name_en", "name_ar", "persons"]].tolist() == ["Homs", "حمص",
+                                                                                   "3"]  # fmt: skip
+    assert "## Places" in (folder / "METHODOLOGY.md").read_text("utf-8")
+    sums = (folder / "SHA256SUMS").read_text("ascii")
+    assert "places.csv" in sums and "counts_by_place.csv" in sums

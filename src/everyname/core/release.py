@@ -10,6 +10,12 @@ else a persons table carries — national ids, reporter names and contacts, sour
 notes — cannot reach a release even if a caller passes it in. Names can be withheld for
 children or for everyone (``withhold``); the person stays in the list with the name blank.
 
+Places are published as written and, with a gazetteer, as gazetteer places: ``place_id`` (the
+most specific place the records name) and ``<level>_id`` for governorate, district, locality
+and neighbourhood (a gazetteer id, ``unresolved`` or ``unknown``, as counts have them), with
+``places.csv`` naming every place in English and Arabic and ``counts_by_place.csv`` the persons
+per place at each level, so a reader's "deaths by neighbourhood" has one row per place.
+
 Change-log rule (by person id and by which records each person is made of):
 
 - **added**: a new person id whose records were in no person of the previous release;
@@ -36,11 +42,30 @@ from typing import Any
 import pandas as pd
 
 from everyname.core.corroboration import corroborate
+from everyname.core.count.breakdown import (
+    UNRESOLVED,
+    place_labels,
+    place_values,
+    resolves_places,
+)
 from everyname.core.count.data import clean, isin
 from everyname.core.errors import EverynameError
-from everyname.core.schema import PLACE_FIELDS
+from everyname.core.places import level_depth
+from everyname.core.schema import PLACE_FIELDS, UNKNOWN
 
 WITHHOLD_CHOICES = ("none", "children", "all")
+PLACES_TEXT = """## Places
+
+The place columns (`governorate` ... `place`) are as the sources wrote them. Counted as places,
+they are `place_id` (the most specific gazetteer place the person's records name) and
+`governorate_id`, `district_id`, `locality_id`, `neighbourhood_id` (the gazetteer place at that
+level holding it: a record naming only its neighbourhood is in that neighbourhood's governorate).
+`unresolved` means the text names no place the gazetteer knows, or several places and nothing in
+the records says which; `unknown` means no place was given at that level. `places.csv` names
+each place in English and Arabic with its parent; `counts_by_place.csv` gives the persons per
+place at each level. Group by these ids, not by the text, to count one row per place.
+
+"""
 PUBLIC_COLUMNS: tuple[str, ...] = (
     "person_id",
     "full_name",
@@ -56,6 +81,9 @@ PUBLIC_COLUMNS: tuple[str, ...] = (
 )
 """The only person fields a release can contain (plus the derived columns below)."""
 DERIVED_COLUMNS = ("independent_sources", "grade", "name_withheld")
+RELEASE_PLACE_LEVELS = ("governorate", "district", "locality", "neighbourhood")
+PLACE_COLUMNS = ("place_id", *(f"{level}_id" for level in RELEASE_PLACE_LEVELS))
+"""Derived with a gazetteer: the places counts count (see ``core.count.breakdown``)."""
 CHANGE_KINDS = ("added", "removed", "merged", "split", "corrected")
 SUMS_FILE = "SHA256SUMS"
 
@@ -110,8 +138,10 @@ def public_persons(
     withhold: str = "none",
     copy_groups: Mapping[str, str] | None = None,
     conflicts: Mapping[str, Any] | None = None,
+    gazetteer: Any = None,
 ) -> pd.DataFrame:
-    """The published persons table: allow-listed fields as text, corroboration, withheld names."""
+    """The published persons table: allow-listed fields as text, corroboration, withheld
+    names, and with a gazetteer each person's places (``PLACE_COLUMNS``)."""
     if withhold not in WITHHOLD_CHOICES:
         raise ReleaseError(f"withhold {withhold!r}: expected one of {', '.join(WITHHOLD_CHOICES)}")
     if "person_id" not in persons.columns:
@@ -130,7 +160,46 @@ def public_persons(
         withheld[table["age_group"] == "child"] = "child"
     table.loc[withheld != "", "full_name"] = ""
     table["name_withheld"] = withheld
+    if resolves_places(gazetteer):
+        ordered = persons.assign(person_id=persons["person_id"].map(_text))
+        ordered = ordered.set_index("person_id").loc[table["person_id"]].reset_index()
+        table["place_id"] = place_values(ordered, "place", gazetteer)[0].tolist()
+        for level in RELEASE_PLACE_LEVELS:
+            table[f"{level}_id"] = place_values(ordered, level, gazetteer)[0].tolist()
     return table
+
+
+def place_tables(table: pd.DataFrame, gazetteer: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The release's ``places.csv`` (every gazetteer place its persons are in, with the places
+    above them) and ``counts_by_place.csv`` (persons per place at each level, ``unresolved``
+    and ``unknown`` included)."""
+    used: dict[str, None] = {}
+    for column in PLACE_COLUMNS:
+        for place_id in table[column]:
+            if place_id in gazetteer:
+                used[place_id] = None
+                used.update({a.id: None for a in gazetteer.ancestors(place_id)})
+    entries = [gazetteer.get(i) for i in used]
+    places = pd.DataFrame(
+        [
+            {"place_id": p.id, "name_en": p.name_en, "name_ar": p.name_ar, "level": p.level,
+             "parent_id": p.parent_id or ""}
+            for p in sorted(entries, key=lambda p: (level_depth(p.level), p.id))
+        ],
+        columns=["place_id", "name_en", "name_ar", "level", "parent_id"],
+    )  # fmt: skip
+    counts = []
+    for level in RELEASE_PLACE_LEVELS:
+        sizes = table[f"{level}_id"].value_counts()
+        order = sorted((v for v in sizes.index if v not in (UNRESOLVED, UNKNOWN)),
+                       key=lambda v: (-int(sizes[v]), v))  # fmt: skip
+        labels = place_labels(gazetteer, order)
+        for value in [*order, UNRESOLVED, UNKNOWN]:
+            en, ar = labels.get(value, (value, ""))
+            counts.append({"level": level, "place_id": value, "name_en": en, "name_ar": ar,
+                           "persons": int(sizes.get(value, 0))})  # fmt: skip
+    columns = ["level", "place_id", "name_en", "name_ar", "persons"]
+    return places, pd.DataFrame(counts, columns=columns)
 
 
 def _records_by_person(records: pd.DataFrame) -> dict[str, set[str]]:
@@ -219,6 +288,7 @@ def write_release(
     conflicts: Mapping[str, Any] | None = None,
     methodology: str | None = None,
     created_at: datetime | None = None,
+    gazetteer: Any = None,
 ) -> ReleaseManifest:
     """Write the next release under ``out`` (``out/v1``, ``out/v2``...) and return its manifest.
 
@@ -237,7 +307,12 @@ def write_release(
     folder.mkdir(parents=True, exist_ok=False)
 
     table = public_persons(
-        persons, memberships, withhold=withhold, copy_groups=copy_groups, conflicts=conflicts
+        persons,
+        memberships,
+        withhold=withhold,
+        copy_groups=copy_groups,
+        conflicts=conflicts,
+        gazetteer=gazetteer,
     )
     records = pd.DataFrame(
         {
@@ -259,9 +334,14 @@ def write_release(
         json.dumps(table.to_dict("records"), ensure_ascii=False, indent=1) + "\n", "utf-8"
     )
     records.to_csv(folder / "records.csv", index=False, encoding="utf-8-sig")
+    if resolves_places(gazetteer):
+        places, counts = place_tables(table, gazetteer)
+        places.to_csv(folder / "places.csv", index=False, encoding="utf-8-sig")
+        counts.to_csv(folder / "counts_by_place.csv", index=False, encoding="utf-8-sig")
     _write_changes(folder, changes, previous_version, previous is not None)
     (folder / "METHODOLOGY.md").write_text(
-        _methodology(version, link_run, withhold, stamp, methodology), "utf-8"
+        _methodology(version, link_run, withhold, stamp, methodology, resolves_places(gazetteer)),
+        "utf-8",
     )
     counts = {kind: sum(c.kind == kind for c in changes) for kind in CHANGE_KINDS}
     files = {p.name: _sha256(p) for p in sorted(folder.iterdir())}
@@ -319,7 +399,14 @@ def _write_changes(
     (folder / "CHANGES.md").write_text(text, "utf-8")
 
 
-def _methodology(version: int, link_run: str, withhold: str, stamp: str, extra: str | None) -> str:
+def _methodology(
+    version: int,
+    link_run: str,
+    withhold: str,
+    stamp: str,
+    extra: str | None,
+    places: bool = False,
+) -> str:
     withheld = {
         "none": "No names are withheld.",
         "children": "Names of persons recorded as children (under 18) are withheld: the person "
@@ -342,7 +429,7 @@ sources naming the person (sources known to copy one another count once) and `gr
 `confirmed` (two or more), `single_source`, or `contested` (the sources disagree on status or
 on whether the person was killed or injured).
 
-## What is not published
+{PLACES_TEXT if places else ""}## What is not published
 
 Never: reporter or witness names and contacts, source contact details, identity document
 numbers, free-text notes. Only the fields listed above are written. {withheld}

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import Max
 
+from everyname.core.count import breakdown
 from everyname.core.count.breakdown import PLACE_FIELDS, unplaced_texts
 from everyname.core.places import COLUMNS, Gazetteer, read_places_file
 from everyname.store.audit import Action, record_event
@@ -168,6 +169,6 @@ def _text(value: object) -> str | None:
 
 
 def place_labels(values: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """Gazetteer id → (English, Arabic) name, for the ids among ``values``."""
-    gazetteer = current_gazetteer()
-    return {v: gazetteer.labels(v) for v in values if v in gazetteer}
+    """Gazetteer id → (English, Arabic) name, for the ids among ``values`` (two places of one
+    name told apart by their parent, as in counts)."""
+    return breakdown.place_labels(current_gazetteer(), values)

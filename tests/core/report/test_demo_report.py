@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from everyname.core.count import CountFilters, count_persons
+from everyname.core.count import CountFilters, CountInput, count_persons
 from everyname.core.demo import generate_demo
 from everyname.core.estimate import CaptureHistories, estimate
 from everyname.core.places import Gazetteer
@@ -66,3 +66,36 @@ def test_demo_report_with_a_real_estimate(demo):
     assert report.tables["estimate"].iloc[0]["method"] == "chapman"
     assert report.tables["estimate"].iloc[0]["observed"] == result.observed
     assert '<section id="estimate">' in html
+
+
+def test_demo_report_shows_each_place_once_whatever_the_spelling(demo):
+    """The lists spell places in both scripts and often give only the neighbourhood: the
+    report counts places, so Homs is one row and Baba Amr one row, in both languages."""
+    _, data = demo
+    persons = data.persons.copy()
+    spellings = ["Homs", "حمص", None, "homs governorate"]  # None: the neighbourhood says it all
+    persons["governorate"] = [spellings[i % 4] for i in range(len(persons))]
+    persons["locality"] = None
+    mixed = CountInput(persons, data.memberships, link_run=data.link_run, claims=data.claims)
+    gazetteer = Gazetteer.load()
+    for level in ("governorate", "neighbourhood"):
+        report = build_report(mixed, WINDOW, gazetteer=gazetteer, place_level=level)
+        table = report.tables["by_place"]
+        places = table[~table["place_id"].isin(["unresolved", "unknown"])]
+        for column in (level, "name_ar", "place_id"):
+            assert not places[column].duplicated().any(), (level, column)
+        assert table["count"].sum() == report.count.total
+        assert table["place_id"].tolist()[-2:] == ["unresolved", "unknown"]
+        html = render_html(report)
+        section = html[html.index('<section id="places">') :]
+        section = section[: section.index("</section>")]
+        for name in places[level]:
+            assert section.count(f'<td dir="auto">{name}</td>') == 1, name
+    governorates = build_report(mixed, WINDOW, gazetteer=gazetteer, place_level="governorate")
+    rows = governorates.tables["by_place"].set_index("place_id")["count"]
+    assert rows["sy-hi"] == governorates.count.total  # everyone is in Homs governorate
+    assert rows["unresolved"] == 0 and rows["unknown"] == 0
+    assert governorates.tables["by_place"].set_index("place_id").loc["sy-hi", "name_ar"] == "حمص"
+    neighbourhoods = build_report(mixed, WINDOW, gazetteer=gazetteer)
+    assert neighbourhoods.count.settings["place_level"] == "neighbourhood"
+    assert any("places of the gazetteer" in note for note in neighbourhoods.methodology)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from everyname.core.count.breakdown import UNRESOLVED
 from everyname.core.schema import UNKNOWN
 
 PALETTE = {
@@ -28,6 +29,8 @@ PALETTE = {
     "male": "#3b6ea8",
     "female": "#b05a9a",
 }
+GREY = (UNRESOLVED, UNKNOWN)
+"""Rows that are not a category but what could not be placed in one."""
 INK = "#222222"
 BAR = "#3b6ea8"
 FONT = ["DejaVu Sans"]  # ships with matplotlib; the viewer substitutes per glyph (Arabic)
@@ -125,11 +128,12 @@ def stacked_by_day(table: pd.DataFrame, title: str) -> str:
 def horizontal_bars(
     counts: Sequence[tuple[str, int]], title: str, *, limit: int = 20, color: str = BAR
 ) -> str:
-    """One bar per category (largest first, ``unknown`` kept last), counts written at the end."""
+    """One bar per category (largest first, ``unresolved`` and ``unknown`` kept last, in grey:
+    never pooled into "other places"), counts written at the end."""
     if not counts:
         return empty_chart("Nothing to show.")
-    known = [c for c in counts if c[0] != UNKNOWN]
-    unknown = [c for c in counts if c[0] == UNKNOWN]
+    known = [c for c in counts if c[0] not in GREY]
+    unknown = [c for c in counts if c[0] in GREY]
     if len(known) > limit:
         rest = sum(n for _, n in known[limit - 1 :])
         known = [*known[: limit - 1], (f"{len(known) - limit + 1} other places", rest)]
@@ -139,7 +143,7 @@ def horizontal_bars(
         fig, ax = plt.subplots(figsize=(6.2, 0.28 * len(rows) + 0.8))
         names = [_label(v) for v, _ in rows]
         values = [n for _, n in rows]
-        colors = [PALETTE[UNKNOWN] if v == UNKNOWN else color for v, _ in rows]
+        colors = [PALETTE[UNKNOWN] if v in GREY else color for v, _ in rows]
         ax.barh(range(len(rows)), values, color=colors, height=0.7)
         ax.set_yticks(range(len(rows)), names)
         ax.invert_yaxis()

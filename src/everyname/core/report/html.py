@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from everyname.core.count.breakdown import UNRESOLVED
 from everyname.core.report.build import Report
 from everyname.core.schema import UNKNOWN
 
@@ -38,7 +39,8 @@ def _cell(value: Any) -> str:
 
 
 def html_table(table: pd.DataFrame, caption: str | None = None) -> str:
-    """A table with numbers right-aligned and ``unknown`` rows greyed (but shown)."""
+    """A table with numbers right-aligned and ``unknown``/``unresolved`` rows greyed (but
+    shown)."""
     numeric = [c for c in table.columns if table[c].dtype.kind in NUMERIC_KINDS]
     head = "".join(
         f'<th class="num">{escape(str(c))}</th>' if c in numeric else f"<th>{escape(str(c))}</th>"
@@ -47,7 +49,7 @@ def html_table(table: pd.DataFrame, caption: str | None = None) -> str:
     rows = []
     for record in table.to_dict("records"):
         first = next(iter(record.values()), None)
-        css = ' class="unknown"' if first == UNKNOWN else ""
+        css = ' class="unknown"' if first in (UNKNOWN, UNRESOLVED) else ""
         cells = "".join(
             f'<td class="num">{_cell(record[c])}</td>'
             if c in numeric
@@ -144,6 +146,10 @@ def render_html(report: Report) -> str:
         "date_unit": escape(unit),
         "daily_note": escape(daily_note),
         "figure_place": report.figures["place"],
+        "places_table": html_table(
+            report.tables["by_place"].rename(columns={"name_ar": "الاسم", "place_id": "id"}),
+            "Persons by place (gazetteer places, in English and Arabic)",
+        ),
         "figure_sex_age": report.figures["sex_age"],
         "sex_age_table": html_table(report.tables["sex_by_age_group"], "Sex × age group"),
         "figure_cause": report.figures["cause"],

@@ -91,6 +91,55 @@ def _figures_table(result: CountResult, name: str) -> pd.DataFrame:
     )
 
 
+PLACE_ROWS_AR = {"unknown": "غير معروف", "unresolved": "مكان لا يعرفه المعجم الجغرافي"}
+SPELLINGS_SHOWN = 20
+
+
+def _place_table(result: CountResult, level: str) -> pd.DataFrame:
+    """Persons by gazetteer place: its English and Arabic names, its id, the count (without a
+    gazetteer, the text as written, with no Arabic name or id)."""
+    rows = [
+        {
+            level: r.label or r.value,
+            "name_ar": r.label_ar or PLACE_ROWS_AR.get(r.value, ""),
+            "place_id": r.value if r.label is not None or r.value in PLACE_ROWS_AR else "",
+            "count": r.count,
+        }
+        for r in result.by["place"]
+    ]
+    return pd.DataFrame(rows, columns=[level, "name_ar", "place_id", "count"])
+
+
+def _places_note(result: CountResult, level: str) -> str:
+    """How places were counted, and the spellings behind ``unresolved`` (for the user to add
+    to the gazetteer, or to give the records a governorate that settles which place)."""
+    note = (
+        "Places: places are counted as places of the gazetteer, not as the spellings the "
+        "sources used: each person is counted under the place at that level holding the most "
+        "specific place its records name (a record naming only its neighbourhood is in that "
+        "neighbourhood's governorate), and a place filter includes every place below it. "
+        f"Places are shown by {level}; unknown means no place was given at that level."
+    )
+    spellings = result.unresolved.get("place", ())
+    unresolved = result.figure("place", "unresolved")
+    if not unresolved:
+        return note + " Every place the counted persons' records name is in the gazetteer."
+    shown = "; ".join(
+        f"“{s.text}” ({s.field}, {s.persons} persons"
+        + (f", names several places: {', '.join(s.candidates)}" if s.candidates else "")
+        + ")"
+        for s in spellings[:SPELLINGS_SHOWN]
+    )
+    more = len(spellings) - SPELLINGS_SHOWN
+    return (
+        f"{note} {unresolved} persons are counted as unresolved: their place is not in the "
+        "gazetteer, or names several places and nothing else in their records says which. The "
+        f"spellings behind them: {shown}"
+        + (f"; and {more} more" if more > 0 else "")
+        + ". They are never merged into a place by guess; `everyname places import` adds them."
+    )
+
+
 def _window_text(filters: CountFilters) -> str:
     if filters.since and filters.until:
         return f"{day_en(filters.since)} to {day_en(filters.until)} inclusive"
@@ -111,6 +160,7 @@ def build_report(
     place_level: str | None = None,
     estimate: Any = None,
     estimate_strata: Any = None,
+    estimate_pending_merged: Any = None,
     date_unit: str | None = None,
     title: str | None = None,
     generated_at: datetime | None = None,
@@ -119,6 +169,8 @@ def build_report(
 
     ``estimate`` is an estimate result (or its ``to_dict()``) for the same window and place;
     ``estimate_strata`` a list of such results with a ``value`` each (or ``{"strata": [...]}``).
+    ``estimate_pending_merged`` is the same fit for the persons as they would be if every pair
+    awaiting review were a match: shown beside ``estimate``, with a warning when they differ.
     ``place_label``/``place_label_ar`` name the place in the headlines (default: the filter).
     ``date_unit`` (day, week, month) of the deaths-over-time chart: by default days for up to
     two months, weeks for up to a year, months beyond.
@@ -145,6 +197,9 @@ def build_report(
     sources = source_figures(data.memberships, ids)
     claims = claims_beside(data.claims, filters, result.total, gazetteer)
     estimate_d = _as_dict(estimate)
+    pending_d = _as_dict(estimate_pending_merged) if estimate_d is not None else None
+    if estimate_d is not None and pending_d is not None:
+        estimate_d = with_pending_merged(estimate_d, pending_d, result.pairs_awaiting_review)
     strata = _strata(estimate_strata)
 
     summary = [
@@ -159,18 +214,16 @@ def build_report(
         ("named by at least two independent sources", corroborated),
         ("contested (sources disagree on status or outcome)", corroboration.counts()["contested"]),
     ]
+    summary += doubt_rows(result)
     tables: dict[str, pd.DataFrame] = {
-    estimate_pending_merged: Any = None,
         "summary": pd.DataFrame(summary, columns=["figure", "count"]),
         TIME_TABLES[unit]: daily.rename_axis(index="date", columns=None).reset_index(),
-        "by_place": _figures_table(result, "place").rename(columns={"value": level}),
+        "by_place": _place_table(result, level),
         "sex_by_age_group": sex_age.rename_axis(index="sex", columns=None).reset_index(),
         "by_cause": _figures_table(result, "cause").rename(columns={"value": "cause"}),
         "by_status": _figures_table(result, "status").rename(columns={"value": "status"}),
         "by_outcome": _figures_table(result, "outcome").rename(columns={"value": "outcome"}),
         "sources": sources.table,
-    ``estimate_pending_merged`` is the same fit for the persons as they would be if every pair
-    awaiting review were a match: shown beside ``estimate``, with a warning when they differ.
         "source_overlap": sources.overlap.rename_axis(index="source").reset_index(),
         "source_intersections": sources.intersections,
         "corroboration": pd.DataFrame(
@@ -189,7 +242,7 @@ def build_report(
     if strata:
         tables["estimate_strata"] = pd.DataFrame([_estimate_row(s) for s in strata])
 
-    place_counts = [(r.value, r.count) for r in result.by["place"]]
+    place_counts = [(r.label or r.value, r.count) for r in result.by["place"]]
     cause_counts = [
         (r.value, r.count) for r in result.by["cause"] if r.count or r.value == "unknown"
     ]
@@ -203,14 +256,12 @@ def build_report(
     if estimate_d is not None:
         charts["estimate"] = figures.estimate_chart(
             estimate_d, result.total, "Named persons and the estimated total"
-    pending_d = _as_dict(estimate_pending_merged) if estimate_d is not None else None
-    if estimate_d is not None and pending_d is not None:
-        estimate_d = with_pending_merged(estimate_d, pending_d, result.pairs_awaiting_review)
         )
     if strata:
         charts["estimate_strata"] = figures.strata_chart(strata, "Estimates by stratum")
 
     methodology = _methodology(data, filters, result, level, estimate_d, place)
+    methodology += doubt_notes(result, estimate_d)
     stamp = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     return Report(
         title=title or _title(filters, place),
@@ -220,7 +271,6 @@ def build_report(
         place_label=place,
         count=result,
         headline_en=en,
-    summary += doubt_rows(result)
         headline_ar=ar,
         tables=tables,
         figures=charts,
@@ -261,7 +311,6 @@ def _gazetteer_names(gazetteer: PlaceHierarchy | None, place: str | None) -> dic
     names = {"en": getattr(entry, "name_en", None), "ar": getattr(entry, "name_ar", None)}
     return {k: v for k, v in names.items() if isinstance(v, str) and v}
 
-    methodology += doubt_notes(result, estimate_d)
 
 def _title(filters: CountFilters, place: str | None) -> str:
     where = f" in {place}" if place else ""
@@ -312,9 +361,7 @@ def _methodology(
         f"window the person is reported as possibly in the window ({len(result.possibly_in_window)}"
         f" here) and not counted. Persons with no date are reported apart "
         f"({len(result.date_unknown)} here). By day, a date known only to the month is unknown.",
-        f"Places: a place includes every place below it in the gazetteer. Places are shown by "
-        f"{level}. A person whose place could not be matched to the gazetteer is matched by the "
-        "exact place text the sources gave.",
+        _places_note(result, level),
         "Corroboration: a person is confirmed when named by at least two independent sources; "
         "sources marked as copying one another count once"
         + (f" (here: {copying})" if copying else "")

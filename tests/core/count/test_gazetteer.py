@@ -179,3 +179,23 @@ def test_a_name_of_several_places_is_placed_only_where_they_agree(gazetteer):
     (spelling,) = result.unresolved["governorate"]
     assert (spelling.field, spelling.text, spelling.persons) == ("neighbourhood", "جوبر", 1)
     assert set(spelling.candidates) == {homs_id, damascus_id}
+
+
+def test_a_certain_field_counts_beside_a_text_of_several_places(gazetteer):
+    # VDC writes "Idlib: Qusour Nieghborhood": al-Qusour is a neighbourhood of Homs, so the
+    # text names two places that do not contain each other. The governorate the record gives
+    # is certain and counts; below it the person is unresolved, never moved to Homs.
+    persons = pd.DataFrame(
+        {"person_id": ["q"], "governorate": ["Idlib"], "place": ["Idlib: Qusour Nieghborhood"]}
+    )
+    memberships = pd.DataFrame({"person_id": ["q"], "record_id": ["1"], "source": "s"})
+    result = count_persons(
+        CountInput(persons, memberships, link_run="r"),
+        by=["governorate", "neighbourhood"],
+        gazetteer=gazetteer,
+    )
+    idlib = gazetteer.resolve("Idlib").entry.id
+    assert result.figure("governorate", idlib) == 1
+    assert result.figure("neighbourhood", "unresolved") == 1
+    (spelling,) = result.unresolved["neighbourhood"]
+    assert spelling.text == "Idlib: Qusour Nieghborhood" and len(spelling.candidates) == 2

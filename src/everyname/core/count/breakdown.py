@@ -80,18 +80,33 @@ def _place_text(value: Any) -> str | None:
 
 def unplaced_texts(record: Any) -> tuple[Unplaced, ...]:
     """The texts of a resolved record (``Gazetteer.resolve_record``) that place it nowhere for
-    certain: those naming no known place, and the one naming several."""
+    certain: those naming no known place, and those naming several."""
     out: list[Unplaced] = [(f, t, ()) for f, t in record.unresolved.items()]
-    if record.place is not None and record.place.alternatives:
-        field = next((f for f, m in record.by_field.items() if m is record.place), "place")
-        candidates = (record.place.entry.id, *record.place.alternatives)
-        out.append((field, record.place.text, candidates))
+    out += [
+        (field, match.text, (match.entry.id, *match.alternatives))
+        for field, match in record.by_field.items()
+        if match.alternatives
+    ]
     return tuple(out)
 
 
+def certain_place(record: Any) -> str | None:
+    """The most specific place a resolved record names for certain: its place, or when that
+    could be several places, the most specific field naming one place ("Idlib" beside a
+    "Qusour" that is a neighbourhood of Homs)."""
+    if record.place is None:
+        return None
+    if not record.place.alternatives:
+        return str(record.place.entry.id)
+    certain = [m for m in record.by_field.values() if not m.alternatives]
+    if not certain:
+        return None
+    return str(max(certain, key=lambda m: level_depth(m.entry.level)).entry.id)
+
+
 def resolve_places(persons: pd.DataFrame, gazetteer: Any) -> pd.DataFrame:
-    """Each person's most specific gazetteer place and the place texts it cannot place for
-    certain (``PLACE_COLUMNS``, aligned with ``persons``). A ``place_id`` already given is
+    """Each person's most specific certain gazetteer place and the place texts it cannot place
+    for certain (``PLACE_COLUMNS``, aligned with ``persons``). A ``place_id`` already given is
     kept; when ``persons`` already carries both columns (the store computes them once), they
     are used."""
     if all(c in persons.columns for c in PLACE_COLUMNS):
@@ -107,9 +122,7 @@ def resolve_places(persons: pd.DataFrame, gazetteer: Any) -> pd.DataFrame:
             {f: _place_text(t) for f, t in zip(fields, texts, strict=True)}
         )
         place_id = clean(given.iat[index]) if given is not None else None
-        if place_id is None and record.place is not None:
-            place_id = record.place.entry.id
-        ids.append(None if place_id is None else str(place_id))
+        ids.append(str(place_id) if place_id is not None else certain_place(record))
         unplaced.append(unplaced_texts(record))
     return pd.DataFrame(
         {"place_id": ids, "place_unresolved": unplaced}, index=persons.index, dtype=object
@@ -128,15 +141,9 @@ def _place_value(
 ) -> tuple[str, tuple[Unplaced, ...]]:
     """(the row a person counts in at ``level``, the texts that put it in ``unresolved``)."""
     known = place_id is not None and place_id in gazetteer
-    # A name of several places counts as one of them only where they all agree ("Jobar" is
-    # in Syria whichever Jobar; which governorate, the record does not say).
-    torn = tuple(u for u in unplaced if u[2] and len({_at(gazetteer, c, level) for c in u[2]}) > 1)
-    if known and torn:
-        return UNRESOLVED, torn
-    unknown = tuple(u for u in unplaced if not u[2])
-    if level == "place":  # the most specific place, unless a finer text is not known
+    if level == "place":  # the most specific place, unless a finer text cannot be placed
         depth = level_depth(gazetteer.get(place_id).level) if known else -1
-        finer = tuple(u for u in unknown if FIELD_DEPTH.get(u[0], 5) > depth)
+        finer = tuple(u for u in unplaced if FIELD_DEPTH.get(u[0], 5) > depth)
         if finer:
             return UNRESOLVED, finer
         return (str(place_id), ()) if known else (UNKNOWN, ())
@@ -144,7 +151,18 @@ def _place_value(
         entry = _at(gazetteer, str(place_id), level)
         if entry is not None:
             return entry, ()
-    behind = tuple(u for u in unknown if FIELD_DEPTH.get(u[0], 5) >= FIELD_DEPTH[level])
+    # A name of several places counts as one of them only where they all agree (two Jobars
+    # of one city would be in that city); where they differ, which one the record means is
+    # not known, and the person is unresolved rather than put in either by guess.
+    torn: list[Unplaced] = []
+    for u in (u for u in unplaced if u[2]):
+        places = {_at(gazetteer, c, level) for c in u[2]}
+        if len(places) == 1 and None not in places:
+            return str(places.pop()), ()
+        if len(places) > 1:
+            torn.append(u)
+    unknown = (u for u in unplaced if not u[2])
+    behind = (*torn, *(u for u in unknown if FIELD_DEPTH.get(u[0], 5) >= FIELD_DEPTH[level]))
     return (UNRESOLVED, behind) if behind else (UNKNOWN, ())
 
 
@@ -360,6 +378,7 @@ __all__ = [
     "UNRESOLVED",
     "auto_place_level",
     "categories",
+    "certain_place",
     "check_fields",
     "date_values",
     "field_values",

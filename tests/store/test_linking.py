@@ -16,6 +16,18 @@ from everyname.store.models import AuditEvent, LinkRun, Membership, Person, Reco
 
 pytestmark = pytest.mark.django_db
 
+HEADER = ["الرقم", "الاسم", "الجنس", "العمر", "تاريخ الوفاة", "المحافظة"]
+TWO_PEOPLE = [
+    ["1", "محمد عبد الرحمن الخالدي", "ذكر", "34", "2012-02-04", "حمص"],
+    ["2", "فاطمة أحمد السباعي", "أنثى", "9", "2012-02-05", "حمص"],
+]
+PLACEHOLDERS = [
+    ["1", "مجهول", "ذكر", "", "2012-02-04", "حمص"],
+    ["2", "مجهول الهوية 1", "", "", "2012-02-04", "حمص"],
+    ["3", "Unidentified 3", "", "", "2012-02-05", "حمص"],
+    ["4", "Al-Azhari 2", "ذكر", "", "2012-02-05", "حمص"],
+]
+
 
 def person_of(run: LinkRun) -> dict[int, str]:
     return dict(Membership.objects.filter(link_run=run).values_list("record_id", "person_id"))
@@ -103,3 +115,52 @@ def test_name_forms_of_older_rules_are_recomputed_for_linking_not_rewritten(demo
     names = {k: v for k, v in stale.items() if k.endswith("_name") and isinstance(v, str)}
     assert row["given_key"] == name_forms(names)["given_key"] != "STALE"
     assert Record.objects.get(pk=record.pk).normalised["given_key"] == "STALE"
+
+
+def import_rows(path, source: str, rows: list[list[str]]) -> None:
+    import csv
+
+    from everyname.store.imports import import_file
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+    import_file(path, source, actor="tester", defaults={"outcome": "killed"})
+
+
+def counted_total(run: LinkRun) -> int:
+    from everyname.core.count.compute import count_persons
+    from everyname.store.counting import count_input
+
+    return count_persons(count_input(run), by=["sex"]).total
+
+
+@pytest.mark.parametrize(
+    ("lists", "persons"),
+    [
+        ({"lcc": TWO_PEOPLE[:1]}, 1),
+        ({"lcc": TWO_PEOPLE}, 2),
+        ({"lcc": TWO_PEOPLE[:1], "ngo": [["7", *TWO_PEOPLE[0][1:]]]}, None),  # one person twice
+        ({"hospital": PLACEHOLDERS}, 4),
+    ],
+    ids=["one record", "two records", "one person twice", "placeholders only"],
+)
+def test_the_smallest_lists_link_say_they_used_defaults_and_count(
+    tmp_path, key_file, lists, persons
+):
+    """One record, two, and placeholders only used to stop the link run with a traceback (or
+    "no blocking rule"), leaving nothing to count."""
+    for source, rows in lists.items():
+        import_rows(tmp_path / f"{source}.csv", source, rows)
+    summary = run_link(actor="tester")
+    run = LinkRun.objects.get(pk=summary.link_run)
+    records = sum(len(rows) for rows in lists.values())
+    assert summary.records == records == len(person_of(run))
+    if persons is not None:
+        assert summary.persons == persons
+    assert summary.fallbacks  # a few records cannot train a model: the run says so
+    assert [f["stage"] for f in run.model["everyname_fallbacks"]] == [
+        f.split(":")[0] for f in summary.fallbacks
+    ]
+    assert counted_total(run) == summary.persons == Person.objects.filter(link_run=run).count()
+    if "ngo" in lists:  # the model cannot tell from one pair: a reviewer sees it
+        assert summary.persons == 1 or next_pair_for_review() is not None

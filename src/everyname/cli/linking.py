@@ -88,6 +88,13 @@ def print_link_summary(summary) -> None:  # type: ignore[no-untyped-def]
     table.add_row("persons keeping their id", f"{summary.persons_kept_id:,}")
     table.add_row("threshold", f"{summary.threshold:g}")
     console.print(table)
+    if summary.fallbacks:
+        console.print(
+            "[bold yellow]Defaults used:[/] too little to learn from in these records, so "
+            "the model could not be trained fully:"
+        )
+        for fallback in summary.fallbacks:
+            console.print(f"  - {escape(fallback)}")
 
 
 @app.command()
@@ -135,6 +142,8 @@ def export(
         )
     console.print(f"Wrote {count:,} records of link run {run.pk} to {escape(str(out))}.")
 
+
+REVIEW_PROMPT = "[s]ame person, [d]ifferent people, [k] skip, [q]uit"
 
 REVIEW_FIELDS = (
     ("source", None),
@@ -204,7 +213,7 @@ def review(
                 table.add_row(label, *(escape(v) for v in values))
         console.print(table)
         answer = Prompt.ask(
-            "[s]ame person, [d]ifferent people, [k] skip, [q]uit",
+            escape(REVIEW_PROMPT),  # the keys in brackets are text, not console markup
             choices=["s", "d", "k", "q"],
             console=console,
         )

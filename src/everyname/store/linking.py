@@ -139,6 +139,8 @@ class LinkSummary:
     persons_kept_id: int
     backend: str
     threshold: float
+    fallbacks: tuple[str, ...] = ()
+    """What the run could not learn from the records and used defaults for (saved in its model)."""
 
 
 def run_link(
@@ -212,6 +214,7 @@ def run_link(
         persons_kept_id=kept,
         backend=result.backend,
         threshold=result.settings.threshold,
+        fallbacks=tuple(f.describe() for f in result.fallbacks),
     )
 
 

@@ -29,3 +29,19 @@ def test_spark_gives_the_same_persons_as_duckdb(febrl4_small: pd.DataFrame):
     same = np.isclose(both["match_weight_d"], both["match_weight_s"], atol=1e-6)
     assert same.mean() >= 0.95, both.loc[~same, ["match_weight_d", "match_weight_s"]]
     assert spark.versions["pyspark"] != "not installed"
+
+
+def test_spark_links_a_handful_of_records_as_duckdb_does(febrl4_small: pd.DataFrame):
+    """Too few records to train: both backends fall back to the same defaults and persons."""
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    pair = febrl4_small[febrl4_small["truth"] == febrl4_small["truth"].iloc[0]]
+    others = febrl4_small[febrl4_small["truth"] != pair["truth"].iloc[0]].head(4)
+    sample = pd.concat([pair, others]).drop(columns=["truth"])
+    duck = link_records(sample)
+    spark = link_records(sample, backend="spark")
+    assert duck.fallbacks and spark.fallbacks == duck.fallbacks
+    assert spark.person_of() == duck.person_of()
+    assert spark.counts == duck.counts
+    assert len(spark.review) == len(duck.review) >= 1  # every compared pair awaits review
+    one = link_records(sample.head(1), backend="spark")
+    assert one.counts["persons"] == 1 and [f.stage for f in one.fallbacks] == ["scoring"]

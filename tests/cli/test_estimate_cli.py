@@ -26,7 +26,8 @@ def as_json(result) -> dict:
 
 
 def test_json_follows_the_contract_and_reproduces_the_uk_figure():
-    data = as_json(run("--histories", MSE / "uk_2013_6lists.csv", "--format", "json"))
+    args = ["--histories", MSE / "uk_2013_6lists.csv", "--interval", "profile"]
+    data = as_json(run(*args, "--format", "json"))
     assert list(data)[: len(CONTRACT)] == CONTRACT
     assert data["method"] == "loglinear" and data["observed"] == 2744
     assert data["lists"] == ["LA", "NG", "PF", "GO", "GP", "NCA"]
@@ -146,6 +147,121 @@ def test_bootstrap_interval_from_the_command_line():
     assert figures["settings"]["interval"] == "bootstrap"
     assert figures["details"]["bootstrap"]["replicates"] == 100
     assert figures["lower"] <= figures["estimate"] <= figures["upper"]
-    assert run(*args, "--bootstrap-replicates", "100").exit_code == 2  # needs --interval bootstrap
+    assert run(*args, "--interval", "profile", "--bootstrap-replicates", "100").exit_code == 2
+    assert run(*args, "--average", "--bootstrap-replicates", "100").exit_code == 2
     lcmcr = ["--histories", MSE / "korea_comfort_women_3lists.csv", "--method", "lcmcr"]
     assert run(*lcmcr, "--interval", "bootstrap").exit_code == 2
+
+
+# ------------------------------------------------------------------ the defaults against the
+# published default analyses. Every reference data set is either run below with the command's
+# defaults, or listed here with the reason it has no published analysis made with a reference
+# method's defaults (SOURCES.md and published.json beside the data).
+NO_PUBLISHED_DEFAULT_ANALYSIS = {
+    "uk_2013_5lists": "published interval searched all 1,024 models (ntopmodels = all), not the "
+    "default 100; reproduced in tests/core/estimate/test_bootstrap.py",
+    "kosovo_1999_4lists": "published figure summed strata and is recalled from memory; the 2024 "
+    "intervals searched 113 models with three-list terms, which are not fitted here",
+    "netherlands_6lists": "published range compiled by a later paper, original not checked",
+    "netherlands_5lists": "no published figure",
+    "australia_4lists": "published range compiled by a later paper, method not checked",
+    "rome_hiv_4lists": "no published figure",
+    "allegheny_lesbian_4lists": "no published figure",
+    "madigan_york_3lists_spina_bifida": "only Bayesian model averaging (dga), reproduced",
+    "madigan_york_5lists": "only Bayesian model averaging (dga), reproduced",
+    "artificial_3_identifiability": "no estimate: test cases for the existence check",
+}
+PUBLISHED_DEFAULT_ANALYSIS = {
+    "new_orleans_8lists", "new_orleans_5lists", "korea_comfort_women_3lists", "uk_2013_6lists",
+}  # fmt: skip
+
+
+def published(name: str, label: str) -> dict:
+    entries = json.loads((MSE / "published.json").read_text(encoding="utf-8"))[name]
+    found = [e for e in entries if label in e["method"]]
+    assert len(found) == 1, (name, label)
+    return found[0]
+
+
+def defaults(name: str, *extra: object) -> dict:
+    return as_json(run("--histories", MSE / f"{name}.csv", *extra, "--format", "json"))
+
+
+def within(value: float, target: float, tol: float) -> bool:
+    return abs(value - target) <= tol * target
+
+
+def test_every_reference_data_set_is_run_or_said_why_not():
+    names = {p.stem for p in MSE.glob("*.csv")}
+    assert names == PUBLISHED_DEFAULT_ANALYSIS | set(NO_PUBLISHED_DEFAULT_ANALYSIS)
+    assert not PUBLISHED_DEFAULT_ANALYSIS & set(NO_PUBLISHED_DEFAULT_ANALYSIS)
+
+
+@pytest.mark.slow
+def test_defaults_reproduce_new_orleans_eight_lists():
+    """Chan, Silverman & Vincent (2021) 4.1, SparseMSE::estimatepopulation defaults: stepwise
+    p=0.02 (selects D:E), 1,184, BCa 95% [717, 1,657] from 1,000 replicates. The defaults give
+    [699, 1,808] (seed 1234). Seed-to-seed spread, 1,000 replicates, seeds 1-5: lower 498-737,
+    upper 1,530-1,697: the lower end is read at the 0.002% quantile (z0 about -1.1), i.e. at the
+    smallest replicates; the published ends lie inside that spread. Ends within 10%. (The old
+    default, an AIC stepwise search, gave 3,394 [1,416, 11,527].) 15-25 s."""
+    ref = published("new_orleans_8lists", "selects D:E")
+    data = defaults("new_orleans_8lists")
+    assert data["details"]["model"] == "main effects + D:E"
+    assert data["estimate"] == pytest.approx(ref["estimate"], rel=0.02)
+    assert within(data["lower"], ref["lower"], 0.10), data["lower"]
+    assert within(data["upper"], ref["upper"], 0.10), data["upper"]
+    assert data["settings"]["criterion"] is None and data["settings"]["p_threshold"] == 0.02
+    assert data["details"]["reference"].startswith("SparseMSE::estimatepopulation defaults")
+
+
+def test_defaults_reproduce_new_orleans_five_lists():
+    """Chan, Silverman & Vincent (2021): stepwise p=0.02 adds nothing, 1,034, BCa 95% [589,
+    1,703]. The defaults give [548, 1,478] (seed 1234); seeds 1-5: lower 480-561, upper
+    1,465-1,576. The published upper end lies outside that spread, 7-14% above it: a gap we have
+    not explained (the stepwise rule and the jackknife match the reference rule replicate by
+    replicate, test_bootstrap.py; R's replicates cannot be rerun here). Lower within 10%, upper
+    within 15%."""
+    ref = published("new_orleans_5lists", "no interaction selected")
+    data = defaults("new_orleans_5lists")
+    assert data["details"]["model"] == "main effects"
+    assert data["estimate"] == pytest.approx(ref["estimate"], rel=0.02)
+    assert within(data["lower"], ref["lower"], 0.10), data["lower"]
+    assert within(data["upper"], ref["upper"], 0.15), data["upper"]
+
+
+def test_defaults_reproduce_korea_three_lists():
+    """Silverman, Chan & Vincent (2024) Table 3, MultipleSystemsEstimation's three-list default:
+    lowest BIC over every model, re-chosen among all of them in each replicate: 95% [128, 349]
+    (no point estimate published). The defaults give [130, 367] (seed 1234); seeds 1-5: lower
+    128-131, upper 356-373. Ends within 10%."""
+    ref = published("korea_comfort_women_3lists", "ntop=Inf")
+    data = defaults("korea_comfort_women_3lists")
+    assert data["settings"]["search"] == "exhaustive" and data["settings"]["criterion"] == "bic"
+    assert within(data["lower"], ref["lower"], 0.10), data["lower"]
+    assert within(data["upper"], ref["upper"], 0.10), data["upper"]
+
+
+def test_defaults_reproduce_the_uk_home_office_figure():
+    """Silverman (2014): 10,000-13,000, from the Bales-Hesketh-Silverman stepwise search and a
+    profile-likelihood interval (point 11,409 reproduced with Rcapture). The default stepwise
+    search selects the same seven interactions; its point within 2%, and with the published
+    interval method (--interval profile) the ends within 10% of 10,000 and 13,000. The default
+    BCa interval, which allows for the model choice, is wider: [9,345, 13,866] (seed 1234)."""
+    point = published("uk_2013_6lists", "same BHS stepwise procedure")
+    data = defaults("uk_2013_6lists")
+    assert data["estimate"] == pytest.approx(point["estimate"], rel=0.02)
+    ref = published("uk_2013_6lists", "Rcapture closedpCI.t")
+    profile = defaults("uk_2013_6lists", "--interval", "profile")
+    assert data["lower"] < profile["lower"] and data["upper"] > profile["upper"]
+    terms = set(profile["details"]["model"].removeprefix("main effects + ").split(" + "))
+    assert terms == {"PF:NCA", "LA:NG", "NG:GP", "LA:PF", "PF:GP", "GO:GP", "NG:GO"}
+    assert within(profile["lower"], ref["lower"], 0.10), profile["lower"]
+    assert within(profile["upper"], ref["upper"], 0.10), profile["upper"]
+    assert profile["settings"]["bootstrap_replicates"] is None
+
+
+def test_a_criterion_on_six_lists_is_refused_not_ignored():
+    result = run("--histories", MSE / "uk_2013_6lists.csv", "--criterion", "bic")
+    assert result.exit_code == 1
+    assert "leave out --criterion" in " ".join(result.output.split())

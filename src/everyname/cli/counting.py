@@ -93,21 +93,76 @@ def count(
         raise typer.Exit(EXIT_USAGE) from None
     if format is CountFormat.json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n")
-        return
+        return  # total_range, range and records_not_linked say it in the JSON
     rows = result.rows()
     if format is CountFormat.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=["field", "value", "count"])
+        columns = ["field", "value", "count", "low", "label", "label_ar"]
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
         writer.writeheader()
-        writer.writerows({k: r[k] for k in ("field", "value", "count")} for r in rows)
-        return
-    table = Table(title=f"Persons (link run {result.link_run})")
-    for column in ("field", "value", "count"):
-        table.add_column(column, justify="right" if column == "count" else "left")
-    for row in rows:
-        table.add_row(escape(str(row["field"])), escape(str(row["value"])), str(row["count"]))
-    console.print(table)
+        writer.writerows({k: r.get(k, "") for k in columns} for r in rows)
+        return  # the low column and the pairs/records rows say it in the CSV
+    console.print(count_table(result, f"Persons (link run {result.link_run})"))
+    print_doubt(result, console)
+    print_unresolved(result, console, explain)
     if explain:
         console.print_json(json.dumps(result.to_dict().get("explain", {}), ensure_ascii=False))
+
+
+def count_table(result, title: str) -> Table:  # type: ignore[no-untyped-def]
+    """A count as a table; while pairs await review, with the low end of each figure."""
+    doubt = result.in_doubt
+    table = Table(title=title)
+    table.add_column("field")
+    table.add_column("value")
+    table.add_column("persons", justify="right")
+    if doubt:
+        table.add_column("at least", justify="right")
+    for row in result.rows():
+        shown = row.get("label") or row["value"]  # a gazetteer place by its name
+        cells = [escape(str(row["field"])), escape(str(shown)), str(row["count"])]
+        table.add_row(*cells, *([str(row["low"])] if doubt else []))
+    return table
+
+
+def print_unresolved(result, out, explain: bool) -> None:  # type: ignore[no-untyped-def]
+    """Say which place spellings the gazetteer did not know (the ``unresolved`` rows)."""
+    for field, spellings in result.unresolved.items():
+        n = result.figure(field, "unresolved")
+        if not n:
+            continue
+        out.print(
+            f"[yellow]{escape(field)}:[/] {n:,} persons are counted as unresolved: the "
+            "gazetteer does not know their place, or it names several places. See `everyname "
+            "places unresolved` (and --explain); add places with `everyname places import`."
+        )
+        if explain:
+            for spelling in spellings:
+                which = (
+                    f" (names several places: {', '.join(spelling.candidates)})"
+                    if spelling.candidates
+                    else ""
+                )
+                out.print(
+                    f"  {escape(spelling.field)} {escape(repr(spelling.text))}: "
+                    f"{spelling.persons:,} persons{escape(which)}"
+                )
+
+
+def print_doubt(result, out) -> None:  # type: ignore[no-untyped-def]
+    """Say what a count leaves in doubt: pairs awaiting review, records not linked."""
+    from everyname.core.count.headline import not_linked_en
+
+    if result.in_doubt:
+        n = result.pairs_awaiting_review
+        pairs = f"{n:,} pair{'s' if n != 1 else ''} of records await review"
+        out.print(
+            f"[yellow]Linkage doubt:[/] {pairs}; if every one were the same person there "
+            f"would be {result.total_low:,} persons, not {result.total:,} ('at least' column; "
+            "JSON total_range). Review them with `everyname review`, then link again."
+        )
+    if result.records_not_linked:
+        text = not_linked_en(result.records_not_linked, result.link_run)
+        out.print(f"[yellow]Warning:[/] {escape(text)}")
 
 
 @app.command()

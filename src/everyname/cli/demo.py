@@ -82,6 +82,7 @@ def demo(
 
 
 def _link_count_estimate_report(out: Path, manifest, actor: str) -> None:  # type: ignore[no-untyped-def]
+    from everyname.cli.counting import count_table, print_doubt
     from everyname.cli.linking import print_link_summary, run_link_with_progress
     from everyname.core.count import CountFilters, count_persons
     from everyname.store.counting import count_input, gazetteer, import_claims
@@ -99,28 +100,53 @@ def _link_count_estimate_report(out: Path, manifest, actor: str) -> None:  # typ
     result = count_persons(
         data, filters, ("sex", "age_group", "status", "cause"), gazetteer=gazetteer()
     )
-    breakdown = Table(title=f"Persons named, {manifest.place}, {filters.since} to {filters.until}")
-    for column in ("field", "value", "persons"):
-        breakdown.add_column(column, justify="right" if column == "persons" else "left")
-    for row in result.rows():
-        breakdown.add_row(str(row["field"]), str(row["value"]), str(row["count"]))
-    console.print(breakdown)
+    title = f"Persons named, {manifest.place}, {filters.since} to {filters.until}"
+    console.print(count_table(result, title))
+    print_doubt(result, console)
 
     estimate = estimate_for(data, filters)
+    merged = None
+    if estimate is not None:
+        merged = estimate_for(data, filters, estimate.method, pending_merged=True)
     report_path = out / "report.html"
-    report = write_report(report_path, filters, tables=out / "tables", data=data, estimate=estimate)
+    report = write_report(
+        report_path,
+        filters,
+        tables=out / "tables",
+        data=data,
+        estimate=estimate,
+        pending_estimate=merged,
+    )
     console.rule("[bold]Headline")
     console.print(report.headline_en)
     console.print(report.headline_ar, justify="right")
-    if estimate is not None:
+    shown = report.estimate
+    if estimate is not None and shown is not None:
         console.print(
             f"Estimated total (multiple systems estimation, {estimate.method}): "
-            f"{estimate.estimate:,.0f} [{estimate.lower:,.0f}, {estimate.upper:,.0f}] "
-            f"({estimate.level:.0%} interval) beside {result.total:,} documented by name."
+            f"{_span(shown)} ({estimate.level:.0%} interval) beside {result.total:,} "
+            "documented by name."
         )
-        for warning in estimate.warnings:
-            console.print(f"  warning: {escape(str(warning))}")
+        pending = shown.get("pending_merged")
+        if pending:
+            console.print(
+                f"If the {result.pairs_awaiting_review:,} pairs awaiting review were matches: "
+                f"{_span(pending)} beside {pending['observed']:,} documented by name."
+            )
+        for warning in shown.get("warnings") or []:
+            message = warning.get("message", warning) if isinstance(warning, dict) else warning
+            console.print(f"  warning: {escape(str(message))}")
     console.print(f"Report: {escape(str(report_path))} (tables in {escape(str(out / 'tables'))})")
+
+
+def _span(estimate: dict) -> str:
+    """ "428 [353, 547]" (an unbounded end as ∞), escaped for the console."""
+
+    def number(key: str) -> str:
+        value = estimate.get(key)
+        return "∞" if value is None else f"{float(value):,.0f}"
+
+    return escape(f"{number('estimate')} [{number('lower')}, {number('upper')}]")
 
 
 def _use_demo_database(out: Path) -> None:

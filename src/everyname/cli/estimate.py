@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -58,6 +59,22 @@ def histories_from_latest_link_run(
     by: str | None,
 ) -> CaptureHistories | dict[str, CaptureHistories]:
     """Capture histories of the persons of the latest link run (one per value of ``by``)."""
+    return link_run_histories(by).linked
+
+
+@dataclass(frozen=True)
+class LinkRunHistories:
+    """Histories of a run's persons as linked and, while pairs await review, as they would be
+    with every pending pair merged (``pending_merged``; None when nothing awaits review)."""
+
+    linked: Any
+    pending_merged: Any
+    pairs_awaiting_review: int
+    records_not_linked: int
+    link_run: str
+
+
+def link_run_histories(by: str | None) -> LinkRunHistories:
     from everyname.cli.db import open_database
 
     open_database()
@@ -66,11 +83,34 @@ def histories_from_latest_link_run(
     from everyname.store.reporting import person_sources
 
     data = count_input()
-    frame = person_sources(data, by)
-    lists = sorted(frame["source"].unique())
-    if by is None:
-        return CaptureHistories.from_person_sources(frame, lists=lists)
-    return stratify_person_sources(frame, stratum=by, lists=lists)
+
+    def histories(frame):  # type: ignore[no-untyped-def]
+        lists = sorted(data.memberships["source"].unique())
+        if by is None:
+            return CaptureHistories.from_person_sources(frame, lists=lists)
+        return stratify_person_sources(frame, stratum=by, lists=lists)
+
+    linked = histories(person_sources(data, by))
+    merged = None
+    if data.merged_groups is not None:
+        merged = histories(person_sources(data, by, pending_merged=True))
+    return LinkRunHistories(
+        linked, merged, data.pairs_awaiting_review, data.records_not_linked, data.link_run
+    )
+
+
+def _with_doubt(data: dict, merged: CaptureHistories, run: LinkRunHistories, fit: Any) -> dict:
+    """``data`` (an estimate's JSON) with the fit of the pending-merged persons beside it."""
+    from everyname.core.count.doubt import with_pending_merged
+    from everyname.core.estimate import EstimationError
+
+    if data.get("estimate") is None:
+        return data
+    try:
+        result = fit(merged, data["method"])
+    except EstimationError as exc:
+        return {**data, "pending_merged": {"observed": merged.observed, "error": str(exc)}}
+    return with_pending_merged(data, result, run.pairs_awaiting_review)
 
 
 def parse_merge(values: list[str]) -> dict[str, list[str]]:
@@ -118,9 +158,11 @@ def _settings(
         if interval is not None:
             out["interval"] = interval.value
         if replicates is not None:
-            if interval is not Interval.bootstrap:
+            if interval not in (None, Interval.bootstrap) or average:
                 raise typer.BadParameter(
-                    "needs --interval bootstrap", param_hint="--bootstrap-replicates"
+                    "applies to the bootstrap interval only (not with --interval profile/wald-log"
+                    " or --average)",
+                    param_hint="--bootstrap-replicates",
                 )
             out["bootstrap_replicates"] = replicates
     elif criterion is not None or average or interval is not None or replicates is not None:
@@ -208,6 +250,27 @@ def _print_table(rows: list[tuple[str | None, dict]], by: str | None) -> None:
         _print_chart(rows)
 
 
+def _print_doubt(rows: list[tuple[str | None, dict]], run: LinkRunHistories | None) -> None:
+    """The estimate with every pair awaiting review merged, and records left out."""
+    if run is None:
+        return
+    for value, d in rows:
+        merged = d.get("pending_merged")
+        if not merged or merged.get("estimate") is None:
+            continue
+        prefix = f"{value}: " if value is not None else ""
+        console.print(
+            f"{escape(prefix)}if the {run.pairs_awaiting_review:,} pairs awaiting review were "
+            f"matches: {merged['observed']:,} persons, estimate {_fmt(merged['estimate'])} "
+            f"[{_fmt(merged['lower'])} – {_fmt(merged['upper'])}]"
+        )
+    if run.records_not_linked:
+        from everyname.core.count.headline import not_linked_en
+
+        text = not_linked_en(run.records_not_linked, run.link_run)
+        console.print(f"[yellow]warning[/] {escape(text)}")
+
+
 def _print_chart(rows: list[tuple[str | None, dict]]) -> None:
     """Bars: documented (█), estimated undocumented (▒), interval to its upper end (─)."""
     fitted = [d for _, d in rows if d["estimate"] is not None]
@@ -240,7 +303,8 @@ def estimate_command(
     method: Annotated[
         Method | None,
         typer.Option(
-            "--method", help="Estimator; default chapman for two lists, loglinear for more."
+            "--method",
+            help="Estimator; default chapman for two lists, loglinear for more (defaults above).",
         ),
     ] = None,
     by: Annotated[
@@ -251,7 +315,11 @@ def estimate_command(
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", help="Random seed (LCMCR, bootstrap); recorded in the output."),
+        typer.Option(
+            "--seed",
+            help="Random seed (LCMCR; the bootstrap's is 1234 unless given, as in SparseMSE); "
+            "recorded in the output.",
+        ),
     ] = None,
     output_format: Annotated[Format, typer.Option("--format", help="Output format.")] = (
         Format.table
@@ -265,7 +333,12 @@ def estimate_command(
         typer.Option("--merge", help="Count lists as one: NEW=A+B (repeatable)."),
     ] = None,
     criterion: Annotated[
-        Criterion | None, typer.Option("--criterion", help="Log-linear model choice.")
+        Criterion | None,
+        typer.Option(
+            "--criterion",
+            help="Log-linear: the model with the lowest AIC or BIC over every model (up to five "
+            "lists) instead of the default choice.",
+        ),
     ] = None,
     average: Annotated[
         bool, typer.Option("--average", help="Log-linear: average models (AIC/BIC weights).")
@@ -282,15 +355,23 @@ def estimate_command(
         Interval | None,
         typer.Option(
             "--interval",
-            help="Log-linear interval: profile likelihood (default), wald-log, or bootstrap "
-            "(the model is chosen again in every replicate).",
+            help="Log-linear interval: bootstrap (default; BCa, the model chosen again in every "
+            "replicate), profile likelihood or wald-log (both given the chosen model).",
         ),
     ] = None,
     bootstrap_replicates: Annotated[
-        int | None, typer.Option("--bootstrap-replicates", min=20, help="Bootstrap replicates.")
+        int | None,
+        typer.Option("--bootstrap-replicates", min=20, help="Bootstrap replicates (default 1000)."),
     ] = None,
 ) -> None:
-    """Estimate the total killed, documented or not (Multiple Systems Estimation)."""
+    """Estimate the total killed, documented or not (Multiple Systems Estimation).
+
+    Log-linear defaults, as the reference packages:
+    three lists: lowest BIC, all models (MultipleSystemsEstimation; SCV 2024);
+    four or more: stepwise, p < 0.02 (SparseMSE; Chan, Silverman & Vincent 2021);
+    interval: BCa bootstrap repeating that choice, 1,000 replicates, seed 1234.
+    The JSON names the method (details.reference) and the settings used.
+    """
     groups = parse_merge(merge or [])
     chosen_lists = [x.strip() for x in lists.split(",") if x.strip()] if lists else None
     method_name = method.value if method else None
@@ -324,23 +405,37 @@ def estimate_command(
     )
     from everyname.core.estimate.histories import pool
 
+    run: LinkRunHistories | None = None
     if histories is not None:
         loaded = read_histories_csv(histories)
         if by is not None and not isinstance(loaded, dict):
             raise EstimationError(f"{histories}: no {STRATUM_COLUMN!r} column to split by")
     else:
-        loaded = histories_from_latest_link_run(by)
+        run = link_run_histories(by)
+        loaded = run.linked
+
+    def doubt(data: dict, merged: Any, dropped: tuple[str, ...] = ()) -> dict:
+        """Linkage doubt of a link run's estimate (nothing for a histories CSV)."""
+        if run is None or merged is None:
+            return data
+        prepared = _prepare(merged, chosen_lists, groups)
+        if dropped:
+            prepared = prepared.select([x for x in prepared.lists if x not in dropped])
+        return _with_doubt(data, prepared, run, lambda h, m: _fit(h, m, seed, settings_for))
 
     if by is None:
         if isinstance(loaded, dict):  # a stratified CSV without --by: pool the strata
             loaded = pool(loaded)
         hist = _prepare(loaded, chosen_lists, groups)
         result = _fit(hist, method_name, seed, settings_for)
-        data = result.to_dict()
+        data = doubt(result.to_dict(), run.pending_merged if run else None)
+        if run is not None:
+            data["records_not_linked"] = run.records_not_linked
         if output_format is Format.json:
             typer.echo(json.dumps(data, ensure_ascii=False, allow_nan=False))
         else:
             _print_table([(None, data)], None)
+            _print_doubt([(None, data)], run)
         return
 
     assert isinstance(loaded, dict)
@@ -354,6 +449,8 @@ def estimate_command(
             data = {"value": value, **_fit(hist, method_name, seed, settings_for).to_dict()}
         except EstimationError as exc:
             data = _failed(value, hist, method_name, exc)
+        merged_strata = run.pending_merged if run is not None else None
+        data = doubt(data, (merged_strata or {}).get(value), dropped)
         if dropped:
             note = EstimateWarning(
                 WarningCode.LIST_COVERS_ALMOST_NONE,
@@ -362,10 +459,13 @@ def estimate_command(
             data["warnings"].insert(0, note.to_dict())
         rows.append((value, data))
     if output_format is Format.json:
-        payload = {"by": by, "strata": [d for _, d in rows]}
+        payload: dict[str, Any] = {"by": by, "strata": [d for _, d in rows]}
+        if run is not None:
+            payload["records_not_linked"] = run.records_not_linked
         typer.echo(json.dumps(payload, ensure_ascii=False, allow_nan=False))
     else:
         _print_table(rows, by)
+        _print_doubt(rows, run)
     if all(d["estimate"] is None for _, d in rows):
         errors.print("[bold red]Error:[/] no stratum could be estimated")
         raise typer.Exit(1)

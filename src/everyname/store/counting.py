@@ -18,8 +18,16 @@ from everyname.core.count.breakdown import PLACE_COLUMNS, resolve_places
 from everyname.core.errors import EverynameError
 from everyname.core.places import Gazetteer
 from everyname.store.audit import Action, record_event
-from everyname.store.linking import require_latest_run
-from everyname.store.models import Claim, LinkRun, Membership, Person, Source
+from everyname.store.linking import decisions_in_force, require_latest_run
+from everyname.store.models import (
+    Claim,
+    LinkRun,
+    Membership,
+    Person,
+    Record,
+    ReviewPair,
+    Source,
+)
 from everyname.store.sources import check_code
 
 PLACE_FIELDS = ("governorate", "district", "locality", "neighbourhood", "place")
@@ -72,9 +80,32 @@ def copy_groups() -> dict[str, str]:
     return dict(Source.objects.exclude(copy_group="").values_list("code", "copy_group"))
 
 
+def pending_pairs_frame(run: LinkRun, decided: set[tuple[str, str]]) -> pd.DataFrame:
+    """The pairs of ``run`` awaiting review: its review pairs no decision has settled since."""
+    query = ReviewPair.objects.filter(link_run=run).values_list(
+        "record_l_id", "record_r_id", "match_probability"
+    )
+    rows = []
+    for left, right, probability in query.iterator(5000):
+        a, b = sorted((str(left), str(right)))
+        if (a, b) not in decided:
+            rows.append((a, b, probability))
+    frame = pd.DataFrame(rows, columns=["record_id_l", "record_id_r", "match_probability"])
+    return frame.drop_duplicates(["record_id_l", "record_id_r"])
+
+
+def records_not_linked(run: LinkRun) -> int:
+    """Records the run does not cover (imported after it): no figure of the run counts them."""
+    linked = Membership.objects.filter(link_run=run).values("record_id")
+    return Record.objects.exclude(pk__in=linked).count()
+
+
 def count_input(run: LinkRun | None = None) -> CountInput:
-    """The persons of ``run`` (default: the latest), ready for counting and reporting."""
+    """The persons of ``run`` (default: the latest), ready for counting and reporting, with the
+    linkage doubt every figure carries: the pairs awaiting review, the decisions in force and
+    the records imported since the run."""
     run = run or require_latest_run()
+    decisions = decisions_in_force()
     conflicts = {
         person_id: list(conflict)
         for person_id, conflict in Person.objects.filter(link_run=run)
@@ -88,6 +119,9 @@ def count_input(run: LinkRun | None = None) -> CountInput:
         conflicts=conflicts,
         claims=claims_frame(),
         copy_groups=copy_groups(),
+        pending_pairs=pending_pairs_frame(run, {d.key for d in decisions}),
+        decisions=decisions,
+        records_not_linked=records_not_linked(run),
     )
 
 

@@ -15,17 +15,34 @@ from everyname.core.report.build import Report
 from everyname.store.counting import count_input, gazetteer
 
 
-def histories_of(data: CountInput, person_ids: pd.Series) -> CaptureHistories:
-    """Capture histories of these persons over every source of the run (one list each)."""
+def histories_of(
+    data: CountInput, person_ids: pd.Series, *, pending_merged: bool = False
+) -> CaptureHistories:
+    """Capture histories of these persons over every source of the run (one list each).
+
+    With ``pending_merged``, of the groups these persons would form if every pair awaiting
+    review were a match: a group is on every list any of its persons is on."""
     members = data.memberships[data.memberships["person_id"].isin(person_ids)]
+    if pending_merged:
+        members = _as_merged(data, members)
     lists = sorted(data.memberships["source"].unique())
     return CaptureHistories.from_person_sources(members, lists=lists)
 
 
-def histories_for(data: CountInput, filters: CountFilters | None = None) -> CaptureHistories:
+def _as_merged(data: CountInput, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each person id replaced by its merged group's (see CountInput)."""
+    groups = data.merged_groups
+    if groups is None:
+        return frame
+    return frame.assign(person_id=frame["person_id"].map(lambda p: groups.get(p, p)))
+
+
+def histories_for(
+    data: CountInput, filters: CountFilters | None = None, *, pending_merged: bool = False
+) -> CaptureHistories:
     """Capture histories of the persons a count keeps: each person's set of sources."""
     selected = select_persons(data, filters or CountFilters(), gazetteer()).inside
-    return histories_of(data, selected["person_id"])
+    return histories_of(data, selected["person_id"], pending_merged=pending_merged)
 
 
 def estimate_for(
@@ -33,10 +50,15 @@ def estimate_for(
     filters: CountFilters | None = None,
     method: str | None = None,
     seed: int | None = 2012,
+    *,
+    pending_merged: bool = False,
 ) -> EstimateResult | None:
     """An MSE estimate for the persons a count keeps, or None when the data cannot carry one
-    (fewer than two lists, nobody named)."""
-    histories = histories_for(data, filters)
+    (fewer than two lists, nobody named). ``pending_merged``: for the persons as they would
+    be if every pair awaiting review were a match (None when nothing awaits review)."""
+    if pending_merged and data.merged_groups is None:
+        return None
+    histories = histories_for(data, filters, pending_merged=pending_merged)
     if histories.n_lists < 2 or histories.observed == 0:
         return None
     try:
@@ -107,18 +129,27 @@ def write_report(
     with_estimate: bool = True,
     data: CountInput | None = None,
     estimate: EstimateResult | None = None,
+    pending_estimate: EstimateResult | None = None,
 ) -> Report:
     """Write the report for ``filters`` (HTML, or PDF when ``out`` ends in .pdf).
 
-    ``data`` and ``estimate`` may be passed when the caller already has them (the demo prints
-    them too); otherwise they are computed from the latest link run."""
+    ``data`` and ``estimate`` (and ``pending_estimate``, the fit with every pair awaiting
+    review merged) may be passed when the caller already has them (the demo prints them too);
+    otherwise they are computed from the latest link run."""
     data = data if data is not None else count_input()
     result = estimate
     if result is None and with_estimate:
         result = estimate_for(data, filters)
+    if pending_estimate is None and result is not None:
+        pending_estimate = estimate_for(data, filters, result.method, pending_merged=True)
     strata = estimates_by_place(data, filters) if with_estimate else None
     report = build_report(
-        data, filters, gazetteer=gazetteer(), estimate=result, estimate_strata=strata or None
+        data,
+        filters,
+        gazetteer=gazetteer(),
+        estimate=result,
+        estimate_strata=strata or None,
+        estimate_pending_merged=pending_estimate,
     )
     html = render_html(report)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -131,18 +162,27 @@ def write_report(
     return report
 
 
-def person_sources(data: CountInput, by: str | None = None) -> pd.DataFrame:
-    """person_id, source (and the ``by`` field of each person) for stratified estimates."""
+def person_sources(
+    data: CountInput, by: str | None = None, *, pending_merged: bool = False
+) -> pd.DataFrame:
+    """person_id, source (and the ``by`` field of each person) for stratified estimates.
+
+    With ``pending_merged`` the persons are the groups every pair awaiting review would
+    form; a group whose persons differ in ``by`` is in each of their strata, as in counts."""
     frame = data.memberships[["person_id", "source"]]
     if by is None:
-        return frame
+        return _as_merged(data, frame) if pending_merged else frame
     if by not in data.persons.columns:
         raise EverynameError(
             f"--by {by}: persons have no field {by!r}; choose one of "
             + ", ".join(sorted(c for c in data.persons.columns if c != "person_id"))
         )
     values = data.persons[["person_id", by]].fillna("unknown")
-    return frame.merge(values, on="person_id", how="left")
+    frame = frame.merge(values, on="person_id", how="left")
+    if pending_merged:
+        frame = _as_merged(data, frame)
+        frame["person_id"] = frame["person_id"] + "\x1f" + frame[by].astype(str)
+    return frame
 
 
 def publish_release(out: Path, *, withhold: str, actor: str):  # type: ignore[no-untyped-def]

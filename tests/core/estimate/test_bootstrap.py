@@ -171,9 +171,11 @@ def test_uk_5_lists_bic_bootstrap(mse, published):
     """SCV 2024 Table 6: BIC over all 1,024 pairwise models, re-searched in every replicate,
     BCa 95% [11,456, 43,894]. With 1,000 replicates ours is [11,442, 40,131] (seed 1234),
     [11,588, 39,195] (seed 1), [11,655, 45,511] (seed 2); here 300 replicates, seed 1234
-    ([11,580, 40,131]; 15-40 s on a loaded 2-core machine), ends within 10%."""
+    ([11,580, 40,131]; 15-40 s on a loaded 2-core machine), ends within 10%. All 1,024 models are
+    asked for: by default five lists re-choose among the best 100, as MultipleSystemsEstimation."""
     ref = _entry(published, "uk_2013_5lists", "max interaction order 2")
-    r = _boot(mse("uk_2013_5lists"), replicates=300, **BIC)
+    r = _boot(mse("uk_2013_5lists"), replicates=300, bootstrap_top_models=1024, **BIC)
+    assert r.to_dict()["settings"]["bootstrap_top_models"] == r.details["models_fitted"]
     assert _within(r.lower, ref["lower"], 0.10), r.lower
     assert _within(r.upper, ref["upper"], 0.10), r.upper
 
@@ -222,10 +224,21 @@ def test_bhs_stepwise_is_repeated_replicate_by_replicate_and_recorded(mse):
     assert "BHS" in boot["selection_in_replicates"]
 
 
-def test_default_interval_is_still_profile(mse):
+def test_default_interval_is_a_bca_bootstrap_with_the_reference_seed(mse):
+    """As SparseMSE and MultipleSystemsEstimation: BCa, 1,000 nonparametric replicates, the
+    model choice repeated in each, seed 1234 unless another is given."""
     r = Loglinear().fit(mse("korea_comfort_women_3lists"))
-    assert "profile" in r.details["interval"]
-    assert "bootstrap" not in r.details
+    boot = r.details["bootstrap"]
+    assert (boot["method"], boot["kind"], boot["replicates"]) == ("bca", "nonparametric", 1000)
+    assert boot["seed"] == 1234 and boot["reselect"]
+    assert "seed 1234" in r.details["interval"]
+
+
+def test_bic_bootstrap_re_chooses_among_the_reference_number_of_models(mse):
+    """MultipleSystemsEstimation's ntopmodels defaults: 20 of the 64 four-list models."""
+    r = _boot(mse("kosovo_1999_4lists"), replicates=40, **BIC)
+    assert r.to_dict()["settings"]["bootstrap_top_models"] == 20
+    assert "among the 20 best" in r.details["interval"]
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@
 
 Tolerances: point estimates within 2% of the published or reproduced figure; interval ends within
 5% where the figure's interval is of the same kind (profile likelihood for Rcapture, the normal
-interval on the intercept for SparseMSE); BCa bootstrap intervals are not reproduced.
+interval on the intercept for SparseMSE). BCa bootstrap intervals are in test_bootstrap.py, and
+the command's defaults against every published default analysis in tests/cli/test_estimate_cli.py.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from everyname.core.estimate import (
 )
 from everyname.core.estimate.loglinear import _Table, check_model
 
-BHS = {"search": "stepwise", "stepwise": "bhs"}
+BHS = {"search": "stepwise", "stepwise": "bhs", "interval": "profile"}
 SCV = {"search": "stepwise", "stepwise": "scv", "interval": "wald-log"}
-MAIN = {"main_effects_only": True}
+MAIN = {"main_effects_only": True, "interval": "profile"}
+PROFILE = LoglinearSettings(interval="profile")
+ROME_MODEL = {"model": (("c1", "c2"),), "interval": "profile"}  # Rcapture's Mt + c1:c2
 
 # (file, settings, estimate, lower, upper, text that identifies the entry in published.json)
 REPRODUCTIONS = [
@@ -42,7 +45,7 @@ REPRODUCTIONS = [
     ("netherlands_5lists", SCV, 121522, 98675, 150139, "SparseMSE stepwise pthresh=0.02"),
     ("australia_4lists", SCV, 6496, 2882, 15401, "SparseMSE stepwise 0.02"),
     ("australia_4lists", MAIN, 825, 717, 968, "main effects 825 [717,968]"),
-    ("rome_hiv_4lists", {"model": (("c1", "c2"),)}, 12308, 10266, 14992, "c1:c2"),
+    ("rome_hiv_4lists", ROME_MODEL, 12308, 10266, 14992, "c1:c2"),
 ]
 
 
@@ -80,10 +83,61 @@ def test_uk_home_office_range_and_the_bhs_model(mse):
     assert terms == {"PF:NCA", "LA:NG", "NG:GP", "LA:PF", "PF:GP", "GO:GP", "NG:GO"}
 
 
-def test_stepwise_is_chosen_automatically_for_six_lists(mse):
-    r = Loglinear().fit(mse("uk_2013_6lists"))
-    assert r.details["selection"].startswith("stepwise (Bales-Hesketh-Silverman")
-    assert r.estimate == pytest.approx(11409, rel=0.02)
+def test_default_for_four_or_more_lists_is_sparsemse_stepwise(mse):
+    """SparseMSE::estimatepopulation's defaults: stepwise p < 0.02, BCa bootstrap of 1,000
+    replicates repeating the search, seed 1234; the settings reported are those used."""
+    r = Loglinear().fit(mse("kosovo_1999_4lists"))
+    assert r.details["selection"] == "stepwise (Chan-Silverman-Vincent, p<0.02)"
+    assert r.details["reference"].startswith("SparseMSE::estimatepopulation defaults")
+    assert "changed here" not in r.details["reference"]
+    assert r.estimate == pytest.approx(14342, rel=0.02)  # SparseMSE, reproduced (published.json)
+    used = r.to_dict()["settings"]
+    assert used["search"] == "stepwise" and used["stepwise"] == "scv"
+    assert used["p_threshold"] == 0.02 and used["criterion"] is None
+    assert used["max_models"] is None and used["bootstrap_top_models"] is None
+    assert used["interval"] == "bootstrap" and used["bootstrap_replicates"] == 1000
+    assert r.details["bootstrap"]["seed"] == 1234 and r.provenance["seed"] == 1234
+    again = Loglinear().fit(mse("kosovo_1999_4lists"))
+    assert (again.lower, again.upper) == (r.lower, r.upper)
+    other = Loglinear().fit(mse("kosovo_1999_4lists"), seed=7)
+    assert (other.lower, other.upper) != (r.lower, r.upper) and other.provenance["seed"] == 7
+
+
+def test_default_for_three_lists_is_bic_over_every_model(mse):
+    """MultipleSystemsEstimation::estimate_population for three lists: lowest BIC over all the
+    pairwise models, the bootstrap re-choosing among all of them (ntopmodels = all)."""
+    r = Loglinear().fit(mse("korea_comfort_women_3lists"))
+    assert r.details["selection"] == "exhaustive search, lowest BIC"
+    assert r.details["reference"].startswith("MultipleSystemsEstimation::estimate_population")
+    used = r.to_dict()["settings"]
+    assert used["search"] == "exhaustive" and used["criterion"] == "bic"
+    assert used["stepwise"] is None and used["p_threshold"] is None
+    assert used["bootstrap_top_models"] == r.details["models_fitted"] == 6
+
+
+def test_settings_that_play_no_part_are_reported_as_none(mse):
+    r = Loglinear(LoglinearSettings(interval="profile")).fit(mse("kosovo_1999_4lists"))
+    used = r.to_dict()["settings"]
+    assert used["interval"] == "profile" and used["criterion"] is None
+    assert all(used[k] is None for k in ("bootstrap_replicates", "bootstrap_method",
+                                         "bootstrap_kind", "reselect_model"))  # fmt: skip
+    assert "changed here: interval='profile'" in r.details["reference"]
+    assert r.provenance["seed"] is None and "bootstrap" not in r.details
+    avg = Loglinear(LoglinearSettings(average=True)).fit(mse("kosovo_1999_4lists"))
+    assert avg.to_dict()["settings"]["interval"] is None
+    assert avg.to_dict()["settings"]["criterion"] == "bic"
+    assert "Buckland" in avg.details["interval"]
+
+
+def test_a_criterion_needs_a_search_over_every_model(mse):
+    """--criterion asks for the lowest AIC/BIC over every model: up to five lists (1,024
+    models); with six it is refused with advice instead of being silently ignored."""
+    four = Loglinear(LoglinearSettings(criterion="aic", interval="profile"))
+    assert four.fit(mse("kosovo_1999_4lists")).details["selection"].startswith("exhaustive")
+    with pytest.raises(EstimationError, match="leave out --criterion"):
+        Loglinear(LoglinearSettings(criterion="bic")).fit(mse("uk_2013_6lists"))
+    avg = Loglinear(LoglinearSettings(average=True)).fit(mse("uk_2013_6lists"))
+    assert avg.details["selection"].startswith("stepwise (Chan-Silverman-Vincent")
 
 
 # Chan, Silverman & Vincent (2021) Tables 2-3 / SparseMSE man/Artificial_3.Rd (published.json)
@@ -110,7 +164,7 @@ def test_models_whose_estimate_does_not_exist_are_refused(mse):
         Loglinear(LoglinearSettings(model=(("A", "B"),))).fit(h)
     with pytest.raises(EstimationError, match="not identifiable"):
         Loglinear(LoglinearSettings(model=(("A", "B"), ("A", "C"), ("B", "C")))).fit(h)
-    r = Loglinear().fit(h)  # the search leaves the four bad models out
+    r = Loglinear(PROFILE).fit(h)  # the search leaves the four bad models out
     assert r.details["models_refused"] == 4 and r.details["models_fitted"] == 4
     assert "A:B" not in r.details["model"]
     assert WarningCode.ESTIMATE_DOES_NOT_EXIST in {w.code for w in r.warnings}
@@ -118,7 +172,7 @@ def test_models_whose_estimate_does_not_exist_are_refused(mse):
 
 def test_exhaustive_search_reports_aic_bic_and_average(mse):
     h = mse("kosovo_1999_4lists")
-    r = Loglinear(LoglinearSettings(criterion="aic")).fit(h)
+    r = Loglinear(LoglinearSettings(criterion="aic", interval="profile")).fit(h)
     d = r.details
     assert d["models_fitted"] + d["models_refused"] == 64
     assert r.estimate == pytest.approx(d["aic_choice"]["estimate"])
@@ -135,7 +189,7 @@ def test_exhaustive_search_reports_aic_bic_and_average(mse):
 def test_aic_and_bic_disagreement_is_warned_on_uk_five_lists(mse):
     """UK five lists: the exhaustive BIC choice (about 23,000, the second mode that dga and
     LCMCR also find) and the AIC choice (about 11,000) differ by a factor two."""
-    r = Loglinear().fit(mse("uk_2013_5lists"))
+    r = Loglinear(LoglinearSettings(criterion="bic", interval="profile")).fit(mse("uk_2013_5lists"))
     assert r.details["models_fitted"] + r.details["models_refused"] == 1024
     assert WarningCode.MODELS_DISAGREE in {w.code for w in r.warnings}
     assert 20_000 < r.details["bic_choice"]["estimate"] < 26_000
@@ -174,7 +228,8 @@ def loglinear_population(size: int, ab: float, rng: np.random.Generator) -> Capt
 
 def test_known_truth_dependent_lists_are_recovered():
     """N = 6,000 with a strong A:B dependence (log odds ratio 1.2): in 5 seeded replicates BIC
-    picks A:B and recovers N within 10%, while the independence model is at least 10% low."""
+    picks A:B and recovers N within 10%, while the independence model is at least 10% low.
+    (The defaults: the stepwise search and a 1,000-replicate BCa interval.)"""
     rng = np.random.default_rng(7)
     for _ in range(5):
         h = loglinear_population(6000, 1.2, rng)
@@ -191,7 +246,7 @@ def test_known_truth_independent_lists_choose_main_effects():
     covered = 0
     for _ in range(10):
         h = loglinear_population(6000, 0.0, rng)
-        r = Loglinear(LoglinearSettings(criterion="bic")).fit(h)
+        r = Loglinear(LoglinearSettings(criterion="bic", interval="profile")).fit(h)
         assert abs(r.estimate - 6000) / 6000 < 0.10
         covered += r.lower <= 6000 <= r.upper
     assert covered >= 8

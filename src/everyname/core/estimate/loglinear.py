@@ -8,18 +8,44 @@ model ``M`` (every such model is hierarchical). The unobserved cell (on no list)
 **Which model.** ``search="exhaustive"`` fits every subset of the ``k(k-1)/2`` interactions
 (``2**(k(k-1)/2)`` models: 8 for 3 lists, 64 for 4, 1024 for 5) and reports the model chosen by
 AIC, the one chosen by BIC (``-2 log L + log(n) p`` with ``n`` the documented persons, as in
-Rcapture) and the average over all models with AIC or BIC weights. With 6 or more lists that is
-32,768 models and up, so ``search="auto"`` switches to a stepwise search:
+Rcapture) and the average over all models with AIC or BIC weights. ``search="stepwise"`` adds
+interactions one at a time, which stays feasible for any number of lists:
 
-* ``stepwise="bhs"`` (default): Bales, Hesketh & Silverman (2015), as in ``modslavmse::MSEfit``:
-  from main effects, add the interaction that lowers AIC most; stop when none lowers AIC or the
-  new term's Wald p-value exceeds ``p_threshold`` (default 0.05). This is the method behind the
-  UK Home Office figure (10,000–13,000; reproduced 11,409).
 * ``stepwise="scv"``: Chan, Silverman & Vincent (2021), as in ``SparseMSE::stepwisefit``: add the
   interaction whose overlap count has the smallest one-sided Poisson p-value under the current
   model, while it is below ``p_threshold`` (default 0.02).
+* ``stepwise="bhs"``: Bales, Hesketh & Silverman (2015), as in ``modslavmse::MSEfit``: from main
+  effects, add the interaction that lowers AIC most; stop when none lowers AIC or the new term's
+  Wald p-value exceeds ``p_threshold`` (default 0.05). This is the method behind the UK Home
+  Office figure (10,000–13,000; reproduced 11,409).
 
 In stepwise mode the AIC/BIC choices and the average are taken over the models the search fitted.
+
+**Defaults** (``search="auto"``) are the reference packages' defaults, so that a figure printed
+without options is one a statistician can check against the literature:
+
+* three lists: the lowest BIC over all 8 models, the default of
+  ``MultipleSystemsEstimation::estimate_population`` for three lists (its ``maxorder`` 2 is
+  exactly the pairwise models fitted here) and the analysis Silverman, Chan & Vincent (2024)
+  publish for the three Korean lists (95% [128, 349], reproduced). The stepwise rule would add
+  interactions one at a time towards the saturated model, whose estimate is unstable with three
+  lists (Korea: 269 [123, 472] against BIC's 157 [130, 367]).
+* four lists or more: the SCV stepwise search, p < 0.02, the default of
+  ``SparseMSE::estimatepopulation`` and of ``MultipleSystemsEstimation`` for six lists or more,
+  behind the published New Orleans figures (1,184 and 1,034). For four and five lists
+  ``MultipleSystemsEstimation`` now defaults to BIC over models with three-list terms, which are
+  not fitted here; an exhaustive search over the pairwise models alone is not that method, and
+  its bootstrap takes minutes with 1,024 models, so the stepwise search is kept there too. With
+  many lists no exhaustive search is feasible (2^28 models for eight) and the stepwise search
+  needs a few dozen fits.
+* the interval: a BCa bootstrap repeating that choice in 1,000 replicates, seed 1234 — the
+  defaults of ``estimatepopulation`` (and ``iseed``, ``ntopmodels`` of MultipleSystemsEstimation
+  for the BIC bootstrap: all models for three lists, the best 20 for four, 100 for five).
+
+Asking for a ``criterion`` means the lowest AIC or BIC over every model (refused, not ignored,
+when there are more than ``max_models``). The result's ``settings`` are the settings used, with
+the defaults resolved and what played no part set to None, and ``details["reference"]`` names
+the published default followed and any setting changed from it.
 
 **Existence.** Sparse tables can drive a parameter to infinity, and then the estimate may be
 infinite or not identifiable. Following Chan, Silverman & Vincent (2021) and ``SparseMSE``: an
@@ -29,17 +55,17 @@ of Fienberg & Rinaldo (2012) (the extended MLE exists if the sufficient statisti
 strictly positive cell means) and the rank of the design matrix (identifiability). Models that
 fail are never chosen, and the result says how many were refused.
 
-**Interval.** For one model: a profile-likelihood interval for N from the multinomial likelihood
-of the complete table (Cormack 1992; what Rcapture's ``closedpCI.t`` reports): for each candidate
-N the unobserved cell is set to ``N - n``, the model refitted, and the interval is where twice
-the drop in log-likelihood stays under the chi-square quantile. Profile rather than a parametric
-bootstrap because it is deterministic, takes seconds instead of minutes, and is what the
-published figures we reproduce used; it is conditional on the chosen model, so it ignores the
-uncertainty of choosing it (compare the AIC, BIC and averaged figures; a warning says when they
-disagree). ``interval="wald-log"`` gives SparseMSE's normal interval on ``b0``.
-``interval="bootstrap"`` (see :mod:`everyname.core.estimate.bootstrap`) repeats the model choice
-in every replicate, as Chan, Silverman & Vincent (2021) and Silverman, Chan & Vincent (2024) do,
-and gives a BCa (default) or percentile interval that includes the uncertainty of that choice.
+**Interval.** ``interval="bootstrap"`` (the default; see
+:mod:`everyname.core.estimate.bootstrap`) repeats the model choice in every replicate, as Chan,
+Silverman & Vincent (2021) and Silverman, Chan & Vincent (2024) do, and gives a BCa (default) or
+percentile interval that includes the uncertainty of that choice. ``interval="profile"``: a
+profile-likelihood interval for N from the multinomial likelihood of the complete table (Cormack
+1992; what Rcapture's ``closedpCI.t`` reports, behind the UK Home Office range): for each
+candidate N the unobserved cell is set to ``N - n``, the model refitted, and the interval is
+where twice the drop in log-likelihood stays under the chi-square quantile. It is deterministic
+and fast but conditional on the chosen model, so it ignores the uncertainty of choosing it
+(compare the AIC, BIC and averaged figures; a warning says when they disagree).
+``interval="wald-log"`` gives SparseMSE's normal interval on ``b0`` (``estimatepopulation.0``).
 For the averaged estimate: Buckland, Burnham & Augustin (1997) unconditional standard error, on
 the log scale of the undocumented count.
 """
@@ -50,7 +76,7 @@ import itertools
 import math
 import warnings as _pywarnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Literal
 
 import numpy as np
@@ -75,35 +101,54 @@ DOES_NOT_EXIST = 1
 NOT_IDENTIFIABLE = 2
 
 
+REFERENCE_SEED = 1234
+"""The bootstrap seed when none is given: ``iseed`` of ``SparseMSE::estimatepopulation`` and of
+``MultipleSystemsEstimation``, so that the same command prints the same interval."""
+
+
+def default_top_models(n_lists: int) -> int | None:
+    """How many of the best models on the data a BIC bootstrap re-chooses among, as
+    ``MultipleSystemsEstimation::estimate_population_bic`` (``ntopmodels``): all of them for
+    three lists (None), 20 for four, 100 for five or more."""
+    if n_lists <= 3:
+        return None
+    return 20 if n_lists == 4 else 100
+
+
 @dataclass(frozen=True)
 class LoglinearSettings:
     """How to choose the model and the interval (validated in :meth:`validated`).
 
-    ``criterion`` picks the reported model in an exhaustive search (and the weights when
-    ``average``); a stepwise search reports the model its own rule stops at, and AIC/BIC choices
-    over the models it fitted are in the details. ``model`` fixes the interactions, e.g.
-    ``(("PF", "NCA"), ("LA", "NG"))``; ``p_threshold`` defaults to the stepwise rule's published
-    value (0.05 for BHS, 0.02 for SCV).
+    The defaults are the published reference methods' defaults (see the module docstring):
+    three lists, lowest BIC over every model; four or more, the Chan-Silverman-Vincent stepwise
+    search (p < 0.02); a BCa bootstrap interval that repeats the model choice in 1,000 replicates.
+    ``criterion`` asks instead for the model with the lowest AIC or BIC over every model (an
+    exhaustive search, feasible up to ``max_models`` models); it also sets the weights when
+    ``average``. ``model`` fixes the interactions, e.g. ``(("PF", "NCA"), ("LA", "NG"))``;
+    ``p_threshold`` defaults to the stepwise rule's published value (0.05 for BHS, 0.02 for SCV);
+    ``interval`` defaults to the bootstrap (Buckland et al. for an average);
+    ``bootstrap_top_models`` to :func:`default_top_models`. A result's ``settings`` are these
+    with every default resolved and the settings that played no part set to None.
     """
 
-    criterion: Literal["aic", "bic"] = "bic"
+    criterion: Literal["aic", "bic"] | None = None
     average: bool = False
-    search: Literal["auto", "exhaustive", "stepwise"] = "auto"
-    stepwise: Literal["bhs", "scv"] = "bhs"
+    search: Literal["auto", "exhaustive", "stepwise"] | None = "auto"
+    stepwise: Literal["bhs", "scv"] | None = "scv"
     p_threshold: float | None = None
     max_models: int = 1024
-    interval: Literal["profile", "wald-log", "bootstrap"] = "profile"
+    interval: Literal["profile", "wald-log", "bootstrap"] | None = None
     level: float = 0.95
     model: tuple[tuple[str, str], ...] | None = None
     main_effects_only: bool = False
-    bootstrap_replicates: int = 1000
-    bootstrap_method: Literal["bca", "percentile"] = "bca"
-    bootstrap_kind: Literal["nonparametric", "parametric"] = "nonparametric"
-    reselect_model: bool = True
+    bootstrap_replicates: int | None = 1000
+    bootstrap_method: Literal["bca", "percentile"] | None = "bca"
+    bootstrap_kind: Literal["nonparametric", "parametric"] | None = "nonparametric"
+    reselect_model: bool | None = True
     bootstrap_top_models: int | None = None
 
     def validated(self) -> LoglinearSettings:
-        if self.criterion not in ("aic", "bic"):
+        if self.criterion not in (None, "aic", "bic"):
             raise SettingsError(f"criterion must be 'aic' or 'bic', got {self.criterion!r}")
         if self.search not in ("auto", "exhaustive", "stepwise"):
             raise SettingsError(f"search must be auto, exhaustive or stepwise: {self.search!r}")
@@ -113,29 +158,27 @@ class LoglinearSettings:
             raise SettingsError(f"p_threshold must be in [0, 1], got {self.p_threshold}")
         if self.max_models < 1:
             raise SettingsError("max_models must be at least 1")
-        if self.interval not in ("profile", "wald-log", "bootstrap"):
+        if self.interval not in (None, "profile", "wald-log", "bootstrap"):
             raise SettingsError(
                 f"interval must be 'profile', 'wald-log' or 'bootstrap': {self.interval!r}"
             )
-        if self.interval == "bootstrap":
-            if self.average:
-                raise SettingsError(
-                    "a bootstrap interval is for one chosen model (re-chosen in every replicate);"
-                    " it is not available with average=True"
-                )
-            if self.bootstrap_replicates < 20:
-                raise SettingsError("bootstrap_replicates must be at least 20 (1000 is usual)")
-            if self.bootstrap_method not in ("bca", "percentile"):
-                raise SettingsError(
-                    f"bootstrap_method must be 'bca' or 'percentile': {self.bootstrap_method!r}"
-                )
-            if self.bootstrap_kind not in ("nonparametric", "parametric"):
-                raise SettingsError(
-                    "bootstrap_kind must be 'nonparametric' or 'parametric': "
-                    f"{self.bootstrap_kind!r}"
-                )
-            if self.bootstrap_top_models is not None and self.bootstrap_top_models < 1:
-                raise SettingsError("bootstrap_top_models must be at least 1 (or None for all)")
+        if self.interval == "bootstrap" and self.average:
+            raise SettingsError(
+                "a bootstrap interval is for one chosen model (re-chosen in every replicate);"
+                " it is not available with average=True"
+            )
+        if self.bootstrap_replicates is None or self.bootstrap_replicates < 20:
+            raise SettingsError("bootstrap_replicates must be at least 20 (1000 is usual)")
+        if self.bootstrap_method not in ("bca", "percentile"):
+            raise SettingsError(
+                f"bootstrap_method must be 'bca' or 'percentile': {self.bootstrap_method!r}"
+            )
+        if self.bootstrap_kind not in ("nonparametric", "parametric"):
+            raise SettingsError(
+                f"bootstrap_kind must be 'nonparametric' or 'parametric': {self.bootstrap_kind!r}"
+            )
+        if self.bootstrap_top_models is not None and self.bootstrap_top_models < 1:
+            raise SettingsError("bootstrap_top_models must be at least 1 (or None for the default)")
         if not 0.5 <= self.level < 1:
             raise SettingsError(f"level must be in [0.5, 1), got {self.level}")
         if self.model is not None and self.main_effects_only:
@@ -147,6 +190,11 @@ class LoglinearSettings:
         if self.p_threshold is not None:
             return self.p_threshold
         return 0.05 if self.stepwise == "bhs" else 0.02
+
+    @property
+    def ic(self) -> str:
+        """The criterion that ranks models where one is used (BIC unless AIC is asked for)."""
+        return self.criterion or "bic"
 
 
 @dataclass(frozen=True)
@@ -219,16 +267,16 @@ def check_model(table: _Table, pairs: Sequence[Pair]) -> int:
     code = NOT_IDENTIFIABLE if rank_def > 0 else EXISTS
     if (counts > 0).all():
         return code  # the observed counts themselves are strictly positive cell means
+    # Maximise s over cell means y = z + s (z >= 0, s >= 0) with X^T y = X^T counts: writing
+    # y_i >= s as a shift leaves only the p margin equalities, so the solver sees p rows instead
+    # of p + cells (the same program, several times faster in the bootstrap).
     n_rows = design.shape[0]
-    # variables: y (n_rows) >= 0 and s >= 0; maximise s with X^T y = X^T counts, y_i >= s
     c = np.zeros(n_rows + 1)
     c[-1] = -1.0
-    a_eq = np.hstack([design.T, np.zeros((design.shape[1], 1))])
+    a_eq = np.hstack([design.T, design.T.sum(axis=1, keepdims=True)])
     b_eq = design.T @ counts
-    a_ub = np.hstack([-np.eye(n_rows), np.ones((n_rows, 1))])
-    b_ub = np.zeros(n_rows)
     bounds = [(0, None)] * n_rows + [(0, float(counts.sum()))]
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     if res.status != 0 or -res.fun <= 1e-9 * max(1.0, float(counts.sum())):
         code += DOES_NOT_EXIST
     return code
@@ -460,25 +508,31 @@ class Loglinear:
         candidates: Sequence[ModelFit],
         search: str,
         s: LoglinearSettings,
-        seed: int | None,
-    ) -> tuple[float, float, dict]:
-        """The bootstrap interval, repeating this fit's own model choice in every replicate."""
+        seed: int,
+    ) -> tuple[float, float, dict, int | None]:
+        """The bootstrap interval, repeating this fit's own model choice in every replicate;
+        also returns how many models an IC choice was repeated among (None: not an IC choice)."""
         from everyname.core.estimate.bootstrap import Selection, bootstrap_interval
 
+        top_n: int | None = None
         if search == "fixed" or not s.reselect_model:
             selection = Selection("fixed", pairs=chosen.pairs)
             rule = "the chosen model refitted (model choice not repeated)"
         elif search == "exhaustive":
-            ranked = sorted(candidates, key=lambda f: f.aic if s.criterion == "aic" else f.bic)
-            top = ranked[: s.bootstrap_top_models] if s.bootstrap_top_models else ranked
-            selection = Selection("ic", models=tuple(f.pairs for f in top), criterion=s.criterion)
+            ranked = sorted(candidates, key=lambda f: f.aic if s.ic == "aic" else f.bic)
+            limit = s.bootstrap_top_models or default_top_models(table.k)
+            top = ranked[:limit] if limit else ranked
+            top_n = len(top)
+            selection = Selection("ic", models=tuple(f.pairs for f in top), criterion=s.ic)
             rule = (
-                f"lowest {s.criterion.upper()} re-chosen in every replicate among the "
+                f"lowest {s.ic.upper()} re-chosen in every replicate among the "
                 f"{len(top)} best model(s) on the data"
             )
         else:
+            assert s.stepwise is not None
             selection = Selection(s.stepwise, p_threshold=s.threshold)
             rule = f"stepwise ({s.stepwise.upper()}, p<{s.threshold:g}) repeated in every replicate"
+        assert s.bootstrap_replicates and s.bootstrap_method and s.bootstrap_kind
         lower, upper, details = bootstrap_interval(
             table,
             chosen,
@@ -492,12 +546,31 @@ class Loglinear:
         name = "BCa" if s.bootstrap_method == "bca" else "percentile"
         details["selection_in_replicates"] = rule
         details["label"] = (
-            f"{name} bootstrap ({s.bootstrap_kind}, {s.bootstrap_replicates} replicates); {rule}"
+            f"{name} bootstrap ({s.bootstrap_kind}, {s.bootstrap_replicates} replicates, seed "
+            f"{seed}); {rule}"
         )
-        return lower, upper, details
+        return lower, upper, details, top_n
+
+    def _search(self, table: _Table, s: LoglinearSettings) -> str:
+        """Which search the settings mean for this many lists (see the module docstring)."""
+        if s.model is not None or s.main_effects_only:
+            return "fixed"
+        feasible = 2 ** len(table.all_pairs) <= s.max_models
+        if s.search == "exhaustive" and not feasible:
+            raise EstimationError(_too_many_models(table, s))
+        if s.search != "auto":
+            return str(s.search)
+        if s.criterion is not None:  # a criterion asked for: the best model by it over all
+            if not feasible:
+                raise EstimationError(_too_many_models(table, s))
+            return "exhaustive"
+        if s.average:
+            return "exhaustive" if feasible else "stepwise"
+        return "exhaustive" if table.k == 3 else "stepwise"
 
     def fit(self, histories: CaptureHistories, seed: int | None = None) -> EstimateResult:
-        """``seed`` seeds the bootstrap (``interval="bootstrap"``); other fits use no randomness."""
+        """``seed`` seeds the bootstrap (``REFERENCE_SEED`` when None, as SparseMSE); other fits
+        use no randomness."""
         s = self.settings.validated()
         if histories.n_lists < 3:
             raise EstimationError(
@@ -513,12 +586,8 @@ class Loglinear:
                 "them, a log-linear model cannot estimate a list's capture rate from nothing"
             )
         table = _Table(histories)
-        n_models = 2 ** len(table.all_pairs)
-        search = s.search
-        if s.model is not None or s.main_effects_only:
-            search = "fixed"
-        elif search == "auto":
-            search = "exhaustive" if n_models <= s.max_models else "stepwise"
+        search = self._search(table, s)
+        interval = None if s.average and search != "fixed" else (s.interval or "bootstrap")
 
         refused = 0
         if search == "fixed":
@@ -534,8 +603,8 @@ class Loglinear:
             refused = len(all_fits) - len(candidates)
             if not candidates:
                 raise EstimationError("no log-linear model has an estimate that exists")
-            chosen = min(candidates, key=lambda f: f.aic if s.criterion == "aic" else f.bic)
-            selection = f"exhaustive search, lowest {s.criterion.upper()}"
+            chosen = min(candidates, key=lambda f: f.aic if s.ic == "aic" else f.bic)
+            selection = f"exhaustive search, lowest {s.ic.upper()}"
         else:
             if s.stepwise == "bhs":
                 chosen, tried = bhs_stepwise(table, s.threshold)
@@ -551,19 +620,24 @@ class Loglinear:
         boot: dict | None = None
         by_aic = min(candidates, key=lambda f: f.aic)
         by_bic = min(candidates, key=lambda f: f.bic)
-        avg_crit = s.criterion
+        avg_crit = s.ic
         avg_est, avg_lo, avg_hi, wts = averaged(table.n, candidates, avg_crit, s.level)
 
-        if s.average and search != "fixed":
+        seed_used: int | None = None
+        top_n: int | None = None
+        if interval is None:
             estimate, lower, upper = avg_est, avg_lo, avg_hi
             model_label = f"average of {len(candidates)} models ({avg_crit.upper()} weights)"
             interval_label = "Buckland et al. (1997) unconditional, log scale"
         else:
             estimate = chosen.estimate
-            if s.interval == "bootstrap":
-                lower, upper, boot = self._bootstrap(table, chosen, candidates, search, s, seed)
+            if interval == "bootstrap":
+                seed_used = seed if seed is not None else REFERENCE_SEED
+                lower, upper, boot, top_n = self._bootstrap(
+                    table, chosen, candidates, search, s, seed_used
+                )
                 interval_label = boot["label"]
-            elif s.interval == "profile":
+            elif interval == "profile":
                 lower, upper = profile_interval(table, chosen, s.level)
                 interval_label = "profile likelihood (multinomial), conditional on the model"
             else:
@@ -616,9 +690,10 @@ class Loglinear:
             upper=float(upper),
             level=s.level,
             lists=histories.lists,
-            settings=s,
+            settings=_used_settings(s, search, interval, top_n),
             warnings=w.dedupe(warns),
             details={
+                "reference": _reference(s, table.k),
                 "model": model_label,
                 "selection": selection,
                 "interval": interval_label,
@@ -648,10 +723,66 @@ class Loglinear:
             },
             provenance={
                 "histories_fingerprint": histories.fingerprint,
-                "seed": seed,
+                "seed": seed_used if seed_used is not None else seed,
                 "versions": library_versions(),
             },
         )
+
+
+def _reference(s: LoglinearSettings, n_lists: int) -> str:
+    """The published default these settings follow, and what was changed from it."""
+    if n_lists == 3:
+        text = (
+            "MultipleSystemsEstimation::estimate_population default for three lists (Silverman, "
+            "Chan & Vincent 2024): lowest BIC over every pairwise log-linear model, with a BCa "
+            "bootstrap re-choosing among all of them (1,000 replicates, seed 1234)"
+        )
+    else:
+        text = (
+            "SparseMSE::estimatepopulation defaults (Chan, Silverman & Vincent 2021): stepwise "
+            "search p<0.02, BCa bootstrap repeating it (1,000 replicates, seed 1234)"
+        )
+    default = LoglinearSettings()
+    changed = [
+        f"{f.name}={getattr(s, f.name)!r}"
+        for f in fields(s)
+        if getattr(s, f.name) != getattr(default, f.name)
+    ]
+    return text + ("; changed here: " + ", ".join(changed) if changed else "")
+
+
+def _used_settings(
+    s: LoglinearSettings, search: str, interval: str | None, top_n: int | None
+) -> LoglinearSettings:
+    """The settings as used: defaults resolved, and None for every setting that played no part
+    (a stepwise search has no criterion, a profile interval no replicates)."""
+    stepwise = search == "stepwise"
+    boot = interval == "bootstrap"
+    ic_used = search == "exhaustive" or interval is None
+    return replace(
+        s,
+        search=None if search == "fixed" else search,  # type: ignore[arg-type]
+        average=s.average and interval is None,
+        criterion=s.ic if ic_used else None,  # type: ignore[arg-type]
+        stepwise=s.stepwise if stepwise else None,
+        p_threshold=s.threshold if stepwise else None,
+        max_models=s.max_models if search == "exhaustive" or s.average else None,  # type: ignore[arg-type]
+        interval=interval,  # type: ignore[arg-type]
+        bootstrap_replicates=s.bootstrap_replicates if boot else None,
+        bootstrap_method=s.bootstrap_method if boot else None,
+        bootstrap_kind=s.bootstrap_kind if boot else None,
+        reselect_model=s.reselect_model if boot else None,
+        bootstrap_top_models=top_n,
+    )
+
+
+def _too_many_models(table: _Table, s: LoglinearSettings) -> str:
+    n_models = 2 ** len(table.all_pairs)
+    return (
+        f"an exhaustive search over {table.k} lists means {n_models:,} models, more than the "
+        f"{s.max_models:,} allowed; leave out --criterion to use the stepwise search (Chan, "
+        "Silverman & Vincent 2021), or merge lists"
+    )
 
 
 def _unique(fits: Sequence[ModelFit] | object) -> list[ModelFit]:

@@ -199,3 +199,12 @@ def test_a_certain_field_counts_beside_a_text_of_several_places(gazetteer):
     assert result.figure("neighbourhood", "unresolved") == 1
     (spelling,) = result.unresolved["neighbourhood"]
     assert spelling.text == "Idlib: Qusour Nieghborhood" and len(spelling.candidates) == 2
+
+
+def test_a_place_filter_places_persons_known_only_by_a_neighbourhood(gazetteer):
+    # No place_id given (a plain table): the filter places them as breakdowns do.
+    result = count_persons(_spelled(), CountFilters(place="Homs"), gazetteer=gazetteer)
+    assert set(result.person_ids) == {"p1", "p2", "p3", "p4", "p5", "p6", "p7"}
+    assert count_persons(_spelled(), CountFilters(place="حمص"), gazetteer=gazetteer).total == 7
+    baba_amr = count_persons(_spelled(), CountFilters(place="بابا عمرو"), gazetteer=gazetteer)
+    assert set(baba_amr.person_ids) == {"p1", "p2", "p3", "p4"}

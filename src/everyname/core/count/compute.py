@@ -207,7 +207,7 @@ def select_persons(
     if filters.outcome is not None:
         keep &= persons["outcome"] == filters.outcome
     if filters.place is not None:
-        keep &= PlaceScope.build(filters.place, gazetteer).mask(persons)
+        keep &= PlaceScope.build(filters.place, gazetteer).mask(persons, gazetteer)
     if filters.sources:
         wanted = set(filters.sources)
         named = data.memberships.loc[data.memberships["source"].isin(wanted), "person_id"]

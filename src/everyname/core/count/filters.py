@@ -102,8 +102,16 @@ class PlaceScope:
             names |= {_key(n) for n in _names_of(gazetteer, place_id)}
         return cls(label=place, ids=frozenset(ids), names=frozenset(names))
 
-    def mask(self, frame: pd.DataFrame) -> pd.Series:
-        """:meth:`matches` for every row of a persons (or claims) frame at once."""
+    def mask(self, frame: pd.DataFrame, gazetteer: PlaceHierarchy | None = None) -> pd.Series:
+        """:meth:`matches` for every row of a persons (or claims) frame at once. Persons with
+        no ``place_id`` are placed through ``gazetteer`` first when it can (a record naming
+        only "Baba Amr" is in Homs), as counts by place place them."""
+        from everyname.core.count.breakdown import resolve_places, resolves_places
+
+        if self.ids and resolves_places(gazetteer):
+            given = frame["place_id"].map(clean) if "place_id" in frame else None
+            if given is None or given.isna().any():
+                frame = frame.assign(place_id=resolve_places(frame, gazetteer)["place_id"])
         place_id = frame["place_id"].map(clean) if "place_id" in frame else None
         by_text = pd.Series(False, index=frame.index)
         for name in PLACE_FIELDS:

@@ -179,13 +179,22 @@ def test_impossible_date_and_age_are_flagged_and_the_record_kept(tmp_path: Path)
 
 
 def test_a_year_of_birth_in_the_age_column_is_said_so(tmp_path: Path) -> None:
-    path = write(tmp_path, "name,age\nA,1962\nB,٢٠٠١\nC,adult\nD,غير معروف\n")
+    path = write(tmp_path, "name,age\nA,1962\nB,٢٠٠١\nC,see notes\nD,غير معروف\n")
     a, b, c, d = records(path)
     assert [r.normalised["age_years"] for r in (a, b, c, d)] == [None] * 4
     assert "not a year of birth (1962)" in a.unreadable[0].expected
     assert "not a year of birth (2001)" in b.unreadable[0].expected
     assert "an age such as 34" in c.unreadable[0].expected
     assert d.unreadable == []  # "not known" is readable: it says the age is unknown
+
+
+def test_an_age_group_written_in_the_age_column_is_read_as_one(tmp_path: Path) -> None:
+    path = write(tmp_path, "name,age,age group\nA,طفل,\nB,Adult,\nC,child,adult\n")
+    a, b, c = records(path)
+    assert [r.unreadable for r in (a, b, c)] == [[], [], []]
+    assert [r.normalised["age_group"] for r in (a, b, c)] == ["child", "adult", "adult"]
+    assert [r.normalised["age_min"] for r in (a, b, c)] == [None] * 3
+    assert a.as_written["age"] == "طفل"
 
 
 def test_a_row_with_text_only_in_unused_columns_is_rejected(tmp_path: Path) -> None:

@@ -64,6 +64,7 @@ from everyname.core.values import (
     normalise_national_id,
     normalise_place,
     normalise_text,
+    normalise_vocabulary,
     read_age,
     read_vocabulary,
 )
@@ -131,6 +132,7 @@ def normalise(
     out = dict(_TEMPLATE)
     errors: list[tuple[str, str]] = []
     age = None
+    stated_group: str | None = None
     for name, written in as_written.items():
         text = written
         if values:
@@ -152,7 +154,13 @@ def normalise(
             try:
                 age = read_age(text)
             except InvalidValue as error:
-                errors.append((name, error.expected))
+                # "طفل", "child", "adult" in the age column are not ages but say the age group,
+                # which is read as such (an age_group column of its own still wins).
+                group = normalise_vocabulary("age_group", text)
+                if group != UNKNOWN:
+                    stated_group = group
+                else:
+                    errors.append((name, error.expected))
                 continue
             if age is not None:
                 out["age_years"], out["age_min"], out["age_max"] = (
@@ -175,6 +183,8 @@ def normalise(
             out[name] = normalise_national_id(text)
     if age is not None and out["age_group"] == UNKNOWN:
         out["age_group"] = age_group_from_age(age)
+    elif stated_group is not None and out["age_group"] == UNKNOWN:
+        out["age_group"] = stated_group
     # The comparable name forms (Arabic-normalised, romanised, cross-script key per part) are
     # stored beside the names as written so that linkage compares like with like.
     names = {name: out[name] for name in NAME_FIELDS if out[name]}

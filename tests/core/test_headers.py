@@ -54,3 +54,17 @@ def test_recognition_can_be_switched_off() -> None:
     plan = resolve_columns(["Name", "Age"], explicit={"Name": ("full_name",)}, recognise=False)
     assert plan.used == {"Name": ("full_name",)}
     assert plan.unused == ["Age"]
+
+
+@given(st.sampled_from(CANONICAL_FIELDS), st.data())
+def test_a_canonical_name_is_its_own_header_however_it_is_typed(
+    field_name: str, data: st.DataObject
+) -> None:
+    """``source_record_id``, "Source Record ID", " SOURCE-RECORD-ID ": the README documents the
+    field names as headers that need no mapping."""
+    separator = data.draw(st.sampled_from(["_", " ", "-", "  "]))
+    parts = [
+        data.draw(st.sampled_from([p, p.upper(), p.capitalize()])) for p in field_name.split("_")
+    ]
+    padding = data.draw(st.sampled_from(["", " "]))
+    assert recognise_header(padding + separator.join(parts) + padding) == field_name

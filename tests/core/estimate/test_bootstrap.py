@@ -12,7 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from everyname.core.estimate import Loglinear, LoglinearSettings, SettingsError
+from everyname.core.estimate import (
+    CaptureHistories,
+    Loglinear,
+    LoglinearSettings,
+    SettingsError,
+    WarningCode,
+)
 from everyname.core.estimate.bootstrap import (
     bca_interval,
     fit_batch,
@@ -254,3 +260,23 @@ def test_bic_bootstrap_re_chooses_among_the_reference_number_of_models(mse):
 def test_bad_bootstrap_settings_are_refused(bad):
     with pytest.raises(SettingsError):
         LoglinearSettings(interval="bootstrap", **bad).validated()
+
+
+def test_sparse_overlaps_fall_back_from_the_default_bootstrap_to_the_profile():
+    """Three lists of 20 that share one person: about a third of the resamples lose that person,
+    the lists then share nobody and have no estimate. The BCa interval of the others collapses
+    onto the estimate; by default the profile interval is given instead, with a warning, and a
+    bootstrap asked for by name is kept but warned about."""
+    sets = [{"A"}] * 20 + [{"B"}] * 20 + [{"C"}] * 20 + [{"A", "B", "C"}]
+    hist = CaptureHistories.from_source_sets(sets)
+    default = Loglinear().fit(hist)
+    assert default.to_dict()["settings"]["interval"] == "profile"
+    assert default.provenance["seed"] is None and "bootstrap" not in default.details
+    codes = [w.code for w in default.warnings]
+    assert WarningCode.BOOTSTRAP_NOT_POSSIBLE in codes
+    assert default.lower < 0.5 * default.estimate and default.upper > 2 * default.estimate
+    asked = _boot(hist)
+    assert WarningCode.BOOTSTRAP_NOT_POSSIBLE in [w.code for w in asked.warnings]
+    missing = asked.details["bootstrap"]["replicates_without_estimate"]
+    assert missing > 0.025 * asked.details["bootstrap"]["replicates"]
+    assert asked.upper - asked.lower < default.upper - default.lower

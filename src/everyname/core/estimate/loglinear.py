@@ -625,6 +625,7 @@ class Loglinear:
 
         seed_used: int | None = None
         top_n: int | None = None
+        fallback: list[w.EstimateWarning] = []
         if interval is None:
             estimate, lower, upper = avg_est, avg_lo, avg_hi
             model_label = f"average of {len(candidates)} models ({avg_crit.upper()} weights)"
@@ -633,19 +634,40 @@ class Loglinear:
             estimate = chosen.estimate
             if interval == "bootstrap":
                 seed_used = seed if seed is not None else REFERENCE_SEED
-                lower, upper, boot, top_n = self._bootstrap(
-                    table, chosen, candidates, search, s, seed_used
-                )
-                interval_label = boot["label"]
-            elif interval == "profile":
+                try:
+                    lower, upper, boot, top_n = self._bootstrap(
+                        table, chosen, candidates, search, s, seed_used
+                    )
+                    interval_label = boot["label"]
+                    sparse = _too_few_replicates(boot, s.level)
+                    if sparse and s.interval is None:
+                        raise EstimationError(sparse)
+                    if sparse:
+                        fallback.append(
+                            w.EstimateWarning(w.WarningCode.BOOTSTRAP_NOT_POSSIBLE, sparse + ".")
+                        )
+                except EstimationError as exc:
+                    if s.interval is not None:  # asked for by name: say it cannot be had
+                        raise
+                    # the default on data too sparse to resample: an interval still, and said
+                    interval, seed_used, boot, top_n = "profile", None, None, None
+                    fallback.append(
+                        w.EstimateWarning(
+                            w.WarningCode.BOOTSTRAP_NOT_POSSIBLE,
+                            f"{str(exc).removesuffix('; use the profile interval')}. The "
+                            "profile-likelihood interval is given instead; it does "
+                            "not allow for the uncertainty of choosing the model.",
+                        )
+                    )
+            if interval == "profile":
                 lower, upper = profile_interval(table, chosen, s.level)
                 interval_label = "profile likelihood (multinomial), conditional on the model"
-            else:
+            elif interval == "wald-log":
                 lower, upper = wald_log_interval(table.n, chosen, s.level)
                 interval_label = "normal on the intercept (log scale), conditional on the model"
             model_label = chosen.name
 
-        warns = w.data_warnings(histories)
+        warns = w.data_warnings(histories) + fallback
         if search != "fixed":
             warns += w.disagreement(
                 [
@@ -727,6 +749,20 @@ class Loglinear:
                 "versions": library_versions(),
             },
         )
+
+
+def _too_few_replicates(boot: dict, level: float) -> str | None:
+    """Why a bootstrap interval cannot be trusted, or None. Replicates without an estimate are
+    those where the lists' overlaps vanish (the estimate runs off to infinity): when more of
+    them are left out than the interval's tail, the interval from the others is far too narrow
+    (three sparse lists give 654 [654, 654] where the profile interval is [226, 3,705])."""
+    missing, total = boot["replicates_without_estimate"], boot["replicates"]
+    if missing <= (1 - level) / 2 * total:
+        return None
+    return (
+        f"{missing} of {total} bootstrap replicates have no estimate (the lists' overlaps are "
+        "too sparse), so an interval from the others would be far too narrow"
+    )
 
 
 def _reference(s: LoglinearSettings, n_lists: int) -> str:

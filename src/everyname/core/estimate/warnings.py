@@ -26,6 +26,7 @@ class WarningCode(StrEnum):
     INTERVAL_OPEN = "interval_open"
     NOT_CONVERGED = "not_converged"
     SELECTION_UNCERTAIN = "selection_uncertain"
+    BOOTSTRAP_NOT_POSSIBLE = "bootstrap_not_possible"
 
 
 @dataclass(frozen=True)

@@ -243,6 +243,9 @@ def _print_table(rows: list[tuple[str | None, dict]], by: str | None) -> None:
         prefix = f"{value}: " if by else ""
         if model:
             console.print(f"{escape(prefix)}model: {escape(str(model))}")
+        reference = (d.get("details") or {}).get("reference")
+        if reference and not by:
+            console.print(f"method: {escape(str(reference))}")
         for w in d["warnings"]:
             said = escape("[" + w["code"] + "] " + w["message"])
             console.print(f"[yellow]{escape(prefix)}warning[/] {said}")

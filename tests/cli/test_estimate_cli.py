@@ -40,6 +40,7 @@ def test_two_lists_default_to_chapman_and_warn(tmp_path):
     path.write_text("A,B,count\n1,0,40\n0,1,30\n1,1,20\n", encoding="utf-8")
     data = as_json(run("--histories", path, "--format", "json"))
     assert data["method"] == "chapman"
+    assert data["details"]["reference"].startswith("Chapman (1951)")
     assert "fewer_than_three_lists" in {w["code"] for w in data["warnings"]}
 
 
@@ -70,6 +71,7 @@ def test_table_output_shows_estimate_next_to_documented_count():
     assert result.exit_code == 0, result.output
     assert "4,400" in result.output and "14,342" in result.output
     assert "model: main effects" in result.output
+    assert "method: SparseMSE::estimatepopulation defaults" in " ".join(result.output.split())
 
 
 def test_strata_from_a_stratum_column(tmp_path):

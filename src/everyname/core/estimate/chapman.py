@@ -90,6 +90,8 @@ class Chapman:
             settings=settings,
             warnings=w.dedupe(warns),
             details={
+                "reference": "Chapman (1951), Seber (1970) variance, Chao (1987) log-normal "
+                "interval; the two lists are assumed independent (two lists cannot test it)",
                 "n1": n1,
                 "n2": n2,
                 "m": m,

@@ -5,6 +5,11 @@ blocked pairs, clusters them enforcing the reviewers' decisions and the one-reco
 rule, and gives each person a stable id. It returns a ``LinkResult`` holding the persons, the
 scored pairs, the pairs awaiting review, the trained model as JSON, the settings, the library
 versions and the input fingerprint: what a ``LinkRun`` stores.
+
+Any number of records from one upward links: one record, or records no blocking rule can
+compare (placeholder names only), are each their own person unless reviewers join them;
+a handful of records trains on defaults (see ``train.py``). Either way ``fallbacks`` says
+what the run could not learn, and the summary prints it.
 """
 
 from __future__ import annotations
@@ -209,6 +214,7 @@ def link_records(
             trained[FALLBACKS_KEY] = [f.to_dict() for f in fallbacks]
         else:
             trained, fallbacks = model, model_fallbacks(model)
+            fallbacks += [f for f in thin if f not in fallbacks]
         linker = _loaded(Linker, table, creator, dialect, trained)
         stage("score")
         if dialect == "duckdb":

@@ -61,6 +61,20 @@ def test_demo_counts_each_place_once_and_users_add_places(demo_imported, tmp_pat
     header = next(csv.reader(csv_out.stdout.splitlines()))
     assert header[:3] == ["field", "value", "count"] and {"label", "label_ar"} <= set(header)
 
+    # Estimates by place and the public release count the same places.
+    strata = _json("estimate", "--by", "governorate", "--format", "json", "--seed", "1")["strata"]
+    values = [s["value"] for s in strata]
+    assert len(values) == len(set(values)) and "sy-hi" in values
+    homs = next(s for s in strata if s["value"] == "sy-hi")
+    assert (homs["label"], homs["label_ar"]) == ("Homs", "حمص")
+    assert all("label" in s for s in strata if s["value"] not in ("unresolved", "unknown"))
+    assert run("export", "public", "--out", tmp_path / "public").exit_code == 0
+    with (tmp_path / "public" / "v1" / "counts_by_place.csv").open(encoding="utf-8-sig") as f:
+        published = [r for r in csv.DictReader(f) if r["level"] == "governorate"]
+    assert {r["place_id"]: int(r["persons"]) for r in published} == {
+        r["value"]: r["count"] for r in figures["by"]["governorate"]
+    }
+
     # Teach the gazetteer a neighbourhood the lists use but it does not know.
     record = Record.objects.order_by("pk").first()
     normalised = dict(record.normalised)

@@ -113,6 +113,17 @@ def _with_doubt(data: dict, merged: CaptureHistories, run: LinkRunHistories, fit
     return with_pending_merged(data, result, run.pairs_awaiting_review)
 
 
+def _place_labels(by: str | None, strata: Any) -> dict[str, tuple[str, str]]:
+    """Names of the gazetteer places a place stratification's values are (ids)."""
+    from everyname.core.count.breakdown import PLACE_LEVELS
+
+    if by not in PLACE_LEVELS or not isinstance(strata, dict):
+        return {}
+    from everyname.store.places import place_labels
+
+    return place_labels(strata)
+
+
 def parse_merge(values: list[str]) -> dict[str, list[str]]:
     """``["PFNCA=PF+NCA"]`` → ``{"PFNCA": ["PF", "NCA"]}``."""
     groups: dict[str, list[str]] = {}
@@ -443,6 +454,7 @@ def estimate_command(
 
     assert isinstance(loaded, dict)
     rows: list[tuple[str | None, dict]] = []
+    labels = _place_labels(by, loaded) if histories is None else {}
     for value, stratum in loaded.items():
         hist = _prepare(stratum, chosen_lists, groups)
         dropped: tuple[str, ...] = ()
@@ -460,7 +472,9 @@ def estimate_command(
                 f"list(s) {', '.join(dropped)} name nobody in this stratum and were left out",
             )
             data["warnings"].insert(0, note.to_dict())
-        rows.append((value, data))
+        if value in labels:  # a gazetteer place: its id, named in both scripts
+            data["label"], data["label_ar"] = labels[value]
+        rows.append((labels[value][0] if value in labels else value, data))
     if output_format is Format.json:
         payload: dict[str, Any] = {"by": by, "strata": [d for _, d in rows]}
         if run is not None:

@@ -7,11 +7,13 @@ from pathlib import Path
 import pandas as pd
 
 from everyname.core.count import CountFilters, CountInput
+from everyname.core.count.breakdown import PLACE_LEVELS, UNRESOLVED, place_labels, place_values
 from everyname.core.count.compute import select_persons
 from everyname.core.errors import EverynameError
 from everyname.core.estimate import CaptureHistories, EstimateResult, estimate
 from everyname.core.report import build_report, render_html, render_pdf, write_tables
 from everyname.core.report.build import Report
+from everyname.core.schema import UNKNOWN
 from everyname.store.counting import count_input, gazetteer
 
 
@@ -67,22 +69,20 @@ def estimate_for(
         return None
 
 
-STRATUM_LEVELS = ("neighbourhood", "city", "governorate")
+STRATUM_LEVELS = ("neighbourhood", "locality", "governorate")
 MAX_STRATA = 20
 MIN_STRATUM = 20
 """Places naming fewer persons than this are pooled as "other places": an estimate from a
 handful of persons says nothing."""
 
 
-def _place_at(place_id: object, level: str) -> str:
-    """The English name of the gazetteer place at ``level`` containing ``place_id``."""
-    if not isinstance(place_id, str) or not place_id:
-        return "unknown"
+def _places_at(persons: pd.DataFrame, level: str) -> pd.Series:
+    """Each person's gazetteer place at ``level`` by its English name (``unresolved`` and
+    ``unknown`` as counts have them)."""
     places = gazetteer()
-    for place in (places.get(place_id), *places.ancestors(place_id)):
-        if place.level == level:
-            return place.name_en or place.name_ar
-    return "unknown"
+    values, _ = place_values(persons, level, places)
+    labels = place_labels(places, set(values))
+    return values.map(lambda v: labels[v][0] if v in labels else v)
 
 
 def estimates_by_place(data: CountInput, filters: CountFilters | None = None) -> list[dict]:
@@ -95,18 +95,16 @@ def estimates_by_place(data: CountInput, filters: CountFilters | None = None) ->
     their estimates less certain, which the report shows rather than hides.
     """
     selected = select_persons(data, filters or CountFilters(), gazetteer()).inside
-    if "place_id" not in selected.columns:
-        return []
     for level in STRATUM_LEVELS:
-        values = selected["place_id"].map(lambda place_id, lv=level: _place_at(place_id, lv))
+        values = _places_at(selected, level)
         sizes = values.value_counts()
-        small = set(sizes[sizes < MIN_STRATUM].index) - {"unknown"}
+        small = set(sizes[sizes < MIN_STRATUM].index) - {UNKNOWN, UNRESOLVED}
         values = values.where(~values.isin(small), "other places")
-        known = set(values) - {"unknown", "other places"}
+        known = set(values) - {UNKNOWN, UNRESOLVED, "other places"}
         if not 2 <= len(known) <= MAX_STRATA:
             continue
         strata = []
-        rest = [v for v in ("other places", "unknown") if v in set(values)]
+        rest = [v for v in ("other places", UNRESOLVED, UNKNOWN) if v in set(values)]
         for value in sorted(known) + rest:
             ids = selected.loc[values == value, "person_id"]
             histories, _dropped = histories_of(data, ids).without_empty_lists()
@@ -178,6 +176,8 @@ def person_sources(
             + ", ".join(sorted(c for c in data.persons.columns if c != "person_id"))
         )
     values = data.persons[["person_id", by]].fillna("unknown")
+    if by in PLACE_LEVELS:  # gazetteer places, as counts have them: one stratum per place
+        values = values.assign(**{by: place_values(data.persons, by, gazetteer())[0]})
     frame = frame.merge(values, on="person_id", how="left")
     if pending_merged:
         frame = _as_merged(data, frame)
@@ -203,6 +203,7 @@ def publish_release(out: Path, *, withhold: str, actor: str):  # type: ignore[no
         withhold=withhold,
         copy_groups=data.copy_groups,
         conflicts=data.conflicts,
+        gazetteer=gazetteer(),
     )
     record_event(
         Action.RELEASE_PUBLISHED,

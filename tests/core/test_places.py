@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from everyname.core.errors import InputRejected
-from everyname.core.places import LEVELS, Gazetteer
+from everyname.core.places import COLUMNS, LEVELS, Gazetteer, read_place_rows
 
 # The Homs neighbourhoods recorders name (issue 3), in English and Arabic.
 HOMS_NEIGHBOURHOODS = [
@@ -335,3 +335,34 @@ def test_demo_lists_places_resolve(gazetteer: Gazetteer, tmp_path: Path) -> None
                 resolved += match.place is not None and not match.unresolved
                 assert not match.conflicts
     assert total > 500 and resolved / total >= 0.99
+
+
+_BUNDLED = list(Gazetteer.load())
+_CELL = st.one_of(
+    st.sampled_from(["", "sy-hi", "sy-hi-c-homs", "sy-hi-n-babaamr", "my-1", "my-2", *LEVELS]),
+    st.sampled_from(["34.7", "95", "x", "Baba Amr|بابا عمرو", "حي جديد"]),
+    st.text(max_size=12),
+)
+
+
+@given(st.lists(st.fixed_dictionaries({c: _CELL for c in COLUMNS}), max_size=6))
+def test_user_rows_are_accepted_or_refused_with_every_problem_located(rows) -> None:
+    """Whatever a user's rows hold, they either extend the gazetteer (every new id an entry,
+    every known id gaining spellings) or are refused naming a row and a column each time."""
+    try:
+        additions = read_place_rows(rows, "mine.csv", _BUNDLED)
+    except InputRejected as refused:
+        assert refused.problems
+        for problem in refused.problems:
+            assert problem.file == "mine.csv"
+            assert problem.row is not None and 2 <= problem.row <= len(rows) + 1
+            assert problem.column in COLUMNS
+        return
+    known = {p.id for p in _BUNDLED}
+    assert {p.id for p in additions.entries}.isdisjoint(known)
+    assert set(additions.spellings) <= known
+    gazetteer = Gazetteer(additions.apply(_BUNDLED))
+    for entry in additions.entries:
+        assert entry.level in LEVELS and gazetteer.get(entry.id) == entry
+    for place_id, spellings in additions.spellings.items():
+        assert set(spellings) <= set(gazetteer.get(place_id).names())

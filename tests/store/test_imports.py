@@ -249,6 +249,96 @@ def test_a_witness_column_cannot_feed_another_field(tmp_path, key_file, snapshot
     assert "witness identity" in str(error) and "umm.ali" not in str(error)
 
 
+def test_wrong_mapping_is_refused(tmp_path, key_file, snapshot):
+    path = write_csv(tmp_path / "list.csv", [["Victim", "Age"], ["Ahmad Khalil", "30"]])
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[columns]\n"Victim" = "victim_name"\n', encoding="utf-8")
+    error = _assert_refused(path, snapshot, mapping_path=mapping, expect_file="map.toml")
+    assert "victim_name" in str(error)
+
+
+def test_every_problem_is_reported_at_once(tmp_path, key_file, snapshot):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "name,age,date of death\nA B,430,2012-02-07\nC D,30,2012-13-01\nE F,3,x,y\n",
+        encoding="utf-8",
+    )
+    error = _assert_refused(path, snapshot, strict=True)
+    assert [(p.row, p.column) for p in error.problems] == [
+        (2, "age"),
+        (3, "date of death"),
+        (4, None),
+    ]
+    assert "1 of 3 rows" in error.summary and "2 values" in error.summary
+
+
+def test_strict_with_skip_invalid_refuses_for_the_values_only(tmp_path, key_file, snapshot):
+    path = tmp_path / "both.csv"
+    path.write_text("name,age\nA B,430\nC D,3,x\nE F,4\n", encoding="utf-8")
+    error = _assert_refused(path, snapshot, strict=True, skip_invalid=True, expect_row=2)
+    assert [(p.row, p.column) for p in error.problems] == [(2, "age")]
+    assert "rows cannot be read" not in error.summary and "--strict" in error.summary
+    assert not (tmp_path / "both.rejects.csv").exists()
+
+
+def test_skip_invalid_imports_the_rest_and_writes_rejects(tmp_path, key_file):
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "name,age,date of death,Photo\n"
+        "Ahmad Khalil,30,2012-02-07,\n"
+        "Omar Saleh,30,2012-02-07,a.jpg,extra\n"  # broken: a cell past the header
+        ",,,b.jpg\n"  # nothing in a column used
+        "Hasan Ali,41,2012-02-30,\n"  # an unreadable value: imported, flagged
+        "Samir Haddad,,2012-02,\n",
+        encoding="utf-8",
+    )
+    report = do_import(path, skip_invalid=True)
+    assert (report.rows_read, report.records_imported, report.rows_rejected) == (5, 3, 2)
+    assert report.rejects_file == tmp_path / "mixed.rejects.csv"
+    with report.rejects_file.open(encoding="utf-8-sig", newline="") as handle:
+        rejected = list(csv.DictReader(handle))
+    assert [r["name"] for r in rejected] == ["Omar Saleh", ""]
+    assert [r["everyname_row"] for r in rejected] == ["3", "4"]
+    assert "cells as in the header row" in rejected[0]["everyname_rejected_because"]
+    assert "columns used" in rejected[1]["everyname_rejected_because"]
+    names = Record.objects.filter(batch_id=report.batch_id).values_list(
+        "as_written__full_name", flat=True
+    )
+    assert sorted(names) == ["Ahmad Khalil", "Hasan Ali", "Samir Haddad"]
+    assert [(p.row, p.column) for p in report.unreadable] == [(5, "date of death")]
+
+
+def test_windows_1256_list_keeps_its_arabic(tmp_path, key_file):
+    # Windows-1256 has no Arabic-Indic digits: such files carry Western digits.
+    rows = [[cell.replace("٣٤", "34") for cell in row] for row in GOOD_ROWS]
+    path = write_csv(tmp_path / "cp1256.csv", rows, encoding="cp1256")
+    report = do_import(path)
+    assert report.encoding.lower().replace("-", "").replace("_", "") in ("cp1256", "windows1256")
+    names = set(Record.objects.values_list("as_written__full_name", flat=True))
+    assert "فاطمة أحمد السباعي" in names
+
+
+def test_list_wide_defaults_fill_rows_that_say_nothing(tmp_path, key_file):
+    rows = [["name", "outcome"], ["Ahmad Khalil", ""], ["Huda Ali", "injured"]]
+    path = write_csv(tmp_path / "martyrs.csv", rows)
+    report = do_import(path, defaults={"outcome": "killed"})
+    outcomes = dict(
+        Record.objects.filter(batch_id=report.batch_id).values_list(
+            "row_number", "normalised__outcome"
+        )
+    )
+    assert outcomes == {2: "killed", 3: "injured"}  # a row's own value is never overridden
+    assert Batch.objects.get(pk=report.batch_id).columns["defaults"] == {"outcome": "killed"}
+
+
+def test_unreadable_default_is_refused(tmp_path, key_file, snapshot):
+    path = write_csv(tmp_path / "martyrs.csv", [["name"], ["Ahmad Khalil"]])
+    error = _assert_refused(
+        path, snapshot, defaults={"outcome": "dead-ish"}, expect_file="--default"
+    )
+    assert "killed" in str(error)
+
+
 GAZA_RELEASE = ("moh_list_update2_asof_2024-03-29.csv", "gaza_moh_releases2-4.toml")
 
 

@@ -227,8 +227,12 @@ def _write(
             if progress is not None:
                 progress(encoded.bytes_read, encoded.total_bytes)
         if problems:
+            problems.sort(key=lambda p: p.row or 0)  # file order, whatever the kind of problem
             raise InputRejected(
-                problems, summary=_refusal(path, rows, rejected, unreadable, strict)
+                problems,
+                summary=_refusal(
+                    path, rows, 0 if rejects is not None else rejected, unreadable, strict
+                ),
             )
         if imported == 0:
             raise InputRejected(

@@ -172,3 +172,18 @@ def test_a_saved_default_model_scores_the_run_again(demo):
     again = link_records(records, model=json.loads(json.dumps(first.model)))
     assert again.person_of() == first.person_of()
     assert [f.to_dict() for f in again.fallbacks] == [f.to_dict() for f in first.fallbacks]
+
+
+def test_one_person_written_alike_in_two_lists_awaits_review_and_the_prior_says_default(demo):
+    """Every pair of two records meets the strict prior rules: more matches than their recall
+    allows, so Splink's default prior was kept, silently. It is reported now."""
+    record = demo.drop(columns="truth").iloc[[0, 0]].copy()
+    record["record_id"] = ["a:1", "b:1"]
+    record["source"] = ["a", "b"]
+    result = link_records(record)
+    assert_sound(result, record)
+    prior = [f for f in result.fallbacks if f.stage == "prior"]
+    assert prior and "recall" in prior[0].reason
+    assert list(zip(result.review["record_id_l"], result.review["record_id_r"], strict=True)) == [
+        ("a:1", "b:1")
+    ]

@@ -131,7 +131,19 @@ def train(
                 [block_on(*r) for r in prior_rules], recall=t.prior_recall
             )
         except TRAINING_ERRORS as err:  # e.g. rules matched more than the recall allows
-            logger.warning("prior not estimated: %s", err)
+            logger.info("prior not estimated: %s", err)
+            fallbacks.append(
+                Fallback(
+                    "prior",
+                    "not estimated from the strict rules: "
+                    + (
+                        "they match more pairs than their assumed recall allows"
+                        if "recall" in str(err)
+                        else _first_sentence(err)
+                    ),
+                    f"Splink's default ({_prior(linker):g}), made sane",
+                )
+            )
     estimated = started = _prior(linker)
     if not 0 < estimated < 1:
         fallbacks.append(
@@ -149,7 +161,7 @@ def train(
             max_pairs=t.u_max_pairs, seed=settings.seed, min_count_per_level=None, num_chunks=1
         )
     except TRAINING_ERRORS as err:
-        logger.warning("u not estimated: %s", err)
+        logger.info("u not estimated: %s", err)
         fallbacks.append(
             Fallback("u", f"random sampling of pairs failed ({err})", "pseudo-counts only")
         )
@@ -158,7 +170,7 @@ def train(
             fallbacks.append(
                 Fallback(
                     "u",
-                    f"only {all_pairs:,.0f} record pairs to sample (fewer than {FEW_PAIRS:,})",
+                    f"only {_pairs(all_pairs)} to sample (fewer than {FEW_PAIRS:,})",
                     "pseudo-counts: agreement counts for little, so every compared pair "
                     "awaits review",
                 )
@@ -182,7 +194,7 @@ def train(
             # A block with no pair, or one where EM drives a level's m towards 0 until Splink
             # refuses the value, teaches nothing: the model keeps what it had, and the next
             # block is tried.
-            logger.warning("EM on block %s skipped: %s", block, err)
+            logger.info("EM on block %s skipped: %s", block, err)
             failed.append(" + ".join(block) + (": no pairs" if _no_pairs(err) else ": collapsed"))
             linker = _restore(linker, before)
             continue
@@ -203,7 +215,7 @@ def train(
         fallbacks.append(
             Fallback(
                 "m",
-                f"EM learnt from at most {all_pairs:,.0f} record pairs",
+                f"EM learnt from at most {_pairs(all_pairs)}",
                 "pseudo-counts weigh as much as what it learnt",
             )
         )
@@ -252,6 +264,15 @@ def _prior(linker: Any) -> float:
 
 def _set_prior(linker: Any, value: float) -> None:
     linker._settings_obj._probability_two_random_records_match = value
+
+
+def _pairs(n: float) -> str:
+    return "1 record pair" if n == 1 else f"{n:,.0f} record pairs"
+
+
+def _first_sentence(err: Exception) -> str:
+    text = " ".join(str(err).split())
+    return text.split(". ")[0].rstrip(".") or type(err).__name__
 
 
 def _no_pairs(err: Exception) -> bool:

@@ -366,3 +366,12 @@ def test_user_rows_are_accepted_or_refused_with_every_problem_located(rows) -> N
         assert entry.level in LEVELS and gazetteer.get(entry.id) == entry
     for place_id, spellings in additions.spellings.items():
         assert set(spellings) <= set(gazetteer.get(place_id).names())
+
+
+def test_a_user_file_in_the_arabic_windows_code_page_is_read(tmp_path: Path) -> None:
+    extra = tmp_path / "excel.csv"
+    text = ",".join(COLUMNS) + "\nmy-n,حي الزهور الجديد,,,neighbourhood,sy-hi-c-homs,,\n"
+    extra.write_bytes(text.encode("cp1256"))
+    gazetteer = Gazetteer.load(extra_csv=extra)
+    assert gazetteer.get("my-n").name_ar == "حي الزهور الجديد"
+    assert gazetteer.resolve("الزهور الجديد").entry.id == "my-n"  # type: ignore[union-attr]

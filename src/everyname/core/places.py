@@ -47,6 +47,7 @@ from everyname.core.names.arabic import arabic_not_article_words, has_arabic, no
 from everyname.core.names.keys import name_key
 from everyname.core.names.latin import fold_to_ascii
 from everyname.core.names.romanise import romanise
+from everyname.core.readers import detect_encoding
 
 LEVELS: tuple[str, ...] = (
     "governorate",
@@ -667,6 +668,8 @@ class PlaceAdditions:
 
     entries: tuple[Place, ...] = ()
     spellings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    rows: tuple[tuple[int, Mapping[str, str]], ...] = ()
+    """The rows read, as (row number, cells by column), for keeping them elsewhere."""
 
     def apply(self, places: Iterable[Place]) -> list[Place]:
         """``places`` with the spellings added to their entries and the new entries after."""
@@ -685,14 +688,16 @@ def _read_csv(text: str, file: str, known: dict[str, Place]) -> list[Place]:
 
 
 def read_places_file(path: str | Path, known: Iterable[Place] = ()) -> PlaceAdditions:
-    """A user's gazetteer CSV (UTF-8, with or without BOM) checked against ``known`` entries.
+    """A user's gazetteer CSV checked against ``known`` entries: UTF-8 (with or without BOM),
+    UTF-16 or Windows-1256, told apart as lists are (``readers.detect_encoding``).
 
     Raises ``InputRejected`` naming the file, row, column and what was expected for every
     problem found, so a whole file is corrected in one pass.
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        text = data.decode(detect_encoding(data, complete=True))
     except (OSError, UnicodeDecodeError) as error:
         raise InputRejected(
             [Problem(file=str(path), expected=f"a readable UTF-8 CSV file ({error})")]
@@ -731,8 +736,10 @@ def read_place_rows(
     places: list[Place] = []
     spellings: dict[str, list[str]] = {}
     seen: dict[str, int] = {}
+    read: list[tuple[int, dict[str, str]]] = []
     for row_number, raw in enumerate(rows, start=start):
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
+        read.append((row_number, row))
         place_id = row.get("id", "")
         if not place_id:
             problems.append(Problem(file, "a non-empty id", row_number, "id", ""))
@@ -814,7 +821,7 @@ def read_place_rows(
         raise InputRejected(
             problems, f"{file}: {len(problems)} problem(s); nothing was added to the gazetteer"
         )
-    return PlaceAdditions(tuple(places), {k: tuple(v) for k, v in spellings.items()})
+    return PlaceAdditions(tuple(places), {k: tuple(v) for k, v in spellings.items()}, tuple(read))
 
 
 def _spelling_row_problems(

@@ -75,9 +75,8 @@ def import_places(path: Path, *, actor: str) -> PlacesImported:
     The file is checked against the gazetteer as it stands (bundled and earlier imports):
     ``InputRejected`` names the file, row, column and what was expected for every problem.
     """
-    known = current_gazetteer()
-    additions = read_places_file(path, known=known)
-    rows = _csv_rows(path)
+    additions = read_places_file(path, known=current_gazetteer())
+    rows = additions.rows
     with transaction.atomic():
         batch = (UserPlace.objects.aggregate(last=Max("batch"))["last"] or 0) + 1
         UserPlace.objects.bulk_create(
@@ -114,18 +113,6 @@ def import_places(path: Path, *, actor: str) -> PlacesImported:
             spellings_added_to=list(result.spellings_added),
         )
     return result
-
-
-def _csv_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """The rows of a checked gazetteer CSV with their row numbers (header is row 1)."""
-    import csv
-    import io
-
-    reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
-    return [
-        (number, {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k})
-        for number, raw in enumerate(reader, start=2)
-    ]
 
 
 @dataclass(frozen=True)

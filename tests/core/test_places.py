@@ -240,12 +240,12 @@ def test_rows_kept_elsewhere_extend_like_a_file() -> None:
         },
         {"id": "sy-hi", "alternates": "Homsy"},
     ]
-    gazetteer = Gazetteer.load(extra_batches=[rows])
+    gazetteer = Gazetteer.load(extra_batches=[("kept.csv", rows)])
     assert gazetteer.resolve("Wadi Foo, Homs").entry.id == "my-n"  # type: ignore[union-attr]
     assert gazetteer.at_level("my-n", ["governorate"]).id == "sy-hi"  # type: ignore[union-attr]
     assert gazetteer.resolve("Homsy").entry.id == "sy-hi"  # type: ignore[union-attr]
-    with pytest.raises(InputRejected, match="user places"):
-        Gazetteer.load(extra_batches=[[{"id": "x", "name_en": "X", "level": "planet"}]])
+    with pytest.raises(InputRejected, match=r"kept\.csv, row 2, column 'level'"):
+        Gazetteer.load(extra_batches=[("kept.csv", [{"id": "x", "name_en": "X", "level": "a"}])])
 
 
 def test_missing_columns_and_unreadable_file(tmp_path: Path) -> None:

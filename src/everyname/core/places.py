@@ -364,21 +364,21 @@ class Gazetteer:
         cls,
         extra_csv: str | Path | None = None,
         *,
-        extra_batches: Iterable[Iterable[Mapping[str, str]]] = (),
-        extra_name: str = "user places",
+        extra_batches: Iterable[tuple[str, Iterable[Mapping[str, str]]]] = (),
     ) -> Gazetteer:
         """The bundled Syrian gazetteer, extended with batches of user rows and a user's CSV of
-        the same columns. ``extra_batches`` are rows kept elsewhere (dicts keyed by ``COLUMNS``,
-        e.g. one batch per file imported into a database, named ``extra_name`` in errors), each
-        batch checked against the gazetteer as the batches before it left it.
+        the same columns. ``extra_batches`` are ``(name, rows)`` kept elsewhere (rows as dicts
+        keyed by ``COLUMNS``, e.g. each file imported into a database, named in errors as
+        ``name``, its first row as row 2), each checked against the gazetteer as the batches
+        before it left it.
 
         Raises ``InputRejected`` listing every problem (file, row, column) when the extra rows
         have a duplicate or empty id, an unknown level or parent, or a bad coordinate.
         """
         bundled = resources.files("everyname.core").joinpath("data", BUNDLED)
         places = _read_csv(bundled.read_text(encoding="utf-8"), BUNDLED, known={})
-        for rows in extra_batches:
-            places = read_place_rows(rows, extra_name, known=places).apply(places)
+        for name, rows in extra_batches:
+            places = read_place_rows(rows, name, known=places).apply(places)
         if extra_csv is not None:
             path = Path(extra_csv)
             places = read_places_file(path, known=places).apply(places)

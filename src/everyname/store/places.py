@@ -26,7 +26,6 @@ from everyname.store.models import Record, UserPlace
 
 EXAMPLES = 3
 """Record ids shown per unresolved spelling: enough to open one, few enough to read."""
-USER_ROWS = "places imported into the database"
 
 
 def _row(place: UserPlace) -> tuple[str, ...]:
@@ -47,16 +46,19 @@ def current_gazetteer() -> Gazetteer:
 
     Built once per distinct set of imported rows (so an import is used by the next count,
     in this process or any other)."""
-    batches: dict[int, list[tuple[str, ...]]] = {}
+    batches: dict[str, list[tuple[str, ...]]] = {}
     for place in UserPlace.objects.order_by("batch", "row_number"):
-        batches.setdefault(place.batch, []).append(_row(place))
-    return _gazetteer(tuple(tuple(rows) for rows in batches.values()))
+        name = f"{place.file_name} (places import {place.batch}, kept in the database)"
+        batches.setdefault(name, []).append(_row(place))
+    return _gazetteer(tuple((name, tuple(rows)) for name, rows in batches.items()))
 
 
 @lru_cache(maxsize=4)
-def _gazetteer(batches: tuple[tuple[tuple[str, ...], ...], ...]) -> Gazetteer:
-    extra = [[dict(zip(COLUMNS, row, strict=True)) for row in rows] for rows in batches]
-    return Gazetteer.load(extra_batches=extra, extra_name=USER_ROWS)
+def _gazetteer(batches: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]) -> Gazetteer:
+    extra = [
+        (name, [dict(zip(COLUMNS, row, strict=True)) for row in rows]) for name, rows in batches
+    ]
+    return Gazetteer.load(extra_batches=extra)
 
 
 @dataclass(frozen=True)

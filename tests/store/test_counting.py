@@ -29,9 +29,11 @@ ROWS = [
 def test_the_count_range_holds_the_true_number_and_the_estimates_span_the_population(
     demo_truth, demo_imported
 ):
-    run = LinkRun.objects.get(pk=run_link(actor="tester").link_run)
+    summary = run_link(actor="tester")
+    run = LinkRun.objects.get(pk=summary.link_run)
     data = count_input()
     assert data.pairs_awaiting_review == ReviewPair.objects.filter(link_run=run).count() > 0
+    assert summary.pairs_awaiting_review == data.pairs_awaiting_review  # as `link` printed it
     assert data.records_not_linked == 0
     result = count_persons(data, by=["sex"])
     true_persons = len(set(demo_truth.values()))  # the distinct people the lists name

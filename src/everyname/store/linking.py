@@ -191,7 +191,9 @@ def run_link(
             batch_size=5000,
         )
         Person.objects.bulk_create(_persons(run, persons), batch_size=2000)
-        ReviewPair.objects.bulk_create(_review_pairs(run, result), batch_size=2000)
+        # the review queue: uncertain pairs and pairs a rule held apart (counts and the range
+        # of every count call all of them "awaiting review", and so does the summary)
+        queued = ReviewPair.objects.bulk_create(_review_pairs(run, result), batch_size=2000)
         record_event(
             Action.LINK_RUN_CREATED,
             actor,
@@ -209,7 +211,7 @@ def run_link(
         records=result.counts["records"],
         persons=result.counts["persons"],
         pairs_scored=result.counts["pairs_compared"],
-        pairs_awaiting_review=result.counts["pairs_awaiting_review"],
+        pairs_awaiting_review=len(queued),
         decisions_applied=len(decisions),
         persons_kept_id=kept,
         backend=result.backend,

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from everyname.cli import commands  # noqa: F401  (registers the commands)
 from everyname.cli.app import app
 from everyname.core.places import COLUMNS, Gazetteer
-from everyname.store.models import AuditEvent, Record
+from everyname.store.models import AuditEvent, Membership, Person, Record
 
 pytestmark = pytest.mark.django_db
 runner = CliRunner()
@@ -80,6 +80,14 @@ def test_demo_counts_each_place_once_and_users_add_places(demo_imported, tmp_pat
     normalised = dict(record.normalised)
     normalised["neighbourhood"] = "Zzyzx Quarter"
     Record.objects.filter(pk=record.pk).update(normalised=normalised)
+    person = Person.objects.get(person_id=Membership.objects.get(record=record).person_id)
+    Person.objects.filter(pk=person.pk).update(
+        resolved={**person.resolved, "neighbourhood": "Zzyzx Quarter", "place": None}
+    )  # as a link run after the correction would resolve it
+    before = _json("count", "--by", "neighbourhood", "--format", "json")
+    assert {"field": "neighbourhood", "spelling": "Zzyzx Quarter", "count": 1} in before[
+        "unresolved_places"
+    ]["neighbourhood"]
     listed = _json("places", "unresolved", "--format", "json")
     mine = [s for s in listed if s["spelling"] == "Zzyzx Quarter"]
     assert mine == [
@@ -106,3 +114,10 @@ def test_demo_counts_each_place_once_and_users_add_places(demo_imported, tmp_pat
     assert AuditEvent.objects.filter(action="places.imported").count() == 1
     listed = _json("places", "unresolved", "--format", "json")
     assert all(s["spelling"] != "Zzyzx Quarter" for s in listed)
+    after = _json("count", "--by", "neighbourhood", "--format", "json")  # the next count
+    rows = {r["value"]: r for r in after["by"]["neighbourhood"]}
+    assert rows["my-z"]["count"] == 1 and rows["my-z"]["label"] == "Zzyzx"
+    assert (
+        rows["unresolved"]["count"]
+        == {r["value"]: r for r in before["by"]["neighbourhood"]}["unresolved"]["count"] - 1
+    )

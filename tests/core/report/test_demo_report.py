@@ -99,3 +99,15 @@ def test_demo_report_shows_each_place_once_whatever_the_spelling(demo):
     neighbourhoods = build_report(mixed, WINDOW, gazetteer=gazetteer)
     assert neighbourhoods.count.settings["place_level"] == "neighbourhood"
     assert any("places of the gazetteer" in note for note in neighbourhoods.methodology)
+
+    # A neighbourhood the gazetteer does not know: one unresolved row, its spelling listed.
+    someone = neighbourhoods.count.person_ids[0]
+    persons.loc[persons["person_id"] == someone, "neighbourhood"] = "Zzyzx Quarter"
+    unknown_place = CountInput(persons, data.memberships, link_run="r", claims=data.claims)
+    report = build_report(unknown_place, WINDOW, gazetteer=gazetteer)
+    rows = report.tables["by_place"].set_index("place_id")["count"]
+    assert rows["unresolved"] == 1 and rows.sum() == report.count.total
+    note = next(n for n in report.methodology if n.startswith("Places:"))
+    assert "1 person counted as unresolved" in note
+    assert "“Zzyzx Quarter” (neighbourhood, 1 person)" in note
+    assert "Zzyzx Quarter" in render_html(report)

@@ -125,19 +125,23 @@ def _places_note(result: CountResult, level: str) -> str:
     if not unresolved:
         return note + " Every place the counted persons' records name is in the gazetteer."
     shown = "; ".join(
-        f"“{s.text}” ({s.field}, {s.persons} persons"
+        f"“{s.text}” ({s.field}, {_persons(s.persons)}"
         + (f", names several places: {', '.join(s.candidates)}" if s.candidates else "")
         + ")"
         for s in spellings[:SPELLINGS_SHOWN]
     )
     more = len(spellings) - SPELLINGS_SHOWN
     return (
-        f"{note} {unresolved} persons are counted as unresolved: their place is not in the "
+        f"{note} {_persons(unresolved)} counted as unresolved: their place is not in the "
         "gazetteer, or names several places and nothing else in their records says which. The "
         f"spellings behind them: {shown}"
         + (f"; and {more} more" if more > 0 else "")
         + ". They are never merged into a place by guess; `everyname places import` adds them."
     )
+
+
+def _persons(n: int) -> str:
+    return f"{n} person" if n == 1 else f"{n} persons"
 
 
 def _window_text(filters: CountFilters) -> str:

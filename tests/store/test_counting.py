@@ -58,6 +58,12 @@ def test_the_count_range_holds_the_true_number_and_the_estimates_span_the_popula
     in_window = count_persons(data, window, gazetteer=gazetteer())
     assert in_window.total_low <= in_window.total <= result.total
     assert "pairs awaiting review are duplicates)" in headline(in_window)
+    # the demo's window is its whole population's (Homs, 3-9 February): the same holds there
+    linked = estimate_for(data, window)
+    pending = estimate_for(data, window, linked.method, pending_merged=True)
+    assert pending.observed == in_window.total_low
+    lower, upper = min(linked.lower, pending.lower), max(linked.upper, pending.upper)
+    assert lower <= demo_imported.true_population <= upper, (linked, pending)
 
 
 def test_decisions_since_the_run_settle_pairs_and_later_records_are_said_to_be_left_out(

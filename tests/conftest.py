@@ -208,3 +208,19 @@ def demo_truth(demo_imported):
             "pk", "source__code", "source_record_id"
         )
     }
+
+
+@pytest.fixture
+def cast():
+    """The fixed cast every permission test runs over: one actor per role, two recorders assigned
+    to different sources (``src-a`` and ``src-b``)."""
+    from everyname.store.permissions import Actor, Role
+
+    return {
+        "admin": Actor("alice", Role.ADMIN),
+        "analyst": Actor("bob", Role.ANALYST),
+        "reviewer": Actor("carol", Role.REVIEWER),
+        "recorder_a": Actor("dina", Role.RECORDER, frozenset({"src-a"})),
+        "recorder_b": Actor("emad", Role.RECORDER, frozenset({"src-b"})),
+        "viewer": Actor("farah", Role.VIEWER),
+    }

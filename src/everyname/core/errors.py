@@ -7,10 +7,60 @@ mistake in one go (file, row, column, the value and what was expected).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    """What went wrong, in terms every front end can map: the CLI to an exit code, a view to a
+    form error or an HTTP status (404, 409, 400, 403), the API to ``{"error", "field"}``."""
+
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    PERMISSION_DENIED = "permission_denied"
 
 
 class EverynameError(Exception):
-    """Base of every error a user can act on. Its message is shown as is, without a traceback."""
+    """Base of every error a user can act on. Its message is shown as is, without a traceback.
+
+    ``kind`` says what went wrong and ``field`` which input (a canonical field, a filter, a
+    setting: never a command-line flag, since the CLI, the web and the API name inputs
+    differently). Subclasses set a class-level ``kind``; ``field`` is passed where one input is
+    to blame. Messages are worded for any front end.
+    """
+
+    kind: ErrorKind = ErrorKind.INVALID
+    field: str | None = None
+
+    def __init__(self, *args: object, field: str | None = None) -> None:
+        super().__init__(*args)
+        if field is not None:
+            self.field = field
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"error": str(self), "field": self.field, "kind": str(self.kind)}
+
+
+class InvalidInput(EverynameError):
+    """A value given to a use case cannot be used (names the field)."""
+
+
+class NotFound(EverynameError):
+    """The thing asked for does not exist (or is not visible to the acting user)."""
+
+    kind = ErrorKind.NOT_FOUND
+
+
+class Conflict(EverynameError):
+    """The change clashes with what is stored (already imported, already decided, ...)."""
+
+    kind = ErrorKind.CONFLICT
+
+
+class PermissionDenied(EverynameError):
+    """The acting user's role does not allow this use case (or not for this source)."""
+
+    kind = ErrorKind.PERMISSION_DENIED
 
 
 @dataclass(frozen=True)

@@ -320,3 +320,27 @@ class UserPlace(models.Model):
 
     class Meta:
         ordering = ["batch", "row_number"]
+
+
+class UserRole(models.Model):
+    """A user's one role (see ``permissions.Role``) and, for a recorder, the assigned sources.
+
+    Kept beside Django's auth user rather than in groups so that "one role each" is a rule of
+    the schema, not a convention.
+    """
+
+    class Role(models.TextChoices):
+        ADMIN = "admin"
+        ANALYST = "analyst"
+        REVIEWER = "reviewer"
+        RECORDER = "recorder"
+        VIEWER = "viewer"
+
+    user = models.OneToOneField(
+        "auth.User", on_delete=models.CASCADE, related_name="everyname_role"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    sources = models.ManyToManyField(Source, blank=True, related_name="assigned_users")
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: {self.role}"

@@ -1,18 +1,35 @@
 """Audit events: small typed records with stable names, written by one function.
 
-Every write the store makes goes through ``record_event`` in the same transaction as the write,
-so a rolled-back change leaves no audit entry and a committed one always has one.
+Every write the store makes goes through :func:`record_event` in the same transaction as the
+write, so a rolled-back change leaves no audit entry and a committed one always has one. Reading
+a witness's identity is itself an event (see ``secrets``). Events are read back, a page at a
+time, through :func:`list_events`, which only roles with ``VIEW_AUDIT`` may call.
+
+An event's ``details`` are plain JSON whose shape each action fixes (counts, codes, ids, file
+names). They never carry a reporter or witness identity: :func:`record_event` refuses a detail
+named after one of those fields, and a test plants a reporter name and searches every row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from django.utils import timezone
+
+from everyname.core.errors import InvalidInput
+from everyname.core.schema import SENSITIVE_FIELDS
 from everyname.store.models import AuditEvent
+from everyname.store.permissions import Actor, Permission, require
 
 
 class Action(StrEnum):
+    """Stable event names: the audit log, its filters and anything reading it rely on them, so
+    a name is never changed once an event carries it (add a new one instead)."""
+
     DATABASE_INITIALISED = "database.initialised"
     SOURCE_CREATED = "source.created"
     BATCH_IMPORTED = "batch.imported"
@@ -23,21 +40,181 @@ class Action(StrEnum):
     SOURCES_GROUPED = "sources.grouped"
     RELEASE_PUBLISHED = "release.published"
     PLACES_IMPORTED = "places.imported"
+    USER_ADDED = "user.added"
+    USER_ROLE_SET = "user.role_set"
+    USER_SOURCES_ASSIGNED = "user.sources_assigned"
+    USER_DISABLED = "user.disabled"
 
 
 def record_event(
     action: Action,
-    actor: str,
+    actor: Actor | str,
     obj: Any | None = None,
+    /,
     **details: Any,
 ) -> AuditEvent:
-    """Append one audit event. ``details`` must never contain reporter or witness identities."""
+    """Append one audit event for ``actor``: the acting user, or a plain name for what the
+    system does on someone's behalf (``init`` migrating the database).
+
+    ``details`` must never contain reporter or witness identities; a detail named after one of
+    those fields is refused outright, so the mistake fails in a test rather than in the log.
+    """
+    _refuse_identity_fields(details)
+    name = actor.username if isinstance(actor, Actor) else str(actor)
     object_type = type(obj).__name__ if obj is not None else ""
     object_id = str(getattr(obj, "pk", "")) if obj is not None else ""
     return AuditEvent.objects.create(
-        actor=actor,
-        action=str(action),
+        actor=name,
+        action=str(Action(action)),
         object_type=object_type,
         object_id=object_id,
         details=details,
     )
+
+
+def _refuse_identity_fields(details: Mapping[str, Any]) -> None:
+    stack: list[Any] = [details]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            named = sorted(set(value) & set(SENSITIVE_FIELDS))
+            if named:
+                raise ValueError(f"audit details must not carry identities ({', '.join(named)})")
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event as a reader sees it. ``action`` is the stable name (an :class:`Action`)."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    details: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "details": self.details,
+        }
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of events, newest first, and how many match the filters in all."""
+
+    items: tuple[AuditEntry, ...]
+    page: int
+    page_size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": [item.to_dict() for item in self.items],
+            "page": self.page,
+            "page_size": self.page_size,
+            "pages": self.pages,
+            "total": self.total,
+        }
+
+
+def list_events(
+    actor: Actor,
+    page: int = 1,
+    page_size: int = 50,
+    action: Action | str | None = None,
+    actor_name: str | None = None,
+    since: date | datetime | None = None,
+    until: date | datetime | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+) -> AuditPage:
+    """A page of the audit log, newest first.
+
+    ``since`` and ``until`` are inclusive: a date covers its whole day (UTC), a datetime is
+    exact (a naive one is read as UTC). A page past the end is empty, not an error, so a
+    reader whose log did not grow as expected still gets the total.
+    """
+    require(actor, Permission.VIEW_AUDIT)
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise InvalidInput(f"page must be a whole number from 1, got {page!r}", field="page")
+    if (
+        isinstance(page_size, bool)
+        or not isinstance(page_size, int)
+        or not 1 <= page_size <= MAX_PAGE_SIZE
+    ):
+        raise InvalidInput(
+            f"page size must be a whole number from 1 to {MAX_PAGE_SIZE}, got {page_size!r}",
+            field="page_size",
+        )
+    events = AuditEvent.objects.all()
+    if action is not None:
+        try:
+            events = events.filter(action=str(Action(action)))
+        except ValueError:
+            known = ", ".join(a.value for a in Action)
+            raise InvalidInput(
+                f"unknown audit action {action!r}; known actions: {known}", field="action"
+            ) from None
+    if actor_name is not None:
+        events = events.filter(actor=actor_name)
+    start = _moment(since, "since", end_of_day=False)
+    end = _moment(until, "until", end_of_day=True)
+    if start is not None and end is not None and start > end:
+        raise InvalidInput(f"until ({until}) is before since ({since})", field="until")
+    if start is not None:
+        events = events.filter(at__gte=start)
+    if end is not None:
+        whole_day = not isinstance(until, datetime)
+        events = events.filter(at__lt=end) if whole_day else events.filter(at__lte=end)
+    if object_type is not None:
+        events = events.filter(object_type=object_type)
+    if object_id is not None:
+        events = events.filter(object_id=str(object_id))
+    total = events.count()
+    offset = (page - 1) * page_size
+    rows = events.order_by("-at", "-id")[offset : offset + page_size]
+    items = tuple(
+        AuditEntry(
+            id=row.pk,
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            object_type=row.object_type,
+            object_id=row.object_id,
+            details=row.details,
+        )
+        for row in rows
+    )
+    return AuditPage(items=items, page=page, page_size=page_size, total=total)
+
+
+def _moment(value: date | datetime | None, field: str, *, end_of_day: bool) -> datetime | None:
+    """A filter bound as an aware datetime; a date's end is the start of the next day."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+    if isinstance(value, date):
+        day = value + timedelta(days=1) if end_of_day else value
+        return datetime.combine(day, time.min, tzinfo=UTC)
+    raise InvalidInput(f"{field} must be a date or a date and time, got {value!r}", field=field)

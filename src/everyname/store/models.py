@@ -1,7 +1,7 @@
 """The stored domain: sources, import batches with their original files, records, audit.
 
 Records are never destructively edited: the as-written values and the raw row are kept as
-read, and a correction is a new revision (a later issue) with an audit entry. Reporter and
+read, and a correction is a new revision (``RecordRevision``) with an audit entry. Reporter and
 witness identities exist here only as ciphertext (see ``crypto``).
 """
 
@@ -105,6 +105,12 @@ class Record(models.Model):
     unreadable = models.JSONField(default=list)
     """Flags: this record's values that could not be read, kept as written in ``as_written`` and
     unknown in ``normalised`` ({field, column, value, expected}; no value for witness identity)."""
+    corrected = models.JSONField(null=True, blank=True)
+    """The current text of each field a revision changed (field → text, "" when cleared); None
+    while the record is as imported. ``raw`` and ``as_written`` are never changed: they stay
+    byte for byte as imported. ``normalised`` and ``unreadable`` hold the *current* values, so
+    linkage and counts read one column whatever the history; what they held before a
+    correction is kept in its :class:`RecordRevision`."""
 
     class Meta:
         ordering = ["batch", "row_number"]
@@ -115,6 +121,45 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         return f"record {self.pk} (batch {self.batch_id}, row {self.row_number})"
+
+
+class RecordRevision(models.Model):
+    """One correction of a record: who, when, why, and the values before and after.
+
+    Never edited or deleted. ``*_before``/``*_after`` hold only what the correction changed: the
+    fields as written, and the normalised keys whose value changed (name forms, age group and
+    date spans follow their field). Reporter identity never appears here in the clear: the
+    names of the identity fields changed are in ``sensitive_fields`` and their values, before
+    and after, in ``sensitive_encrypted``.
+    """
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="revisions")
+    number = models.IntegerField(help_text="1 for a record's first correction, then 2, ...")
+    reason = models.TextField()
+    changed_by = models.CharField(max_length=150)
+    changed_at = models.DateTimeField(auto_now_add=True)
+    as_written_before = models.JSONField(default=dict)
+    as_written_after = models.JSONField(default=dict)
+    normalised_before = models.JSONField(default=dict)
+    normalised_after = models.JSONField(default=dict)
+    unreadable = models.JSONField(default=list)
+    """Flags for the values this correction wrote that cannot be read (kept as written)."""
+    sensitive_fields = models.JSONField(default=list)
+    sensitive_encrypted = models.BinaryField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["record", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "number"], name="unique_revision_number")
+        ]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise RuntimeError("A record revision is never changed: add a newer one instead.")
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return f"revision {self.number} of record {self.record_id}"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

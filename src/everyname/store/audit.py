@@ -44,6 +44,8 @@ class Action(StrEnum):
     USER_ROLE_SET = "user.role_set"
     USER_SOURCES_ASSIGNED = "user.sources_assigned"
     USER_DISABLED = "user.disabled"
+    RECORD_ENTERED = "record.entered"
+    RECORD_CORRECTED = "record.corrected"
 
 
 def record_event(

@@ -12,7 +12,13 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "everyname.store",
+    "django_tasks",
+    "django_tasks_db",
 ]
+
+# Background jobs (store/jobs.py): django-tasks' database backend, so a worker needs nothing
+# but the database everyname already uses (SQLite or PostgreSQL).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 DATABASES = {"default": config.database_settings()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

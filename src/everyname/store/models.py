@@ -87,6 +87,31 @@ class BatchFileChunk(models.Model):
         ]
 
 
+class RejectedRow(models.Model):
+    """A row an import skipped because nothing could be read from it, kept with its batch so the
+    recorder can download the rows to fix (instead of a file written beside the input).
+
+    ``cells`` is ``[[column, text], ...]`` in file order (a list, since PostgreSQL's jsonb does
+    not keep key order); a cell whose text is ``None`` is withheld: it is, or may be, a
+    reporter's or witness's identity, kept only as ciphertext in ``sensitive_encrypted``.
+    ``reasons`` are ``{column, expected}`` (never a value).
+    """
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="rejected_rows")
+    row_number = models.IntegerField()
+    cells = models.JSONField(default=list)
+    reasons = models.JSONField(default=list)
+    sensitive_encrypted = models.BinaryField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "row_number"], name="unique_rejected_row_per_batch"
+            )
+        ]
+
+
 class Record(models.Model):
     """One source's claim about one person, as written and as normalised.
 
@@ -389,3 +414,55 @@ class UserRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.username}: {self.role}"
+
+
+class Job(models.Model):
+    """Long work (an import, a link run, an estimate, a report, a release) queued for a worker.
+
+    The queue itself is django-tasks' database backend (``task_id`` is its task's id); this row
+    keeps what that library does not: who asked (the job runs as that user, checked again when
+    it runs), the parameters as asked, progress, and a result or an error worded for a user.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=32)
+    params = models.JSONField(default=dict)
+    username = models.CharField(max_length=150)
+    user_id = models.IntegerField(null=True, help_text="None for the local administrator")
+    task_id = models.CharField(max_length=64, blank=True, db_index=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    progress_done = models.BigIntegerField(default=0)
+    progress_total = models.BigIntegerField(null=True)
+    progress_message = models.CharField(max_length=300, blank=True)
+    result = models.JSONField(null=True)
+    error = models.JSONField(null=True)
+    """{kind, field, message}: an error a user can act on, or a neutral line for a failure."""
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} ({self.kind})"
+
+
+class JobFileChunk(models.Model):
+    """A piece of a file uploaded for a job (a list to import), encrypted like a batch's
+    original, until the job has run: the worker may run on another machine than the upload."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="file_chunks")
+    index = models.IntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "index"], name="unique_chunk_per_job")
+        ]

@@ -57,31 +57,63 @@ class EncodedBatch:
     total_bytes: int = 0
 
 
-def encode_record(parsed: ParsedRecord) -> tuple:
-    """A valid record as the values of a database row; reporter identity only as ciphertext
-    (its flags carry no value for a witness's column: see ``UnreadableValue``)."""
+def record_columns(
+    parsed: ParsedRecord,
+) -> tuple[str, dict[str, str], dict[str, str], dict[str, Any], bytes | None, list[dict]]:
+    """A valid record as the plain values of a database row: (source_record_id, raw,
+    as_written, normalised, secret, unreadable). Reporter identity is only in ``secret``, as
+    ciphertext (its flags carry no value for a witness's column: see ``UnreadableValue``).
+    Typed entry stores what this returns; a file's import encodes it (``encode_record``)."""
     sensitive_columns = set(parsed.sensitive_columns)
     raw = {k: v for k, v in parsed.raw.items() if k not in sensitive_columns}
     as_written = {k: v for k, v in parsed.as_written.items() if k not in SENSITIVE_FIELDS}
-    # Absent means unknown: leaving out empty values keeps a million records compact.
-    normalised = {
-        k: v for k, v in parsed.normalised.items() if v is not None and k not in SENSITIVE_FIELDS
-    }
+    normalised = stored_normalised(parsed.normalised)
     secret_fields = {f: parsed.as_written[f] for f in SENSITIVE_FIELDS if parsed.as_written.get(f)}
     secret_raw = {k: v for k, v in parsed.raw.items() if k in sensitive_columns and v}
-    secret = (
-        crypto.encrypt_text(_encode_json({"fields": secret_fields, "raw": secret_raw}))
-        if secret_fields or secret_raw
-        else None
+    return (
+        str(normalised.get("source_record_id") or "")[:200],
+        raw,
+        as_written,
+        normalised,
+        seal_identity(secret_fields, secret_raw),
+        [f.to_dict() for f in parsed.unreadable],
     )
+
+
+def stored_normalised(normalised: dict[str, Any]) -> dict[str, Any]:
+    """The normalised values as a record stores them: absent means unknown (leaving out empty
+    values keeps a million records compact) and reporter identity is never among them."""
+    return {k: v for k, v in normalised.items() if v is not None and k not in SENSITIVE_FIELDS}
+
+
+def seal_identity(fields: dict[str, str], raw: dict[str, str]) -> bytes | None:
+    """Reporter identity as a record keeps it: the canonical fields and the source's own
+    cells, encrypted together (``secrets.reveal_identity`` is the one reader)."""
+    if not fields and not raw:
+        return None
+    return crypto.encrypt_text(_encode_json({"fields": fields, "raw": raw}))
+
+
+def open_identity(token: bytes | memoryview | None) -> dict[str, dict[str, str]]:
+    """The inverse of :func:`seal_identity`, for a correction that changes the identity (it
+    re-seals the record's identity with the new fields and the cells as imported)."""
+    if not token:
+        return {"fields": {}, "raw": {}}
+    stored = json.loads(crypto.decrypt_text(bytes(token)))
+    return {"fields": dict(stored.get("fields") or {}), "raw": dict(stored.get("raw") or {})}
+
+
+def encode_record(parsed: ParsedRecord) -> tuple:
+    """A valid record as the values of a database row, JSON encoded for ``executemany``."""
+    record_id, raw, as_written, normalised, secret, unreadable = record_columns(parsed)
     return (
         parsed.row_number,
-        str(normalised.get("source_record_id") or "")[:200],
+        record_id,
         _encode_json(raw),
         _encode_json(as_written),
         _encode_json(normalised),
         secret,
-        _encode_json([f.to_dict() for f in parsed.unreadable]) if parsed.unreadable else _NONE,
+        _encode_json(unreadable) if unreadable else _NONE,
     )
 
 

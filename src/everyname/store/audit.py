@@ -181,12 +181,12 @@ def list_events(
         events = events.filter(actor=actor_name)
     start = _moment(since, "since", end_of_day=False)
     end = _moment(until, "until", end_of_day=True)
-    if start is not None and end is not None and start > end:
+    whole_day = not isinstance(until, datetime)  # a date's end is excluded: the next day
+    if start is not None and end is not None and (start >= end if whole_day else start > end):
         raise InvalidInput(f"until ({until}) is before since ({since})", field="until")
     if start is not None:
         events = events.filter(at__gte=start)
     if end is not None:
-        whole_day = not isinstance(until, datetime)
         events = events.filter(at__lt=end) if whole_day else events.filter(at__lte=end)
     if object_type is not None:
         events = events.filter(object_type=object_type)

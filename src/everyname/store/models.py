@@ -466,3 +466,65 @@ class JobFileChunk(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["job", "index"], name="unique_chunk_per_job")
         ]
+
+
+class DataVersion(models.Model):
+    """A counter database triggers raise whenever a row that counts read is edited or deleted
+    in place (persons, memberships, records, sources, decisions, claims, places).
+
+    Normal use only adds rows, which the count cache sees from row counts; this catches the
+    rest (a repair by hand, raw SQL), so a kept count input is never stale. One row."""
+
+    version = models.BigIntegerField(default=0)
+
+
+class StoredEstimate(models.Model):
+    """An estimate as it was fitted: what it was fitted on, how, with which seed and library
+    versions, and its result, so a page can show it without refitting and anyone can refit it.
+
+    ``link_run`` is None for capture histories given as a file (``input_name``).
+    """
+
+    link_run = models.ForeignKey(LinkRun, on_delete=models.PROTECT, null=True, related_name="+")
+    input_name = models.CharField(max_length=500, blank=True)
+    filters = models.JSONField(default=dict)
+    by = models.CharField(max_length=64, blank=True)
+    method = models.CharField(max_length=16, blank=True, help_text="as asked; blank: default")
+    settings = models.JSONField(default=dict)
+    seed = models.BigIntegerField()
+    input_fingerprint = models.CharField(max_length=128)
+    versions = models.JSONField(default=dict)
+    result = models.JSONField()
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"estimate {self.pk}"
+
+
+class StoredReport(models.Model):
+    """A report as it was published: the file byte for byte with its SHA-256, the filters and
+    settings it was built with (the estimates it shows are stored estimates), and versions."""
+
+    link_run = models.ForeignKey(LinkRun, on_delete=models.PROTECT, related_name="+")
+    filters = models.JSONField(default=dict)
+    format = models.CharField(max_length=8)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField()
+    settings = models.JSONField(default=dict)
+    versions = models.JSONField(default=dict)
+    headline_en = models.TextField(blank=True)
+    headline_ar = models.TextField(blank=True)
+    estimates = models.ManyToManyField(StoredEstimate, blank=True, related_name="reports")
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"report {self.pk}"

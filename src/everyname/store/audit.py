@@ -46,6 +46,8 @@ class Action(StrEnum):
     USER_DISABLED = "user.disabled"
     RECORD_ENTERED = "record.entered"
     RECORD_CORRECTED = "record.corrected"
+    ESTIMATE_STORED = "estimate.stored"
+    REPORT_STORED = "report.stored"
 
 
 def record_event(

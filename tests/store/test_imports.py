@@ -178,18 +178,19 @@ def test_unreadable_values_are_kept_flagged_and_their_records_imported(tmp_path,
     assert event.details["values_unreadable"] == 3
 
 
-def test_batch_detail_lists_the_unreadable_values_later(tmp_path, key_file):
-    from everyname.core.errors import EverynameError
-    from everyname.store.sources import batch_detail, list_sources
+def test_batch_detail_lists_the_unreadable_values_later(tmp_path, key_file, cast):
+    from everyname.core.errors import NotFound
+    from everyname.store.sources import batch, sources
 
     report = do_import(write_csv(tmp_path / "mixed.csv", MIXED))
-    detail = batch_detail(report.batch_id)
+    detail = batch(cast["analyst"], report.batch_id)
     assert detail.unreadable == report.unreadable
     assert (detail.records, detail.rows_read, detail.source) == (4, 4, "lcc-homs")
-    (summary,) = list_sources()
+    (summary,) = sources(cast["analyst"])
     assert summary.batches[0].unreadable == 3
-    with pytest.raises(EverynameError, match=f"batches: {report.batch_id}"):
-        batch_detail(report.batch_id + 1)
+    with pytest.raises(NotFound, match=f"batches: {report.batch_id}") as missing:
+        batch(cast["analyst"], report.batch_id + 1)
+    assert missing.value.field == "batch"
 
 
 def test_dry_run_lists_the_same_unreadable_values(tmp_path, key_file, snapshot):
@@ -207,7 +208,8 @@ def test_strict_refuses_an_impossible_date_naming_row_and_column(tmp_path, key_f
     error = _assert_refused(
         path, snapshot, strict=True, expect_row=3, expect_column="date of death"
     )
-    assert "--strict" in error.summary
+    assert "strict" in error.summary and error.field == "strict"
+    assert "--" not in error.summary  # worded for any front end, not a command-line flag
 
 
 def test_strict_refuses_an_impossible_age(tmp_path, key_file, snapshot):
@@ -225,7 +227,8 @@ def test_a_row_with_too_many_cells_is_refused(tmp_path, key_file, snapshot):
     path = tmp_path / "wide.csv"
     path.write_text("name,age\nAhmad Khalil,30\nOmar Saleh,1962,extra\n", encoding="utf-8")
     error = _assert_refused(path, snapshot, expect_row=3)
-    assert "cannot be read as records" in error.summary and "--skip-invalid" in error.summary
+    assert "cannot be read as records" in error.summary and "skip them" in error.summary
+    assert error.field == "skip_invalid" and "--" not in error.summary
 
 
 def test_a_row_with_text_only_in_unused_columns_is_refused(tmp_path, key_file, snapshot):
@@ -277,7 +280,7 @@ def test_strict_with_skip_invalid_refuses_for_the_values_only(tmp_path, key_file
     path.write_text("name,age\nA B,430\nC D,3,x\nE F,4\n", encoding="utf-8")
     error = _assert_refused(path, snapshot, strict=True, skip_invalid=True, expect_row=2)
     assert [(p.row, p.column) for p in error.problems] == [(2, "age")]
-    assert "rows cannot be read" not in error.summary and "--strict" in error.summary
+    assert "rows cannot be read" not in error.summary and "strict" in error.summary
     assert not (tmp_path / "both.rejects.csv").exists()
 
 
@@ -294,7 +297,7 @@ def test_skip_invalid_imports_the_rest_and_writes_rejects(tmp_path, key_file):
     )
     report = do_import(path, skip_invalid=True)
     assert (report.rows_read, report.records_imported, report.rows_rejected) == (5, 3, 2)
-    assert report.rejects_file == tmp_path / "mixed.rejects.csv"
+    assert report.rejects_file == tmp_path / "mixed.rejects.csv"  # written by import_file only
     with report.rejects_file.open(encoding="utf-8-sig", newline="") as handle:
         rejected = list(csv.DictReader(handle))
     assert [r["name"] for r in rejected] == ["Omar Saleh", ""]

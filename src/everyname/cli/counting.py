@@ -12,9 +12,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from everyname import config
 from everyname.cli.app import app
-from everyname.cli.db import open_database
+from everyname.cli.db import current_actor, open_database
 from everyname.cli.output import EXIT_USAGE, console, errors, escape, user_errors
 
 
@@ -201,9 +200,9 @@ def claims_import(
 ) -> None:
     """Import claims (all rows or none)."""
     open_database()
-    from everyname.store.counting import import_claims
+    from everyname.store.claims import import_claims
 
-    n = import_claims(file, actor=config.actor())
+    n = import_claims(current_actor(), file).claims
     console.print(
         f"Imported {n} claim(s) from {escape(file.name)}; they are never added to counts."
     )
@@ -217,7 +216,7 @@ def group(
 ) -> None:
     """Mark sources as copying one another: they count once as corroboration."""
     open_database()
-    from everyname.store.counting import set_copy_group
+    from everyname.store.claims import set_copy_group
 
-    set_copy_group(sources, name, actor=config.actor())
+    set_copy_group(current_actor(), sources, name)
     console.print(f"Sources {', '.join(sources)} now count once, as {name!r}.")

@@ -10,9 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from everyname import config
 from everyname.cli.app import app
-from everyname.cli.db import open_database
+from everyname.cli.db import current_actor, open_database
 from everyname.cli.output import (
     EXIT_REJECTED,
     byte_progress,
@@ -80,29 +79,46 @@ def import_command(
     for any unreadable value.
     """
     open_database()
-    from everyname.store.imports import import_file
+    from everyname.store.imports import (
+        default_rejects_path,
+        import_list,
+        rejected_rows_csv,
+        write_atomically,
+    )
 
+    actor = current_actor()
     try:
         with byte_progress(f"Importing {file.name}") as progress:
-            report = import_file(
-                file,
+            report = import_list(
+                actor,
                 source,
-                actor=config.actor(),
-                mapping_path=mapping,
+                file,
+                mapping=mapping,
                 dry_run=dry_run,
                 skip_invalid=skip_invalid,
-                rejects_path=rejects,
+                strict=strict,
                 source_name=source_name,
                 source_kind=source_kind,
                 defaults=parse_defaults(default or []),
                 progress=progress,
-                strict=strict,
             )
     except InputRejected as refused:
         # Every problem, not the first fifty: the recorder fixes the file in one go.
         errors.print(f"[bold red]Error:[/] {escape(refused.summary)}")
+        if refused.field == "skip_invalid":
+            errors.print(
+                "Pass --skip-invalid to import the other rows; the rows that cannot be read "
+                "are then written to a rejects file.",
+                markup=False,
+            )
+        if strict:
+            errors.print("--strict was given.", markup=False)
         print_by_column(refused.problems, errors)
         raise typer.Exit(EXIT_REJECTED) from None
+    rejects_file = None
+    if report.batch_id is not None and report.rows_rejected:
+        rejects_file = rejects or default_rejects_path(file)
+        write_atomically(rejects_file, rejected_rows_csv(actor, report.batch_id))
     used = ", ".join(
         f"{column} → {'+'.join(fields)}" for column, fields in report.columns_used.items()
     )
@@ -133,10 +149,10 @@ def import_command(
         f"Imported batch {report.batch_id}: {report.records_imported} records from "
         f"{report.rows_read} rows into source {report.source_code!r}."
     )
-    if report.rejects_file is not None:
+    if rejects_file is not None:
         console.print(
             f"{report.rows_rejected} rows that cannot be read as records were written to "
-            f"{escape(str(report.rejects_file))} with the reason for each."
+            f"{escape(str(rejects_file))} with the reason for each (identity cells left empty)."
         )
     if report.unreadable:
         console.print(
@@ -182,10 +198,11 @@ def sources(
 ) -> None:
     """List sources with their batches and record counts, or one batch's unreadable values."""
     open_database()
-    from everyname.store.sources import batch_detail, list_sources
+    from everyname.store import sources as service
 
+    actor = current_actor()
     if batch is not None:
-        detail = batch_detail(batch)
+        detail = service.batch(actor, batch)
         console.print(
             f"Batch {detail.id}: {escape(detail.file_name)} (source {escape(detail.source)}), "
             f"imported {detail.imported_at} by {escape(detail.imported_by)}; "
@@ -201,7 +218,7 @@ def sources(
         print_by_column(detail.unreadable, console)
         return
 
-    summaries = list_sources()
+    summaries = service.sources(actor)
     if not summaries:
         console.print("No sources yet. Import a list with `everyname import FILE --source CODE`.")
         return

@@ -10,14 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from django.db import transaction
 
-from everyname.core.claims import read_claims
 from everyname.core.count import CountInput
 from everyname.core.count.breakdown import PLACE_COLUMNS, resolve_places
-from everyname.core.errors import EverynameError
 from everyname.core.places import Gazetteer
-from everyname.store.audit import Action, record_event
 from everyname.store.linking import decisions_in_force, require_latest_run
 from everyname.store.models import (
     Claim,
@@ -28,7 +24,7 @@ from everyname.store.models import (
     ReviewPair,
     Source,
 )
-from everyname.store.sources import check_code
+from everyname.store.permissions import Actor
 
 PLACE_FIELDS = ("governorate", "district", "locality", "neighbourhood", "place")
 
@@ -125,41 +121,17 @@ def count_input(run: LinkRun | None = None) -> CountInput:
     )
 
 
+# Claims and copy groups live in ``store.claims`` (permission-checked use cases); these two keep
+# the callers of the earlier signatures working, acting as the local administrator for a name.
 def import_claims(path: Path, *, actor: str) -> int:
-    """Import a claims CSV (all rows or none), with an audit entry."""
-    frame = read_claims(path)
-    with transaction.atomic():
-        created = Claim.objects.bulk_create(
-            Claim(
-                source=row["source"],
-                date=row["date"] or "",
-                place=row["place"] or "",
-                category=row["category"] or "",
-                count=int(row["count"]),
-                text=row["text"] or "",
-                created_by=actor,
-                file_name=path.name,
-                row_number=number,
-            )
-            for number, row in enumerate(
-                frame.astype(object).where(frame.notna(), None).to_dict("records"), start=2
-            )
-        )
-        record_event(Action.CLAIMS_IMPORTED, actor, None, file_name=path.name, claims=len(created))
-    return len(created)
+    from everyname.store import claims
 
-
-class UnknownSource(EverynameError):
-    pass
+    who = actor if isinstance(actor, Actor) else Actor.local_admin(actor)
+    return claims.import_claims(who, path).claims
 
 
 def set_copy_group(codes: list[str], group: str, *, actor: str) -> None:
-    """Mark sources as copying one another: they count once as corroboration."""
-    codes = [check_code(c) for c in codes]
-    found = set(Source.objects.filter(code__in=codes).values_list("code", flat=True))
-    missing = sorted(set(codes) - found)
-    if missing:
-        raise UnknownSource(f"No source with code {', '.join(missing)}; see `everyname sources`.")
-    with transaction.atomic():
-        Source.objects.filter(code__in=codes).update(copy_group=group)
-        record_event(Action.SOURCES_GROUPED, actor, None, sources=codes, copy_group=group)
+    from everyname.store import claims
+
+    who = actor if isinstance(actor, Actor) else Actor.local_admin(actor)
+    claims.set_copy_group(who, codes, group)

@@ -1,4 +1,4 @@
-"""Importing a source file: every person in, original kept byte for byte, identities encrypted.
+"""Importing a list: every person in, original kept byte for byte, identities encrypted.
 
 Parsing happens in ``everyname.core.ingest``; this module only decides what is written. A value
 that cannot be read (an impossible date, "1962" in the age column) never keeps a person out: the
@@ -7,26 +7,46 @@ batch keeps the list of such values (``Batch.unreadable``) so it can be read lat
 import runs in one transaction: if a row cannot be read as a record at all (broken structure,
 text only in unused columns) and the user did not ask to skip such rows, or if ``strict`` is
 asked and any value cannot be read, every problem is reported and the transaction is rolled
-back, so the database is exactly as it was.
+back, so the database is exactly as it was. Rows skipped on request are kept with the batch
+(``RejectedRow``) and downloaded with :func:`rejected_rows_csv`; no file is written beside the
+input.
+
+:func:`import_list` is the use case every front end calls, with a path (the command line) or
+an uploaded file object (the web, the API, a job). A recorder imports only into the existing
+sources assigned to them; creating a source on first import needs ``MANAGE_SOURCES``.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
+import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import IO, Any
 
 from django.db import connection, transaction
 
-from everyname.core.errors import InputRejected, Problem
+from everyname.core.errors import (
+    ErrorKind,
+    InputRejected,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Problem,
+)
 from everyname.core.ingest import open_source
-from everyname.core.mapping import load_mapping, with_defaults
+from everyname.core.mapping import Mapping, load_mapping, parse_mapping, with_defaults
 from everyname.store import crypto
 from everyname.store.audit import Action, record_event
-from everyname.store.models import Batch, BatchFileChunk, Record
+from everyname.store.models import Batch, BatchFileChunk, Record, RejectedRow, Source
+from everyname.store.permissions import Actor, Permission, require
 from everyname.store.record_stream import Rejected, encoded_batches
 from everyname.store.sources import check_code, get_or_create_source, unreadable_problem
 
@@ -34,13 +54,25 @@ CHUNK_BYTES = 1 << 20
 INSERT_BATCH = 2000
 REJECT_REASON_COLUMN = "everyname_rejected_because"
 REJECT_ROW_COLUMN = "everyname_row"
+NOTHING_READ = "a value in at least one of the columns used"
+"""How ``core.ingest`` begins the reason for a row with text only in unused columns: such a
+row's cells are where the header says, so only its identity columns need withholding."""
+WITHHELD_NOTE = (
+    "cells left empty are withheld: a reporter's or witness's identity, or, in a broken row of "
+    "a list that has such columns, any cell (it may have slipped); see the original file"
+)
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (bytes done, bytes in all) as an import goes on."""
 
+FileInput = str | os.PathLike[str] | IO[bytes]
+"""A path, or a binary file object with a ``name`` (an upload)."""
+
 
 class AlreadyImported(InputRejected):
     """The same bytes were imported before; importing them again would double every count."""
+
+    kind = ErrorKind.CONFLICT
 
 
 @dataclass(frozen=True)
@@ -57,11 +89,20 @@ class ImportReport:
     batch_id: int | None = None
     source_created: bool = False
     rejects_file: Path | None = None
+    """Only :func:`import_file` (a script's convenience) writes one; the service never does."""
     columns_used: dict[str, tuple[str, ...]] = field(default_factory=dict)
     columns_unused: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
     unreadable: tuple[Problem, ...] = ()
     """Values kept as written but unreadable (file, row, column, value, expected), file order."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["file"] = self.file.name
+        data["rejects_file"] = str(self.rejects_file) if self.rejects_file else None
+        data["columns_used"] = {k: list(v) for k, v in self.columns_used.items()}
+        data["columns_unused"] = list(self.columns_unused)
+        return data
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
@@ -78,11 +119,151 @@ def default_rejects_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.rejects.csv")
 
 
+def upload_name(file: IO[bytes]) -> str:
+    """An upload's file name without any folder part (a browser may send one; never trusted)."""
+    name = Path(str(getattr(file, "name", "") or "").replace("\\", "/")).name
+    if not name or name in (".", ".."):
+        raise InvalidUpload("an uploaded file must have a name (its format is read from it)")
+    return name
+
+
+class InvalidUpload(InvalidInput):
+    """An uploaded file cannot be taken as a list (it has no name)."""
+
+    field = "file"
+
+
+@contextmanager
+def local_copy(file: FileInput) -> Iterator[tuple[Path, str]]:
+    """``(path, display name)`` for a path or an upload.
+
+    Readers detect encodings, open workbooks and hand a path to parsing processes, so an upload
+    is spooled to a private temporary folder under its own name (problems then name the file
+    the recorder uploaded) and removed afterwards, whatever happens.
+    """
+    if isinstance(file, str | os.PathLike):
+        path = Path(file)
+        yield path, str(path)
+        return
+    name = upload_name(file)
+    folder = Path(tempfile.mkdtemp(prefix="everyname-upload-"))
+    try:
+        path = folder / name
+        if hasattr(file, "seek"):
+            file.seek(0)
+        with path.open("wb") as out:
+            shutil.copyfileobj(file, out, CHUNK_BYTES)
+        yield path, name
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _read_mapping(mapping: FileInput | None) -> tuple[Mapping | None, str, str]:
+    """The mapping, its file name and its text (kept with the batch)."""
+    if mapping is None:
+        return None, "", ""
+    if isinstance(mapping, str | os.PathLike):
+        path = Path(mapping)
+        loaded = load_mapping(path)
+        return loaded, path.name, path.read_text(encoding="utf-8-sig")
+    name = upload_name(mapping)
+    if hasattr(mapping, "seek"):
+        mapping.seek(0)
+    raw = mapping.read()
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else str(raw)
+    except UnicodeDecodeError as error:
+        raise InputRejected(
+            [Problem(file=name, expected=f"a readable UTF-8 TOML file ({error})")],
+            summary=f"mapping {name} cannot be read",
+        ) from None
+    return parse_mapping(text, name=name), name, text
+
+
+def _check_may_import(actor: Actor, source_code: str) -> None:
+    """A recorder imports only into existing sources assigned to them; creating a source on
+    first import is managing sources."""
+    require(actor, Permission.IMPORT, source_code)
+    if not Source.objects.filter(code=source_code).exists() and not actor.can(
+        Permission.MANAGE_SOURCES
+    ):
+        raise PermissionDenied(
+            f"{actor.username} ({actor.role}) may not create source {source_code!r}; "
+            "a list is imported into an existing source unless the user may manage sources",
+            field="source",
+        )
+
+
+def import_list(
+    actor: Actor,
+    source_code: str,
+    file: FileInput,
+    *,
+    mapping: FileInput | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    strict: bool = False,
+    source_name: str | None = None,
+    source_kind: str | None = None,
+    defaults: dict[str, str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> ImportReport:
+    """Import one list (a path or an uploaded file object) as one batch of ``source_code``.
+
+    ``strict`` refuses the file when any value cannot be read (all or nothing on values, for a
+    recorder who wants every cell fixed at the source first); without it such values are
+    flagged and their records imported. ``skip_invalid`` imports the other rows when some
+    cannot be read as records at all, and keeps those with the batch (:func:`rejected_rows_csv`).
+    A dry run checks the same permissions and writes nothing.
+    """
+    source_code = check_code(source_code)
+    _check_may_import(actor, source_code)
+    with local_copy(file) as (path, display):
+        if not path.is_file():
+            raise InputRejected([Problem(file=display, expected="an existing, readable file")])
+        sha256, _size = file_sha256(path)
+        earlier = Batch.objects.filter(sha256=sha256).select_related("source").first()
+        if earlier is not None:
+            raise AlreadyImported(
+                [],
+                summary=(
+                    f"{display} was already imported as batch {earlier.pk} (source "
+                    f"{earlier.source.code}, file {earlier.file_name!r}, on "
+                    f"{earlier.imported_at:%Y-%m-%d %H:%M} UTC by {earlier.imported_by}); "
+                    "the same bytes are never imported twice. Nothing was imported."
+                ),
+            )
+        loaded, mapping_name, mapping_text = _read_mapping(mapping)
+        if defaults:
+            loaded = with_defaults(loaded, defaults)
+        with open_source(path, loaded) as source_file:
+            if dry_run:
+                report = _dry_run(path, source_code, sha256, source_file, progress)
+                return replace(report, file=Path(display))
+            with transaction.atomic():
+                return _write(
+                    path,
+                    display,
+                    source_code,
+                    sha256,
+                    source_file,
+                    mapping=loaded,
+                    actor=actor,
+                    mapping_name=mapping_name,
+                    mapping_text=mapping_text,
+                    skip_invalid=skip_invalid,
+                    source_name=source_name,
+                    source_kind=source_kind,
+                    progress=progress,
+                    strict=strict,
+                )
+
+
 def import_file(
     path: Path,
     source_code: str,
     *,
-    actor: str,
+    actor: Actor | str,
     mapping_path: Path | None = None,
     dry_run: bool = False,
     skip_invalid: bool = False,
@@ -93,49 +274,36 @@ def import_file(
     progress: ProgressCallback | None = None,
     strict: bool = False,
 ) -> ImportReport:
-    """Import one file as one batch of ``source_code``; see the module docstring for guarantees.
+    """:func:`import_list` from a path, for scripts, benchmarks and the demo: a plain name acts
+    as the local administrator, and rows skipped with ``skip_invalid`` are also written, from the
+    stored rows, to ``rejects_path`` (default: ``NAME.rejects.csv`` beside the file)."""
+    if not isinstance(actor, Actor):
+        actor = Actor.local_admin(actor)
+    report = import_list(
+        actor,
+        source_code,
+        Path(path),
+        mapping=mapping_path,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        strict=strict,
+        source_name=source_name,
+        source_kind=source_kind,
+        defaults=defaults,
+        progress=progress,
+    )
+    if report.batch_id is None or not report.rows_rejected:
+        return report
+    target = Path(rejects_path) if rejects_path else default_rejects_path(Path(path))
+    write_atomically(target, rejected_rows_csv(actor, report.batch_id))
+    return replace(report, rejects_file=target)
 
-    ``strict`` refuses the file when any value cannot be read (all or nothing on values, for a
-    recorder who wants every cell fixed at the source first); without it such values are
-    flagged and their records imported."""
-    path = Path(path)
-    source_code = check_code(source_code)
-    if not path.is_file():
-        raise InputRejected([Problem(file=str(path), expected="an existing, readable file")])
-    sha256, _size = file_sha256(path)
-    earlier = Batch.objects.filter(sha256=sha256).select_related("source").first()
-    if earlier is not None:
-        raise AlreadyImported(
-            [],
-            summary=(
-                f"{path} was already imported as batch {earlier.pk} (source "
-                f"{earlier.source.code}, file {earlier.file_name!r}, on "
-                f"{earlier.imported_at:%Y-%m-%d %H:%M} UTC by {earlier.imported_by}); "
-                "the same bytes are never imported twice. Nothing was imported."
-            ),
-        )
-    mapping = load_mapping(mapping_path) if mapping_path is not None else None
-    if defaults:
-        mapping = with_defaults(mapping, defaults)
-    with open_source(path, mapping) as source_file:
-        if dry_run:
-            return _dry_run(path, source_code, sha256, source_file, progress)
-        with transaction.atomic():
-            return _write(
-                path,
-                source_code,
-                sha256,
-                source_file,
-                mapping=mapping,
-                actor=actor,
-                mapping_path=mapping_path,
-                skip_invalid=skip_invalid,
-                rejects_path=rejects_path or default_rejects_path(path),
-                source_name=source_name,
-                source_kind=source_kind,
-                progress=progress,
-                strict=strict,
-            )
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` so that ``path`` appears whole or not at all."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
 
 
 def _dry_run(path, source_code, sha256, source_file, progress) -> ImportReport:
@@ -168,15 +336,16 @@ def _dry_run(path, source_code, sha256, source_file, progress) -> ImportReport:
 
 def _write(
     path: Path,
+    display: str,
     source_code: str,
     sha256: str,
     source_file,
     *,
     mapping,
-    actor: str,
-    mapping_path: Path | None,
+    actor: Actor,
+    mapping_name: str,
+    mapping_text: str,
     skip_invalid: bool,
-    rejects_path: Path,
     source_name: str | None,
     source_kind: str | None,
     progress: ProgressCallback | None,
@@ -192,79 +361,76 @@ def _write(
         size_bytes=path.stat().st_size,
         file_format=source_file.format,
         encoding=source_file.encoding or "",
-        mapping_name=mapping_path.name if mapping_path else "",
-        mapping_text=mapping_path.read_text(encoding="utf-8") if mapping_path else "",
+        mapping_name=mapping_name,
+        mapping_text=mapping_text,
         columns={
             "used": {k: list(v) for k, v in source_file.columns_used.items()},
             "unused": list(source_file.columns_unused),
             "defaults": dict(mapping.defaults) if mapping else {},
         },
-        imported_by=actor,
+        imported_by=actor.username,
     )
     _store_original(batch, path)
 
     problems: list[Problem] = []
     unreadable: list[dict] = []
     insert = _RecordInserter(batch)
+    sensitive = frozenset(source_file.sensitive_columns)
     rows = imported = rejected = 0
-    rejects = _RejectsWriter(rejects_path) if skip_invalid else None
-    try:
-        for encoded in encoded_batches(path, mapping, source_file):
-            rows += encoded.rows_read
-            rejected += len(encoded.rejected)
+    for encoded in encoded_batches(path, mapping, source_file):
+        rows += encoded.rows_read
+        rejected += len(encoded.rejected)
+        if not skip_invalid:
             for row in encoded.rejected:
-                if rejects is not None:
-                    rejects.write(row)
-                else:
-                    problems.extend(row.problems)
-            unreadable.extend(encoded.unreadable)
-            if strict:
-                problems.extend(unreadable_problem(path.name, flag) for flag in encoded.unreadable)
-            # Once the import is bound to be refused, keep reading only to report every problem.
-            if encoded.rows and not problems:
+                problems.extend(row.problems)
+        unreadable.extend(encoded.unreadable)
+        if strict:
+            problems.extend(unreadable_problem(path.name, flag) for flag in encoded.unreadable)
+        # Once the import is bound to be refused, keep reading only to report every problem.
+        if not problems:
+            if encoded.rows:
                 insert(encoded.rows)
                 imported += len(encoded.rows)
-            if progress is not None:
-                progress(encoded.bytes_read, encoded.total_bytes)
-        if problems:
-            problems.sort(key=lambda p: p.row or 0)  # file order, whatever the kind of problem
-            raise InputRejected(
-                problems,
-                summary=_refusal(
-                    path, rows, 0 if rejects is not None else rejected, unreadable, strict
-                ),
-            )
-        if imported == 0:
-            raise InputRejected(
-                [Problem(file=str(path), expected="at least one valid row")],
-                summary=f"{path}: no valid rows; nothing was imported.",
-            )
-        Batch.objects.filter(pk=batch.pk).update(
-            rows_read=rows,
-            records_imported=imported,
-            rows_rejected=rejected,
-            unreadable=unreadable,
+            if skip_invalid and encoded.rejected:
+                RejectedRow.objects.bulk_create(
+                    _rejected_row(batch, row, sensitive) for row in encoded.rejected
+                )
+        if progress is not None:
+            progress(encoded.bytes_read, encoded.total_bytes)
+    if problems:
+        problems.sort(key=lambda p: p.row or 0)  # file order, whatever the kind of problem
+        refused = InputRejected(
+            problems,
+            summary=_refusal(display, rows, 0 if skip_invalid else rejected, unreadable, strict),
         )
-        record_event(
-            Action.BATCH_IMPORTED,
-            actor,
-            batch,
-            source=source.code,
-            file_name=path.name,
-            sha256=sha256,
-            rows_read=rows,
-            records_imported=imported,
-            rows_rejected=rejected,
-            values_unreadable=len(unreadable),
-            mapping=batch.mapping_name,
+        refused.field = "strict" if skip_invalid or not rejected else "skip_invalid"
+        raise refused
+    if imported == 0:
+        raise InputRejected(
+            [Problem(file=display, expected="at least one valid row")],
+            summary=f"{display}: no valid rows; nothing was imported.",
         )
-    except BaseException:
-        if rejects is not None:
-            rejects.discard()
-        raise
-    rejects_file = rejects.finish() if rejects is not None else None
+    Batch.objects.filter(pk=batch.pk).update(
+        rows_read=rows,
+        records_imported=imported,
+        rows_rejected=rejected,
+        unreadable=unreadable,
+    )
+    record_event(
+        Action.BATCH_IMPORTED,
+        actor,
+        batch,
+        source=source.code,
+        file_name=path.name,
+        sha256=sha256,
+        rows_read=rows,
+        records_imported=imported,
+        rows_rejected=rejected,
+        values_unreadable=len(unreadable),
+        mapping=batch.mapping_name,
+    )
     return ImportReport(
-        file=path,
+        file=Path(display),
         source_code=source.code,
         sha256=sha256,
         file_format=source_file.format,
@@ -275,26 +441,82 @@ def _write(
         dry_run=False,
         batch_id=batch.pk,
         source_created=created,
-        rejects_file=rejects_file,
         columns_used=dict(source_file.columns_used),
         columns_unused=tuple(source_file.columns_unused),
         unreadable=tuple(unreadable_problem(path.name, flag) for flag in unreadable),
     )
 
 
-def _refusal(path: Path, rows: int, rejected: int, unreadable: list[dict], strict: bool) -> str:
+def _refusal(display: str, rows: int, rejected: int, unreadable: list[dict], strict: bool) -> str:
     parts = []
     if rejected:
         parts.append(
-            f"{rejected} of {rows} rows cannot be read as records (fix them, or pass "
-            "--skip-invalid to import the others and write these to a rejects file)"
+            f"{rejected} of {rows} rows cannot be read as records (fix them, or skip them: "
+            "the other rows are then imported and these kept with the batch to download)"
         )
     if strict and unreadable:
         parts.append(
-            f"{len(unreadable)} values cannot be read and --strict was given (without it they "
-            "are kept as written, counted as unknown and flagged)"
+            f"{len(unreadable)} values cannot be read and the import was asked to be strict "
+            "(otherwise they are kept as written, counted as unknown and flagged)"
         )
-    return f"{path}: {'; '.join(parts)}; nothing was imported."
+    return f"{display}: {'; '.join(parts)}; nothing was imported."
+
+
+def _rejected_row(batch: Batch, row: Rejected, sensitive: frozenset[str]) -> RejectedRow:
+    """A skipped row as stored: identity cells only as ciphertext.
+
+    In a broken row (a cell too many or too few) any cell may have slipped out of its column,
+    so in a list that has identity columns every cell of such a row is withheld."""
+    broken = any(not p.expected.startswith(NOTHING_READ) for p in row.problems)
+    withhold_all = bool(sensitive) and broken
+    cells: list[list[str | None]] = []
+    secret: dict[str, str] = {}
+    for column, text in row.raw.items():
+        if withhold_all or column in sensitive:
+            cells.append([column, None])
+            if text:
+                secret[column] = text
+        else:
+            cells.append([column, text])
+    return RejectedRow(
+        batch=batch,
+        row_number=row.row_number,
+        cells=cells,
+        reasons=[{"column": p.column, "expected": p.expected} for p in row.problems],
+        sensitive_encrypted=(
+            crypto.encrypt_text(json.dumps(secret, ensure_ascii=False)) if secret else None
+        ),
+    )
+
+
+def rejected_rows_csv(actor: Actor, batch_id: int) -> bytes:
+    """The rows a batch skipped, as a CSV to fix and import again: the row number, the cells as
+    read (identity cells empty: they are never decrypted here) and the reason for each.
+
+    UTF-8 with a byte-order mark, so a spreadsheet opens Arabic text correctly."""
+    require(actor, Permission.IMPORT)
+    batch = Batch.objects.select_related("source").filter(pk=batch_id).first()
+    if batch is None:
+        raise NotFound(f"there is no batch {batch_id}", field="batch")
+    require(actor, Permission.IMPORT, batch.source.code)
+    rows = list(batch.rejected_rows.order_by("row_number"))
+    columns: dict[str, None] = {}
+    for row in rows:
+        for column, _text in row.cells:
+            columns.setdefault(column, None)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([REJECT_ROW_COLUMN, *columns, REJECT_REASON_COLUMN])
+    for row in rows:
+        texts = {column: text for column, text in row.cells}
+        reasons = "; ".join(
+            f"{r['column'] + ': ' if r['column'] else ''}expected {r['expected']}"
+            for r in row.reasons
+        )
+        if any(text is None for text in texts.values()):
+            reasons += f"; {WITHHELD_NOTE}"
+        writer.writerow([row.row_number, *(texts.get(c) or "" for c in columns), reasons])
+    return out.getvalue().encode("utf-8-sig")
 
 
 def _store_original(batch: Batch, path: Path) -> None:
@@ -366,40 +588,3 @@ class _RecordInserter:
         ]
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, prepared)
-
-
-class _RejectsWriter:
-    """Writes rejected rows, as read plus the reason, to a CSV that appears only on success."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.partial = path.with_name(path.name + ".partial")
-        self.handle = None
-        self.writer = None
-        self.count = 0
-
-    def write(self, parsed: Rejected) -> None:
-        if self.writer is None:
-            self.handle = self.partial.open("w", encoding="utf-8-sig", newline="")
-            columns = [REJECT_ROW_COLUMN, *parsed.raw.keys(), REJECT_REASON_COLUMN]
-            self.writer = csv.DictWriter(self.handle, fieldnames=columns, extrasaction="ignore")
-            self.writer.writeheader()
-        reasons = "; ".join(
-            f"{p.column + ': ' if p.column else ''}expected {p.expected}" for p in parsed.problems
-        )
-        self.writer.writerow(
-            {REJECT_ROW_COLUMN: parsed.row_number, **parsed.raw, REJECT_REASON_COLUMN: reasons}
-        )
-        self.count += 1
-
-    def finish(self) -> Path | None:
-        if self.handle is None:
-            return None
-        self.handle.close()
-        os.replace(self.partial, self.path)
-        return self.path
-
-    def discard(self) -> None:
-        if self.handle is not None:
-            self.handle.close()
-            self.partial.unlink(missing_ok=True)

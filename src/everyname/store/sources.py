@@ -1,22 +1,29 @@
-"""Sources: who reports came from."""
+"""Sources (who reports came from) and their batches, as every front end lists them.
+
+:func:`sources` and :func:`batch` are the use cases; they show what was imported, by whom, how
+many rows were skipped and every value that could not be read, and need ``VIEW_RECORDS`` (those
+values are victims' details), so a recorder sees only the sources assigned to them.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.db.models import Count
 
-from everyname.core.errors import EverynameError, Problem
+from everyname.core.errors import InvalidInput, NotFound, Problem
 from everyname.store import crypto
 from everyname.store.audit import Action, record_event
 from everyname.store.models import Batch, Source, SourceKind
+from everyname.store.permissions import Actor, Permission, require
 
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
-class BadSourceCode(EverynameError):
-    pass
+class BadSourceCode(InvalidInput):
+    field = "source"
 
 
 def check_code(code: str) -> str:
@@ -32,29 +39,35 @@ def check_code(code: str) -> str:
 
 def get_or_create_source(
     code: str,
-    actor: str,
+    actor: Actor | str,
     name: str | None = None,
     kind: str = SourceKind.OTHER,
     contact: str | None = None,
 ) -> tuple[Source, bool]:
-    """The source with this code, created (with an audit entry) on first use."""
+    """The source with this code, created (with an audit entry) on first use. The caller checks
+    that ``actor`` may create one (see ``imports.import_list``)."""
     code = check_code(code)
     existing = Source.objects.filter(code=code).first()
     if existing is not None:
         return existing, False
     if kind not in SourceKind.values:
-        raise EverynameError(
-            f"Source kind {kind!r} is not known; expected one of {', '.join(SourceKind.values)}"
+        raise InvalidInput(
+            f"Source kind {kind!r} is not known; expected one of {', '.join(SourceKind.values)}",
+            field="source_kind",
         )
     source = Source.objects.create(
         code=code,
         name=name or code,
         kind=kind,
-        created_by=actor,
+        created_by=str(actor),
         contact_encrypted=crypto.encrypt_text(contact) if contact else None,
     )
     record_event(Action.SOURCE_CREATED, actor, source, code=code, kind=kind)
     return source, True
+
+
+def _problems(items: tuple[Problem, ...]) -> list[dict[str, Any]]:
+    return [asdict(p) for p in items]
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,10 @@ class BatchSummary:
     records: int
     rejected: int
     unreadable: int = 0
+    """How many values could not be read (the values themselves: :func:`batch`)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -76,12 +93,21 @@ class SourceSummary:
     kind: str
     records: int
     batches: tuple[BatchSummary, ...]
+    copy_group: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "batches": [b.to_dict() for b in self.batches]}
 
 
-def list_sources() -> list[SourceSummary]:
-    """Every source with its batches and record counts."""
+def sources(actor: Actor) -> tuple[SourceSummary, ...]:
+    """Every source the actor may see, with its batches and record counts."""
+    require(actor, Permission.VIEW_RECORDS)
+    visible = Source.objects.all()
+    scope = actor.source_scope()
+    if scope is not None:
+        visible = visible.filter(code__in=scope)
     summaries = []
-    for source in Source.objects.annotate(n_records=Count("records")).order_by("code"):
+    for source in visible.annotate(n_records=Count("records")).order_by("code"):
         batches = tuple(
             BatchSummary(
                 id=b.pk,
@@ -102,9 +128,10 @@ def list_sources() -> list[SourceSummary]:
                 kind=source.kind,
                 records=source.n_records,
                 batches=batches,
+                copy_group=source.copy_group,
             )
         )
-    return summaries
+    return tuple(summaries)
 
 
 def unreadable_problem(file_name: str, flag: dict) -> Problem:
@@ -132,24 +159,35 @@ class BatchDetail:
     records: int
     rejected: int
     unreadable: tuple[Problem, ...]
+    rejected_rows_kept: int = 0
+    """Skipped rows kept with the batch, to download (``imports.rejected_rows_csv``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "unreadable": _problems(self.unreadable)}
 
 
-def batch_detail(batch_id: int) -> BatchDetail:
+def batch(actor: Actor, batch_id: int) -> BatchDetail:
     """A batch and its unreadable values (file order), kept since the import so they can be
-    reviewed and fixed at the source later; raises when there is no such batch."""
-    batch = Batch.objects.select_related("source").filter(pk=batch_id).first()
-    if batch is None:
-        known = ", ".join(str(pk) for pk in Batch.objects.values_list("pk", flat=True)) or "none"
-        raise EverynameError(f"There is no batch {batch_id}; batches: {known}")
+    reviewed and fixed at the source later."""
+    require(actor, Permission.VIEW_RECORDS)
+    found = Batch.objects.select_related("source").filter(pk=batch_id).first()
+    scope = actor.source_scope()
+    if found is None or (scope is not None and found.source.code not in scope):
+        visible = Batch.objects.all()
+        if scope is not None:
+            visible = visible.filter(source__code__in=scope)
+        known = ", ".join(str(pk) for pk in visible.values_list("pk", flat=True)) or "none"
+        raise NotFound(f"There is no batch {batch_id}; batches: {known}", field="batch")
     return BatchDetail(
-        id=batch.pk,
-        source=batch.source.code,
-        file_name=batch.file_name,
-        sha256=batch.sha256,
-        imported_at=batch.imported_at.isoformat(timespec="seconds"),
-        imported_by=batch.imported_by,
-        rows_read=batch.rows_read,
-        records=batch.records_imported,
-        rejected=batch.rows_rejected,
-        unreadable=tuple(unreadable_problem(batch.file_name, f) for f in batch.unreadable),
+        id=found.pk,
+        source=found.source.code,
+        file_name=found.file_name,
+        sha256=found.sha256,
+        imported_at=found.imported_at.isoformat(timespec="seconds"),
+        imported_by=found.imported_by,
+        rows_read=found.rows_read,
+        records=found.records_imported,
+        rejected=found.rows_rejected,
+        unreadable=tuple(unreadable_problem(found.file_name, f) for f in found.unreadable),
+        rejected_rows_kept=found.rejected_rows.count(),
     )

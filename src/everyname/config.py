@@ -28,7 +28,11 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
         f"Created by `everyname init` with owner-only permissions. Default: ./{DEFAULT_KEY_FILE}."
     ),
     "EVERYNAME_SECRET_KEY": "Django secret key for the web app (or EVERYNAME_SECRET_KEY_FILE).",
-    "EVERYNAME_USER": "Name recorded in the audit log as the actor of command-line changes.",
+    "EVERYNAME_USER": (
+        "Who the command line acts for. While the database has no users, the local "
+        "administrator, under this name in the audit log (default: the OS user); once users "
+        "exist, it must name an active user, whose role decides what commands may do."
+    ),
     "EVERYNAME_DEBUG": "1 to show Django debug pages in the web app; 0 (default) otherwise.",
 }
 

@@ -20,6 +20,7 @@ COMMAND_ORDER: tuple[str, ...] = (
     "estimate",
     "report",
     "export",
+    "user",
     "demo",
 )
 """The order ``everyname --help`` lists commands in: the order a user runs them. A command not

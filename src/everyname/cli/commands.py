@@ -1,4 +1,4 @@
 """Imports every command module so that each registers itself on the app."""
 
 import everyname.cli.estimate  # noqa: F401
-from everyname.cli import counting, demo, imports, init, linking, places  # noqa: F401
+from everyname.cli import counting, demo, imports, init, linking, places, users  # noqa: F401

@@ -28,3 +28,10 @@ def init() -> None:
         console.print(f"Applied {len(result.migrations_applied)} migration(s).")
     else:
         console.print("The database is up to date.")
+    from everyname.store.users import users_exist
+
+    if not users_exist():
+        console.print(
+            "No users yet: commands act as the local administrator. If others will use this "
+            "database, create your own admin first: everyname user add NAME --role admin."
+        )

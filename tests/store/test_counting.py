@@ -12,9 +12,12 @@ import pytest
 from everyname.core.count import CountFilters, count_persons, headline
 from everyname.store.counting import count_input, gazetteer
 from everyname.store.imports import import_file
-from everyname.store.linking import record_decision, run_link
+from everyname.store.linking import decide, run_link
 from everyname.store.models import LinkRun, MatchDecision, ReviewPair
+from everyname.store.permissions import Actor
 from everyname.store.reporting import estimate_for, person_sources
+
+TESTER = Actor.local_admin("tester")
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +32,7 @@ ROWS = [
 def test_the_count_range_holds_the_true_number_and_the_estimates_span_the_population(
     demo_truth, demo_imported
 ):
-    summary = run_link(actor="tester")
+    summary = run_link(TESTER)
     run = LinkRun.objects.get(pk=summary.link_run)
     data = count_input()
     assert data.pairs_awaiting_review == ReviewPair.objects.filter(link_run=run).count() > 0
@@ -69,12 +72,12 @@ def test_the_count_range_holds_the_true_number_and_the_estimates_span_the_popula
 def test_decisions_since_the_run_settle_pairs_and_later_records_are_said_to_be_left_out(
     demo_imported, tmp_path
 ):
-    run = LinkRun.objects.get(pk=run_link(actor="tester").link_run)
+    run = LinkRun.objects.get(pk=run_link(TESTER).link_run)
     before = count_input()
     result_before = count_persons(before)
     pairs = list(ReviewPair.objects.filter(link_run=run).order_by("rank")[:2])
-    record_decision(pairs[0].record_l_id, pairs[0].record_r_id, "different", actor="tester")
-    record_decision(pairs[1].record_l_id, pairs[1].record_r_id, "same", actor="tester")
+    decide(TESTER, pairs[0].record_l_id, pairs[0].record_r_id, "different")
+    decide(TESTER, pairs[1].record_l_id, pairs[1].record_r_id, "same")
     after = count_input()
     assert after.pairs_awaiting_review == before.pairs_awaiting_review - 2
     assert MatchDecision.objects.count() == 2
@@ -97,5 +100,5 @@ def test_decisions_since_the_run_settle_pairs_and_later_records_are_said_to_be_l
         f"3 records imported since link run {run.pk} are not in these figures: "
         "run `everyname link`."
     )
-    run_link(actor="tester")
+    run_link(TESTER)
     assert count_input().records_not_linked == 0

@@ -6,13 +6,17 @@ import pytest
 
 from everyname.core.link import pairwise_scores
 from everyname.store.linking import (
+    decide,
     decisions_in_force,
-    export_rows,
-    next_pair_for_review,
-    record_decision,
+    export_persons,
+    pending_pairs,
     run_link,
 )
 from everyname.store.models import AuditEvent, LinkRun, Membership, Person, Record
+from everyname.store.permissions import Actor, Role
+
+TESTER = Actor.local_admin("tester")
+REVIEWER = Actor("reviewer", Role.REVIEWER)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +38,7 @@ def person_of(run: LinkRun) -> dict[int, str]:
 
 
 def test_a_link_run_turns_records_into_persons_and_keeps_what_reproduces_it(demo_truth):
-    summary = run_link(actor="tester")
+    summary = run_link(TESTER)
     run = LinkRun.objects.get(pk=summary.link_run)
     assigned = person_of(run)
     assert set(assigned) == set(Record.objects.values_list("pk", flat=True))
@@ -59,15 +63,15 @@ def test_a_link_run_turns_records_into_persons_and_keeps_what_reproduces_it(demo
 
 
 def test_unchanged_records_keep_their_person_ids(demo_imported):
-    first = LinkRun.objects.get(pk=run_link(actor="tester").link_run)
-    second_summary = run_link(actor="tester")
+    first = LinkRun.objects.get(pk=run_link(TESTER).link_run)
+    second_summary = run_link(TESTER)
     second = LinkRun.objects.get(pk=second_summary.link_run)
     assert person_of(first) == person_of(second)
     assert second_summary.persons_kept_id == second_summary.persons
 
 
 def test_decisions_are_enforced_in_every_later_run(demo_imported):
-    run = LinkRun.objects.get(pk=run_link(actor="tester").link_run)
+    run = LinkRun.objects.get(pk=run_link(TESTER).link_run)
     assigned = person_of(run)
     by_person: dict[str, list[int]] = {}
     for record, person in assigned.items():
@@ -77,28 +81,29 @@ def test_decisions_are_enforced_in_every_later_run(demo_imported):
     split_a, split_b = together[0], together[1]
     join_a, join_b = by_person[apart[0]][0], by_person[apart[1]][0]
 
-    record_decision(split_a, split_b, "different", actor="reviewer")
-    record_decision(join_a, join_b, "same", actor="reviewer")
+    decide(REVIEWER, split_a, split_b, "different")
+    decide(REVIEWER, join_a, join_b, "same")
     assert len(decisions_in_force()) == 2
     for _ in range(2):  # and again: decisions hold in every run, not just the next one
-        rerun = person_of(LinkRun.objects.get(pk=run_link(actor="tester").link_run))
+        rerun = person_of(LinkRun.objects.get(pk=run_link(TESTER).link_run))
         assert rerun[split_a] != rerun[split_b]
         assert rerun[join_a] == rerun[join_b]
 
-    record_decision(join_a, join_b, "different", actor="reviewer")  # a reviewer changes their mind
-    latest = person_of(LinkRun.objects.get(pk=run_link(actor="tester").link_run))
+    decide(REVIEWER, join_a, join_b, "different")  # a reviewer changes their mind
+    latest = person_of(LinkRun.objects.get(pk=run_link(TESTER).link_run))
     assert latest[join_a] != latest[join_b]
     assert AuditEvent.objects.filter(action="match.decided").count() == 3
 
 
 def test_review_queue_skips_decided_pairs_and_export_has_the_contract_columns(demo_imported):
-    run_link(actor="tester")
-    first = next_pair_for_review()
-    assert first is not None
-    record_decision(first.left.pk, first.right.pk, "same", actor="reviewer")
-    second = next_pair_for_review()
-    assert second is None or {second.left.pk, second.right.pk} != {first.left.pk, first.right.pk}
-    rows = list(export_rows())
+    run_link(TESTER)
+    before = pending_pairs(REVIEWER, 1, 1)
+    first = before.pairs[0]
+    decide(REVIEWER, first.left.record_id, first.right.record_id, "same")
+    after = pending_pairs(REVIEWER, 1, 1)
+    assert after.total == before.total - 1
+    assert not after.pairs or after.pairs[0].pair_id != first.pair_id
+    rows = export_persons(TESTER).records()
     assert len(rows) == Record.objects.count()
     assert list(rows[0]) == ["record_id", "source", "source_record_id", "person_id"]
 
@@ -151,7 +156,7 @@ def test_the_smallest_lists_link_say_they_used_defaults_and_count(
     "no blocking rule"), leaving nothing to count."""
     for source, rows in lists.items():
         import_rows(tmp_path / f"{source}.csv", source, rows)
-    summary = run_link(actor="tester")
+    summary = run_link(TESTER)
     run = LinkRun.objects.get(pk=summary.link_run)
     records = sum(len(rows) for rows in lists.values())
     assert summary.records == records == len(person_of(run))
@@ -163,4 +168,4 @@ def test_the_smallest_lists_link_say_they_used_defaults_and_count(
     ]
     assert counted_total(run) == summary.persons == Person.objects.filter(link_run=run).count()
     if "ngo" in lists:  # the model cannot tell from one pair: a reviewer sees it
-        assert summary.persons == 1 or next_pair_for_review() is not None
+        assert summary.persons == 1 or pending_pairs(REVIEWER).total == 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,9 +11,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.prompt import Prompt
 from rich.table import Table
 
-from everyname import config
 from everyname.cli.app import app
-from everyname.cli.db import open_database
+from everyname.cli.db import current_actor, open_database
 from everyname.cli.output import console, errors, escape, user_errors
 
 
@@ -61,8 +58,9 @@ def link(
     print_link_summary(summary)
 
 
-def run_link_with_progress(run_link, **kwargs):  # type: ignore[no-untyped-def]
-    """Run a link with a progress display of its stages."""
+def run_link_with_progress(run_link, actor=None, **kwargs):  # type: ignore[no-untyped-def]
+    """Run a link with a progress display of its stages (for the command's acting user unless
+    ``actor`` is given)."""
     with Progress(
         SpinnerColumn(),
         TextColumn("[bold]Linking[/] {task.description}"),
@@ -75,7 +73,7 @@ def run_link_with_progress(run_link, **kwargs):  # type: ignore[no-untyped-def]
         def stage(name: str, step: int, steps: int) -> None:
             progress.update(task, description=name, completed=step, total=steps)
 
-        return run_link(actor=config.actor(), progress=stage, **kwargs)
+        return run_link(actor or current_actor(), progress=stage, **kwargs)
 
 
 def print_link_summary(summary) -> None:  # type: ignore[no-untyped-def]
@@ -110,10 +108,11 @@ def export(
 ) -> None:
     """Export persons (one row per record with its person id), or a public release."""
     open_database()
+    actor = current_actor()
     if what is ExportWhat.public:
-        from everyname.store.reporting import publish_release
+        from everyname.store.releases import publish_release
 
-        manifest = publish_release(out, withhold=withhold.value, actor=config.actor())
+        manifest = publish_release(actor, out, withhold.value)
         changes = ", ".join(f"{k} {v}" for k, v in manifest.changes.items() if v) or "none"
         console.print(
             f"Release v{manifest.version} of link run {manifest.link_run}: "
@@ -121,58 +120,16 @@ def export(
             f"(changes since the previous release: {changes}). Checksums in SHA256SUMS."
         )
         return
-    from everyname.store.linking import EXPORT_COLUMNS, export_rows, require_latest_run
+    from everyname.store.linking import export_persons
 
-    run = require_latest_run()
-    rows = export_rows(run)
-    count = 0
-    if format is ExportFormat.csv:
-        with out.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS)
-            writer.writeheader()
-            for row in rows:
-                writer.writerow(row)
-                count += 1
-    else:
-        materialised = list(rows)
-        count = len(materialised)
-        out.write_text(
-            json.dumps({"link_run": run.pk, "records": materialised}, ensure_ascii=False, indent=1),
-            encoding="utf-8",
-        )
-    console.print(f"Wrote {count:,} records of link run {run.pk} to {escape(str(out))}.")
+    exported = export_persons(actor, format.value)
+    out.write_bytes(exported.content())
+    console.print(
+        f"Wrote {exported.count:,} records of link run {exported.link_run} to {escape(str(out))}."
+    )
 
 
 REVIEW_PROMPT = "[s]ame person, [d]ifferent people, [k] skip, [q]uit"
-
-REVIEW_FIELDS = (
-    ("source", None),
-    ("row", None),
-    ("name", "full_name"),
-    ("given", "given_name"),
-    ("father", "father_name"),
-    ("grandfather", "grandfather_name"),
-    ("family", "family_name"),
-    ("sex", "sex"),
-    ("age", "age_years"),
-    ("date of death", "date_of_death"),
-    ("governorate", "governorate"),
-    ("locality", "locality"),
-    ("neighbourhood", "neighbourhood"),
-    ("place", "place"),
-    ("cause", "cause"),
-    ("status", "status"),
-)
-
-
-def _cell(record, key):  # type: ignore[no-untyped-def]
-    if key is None:
-        return ""
-    value = record.normalised.get(key)
-    written = record.as_written.get(key)
-    if value in (None, "unknown") and written:
-        return f"{written} (unread)"
-    return "" if value is None else str(value)
 
 
 @app.command()
@@ -182,36 +139,18 @@ def review(
 ) -> None:
     """Decide uncertain pairs side by side: same person, different people, or skip."""
     open_database()
-    from everyname.store.linking import next_pair_for_review, record_decision, require_latest_run
+    from everyname.store.linking import decide, pending_pairs
 
-    run = require_latest_run()
+    actor = current_actor()
     skipped: set[int] = set()
     decided = 0
     while decided < limit:
-        item = next_pair_for_review(skipped)
-        if item is None:
+        page = pending_pairs(actor, 1, 1, skip=skipped)
+        if not page.pairs:
             console.print("No pairs are waiting for review.")
             break
-        pair = item.review_pair
-        table = Table(
-            title=(
-                f"Pair {pair.rank} of link run {run.pk}: match probability "
-                f"{pair.match_probability:.3f} ({pair.get_kind_display()})"
-            )
-        )
-        table.add_column("")
-        table.add_column(f"record {item.left.pk}")
-        table.add_column(f"record {item.right.pk}")
-        for label, key in REVIEW_FIELDS:
-            if label == "source":
-                values = (item.left.source.code, item.right.source.code)
-            elif label == "row":
-                values = (str(item.left.row_number), str(item.right.row_number))
-            else:
-                values = (_cell(item.left, key), _cell(item.right, key))
-            if any(values):
-                table.add_row(label, *(escape(v) for v in values))
-        console.print(table)
+        pair = page.pairs[0]
+        console.print(pair_table(pair))
         answer = Prompt.ask(
             escape(REVIEW_PROMPT),  # the keys in brackets are text, not console markup
             choices=["s", "d", "k", "q"],
@@ -220,9 +159,28 @@ def review(
         if answer == "q":
             break
         if answer == "k":
-            skipped.add(pair.pk)
+            skipped.add(pair.pair_id)
             continue
         verdict = "same" if answer == "s" else "different"
-        record_decision(item.left.pk, item.right.pk, verdict, actor=config.actor(), link_run=run)
+        decide(actor, pair.left.record_id, pair.right.record_id, verdict, pair.link_run)
         decided += 1
     console.print(f"{decided} decision(s) recorded; they apply from the next `everyname link`.")
+
+
+def pair_table(pair) -> Table:  # type: ignore[no-untyped-def]
+    """A pair for review (``store.linking.PairForReview``) as a table: source and row first,
+    then each field either record gives."""
+    table = Table(
+        title=(
+            f"Pair {pair.rank} of link run {pair.link_run}: match probability "
+            f"{pair.match_probability:.3f} ({pair.kind_label})"
+        )
+    )
+    table.add_column("")
+    table.add_column(f"record {pair.left.record_id}")
+    table.add_column(f"record {pair.right.record_id}")
+    table.add_row("source", escape(pair.left.source), escape(pair.right.source))
+    table.add_row("row", str(pair.left.row_number), str(pair.right.row_number))
+    for compared in pair.fields:
+        table.add_row(compared.label, escape(compared.left), escape(compared.right))
+    return table

@@ -1,21 +1,27 @@
-"""Link runs in the store: records out to the linkage core, persons and review pairs back in.
+"""Link runs, review and the persons export: the use cases every front end calls.
 
 The core (``everyname.core.link``) does the work on plain data frames; this module reads the
 records and the reviewers' decisions, saves what a run produced (persons with stable ids,
-memberships, pairs to review, the settings and trained model), and records the decisions.
+memberships, pairs to review, the settings and trained model), pages the review queue out as
+plain data (both records' values side by side, what agrees and what differs) and records the
+decisions. Every use case takes the acting user first and asks ``permissions.require`` before
+it reads or writes anything.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
 from django.db import transaction
 
-from everyname.core.errors import EverynameError
+from everyname.core.errors import InvalidInput, NotFound
 from everyname.core.link import (
     LinkSettings,
     PreviousClusters,
@@ -25,9 +31,11 @@ from everyname.core.link import (
 from everyname.core.link import (
     MatchDecision as CoreDecision,
 )
+from everyname.core.link.backends import BACKENDS
 from everyname.core.link.names import LINK_FORM_COLUMNS, link_input
 from everyname.core.link.records import KNOWN_COLUMNS
 from everyname.core.names import refreshed_name_forms
+from everyname.core.schema import UNKNOWN
 from everyname.store.audit import Action, record_event
 from everyname.store.models import (
     LinkRun,
@@ -37,6 +45,7 @@ from everyname.store.models import (
     Record,
     ReviewPair,
 )
+from everyname.store.permissions import Actor, Permission, require
 
 MAX_REVIEW_PAIRS = 5000
 RESOLVED_AS_WRITTEN = ("full_name", "given_name", "father_name", "grandfather_name", "family_name")
@@ -62,12 +71,16 @@ RECORD_FIELDS = (
 )
 
 
-class NoLinkRun(EverynameError):
+class NoLinkRun(NotFound):
+    field = "link_run"
+
     def __init__(self) -> None:
         super().__init__("There is no link run yet. Run `everyname link` first.")
 
 
-class NoRecords(EverynameError):
+class NoRecords(NotFound):
+    field = "records"
+
     def __init__(self) -> None:
         super().__init__("There are no records to link. Import a list first.")
 
@@ -142,16 +155,32 @@ class LinkSummary:
     fallbacks: tuple[str, ...] = ()
     """What the run could not learn from the records and used defaults for (saved in its model)."""
 
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["fallbacks"] = list(self.fallbacks)
+        return out
+
 
 def run_link(
+    actor: Actor,
     *,
-    actor: str,
     backend: str = "duckdb",
     threshold: float | None = None,
     progress: Progress | None = None,
     spark_session: Any | None = None,
 ) -> LinkSummary:
-    """Link every record; the new run defines the persons. Decisions are always enforced."""
+    """Link every record; the new run defines the persons. Decisions are always enforced.
+
+    Linking reads every source's records, so it is not source-scoped: a recorder cannot link."""
+    require(actor, Permission.LINK)
+    if backend not in BACKENDS:
+        raise InvalidInput(
+            f"backend {backend!r}: expected one of {', '.join(BACKENDS)}", field="backend"
+        )
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise InvalidInput(
+            f"threshold {threshold!r}: expected a probability from 0 to 1", field="threshold"
+        )
     settings = LinkSettings() if threshold is None else LinkSettings(threshold=threshold)
     frame = records_frame()
     decisions = decisions_in_force()
@@ -168,7 +197,7 @@ def run_link(
     persons = resolve_persons(frame, result.persons["person_id"].to_numpy())
     with transaction.atomic():
         run = LinkRun.objects.create(
-            created_by=actor,
+            created_by=actor.username,
             backend=result.backend,
             threshold=result.settings.threshold,
             settings=result.settings.to_dict(),
@@ -196,7 +225,7 @@ def run_link(
         queued = ReviewPair.objects.bulk_create(_review_pairs(run, result), batch_size=2000)
         record_event(
             Action.LINK_RUN_CREATED,
-            actor,
+            actor.username,
             run,
             backend=result.backend,
             threshold=result.settings.threshold,
@@ -272,85 +301,308 @@ def _review_pairs(run: LinkRun, result) -> Iterator[ReviewPair]:
 # --- export ----------------------------------------------------------------------------------
 
 EXPORT_COLUMNS = ("record_id", "source", "source_record_id", "person_id")
+EXPORT_FORMATS = ("csv", "json")
 
 
-def export_rows(run: LinkRun | None = None) -> Iterator[dict[str, Any]]:
-    """One row per record of the run: the design's stable export contract (extend, never rename)."""
-    run = run or require_latest_run()
-    query = (
-        Membership.objects.filter(link_run=run)
-        .order_by("record_id")
-        .values_list("record_id", "record__source__code", "record__source_record_id", "person_id")
+@dataclass(frozen=True)
+class PersonsExport:
+    """One row per record of a link run with its person id: the design's stable export contract
+    (``EXPORT_COLUMNS``; extend, never rename). ``content()`` is the file a front end offers."""
+
+    link_run: int
+    format: str
+    rows: tuple[tuple[int, str, str, str], ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in self.rows]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"link_run": self.link_run, "records": self.records()}
+
+    def content(self) -> bytes:
+        """The export as a file: CSV with a header row, or JSON ``{"link_run", "records"}``."""
+        if self.format == "json":
+            return json.dumps(self.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
+        text = io.StringIO(newline="")
+        writer = csv.writer(text)
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows(self.rows)
+        return text.getvalue().encode("utf-8")
+
+
+def export_persons(actor: Actor, format: str = "csv", link_run: int | None = None) -> PersonsExport:
+    """Each record of the run (default: the latest) with the person it belongs to.
+
+    The rows name records, so they need the right to view records; a recorder gets the rows of
+    the sources assigned to them only (the person ids still say which of their records are one
+    person)."""
+    require(actor, Permission.VIEW_RECORDS)
+    if format not in EXPORT_FORMATS:
+        raise InvalidInput(
+            f"format {format!r}: expected one of {', '.join(EXPORT_FORMATS)}", field="format"
+        )
+    run = _run(link_run)
+    query = Membership.objects.filter(link_run=run)
+    scope = actor.source_scope()
+    if scope is not None:
+        query = query.filter(record__source__code__in=scope)
+    rows = query.order_by("record_id").values_list(
+        "record_id", "record__source__code", "record__source_record_id", "person_id"
     )
-    for record_id, source, source_record_id, person_id in query.iterator(chunk_size=5000):
-        yield {
-            "record_id": record_id,
-            "source": source,
-            "source_record_id": source_record_id,
-            "person_id": person_id,
-        }
+    return PersonsExport(run.pk, format, tuple(rows.iterator(chunk_size=5000)))
+
+
+def _run(link_run: int | None) -> LinkRun:
+    if link_run is None:
+        return require_latest_run()
+    run = LinkRun.objects.filter(pk=link_run).first()
+    if run is None:
+        raise NotFound(f"There is no link run {link_run}", field="link_run")
+    return run
 
 
 # --- review ----------------------------------------------------------------------------------
 
+REVIEW_FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "full_name"),
+    ("given", "given_name"),
+    ("father", "father_name"),
+    ("grandfather", "grandfather_name"),
+    ("family", "family_name"),
+    ("sex", "sex"),
+    ("age", "age_years"),
+    ("date of death", "date_of_death"),
+    ("governorate", "governorate"),
+    ("locality", "locality"),
+    ("neighbourhood", "neighbourhood"),
+    ("place", "place"),
+    ("cause", "cause"),
+    ("status", "status"),
+)
+"""What a reviewer compares, in the order shown: (label, normalised field)."""
 
-class BadDecision(EverynameError):
-    pass
+WRITTEN_AS = {"age_years": "age"}
+"""Normalised fields read from a canonical field of another name (its text as written)."""
+
+MAX_PAGE_SIZE = 500
 
 
-def record_decision(
-    record_a: int,
-    record_b: int,
-    verdict: str,
+@dataclass(frozen=True)
+class FieldComparison:
+    """One field of a pair side by side. ``left``/``right`` are the values as shown: the
+    normalised value, or the text as written with "(unread)" when it could not be read.
+    ``agrees`` is None when either side has no readable value: nothing to agree on."""
+
+    label: str
+    field: str
+    left: str
+    right: str
+    agrees: bool | None
+
+
+@dataclass(frozen=True)
+class RecordSide:
+    record_id: int
+    source: str
+    row_number: int
+
+
+@dataclass(frozen=True)
+class PairForReview:
+    """A pair of records a link run could not settle, as a reviewer sees it."""
+
+    pair_id: int
+    link_run: int
+    rank: int
+    kind: str
+    kind_label: str
+    rule: str
+    match_probability: float
+    match_weight: float | None
+    left: RecordSide
+    right: RecordSide
+    fields: tuple[FieldComparison, ...]
+    """Only the fields either record gives a value for, in ``REVIEW_FIELDS`` order."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    """One page of the pairs awaiting a decision, most useful (closest to the threshold) first.
+    ``total`` counts every undecided pair of the run (less the ones skipped)."""
+
+    link_run: int
+    page: int
+    page_size: int
+    total: int
+    pairs: tuple[PairForReview, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "link_run": self.link_run,
+            "page": self.page,
+            "page_size": self.page_size,
+            "total": self.total,
+            "pairs": [pair.to_dict() for pair in self.pairs],
+        }
+
+
+def _shown(record: Record, key: str) -> str:
+    value = record.normalised.get(key)
+    written = record.as_written.get(WRITTEN_AS.get(key, key))
+    if value in (None, UNKNOWN) and written:
+        return f"{written} (unread)"
+    return "" if value is None else str(value)
+
+
+def _agrees(left: Record, right: Record, key: str) -> bool | None:
+    a, b = left.normalised.get(key), right.normalised.get(key)
+    if a in (None, "", UNKNOWN) or b in (None, "", UNKNOWN):
+        return None
+    return a == b
+
+
+def _comparisons(left: Record, right: Record) -> tuple[FieldComparison, ...]:
+    out = []
+    for label, key in REVIEW_FIELDS:
+        shown = (_shown(left, key), _shown(right, key))
+        if any(shown):
+            out.append(FieldComparison(label, key, *shown, _agrees(left, right, key)))
+    return tuple(out)
+
+
+def _decided_pairs() -> set[tuple[int, int]]:
+    return set(MatchDecision.objects.values_list("record_l_id", "record_r_id"))
+
+
+def pending_pairs(
+    actor: Actor,
+    page: int = 1,
+    page_size: int = 20,
     *,
-    actor: str,
+    skip: Collection[int] = (),
+) -> ReviewPage:
+    """The latest run's pairs no decision has settled yet, one page at a time.
+
+    ``skip`` holds pair ids a reviewer passed over in this session. Reviewing shows the names
+    and values of records from every source, so it takes the right to decide, not only to view.
+    """
+    require(actor, Permission.REVIEW)
+    if page < 1:
+        raise InvalidInput(f"page {page}: pages start at 1", field="page")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput(
+            f"page size {page_size}: expected 1 to {MAX_PAGE_SIZE}", field="page_size"
+        )
+    run = require_latest_run()
+    decided = _decided_pairs()
+    skipped = set(skip)
+    waiting = [
+        pk
+        for pk, left, right in ReviewPair.objects.filter(link_run=run)
+        .order_by("rank")
+        .values_list("pk", "record_l_id", "record_r_id")
+        if pk not in skipped and (min(left, right), max(left, right)) not in decided
+    ]
+    chosen = waiting[(page - 1) * page_size : page * page_size]
+    pairs = {p.pk: p for p in ReviewPair.objects.filter(pk__in=chosen)}
+    wanted = {pk for p in pairs.values() for pk in (p.record_l_id, p.record_r_id)}
+    records = Record.objects.select_related("source").in_bulk(wanted)
+    return ReviewPage(
+        link_run=run.pk,
+        page=page,
+        page_size=page_size,
+        total=len(waiting),
+        pairs=tuple(_for_review(pairs[pk], records) for pk in chosen),
+    )
+
+
+def _for_review(pair: ReviewPair, records: dict[int, Record]) -> PairForReview:
+    left, right = records[pair.record_l_id], records[pair.record_r_id]
+    return PairForReview(
+        pair_id=pair.pk,
+        link_run=pair.link_run_id,
+        rank=pair.rank,
+        kind=pair.kind,
+        kind_label=pair.get_kind_display(),
+        rule=pair.rule,
+        match_probability=pair.match_probability,
+        match_weight=pair.match_weight,
+        left=RecordSide(left.pk, left.source.code, left.row_number),
+        right=RecordSide(right.pk, right.source.code, right.row_number),
+        fields=_comparisons(left, right),
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's verdict as stored; it applies from the next link run."""
+
+    decision_id: int
+    left_record_id: int
+    right_record_id: int
+    verdict: str
+    decided_by: str
+    decided_at: str
+    note: str
+    link_run: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def decide(
+    actor: Actor,
+    left_record_id: int,
+    right_record_id: int,
+    verdict: str,
+    link_run: int | None = None,
+    *,
     note: str = "",
-    link_run: LinkRun | None = None,
-) -> MatchDecision:
-    """Store a reviewer's verdict (with an audit entry). It applies from the next link run."""
+) -> Decision:
+    """Store a reviewer's verdict on two records (audited in the same transaction).
+
+    Decisions are never edited: a later one on the same pair supersedes it. ``link_run`` is the
+    run whose review queue showed the pair, kept for the record."""
+    require(actor, Permission.REVIEW)
     if verdict not in MatchDecision.Verdict.values:
-        raise BadDecision(f"A verdict is 'same' or 'different', not {verdict!r}")
-    if record_a == record_b:
-        raise BadDecision("A decision needs two different records")
-    left, right = sorted((int(record_a), int(record_b)))
+        raise InvalidInput(f"A verdict is 'same' or 'different', not {verdict!r}", field="verdict")
+    if int(left_record_id) == int(right_record_id):
+        raise InvalidInput("A decision needs two different records", field="right_record_id")
+    left, right = sorted((int(left_record_id), int(right_record_id)))
     found = set(Record.objects.filter(pk__in=(left, right)).values_list("pk", flat=True))
-    missing = {left, right} - found
-    if missing:
-        raise BadDecision(f"No record with id {', '.join(map(str, sorted(missing)))}")
+    for name, pk in (
+        ("left_record_id", int(left_record_id)),
+        ("right_record_id", int(right_record_id)),
+    ):
+        if pk not in found:
+            raise NotFound(f"There is no record {pk}", field=name)
+    run = None if link_run is None else _run(link_run)
     with transaction.atomic():
         decision = MatchDecision.objects.create(
             record_l_id=left,
             record_r_id=right,
             verdict=verdict,
-            decided_by=actor,
+            decided_by=actor.username,
             note=note,
-            link_run=link_run,
+            link_run=run,
         )
-        record_event(Action.MATCH_DECIDED, actor, decision, records=[left, right], verdict=verdict)
-    return decision
-
-
-@dataclass(frozen=True)
-class PairForReview:
-    review_pair: ReviewPair
-    left: Record
-    right: Record
-
-
-def next_pair_for_review(skip: set[int] | frozenset[int] = frozenset()) -> PairForReview | None:
-    """The most useful undecided pair of the latest run (closest to the threshold first).
-
-    ``skip`` holds ReviewPair ids the reviewer passed over in this session.
-    """
-    run = require_latest_run()
-    decided = set(MatchDecision.objects.values_list("record_l_id", "record_r_id"))
-    for pair in ReviewPair.objects.filter(link_run=run).exclude(pk__in=skip).order_by("rank"):
-        key = tuple(sorted((pair.record_l_id, pair.record_r_id)))
-        if key in decided:
-            continue
-        left, right = (
-            Record.objects.select_related("source").get(pk=pk)
-            for pk in (pair.record_l_id, pair.record_r_id)
+        record_event(
+            Action.MATCH_DECIDED, actor.username, decision, records=[left, right], verdict=verdict
         )
-        return PairForReview(pair, left, right)
-    return None
+    return Decision(
+        decision_id=decision.pk,
+        left_record_id=left,
+        right_record_id=right,
+        verdict=verdict,
+        decided_by=actor.username,
+        decided_at=decision.decided_at.isoformat(),
+        note=note,
+        link_run=None if run is None else run.pk,
+    )

@@ -21,6 +21,7 @@ COMMAND_ORDER: tuple[str, ...] = (
     "report",
     "export",
     "user",
+    "worker",
     "demo",
 )
 """The order ``everyname --help`` lists commands in: the order a user runs them. A command not

@@ -1,4 +1,13 @@
 """Imports every command module so that each registers itself on the app."""
 
 import everyname.cli.estimate  # noqa: F401
-from everyname.cli import counting, demo, imports, init, linking, places, users  # noqa: F401
+from everyname.cli import (  # noqa: F401
+    counting,
+    demo,
+    imports,
+    init,
+    linking,
+    places,
+    users,
+    worker,
+)

@@ -44,6 +44,7 @@ class Action(StrEnum):
     USER_ROLE_SET = "user.role_set"
     USER_SOURCES_ASSIGNED = "user.sources_assigned"
     USER_DISABLED = "user.disabled"
+    JOB_QUEUED = "job.queued"
     RECORD_ENTERED = "record.entered"
     RECORD_CORRECTED = "record.corrected"
     ESTIMATE_STORED = "estimate.stored"

@@ -133,6 +133,13 @@ class InvalidUpload(InvalidInput):
     field = "file"
 
 
+def rewind(file: IO[bytes]) -> None:
+    """Start an upload from its first byte (a form may have read it to check it)."""
+    seekable = getattr(file, "seekable", None)
+    if seekable is not None and seekable():
+        file.seek(0)
+
+
 @contextmanager
 def local_copy(file: FileInput) -> Iterator[tuple[Path, str]]:
     """``(path, display name)`` for a path or an upload.
@@ -149,8 +156,7 @@ def local_copy(file: FileInput) -> Iterator[tuple[Path, str]]:
     folder = Path(tempfile.mkdtemp(prefix="everyname-upload-"))
     try:
         path = folder / name
-        if hasattr(file, "seek"):
-            file.seek(0)
+        rewind(file)
         with path.open("wb") as out:
             shutil.copyfileobj(file, out, CHUNK_BYTES)
         yield path, name
@@ -167,8 +173,7 @@ def _read_mapping(mapping: FileInput | None) -> tuple[Mapping | None, str, str]:
         loaded = load_mapping(path)
         return loaded, path.name, path.read_text(encoding="utf-8-sig")
     name = upload_name(mapping)
-    if hasattr(mapping, "seek"):
-        mapping.seek(0)
+    rewind(mapping)
     raw = mapping.read()
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else str(raw)
@@ -180,7 +185,7 @@ def _read_mapping(mapping: FileInput | None) -> tuple[Mapping | None, str, str]:
     return parse_mapping(text, name=name), name, text
 
 
-def _check_may_import(actor: Actor, source_code: str) -> None:
+def check_may_import(actor: Actor, source_code: str) -> None:
     """A recorder imports only into existing sources assigned to them; creating a source on
     first import is managing sources."""
     require(actor, Permission.IMPORT, source_code)
@@ -217,7 +222,7 @@ def import_list(
     A dry run checks the same permissions and writes nothing.
     """
     source_code = check_code(source_code)
-    _check_may_import(actor, source_code)
+    check_may_import(actor, source_code)
     with local_copy(file) as (path, display):
         if not path.is_file():
             raise InputRejected([Problem(file=display, expected="an existing, readable file")])

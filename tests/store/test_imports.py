@@ -389,3 +389,179 @@ def test_strict_refuses_the_same_release_and_writes_nothing(
     path, mapping, _ = _gaza_release(shared_data)
     error = _assert_refused(path, snapshot, mapping_path=mapping, strict=True)
     assert error.problems and all(p.column in ("age", "dob") for p in error.problems)
+
+
+# --- the service: uploads, permissions, rejected rows kept with the batch ----------------------
+
+WITNESS_ROWS = (
+    "name,age,Photo,reporter name,reporter phone\n"
+    "Ahmad Khalil,30,,Abu Khalid,0999111222\n"
+    "Omar Saleh,30,a.jpg,Umm Ali,0999333444,extra\n"  # broken: a cell may have slipped
+    ",,b.jpg,,\n"  # names nobody: text only in an unused column
+    "Huda Ali,9,,Abu Samir,\n"
+)
+WITNESSES = ("Abu Khalid", "Umm Ali", "Abu Samir", "0999111222", "0999333444")
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _upload(data: bytes, name: str):
+    import io
+
+    handle = io.BytesIO(data)
+    handle.name = name
+    return handle
+
+
+def _stored(report):
+    """What an import wrote, without database ids."""
+    from everyname.store import crypto
+    from everyname.store.models import RejectedRow
+
+    batch = Batch.objects.get(pk=report.batch_id)
+    fields = ("sha256", "file_name", "size_bytes", "file_format", "encoding", "mapping_name",
+              "mapping_text", "columns", "rows_read", "records_imported", "rows_rejected",
+              "unreadable")  # fmt: skip
+    records = [
+        (r.row_number, r.source_record_id, r.raw, r.as_written, r.normalised, r.unreadable,
+         crypto.decrypt_text(bytes(r.sensitive_encrypted)) if r.sensitive_encrypted else None)
+        for r in Record.objects.filter(batch=batch).order_by("row_number")
+    ]  # fmt: skip
+    rejected = list(
+        RejectedRow.objects.filter(batch=batch).values_list("row_number", "cells", "reasons")
+    )
+    summary = {k: v for k, v in report.to_dict().items() if k not in ("batch_id",)}
+    return (
+        {f: getattr(batch, f) for f in fields},
+        b"".join(original_bytes(batch)),
+        records,
+        rejected,
+        summary,
+    )
+
+
+def test_an_upload_imports_exactly_as_the_same_file_from_a_path(tmp_path, key_file, cast):
+    from django.db import transaction
+
+    from everyname.store.imports import import_list
+
+    path = tmp_path / "witnesses.csv"
+    path.write_text(WITNESS_ROWS, encoding="utf-8")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[defaults]\noutcome = "killed"\n', encoding="utf-8")
+    options = {"skip_invalid": True}
+    with pytest.raises(_Rollback), transaction.atomic():
+        from_path = _stored(
+            import_list(cast["admin"], "lcc-homs", path, mapping=mapping, **options)
+        )
+        raise _Rollback
+    assert not Batch.objects.exists()
+    report = import_list(
+        cast["admin"],
+        "lcc-homs",
+        _upload(path.read_bytes(), "witnesses.csv"),
+        mapping=_upload(mapping.read_bytes(), "m.toml"),
+        **options,
+    )
+    assert report.file.name == "witnesses.csv"
+    assert _stored(report) == from_path
+    assert from_path[4]["rows_rejected"] == 2 and from_path[0]["mapping_text"]
+
+
+def test_an_upload_without_a_name_is_refused(key_file, cast):
+    import io
+
+    from everyname.core.errors import InvalidInput
+    from everyname.store.imports import import_list
+
+    with pytest.raises(InvalidInput) as refused:
+        import_list(cast["admin"], "lcc-homs", io.BytesIO(b"name\nAhmad\n"))
+    assert refused.value.field == "file"
+
+
+def test_rejected_rows_are_kept_and_downloaded_without_any_identity(
+    tmp_path, key_file, cast, snapshot
+):
+    from everyname.store.imports import rejected_rows_csv
+
+    path = tmp_path / "witnesses.csv"
+    path.write_text(WITNESS_ROWS, encoding="utf-8")
+    report = do_import(path, skip_invalid=True)
+    assert (report.records_imported, report.rows_rejected) == (2, 2)
+    dump = repr(snapshot())
+    for witness in WITNESSES:
+        assert witness not in dump
+    data = rejected_rows_csv(cast["analyst"], report.batch_id)
+    assert data.startswith("\ufeff".encode())
+    for witness in WITNESSES:
+        assert witness.encode() not in data
+    rows = list(csv.DictReader(data.decode("utf-8-sig").splitlines()))
+    assert [r["everyname_row"] for r in rows] == ["3", "4"]
+    broken, nobody = rows
+    # In a broken row any cell may hold a witness's identity: every cell is withheld.
+    assert broken["name"] == "" and broken["Photo"] == "" and broken["column 6"] == ""
+    assert "cells as in the header row" in broken["everyname_rejected_because"]
+    assert "withheld" in broken["everyname_rejected_because"]
+    # A row that names nobody keeps its cells where they are, identity columns withheld.
+    assert nobody["Photo"] == "b.jpg" and nobody["reporter name"] == ""
+    assert "columns used" in nobody["everyname_rejected_because"]
+    # import_file (scripts, the demo) writes the same bytes beside the input.
+    assert report.rejects_file.read_bytes() == data
+
+
+def test_rejected_rows_are_read_by_who_may_import_to_the_source(tmp_path, key_file, cast):
+    from everyname.core.errors import NotFound, PermissionDenied
+    from everyname.store.imports import rejected_rows_csv
+
+    path = tmp_path / "mixed.csv"
+    path.write_text("name,age\nAhmad Khalil,30\nOmar Saleh,30,x\n", encoding="utf-8")
+    report = do_import(path, source="src-a", skip_invalid=True)
+    for member in ("admin", "analyst", "recorder_a"):
+        assert b"Omar Saleh" in rejected_rows_csv(cast[member], report.batch_id)
+    for member in ("recorder_b", "reviewer", "viewer"):
+        with pytest.raises(PermissionDenied):
+            rejected_rows_csv(cast[member], report.batch_id)
+    with pytest.raises(NotFound) as missing:
+        rejected_rows_csv(cast["admin"], report.batch_id + 1)
+    assert missing.value.field == "batch"
+
+
+def test_import_list_for_every_member_of_the_cast(tmp_path, key_file, cast, snapshot):
+    from everyname.core.errors import PermissionDenied
+    from everyname.store.imports import import_list
+    from everyname.store.sources import get_or_create_source
+
+    for code in ("src-a", "src-b"):
+        get_or_create_source(code, "setup")
+    allowed = {"admin", "analyst", "recorder_a"}
+    for member, actor in cast.items():
+        path = write_csv(tmp_path / f"{member}.csv", [["name"], [f"Ahmad Khalil {member}"]])
+        if member in allowed:
+            report = import_list(actor, "src-a", path)
+            assert report.records_imported == 1
+            assert Batch.objects.get(pk=report.batch_id).imported_by == actor.username
+            event = AuditEvent.objects.filter(action=Action.BATCH_IMPORTED).last()
+            assert event.actor == actor.username and event.details["source"] == "src-a"
+        else:
+            before = snapshot()
+            with pytest.raises(PermissionDenied):
+                import_list(actor, "src-a", path)
+            with pytest.raises(PermissionDenied):
+                import_list(actor, "src-a", path, dry_run=True)
+            assert snapshot() == before
+
+
+def test_only_who_may_manage_sources_creates_one_by_importing(tmp_path, key_file, cast, snapshot):
+    from everyname.core.errors import PermissionDenied
+    from everyname.store.imports import import_list
+
+    path = write_csv(tmp_path / "lcc.csv", GOOD_ROWS)
+    before = snapshot()
+    with pytest.raises(PermissionDenied) as refused:
+        import_list(cast["recorder_a"], "src-a", path)
+    assert refused.value.field == "source" and "may not create source" in str(refused.value)
+    assert snapshot() == before
+    report = import_list(cast["analyst"], "src-a", path)
+    assert report.source_created and Source.objects.get(code="src-a").created_by == "bob"

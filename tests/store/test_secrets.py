@@ -10,11 +10,12 @@ import pytest
 from django.db import transaction
 
 from everyname.core.errors import InvalidInput, NotFound, PermissionDenied
+from everyname.store import crypto
 from everyname.store.audit import Action, list_events
 from everyname.store.imports import import_file
 from everyname.store.models import AuditEvent, Record
 from everyname.store.permissions import Permission
-from everyname.store.secrets import replace_identity, reveal_identity
+from everyname.store.secrets import change_identity, reveal_identity
 
 pytestmark = pytest.mark.django_db
 
@@ -127,40 +128,60 @@ def test_no_audit_row_ever_carries_the_planted_identity(cast, records):
 
 def test_a_corrected_identity_is_resealed_without_reaching_the_caller(cast, records):
     record = Record.objects.get(pk=records["Ahmad Khalil"])
-    sealed = replace_identity(record.sensitive_encrypted, {"reporter_contact": "+963 944 000 111"})
-    assert isinstance(sealed, bytes) and b"944" not in sealed and REPORTER.encode() not in sealed
-    Record.objects.filter(pk=record.pk).update(sensitive_encrypted=sealed)
+    new_contact = "+963 944 000 111"
+    change = change_identity(
+        record.sensitive_encrypted, {"reporter_name": REPORTER, "reporter_contact": new_contact}
+    )
+    assert change.fields == ("reporter_contact",)  # the name given is the one stored
+    for sealed in (change.sealed, change.revision):
+        assert isinstance(sealed, bytes) and b"944" not in sealed and b"Khaled" not in sealed
+    assert json.loads(crypto.decrypt_text(change.revision)) == {
+        "before": {"reporter_contact": CONTACT},
+        "after": {"reporter_contact": new_contact},
+    }
+    Record.objects.filter(pk=record.pk).update(sensitive_encrypted=change.sealed)
     revealed = reveal_identity(cast["admin"], record.pk, "check the correction")
-    assert (revealed.reporter_name, revealed.reporter_contact) == (REPORTER, "+963 944 000 111")
+    assert (revealed.reporter_name, revealed.reporter_contact) == (REPORTER, new_contact)
     assert revealed.columns == {"reporter name": REPORTER, "reporter phone": CONTACT}  # as imported
-    assert replace_identity(None, {"reporter_name": None}) is None
+    assert change_identity(change.sealed, {"reporter_contact": new_contact}) is None
+    removed = change_identity(None, {"reporter_name": "  "})
+    assert removed is None
+    added = change_identity(None, {"reporter_name": "Abu Ali"})
+    assert added.fields == ("reporter_name",) and added.sealed
     with pytest.raises(InvalidInput) as info:
-        replace_identity(sealed, {"full_name": "x"})
+        change_identity(change.sealed, {"full_name": "x"})
     assert info.value.field == "full_name"
 
 
 def test_nothing_but_the_secrets_module_decrypts_a_reporter():
-    """The one door. Decryption is called in crypto (which defines it), in
-    record_stream.open_identity (the inverse of how a record seals its identity) and in
-    imports.original_bytes (a batch's original file, read back for a download: a separate
-    act); open_identity is called from secrets.py alone."""
+    """The one door. A record's identity is opened by record_stream.open_identity (the inverse
+    of how a record seals it), which only secrets.py calls; every other decryption in the
+    package reads a file's encrypted chunks back (a batch's original, an upload waiting for its
+    job): a separate act, never a record's identity."""
     import ast
     from pathlib import Path
 
     import everyname
 
     package = Path(everyname.__file__).parent
-    calls: dict[str, set[str]] = {"decrypt": set(), "open_identity": set()}
+    opened_by, chunk_readers, other = set(), set(), []
     for path in package.rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                func = node.func
-                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                for wanted in calls:
-                    if name.startswith(wanted):
-                        calls[wanted].add(path.relative_to(package).as_posix())
-    assert calls == {
-        "decrypt": {"store/crypto.py", "store/record_stream.py", "store/imports.py"},
-        "open_identity": {"store/secrets.py"},
-    }
+        module = path.relative_to(package).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name == "open_identity":
+                opened_by.add(module)
+            elif name.startswith("decrypt") and module != "store/crypto.py":
+                argument = ast.unparse(node.args[0]) if node.args else ""
+                if module == "store/record_stream.py":
+                    assert argument == "bytes(token)"  # open_identity itself
+                elif argument.endswith(".data)") or argument.endswith(".data"):
+                    chunk_readers.add(module)
+                else:
+                    other.append((module, argument))
+    assert opened_by == {"store/secrets.py"}
+    assert other == []
+    assert "store/imports.py" in chunk_readers  # original_bytes: the test sees the calls

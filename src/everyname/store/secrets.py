@@ -6,7 +6,7 @@ user may reveal identities, asks why, and writes the ``secret.read`` audit entry
 transaction as the read: who, which record, which fields and why, never the values. A reveal
 that is rolled back leaves no entry, and a reveal never happens without one.
 
-A correction of the identity itself goes through :func:`replace_identity`, which re-seals
+A correction of the identity itself goes through :func:`change_identity`, which re-seals
 without handing the plaintext to its caller. ``record_stream.open_identity`` is the decryption
 both use, and nothing else calls it (a test holds that). A batch's original file is also
 encrypted and may name witnesses; reading it back for a download is a separate act
@@ -15,6 +15,7 @@ encrypted and may name witnesses; reading it back for a download is a separate a
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.db import transaction
 
 from everyname.core.errors import InvalidInput, NotFound
 from everyname.core.schema import SENSITIVE_FIELDS
+from everyname.store import crypto
 from everyname.store.audit import Action, record_event
 from everyname.store.models import Record
 from everyname.store.permissions import Actor, Permission, require
@@ -96,15 +98,41 @@ def reveal_identity(actor: Actor, record_id: int, reason: str) -> RevealedIdenti
     )
 
 
-def replace_identity(
-    sealed: bytes | memoryview | None, fields: dict[str, str | None]
-) -> bytes | None:
-    """A record's sealed identity with ``fields`` changed (a correction of the reporter's name
-    or contact), the source's own cells kept as imported. The plaintext never leaves this
-    function, so a correction needs no reveal; the correction itself is what is audited."""
-    unknown = sorted(set(fields) - set(SENSITIVE_FIELDS))
+@dataclass(frozen=True)
+class IdentityChange:
+    """A correction of a reporter identity, sealed: what the record now keeps (``sealed``),
+    what its revision keeps (``revision``: the values before and after, encrypted together) and
+    the names of the fields that changed. No plaintext."""
+
+    fields: tuple[str, ...]
+    sealed: bytes | None
+    revision: bytes
+
+
+def change_identity(
+    sealed: bytes | memoryview | None, changes: dict[str, str | None]
+) -> IdentityChange | None:
+    """Apply a correction to a record's sealed identity without handing the plaintext to the
+    caller: the correction (audited as such) needs no reveal. ``changes`` maps identity fields
+    to their new value (None or blank removes one); None when nothing differs from what is
+    stored. The source's own cells stay as imported."""
+    unknown = sorted(set(changes) - set(SENSITIVE_FIELDS))
     if unknown:
         raise InvalidInput(f"not an identity field: {', '.join(unknown)}", field=unknown[0])
-    secret = open_identity(sealed)
-    merged = {**secret["fields"], **fields}
-    return seal_identity({k: v for k, v in merged.items() if v}, secret["raw"])
+    identity = open_identity(sealed)
+    current = {name: identity["fields"].get(name) or None for name in SENSITIVE_FIELDS}
+    after = {
+        name: value if value and not value.isspace() else None for name, value in changes.items()
+    }
+    after = {name: value for name, value in after.items() if value != current[name]}
+    if not after:
+        return None
+    now = {name: value for name, value in {**current, **after}.items() if value}
+    before = {name: current[name] for name in after}
+    return IdentityChange(
+        fields=tuple(sorted(after)),
+        sealed=seal_identity(now, identity["raw"]),
+        revision=crypto.encrypt_text(
+            json.dumps({"before": before, "after": after}, ensure_ascii=False)
+        ),
+    )

@@ -3,6 +3,10 @@
 The key lives in a file outside the database (``EVERYNAME_KEY_FILE``) so a copied database or
 backup reveals no identity without the key. Fernet (AES-CBC with an HMAC) from ``cryptography``
 authenticates as well as encrypts: a tampered value fails loudly instead of decrypting to noise.
+
+Who decrypts what: a record's reporter identity is opened only through ``secrets`` (a reveal,
+audited, or a correction re-sealed without the plaintext leaving it); a file's encrypted chunks
+are read back by the import and job code that stored them. A test reads every call.
 """
 
 from __future__ import annotations

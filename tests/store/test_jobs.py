@@ -209,3 +209,20 @@ def test_the_local_administrator_runs_jobs_while_no_user_exists(sources):
     jobs.run_worker(once=True)
     assert jobs.job_status(local, job.id).state == "done"
     assert import_list  # the service the job ran (see test_imports for its own tests)
+
+
+def test_a_link_job_runs_the_link_service_with_its_stages_as_progress(tmp_path, sources, cast):
+    from everyname.store.models import LinkRun
+
+    for code, rows in (
+        ("src-a", "name,sex,age\nAhmad Khalil Haddad,m,34\nHuda Ali Sabbagh,f,9\n"),
+        ("src-b", "name,sex,age\nAhmad Khaleel Haddad,m,34\nOmar Saleh Atassi,m,51\n"),
+    ):
+        import_list(cast["admin"], code, upload(rows.encode(), f"{code}.csv"))
+    job = jobs.enqueue(cast["analyst"], "link", {})
+    jobs.run_worker(once=True)
+    done = jobs.job_status(cast["analyst"], job.id)
+    assert done.state == "done", done.error
+    run = LinkRun.objects.get()
+    assert run.created_by == "bob" and done.result["link_run"] == run.pk
+    assert done.result["records"] == 4 and done.total and done.done == done.total

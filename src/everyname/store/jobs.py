@@ -29,7 +29,6 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import IO, Any
 
 from django.contrib.auth.models import User
@@ -124,37 +123,40 @@ def _filters(params: dict[str, Any]):  # type: ignore[no-untyped-def]
 def _run_estimate(
     actor: Actor, params: dict[str, Any], progress: Progress, file: IO[bytes] | None
 ) -> Any:
-    # Wired to the estimate the report uses until store.estimating's service lands.
-    from everyname.store.counting import count_input
-    from everyname.store.reporting import estimate_for
+    from everyname.store.estimating import EstimateOptions, estimate
 
-    filters = _filters(params)
+    try:
+        options = EstimateOptions(**(params.get("options") or {}))
+    except TypeError as error:
+        raise InvalidInput(f"estimate options: {error}", field="options") from None
     progress(0, 1, "fitting")
-    result = estimate_for(count_input(), filters, params.get("method"), params.get("seed"))
-    progress(1, 1, "fitted")
-    if result is None:
-        raise InvalidInput(
-            "these persons cannot carry an estimate (fewer than two lists, or nobody named)",
-            field="filters",
-        )
+    result = estimate(
+        actor,
+        filters=_filters(params),
+        by=params.get("by"),
+        seed=params.get("seed"),
+        options=options,
+    )
+    progress(1, 1, "fitted and stored")
     return result
 
 
 def _run_report(
     actor: Actor, params: dict[str, Any], progress: Progress, file: IO[bytes] | None
 ) -> Any:
-    # Wired to reporting.write_report until the stored-report service lands.
-    from everyname.store.reporting import write_report
+    from everyname.store.reporting import build_report
 
-    out = params.get("out")
-    if not out:
-        raise InvalidInput("a report needs a file to write (.html or .pdf)", field="out")
     progress(0, 1, "building")
-    report = write_report(
-        Path(out), _filters(params), with_estimate=bool(params.get("with_estimate", True))
+    built = build_report(
+        actor,
+        _filters(params),
+        params.get("format", "html"),
+        with_estimate=bool(params.get("with_estimate", True)),
+        seed=params.get("seed"),
     )
-    progress(1, 1, "written")
-    return {"file": str(out), "headline": report.headline_en}
+    progress(1, 1, "built and stored")
+    # The file itself is kept with the stored report (reporting.get_report), not in the job.
+    return {k: v for k, v in built.to_dict().items() if k != "content"}
 
 
 def _run_release(
@@ -162,6 +164,7 @@ def _run_release(
 ) -> Any:
     from everyname.store.releases import publish_release
 
+    progress(0, 1, "writing")
     out = params.get("out")
     if not out:
         raise InvalidInput("a release needs a folder to write into", field="out")

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -25,12 +24,10 @@ from everyname.cli.app import app
 from everyname.cli.output import console, errors, escape, user_errors
 
 if TYPE_CHECKING:
-    from everyname.core.estimate import CaptureHistories, EstimateResult
+    from everyname.store.estimating import Estimates
 
 # The estimation core pulls in scipy, statsmodels and numba (about a second); it is imported
 # when the command runs, not whenever the program starts.
-
-STRATUM_COLUMN = "stratum"  # as in everyname.core.estimate.histories
 
 
 class Method(StrEnum):
@@ -55,75 +52,6 @@ class Criterion(StrEnum):
     bic = "bic"
 
 
-def histories_from_latest_link_run(
-    by: str | None,
-) -> CaptureHistories | dict[str, CaptureHistories]:
-    """Capture histories of the persons of the latest link run (one per value of ``by``)."""
-    return link_run_histories(by).linked
-
-
-@dataclass(frozen=True)
-class LinkRunHistories:
-    """Histories of a run's persons as linked and, while pairs await review, as they would be
-    with every pending pair merged (``pending_merged``; None when nothing awaits review)."""
-
-    linked: Any
-    pending_merged: Any
-    pairs_awaiting_review: int
-    records_not_linked: int
-    link_run: str
-
-
-def link_run_histories(by: str | None) -> LinkRunHistories:
-    from everyname.cli.db import open_database
-
-    open_database()
-    from everyname.core.estimate import CaptureHistories, stratify_person_sources
-    from everyname.store.counting import count_input
-    from everyname.store.reporting import person_sources
-
-    data = count_input()
-
-    def histories(frame):  # type: ignore[no-untyped-def]
-        lists = sorted(data.memberships["source"].unique())
-        if by is None:
-            return CaptureHistories.from_person_sources(frame, lists=lists)
-        return stratify_person_sources(frame, stratum=by, lists=lists)
-
-    linked = histories(person_sources(data, by))
-    merged = None
-    if data.merged_groups is not None:
-        merged = histories(person_sources(data, by, pending_merged=True))
-    return LinkRunHistories(
-        linked, merged, data.pairs_awaiting_review, data.records_not_linked, data.link_run
-    )
-
-
-def _with_doubt(data: dict, merged: CaptureHistories, run: LinkRunHistories, fit: Any) -> dict:
-    """``data`` (an estimate's JSON) with the fit of the pending-merged persons beside it."""
-    from everyname.core.count.doubt import with_pending_merged
-    from everyname.core.estimate import EstimationError
-
-    if data.get("estimate") is None:
-        return data
-    try:
-        result = fit(merged, data["method"])
-    except EstimationError as exc:
-        return {**data, "pending_merged": {"observed": merged.observed, "error": str(exc)}}
-    return with_pending_merged(data, result, run.pairs_awaiting_review)
-
-
-def _place_labels(by: str | None, strata: Any) -> dict[str, tuple[str, str]]:
-    """Names of the gazetteer places a place stratification's values are (ids)."""
-    from everyname.core.count.breakdown import PLACE_LEVELS
-
-    if by not in PLACE_LEVELS or not isinstance(strata, dict):
-        return {}
-    from everyname.store.places import place_labels
-
-    return place_labels(strata)
-
-
 def parse_merge(values: list[str]) -> dict[str, list[str]]:
     """``["PFNCA=PF+NCA"]`` → ``{"PFNCA": ["PF", "NCA"]}``."""
     groups: dict[str, list[str]] = {}
@@ -139,88 +67,26 @@ def parse_merge(values: list[str]) -> dict[str, list[str]]:
     return groups
 
 
-def _prepare(
-    hist: CaptureHistories, lists: list[str] | None, merge: dict[str, list[str]]
-) -> CaptureHistories:
-    if merge:
-        hist = hist.merge(merge)
-    if lists:
-        hist = hist.select(lists)
-    return hist
+FLAGS = {
+    "merge": "--merge",
+    "lists": "--lists",
+    "by": "--by",
+    "method": "--method",
+    "criterion": "--criterion",
+    "average": "--average",
+    "interval": "--interval",
+    "bootstrap_replicates": "--bootstrap-replicates",
+    "burn_in": "--burn-in",
+    "samples": "--samples",
+    "thinning": "--thinning",
+    "chains": "--chains",
+}
 
 
-def _settings(
-    method: str,
-    criterion: Criterion | None,
-    average: bool,
-    burn_in: int | None,
-    samples: int | None,
-    thinning: int | None,
-    chains: int | None,
-    interval: Interval | None = None,
-    replicates: int | None = None,
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if method == "loglinear":
-        if criterion is not None:
-            out["criterion"] = criterion.value
-        if average:
-            out["average"] = True
-        if interval is not None:
-            out["interval"] = interval.value
-        if replicates is not None:
-            if interval not in (None, Interval.bootstrap) or average:
-                raise typer.BadParameter(
-                    "applies to the bootstrap interval only (not with --interval profile/wald-log"
-                    " or --average)",
-                    param_hint="--bootstrap-replicates",
-                )
-            out["bootstrap_replicates"] = replicates
-    elif criterion is not None or average or interval is not None or replicates is not None:
-        raise typer.BadParameter(
-            "applies to --method loglinear only",
-            param_hint="--criterion/--average/--interval/--bootstrap-replicates",
-        )
-    mcmc = {"burn_in": burn_in, "samples": samples, "thinning": thinning, "chains": chains}
-    given = {k: v for k, v in mcmc.items() if v is not None}
-    if given and method != "lcmcr":
-        raise typer.BadParameter(
-            "applies to --method lcmcr only", param_hint="--burn-in/--samples/--thinning/--chains"
-        )
-    out.update(given)
-    return out
-
-
-def _fit(
-    hist: CaptureHistories, method: str | None, seed: int | None, settings_for
-) -> EstimateResult:
-    from everyname.core.estimate import SettingsError, default_method, make_estimator
-
-    chosen = method or default_method(hist)
-    try:
-        estimator = make_estimator(chosen, **settings_for(chosen))
-        estimator.settings.validated()
-    except SettingsError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    return estimator.fit(hist, seed=seed)
-
-
-def _failed(value: str, hist: CaptureHistories, method: str | None, exc: Exception) -> dict:
-    from everyname.core.estimate import default_method
-    from everyname.core.estimate.warnings import data_warnings
-
-    return {
-        "value": value,
-        "method": method or default_method(hist),
-        "observed": hist.observed,
-        "estimate": None,
-        "lower": None,
-        "upper": None,
-        "level": 0.95,
-        "lists": list(hist.lists),
-        "warnings": [w.to_dict() for w in data_warnings(hist)],
-        "error": str(exc),
-    }
+def _usage(exc: Exception) -> typer.BadParameter:
+    """A settings error as a usage error naming the option (exit code 2)."""
+    field = getattr(exc, "field", None)
+    return typer.BadParameter(str(exc), param_hint=FLAGS.get(field or ""))
 
 
 def _fmt(x: float | None) -> str:
@@ -264,9 +130,9 @@ def _print_table(rows: list[tuple[str | None, dict]], by: str | None) -> None:
         _print_chart(rows)
 
 
-def _print_doubt(rows: list[tuple[str | None, dict]], run: LinkRunHistories | None) -> None:
+def _print_doubt(rows: list[tuple[str | None, dict]], run: Estimates) -> None:
     """The estimate with every pair awaiting review merged, and records left out."""
-    if run is None:
+    if run.link_run is None:
         return
     for value, d in rows:
         merged = d.get("pending_merged")
@@ -386,103 +252,63 @@ def estimate_command(
     interval: BCa bootstrap repeating that choice, 1,000 replicates, seed 1234.
     The JSON names the method (details.reference) and the settings used.
     """
-    groups = parse_merge(merge or [])
-    chosen_lists = [x.strip() for x in lists.split(",") if x.strip()] if lists else None
-    method_name = method.value if method else None
+    from everyname.store.estimating import EstimateOptions, InvalidSettings
 
-    def settings_for(name: str) -> dict[str, Any]:
-        return _settings(
-            name,
-            criterion,
-            average,
-            burn_in,
-            samples,
-            thinning,
-            chains,
-            interval,
-            bootstrap_replicates,
+    try:
+        options = EstimateOptions(
+            method=method.value if method else None,
+            lists=tuple(x.strip() for x in lists.split(",") if x.strip()) if lists else None,
+            merge=parse_merge(merge or []),
+            criterion=criterion.value if criterion else None,
+            average=average,
+            interval=interval.value if interval else None,
+            bootstrap_replicates=bootstrap_replicates,
+            burn_in=burn_in,
+            samples=samples,
+            thinning=thinning,
+            chains=chains,
         )
+        options.check()  # usage errors before any work
+        if histories is not None and by is not None and by != "stratum":
+            raise typer.BadParameter(
+                f"a histories CSV can only be split by its 'stratum' column, not {by!r};"
+                " splitting by other fields needs a link run",
+                param_hint="--by",
+            )
+        if histories is not None:
+            from everyname.store.estimating import estimate_histories
 
-    if method_name:
-        settings_for(method_name)  # usage errors before any work
-    if histories is not None and by is not None and by != STRATUM_COLUMN:
-        raise typer.BadParameter(
-            f"a histories CSV can only be split by its {STRATUM_COLUMN!r} column, not {by!r};"
-            " splitting by other fields needs a link run",
-            param_hint="--by",
-        )
-    from everyname.core.estimate import (
-        EstimateWarning,
-        EstimationError,
-        WarningCode,
-        read_histories_csv,
-    )
-    from everyname.core.estimate.histories import pool
+            result = estimate_histories(histories, by=by, seed=seed, options=options)
+        else:
+            from everyname.cli.db import current_actor, open_database
+            from everyname.store.estimating import estimate
 
-    run: LinkRunHistories | None = None
-    if histories is not None:
-        loaded = read_histories_csv(histories)
-        if by is not None and not isinstance(loaded, dict):
-            raise EstimationError(f"{histories}: no {STRATUM_COLUMN!r} column to split by")
-    else:
-        run = link_run_histories(by)
-        loaded = run.linked
-
-    def doubt(data: dict, merged: Any, dropped: tuple[str, ...] = ()) -> dict:
-        """Linkage doubt of a link run's estimate (nothing for a histories CSV)."""
-        if run is None or merged is None:
-            return data
-        prepared = _prepare(merged, chosen_lists, groups)
-        if dropped:
-            prepared = prepared.select([x for x in prepared.lists if x not in dropped])
-        return _with_doubt(data, prepared, run, lambda h, m: _fit(h, m, seed, settings_for))
+            open_database()
+            result = estimate(current_actor(), by=by, seed=seed, options=options)
+    except InvalidSettings as exc:
+        raise _usage(exc) from None
 
     if by is None:
-        if isinstance(loaded, dict):  # a stratified CSV without --by: pool the strata
-            loaded = pool(loaded)
-        hist = _prepare(loaded, chosen_lists, groups)
-        result = _fit(hist, method_name, seed, settings_for)
-        data = doubt(result.to_dict(), run.pending_merged if run else None)
-        if run is not None:
-            data["records_not_linked"] = run.records_not_linked
+        data = result.overall
+        if data.get("estimate") is None:
+            errors.print(f"[bold red]Error:[/] {escape(str(data.get('error')))}")
+            raise typer.Exit(1)
         if output_format is Format.json:
-            typer.echo(json.dumps(data, ensure_ascii=False, allow_nan=False))
+            typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, allow_nan=False))
         else:
-            _print_table([(None, data)], None)
-            _print_doubt([(None, data)], run)
+            rows: list[tuple[str | None, dict]] = [(None, dict(data))]
+            _print_table(rows, None)
+            _print_doubt(rows, result)
+            console.print(f"seed: {result.seed}")
         return
 
-    assert isinstance(loaded, dict)
-    rows: list[tuple[str | None, dict]] = []
-    labels = _place_labels(by, loaded) if histories is None else {}
-    for value, stratum in loaded.items():
-        hist = _prepare(stratum, chosen_lists, groups)
-        dropped: tuple[str, ...] = ()
-        if not chosen_lists:  # a list absent from a stratum is left out there, and said so
-            hist, dropped = hist.without_empty_lists()
-        try:
-            data = {"value": value, **_fit(hist, method_name, seed, settings_for).to_dict()}
-        except EstimationError as exc:
-            data = _failed(value, hist, method_name, exc)
-        merged_strata = run.pending_merged if run is not None else None
-        data = doubt(data, (merged_strata or {}).get(value), dropped)
-        if dropped:
-            note = EstimateWarning(
-                WarningCode.LIST_COVERS_ALMOST_NONE,
-                f"list(s) {', '.join(dropped)} name nobody in this stratum and were left out",
-            )
-            data["warnings"].insert(0, note.to_dict())
-        if value in labels:  # a gazetteer place: its id, named in both scripts
-            data["label"], data["label_ar"] = labels[value]
-        rows.append((labels[value][0] if value in labels else value, data))
+    rows = [(d.get("label") or d["value"], dict(d)) for d in result.strata]
     if output_format is Format.json:
-        payload: dict[str, Any] = {"by": by, "strata": [d for _, d in rows]}
-        if run is not None:
-            payload["records_not_linked"] = run.records_not_linked
-        typer.echo(json.dumps(payload, ensure_ascii=False, allow_nan=False))
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, allow_nan=False))
     else:
         _print_table(rows, by)
-        _print_doubt(rows, run)
-    if all(d["estimate"] is None for _, d in rows):
+        _print_doubt(rows, result)
+        console.print(f"seed: {result.seed}")
+    if not rows or all(d["estimate"] is None for _, d in rows):
         errors.print("[bold red]Error:[/] no stratum could be estimated")
         raise typer.Exit(1)

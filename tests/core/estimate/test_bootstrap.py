@@ -26,7 +26,7 @@ from everyname.core.estimate.bootstrap import (
     select_scv,
     table_with_counts,
 )
-from everyname.core.estimate.loglinear import _Table, exhaustive_search, fit_model, scv_stepwise
+from everyname.core.estimate.fitting import Table, exhaustive_search, fit_model, scv_stepwise
 
 SCV = {"search": "stepwise", "stepwise": "scv"}
 BIC = {"search": "exhaustive", "criterion": "bic"}
@@ -54,7 +54,7 @@ def _within(value: float, target: float, tol: float) -> bool:
 def test_batched_fit_matches_glm_and_existence_check(mse, name):
     """Every model: same estimate and log-likelihood as the statsmodels GLM, and the same verdict
     as the Fienberg-Rinaldo linear program / rank check (Artificial_3 has both failures)."""
-    table = _Table(mse(name))
+    table = Table(mse(name))
     y = table.counts[None, :].astype(float)
     verdicts = set()
     for ref in exhaustive_search(table):
@@ -70,7 +70,7 @@ def test_batched_fit_matches_glm_and_existence_check(mse, name):
 
 def test_batched_fit_handles_pairs_empty_in_a_replicate(mse):
     """A pair that shares nobody in one replicate only gets minus infinity in that replicate."""
-    table = _Table(mse("kosovo_1999_4lists"))
+    table = Table(mse("kosovo_1999_4lists"))
     pair = (0, 1)
     y = np.vstack([table.counts, np.where(table.both[pair] > 0, 0, table.counts)]).astype(float)
     fast = fit_batch(table, (pair,), y)
@@ -83,7 +83,7 @@ def test_batched_fit_handles_pairs_empty_in_a_replicate(mse):
 def test_batched_stepwise_matches_the_reference_rule(mse):
     """The lock-step SCV stepwise rule picks the same model as ``scv_stepwise`` replicate by
     replicate (New Orleans, where replicates often add terms and hit existence failures)."""
-    table = _Table(mse("new_orleans_8lists"))
+    table = Table(mse("new_orleans_8lists"))
     rng = np.random.default_rng(7)
     y = rng.multinomial(table.n, table.counts / table.n, size=4).astype(float)
     fast = select_scv(table, y, 0.02)

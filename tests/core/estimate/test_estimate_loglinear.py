@@ -21,7 +21,7 @@ from everyname.core.estimate import (
     SettingsError,
     WarningCode,
 )
-from everyname.core.estimate.loglinear import _Table, check_model
+from everyname.core.estimate.fitting import Table, check_model
 
 BHS = {"search": "stepwise", "stepwise": "bhs", "interval": "profile"}
 SCV = {"search": "stepwise", "stepwise": "scv", "interval": "wald-log"}
@@ -155,7 +155,7 @@ IDENTIFIABILITY = [
 
 @pytest.mark.parametrize("pairs, code", IDENTIFIABILITY)
 def test_existence_and_identifiability_codes(mse, pairs, code):
-    assert check_model(_Table(mse("artificial_3_identifiability")), pairs) == code
+    assert check_model(Table(mse("artificial_3_identifiability")), pairs) == code
 
 
 def test_models_whose_estimate_does_not_exist_are_refused(mse):

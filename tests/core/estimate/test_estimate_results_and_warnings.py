@@ -18,7 +18,7 @@ from everyname.core.estimate import (
     estimate,
     make_estimator,
 )
-from everyname.core.estimate import warnings as w
+from everyname.core.estimate import cautions as w
 from everyname.core.estimate.diagnostics import effective_sample_size, geweke_z, split_rhat
 
 CONTRACT = ["method", "observed", "estimate", "lower", "upper", "level", "lists", "warnings"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from everyname.core.estimate.cautions import EstimateWarning, WarningCode, compare_results
 from everyname.core.estimate.chapman import Chapman, ChapmanSettings
 from everyname.core.estimate.histories import (
     CaptureHistories,
@@ -31,7 +32,6 @@ from everyname.core.estimate.histories import (
 from everyname.core.estimate.lcmcr import Lcmcr, LcmcrSettings
 from everyname.core.estimate.loglinear import Loglinear, LoglinearSettings
 from everyname.core.estimate.result import EstimateResult, EstimationError, SettingsError
-from everyname.core.estimate.warnings import EstimateWarning, WarningCode, compare_results
 
 METHODS = ("chapman", "loglinear", "lcmcr")
 

@@ -49,11 +49,11 @@ import numpy as np
 from scipy.special import gammaln
 from scipy.stats import norm, poisson
 
-from everyname.core.estimate.loglinear import (
+from everyname.core.estimate.fitting import (
     EXISTS,
     ModelFit,
     Pair,
-    _Table,
+    Table,
     bhs_stepwise,
     check_model,
 )
@@ -76,7 +76,7 @@ class BatchFit:
     n_params: int
 
 
-def _model_design(table: _Table, pairs: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray]:
+def _model_design(table: Table, pairs: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray]:
     """Design over every observable cell (intercept, main effects, every pair of the model) and
     the (pairs x cells) indicator of cells holding both lists of each pair."""
     cols = [np.ones(len(table.counts))] + [table.x[:, j] for j in range(table.k)]
@@ -85,7 +85,7 @@ def _model_design(table: _Table, pairs: Sequence[Pair]) -> tuple[np.ndarray, np.
     return x, (np.array(both) if both else np.zeros((0, len(table.counts))))
 
 
-def _existence_cache(table: _Table) -> dict:
+def _existence_cache(table: Table) -> dict:
     cache = getattr(table, "_existence_cache", None)
     if cache is None:
         cache = {}
@@ -93,11 +93,11 @@ def _existence_cache(table: _Table) -> dict:
     return cache
 
 
-def fit_batch(table: _Table, pairs: Sequence[Pair], y: np.ndarray) -> BatchFit:
+def fit_batch(table: Table, pairs: Sequence[Pair], y: np.ndarray) -> BatchFit:
     """Fit main effects + ``pairs`` to every row of ``y`` (R x cells) by batched IRLS.
 
     Per row, a pair whose two lists share nobody is given minus infinity: its cells are removed
-    and its column dropped (as :meth:`_Table.design` does for the data)."""
+    and its column dropped (as :meth:`Table.design` does for the data)."""
     y = np.asarray(y, dtype=float)
     r, c = y.shape
     x, both = _model_design(table, pairs)
@@ -203,12 +203,12 @@ def information_criterion(fit: BatchFit, n: np.ndarray, criterion: str) -> np.nd
 
 
 # --------------------------------------------------------------------------- selection rules
-def select_fixed(table: _Table, pairs: Sequence[Pair], y: np.ndarray) -> np.ndarray:
+def select_fixed(table: Table, pairs: Sequence[Pair], y: np.ndarray) -> np.ndarray:
     return fit_batch(table, pairs, y).estimate
 
 
 def select_by_ic(
-    table: _Table, models: Sequence[Sequence[Pair]], y: np.ndarray, criterion: str
+    table: Table, models: Sequence[Sequence[Pair]], y: np.ndarray, criterion: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Estimate of the lowest-IC model per row (ties: the first in ``models``); nan if none
     exists. Also returns the index of the chosen model (-1 when none)."""
@@ -227,7 +227,7 @@ def select_by_ic(
     return best_est, best_idx
 
 
-def select_scv(table: _Table, y: np.ndarray, p_threshold: float) -> np.ndarray:
+def select_scv(table: Table, y: np.ndarray, p_threshold: float) -> np.ndarray:
     """Chan-Silverman-Vincent stepwise rule run on every row in lock-step (rows are grouped by
     their current model so that each group is one batched fit)."""
     r = y.shape[0]
@@ -278,7 +278,7 @@ def select_scv(table: _Table, y: np.ndarray, p_threshold: float) -> np.ndarray:
     return est
 
 
-def table_with_counts(table: _Table, counts: np.ndarray) -> _Table:
+def table_with_counts(table: Table, counts: np.ndarray) -> Table:
     """A copy of ``table`` holding other counts for the same patterns (for the per-replicate
     path that reuses the ordinary fitter)."""
     t = copy.copy(table)
@@ -288,7 +288,7 @@ def table_with_counts(table: _Table, counts: np.ndarray) -> _Table:
     return t
 
 
-def select_bhs(table: _Table, y: np.ndarray, p_threshold: float) -> np.ndarray:
+def select_bhs(table: Table, y: np.ndarray, p_threshold: float) -> np.ndarray:
     out = np.full(y.shape[0], np.nan)
     for i, row in enumerate(y):
         t = table_with_counts(table, row)
@@ -351,7 +351,7 @@ class Selection:
     criterion: str = "bic"
     p_threshold: float = 0.02
 
-    def apply(self, table: _Table, y: np.ndarray) -> np.ndarray:
+    def apply(self, table: Table, y: np.ndarray) -> np.ndarray:
         if self.kind == "fixed":
             return select_fixed(table, self.pairs, y)
         if self.kind == "ic":
@@ -364,7 +364,7 @@ class Selection:
 
 
 def bootstrap_interval(
-    table: _Table,
+    table: Table,
     chosen: ModelFit,
     selection: Selection,
     *,

@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from everyname.core.estimate import warnings as w
+from everyname.core.estimate import cautions as w
 from everyname.core.estimate.histories import CaptureHistories
 from everyname.core.estimate.result import (
     EstimateResult,

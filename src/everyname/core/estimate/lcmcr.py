@@ -59,7 +59,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from everyname.core.estimate import warnings as w
+from everyname.core.estimate import cautions as w
 from everyname.core.estimate.diagnostics import effective_sample_size, geweke_z, split_rhat
 from everyname.core.estimate.histories import CaptureHistories
 from everyname.core.estimate.result import (

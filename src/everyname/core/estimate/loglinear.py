@@ -72,20 +72,29 @@ the log scale of the undocumented count.
 
 from __future__ import annotations
 
-import itertools
 import math
-import warnings as _pywarnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Literal
 
 import numpy as np
-import statsmodels.api as sm
-from scipy.optimize import brentq, linprog, minimize_scalar
+from scipy.optimize import brentq, minimize_scalar
 from scipy.special import gammaln
-from scipy.stats import chi2, norm, poisson
+from scipy.stats import chi2, norm
 
-from everyname.core.estimate import warnings as w
+from everyname.core.estimate import cautions as w
+from everyname.core.estimate.fitting import (
+    DOES_NOT_EXIST,
+    NOT_IDENTIFIABLE,
+    ModelFit,
+    Pair,
+    Table,
+    bhs_stepwise,
+    exhaustive_search,
+    fit_model,
+    poisson_glm,
+    scv_stepwise,
+)
 from everyname.core.estimate.histories import CaptureHistories
 from everyname.core.estimate.result import (
     EstimateResult,
@@ -93,13 +102,6 @@ from everyname.core.estimate.result import (
     SettingsError,
     library_versions,
 )
-
-Pair = tuple[int, int]
-
-EXISTS = 0
-DOES_NOT_EXIST = 1
-NOT_IDENTIFIABLE = 2
-
 
 REFERENCE_SEED = 1234
 """The bootstrap seed when none is given: ``iseed`` of ``SparseMSE::estimatepopulation`` and of
@@ -197,139 +199,15 @@ class LoglinearSettings:
         return self.criterion or "bic"
 
 
-@dataclass(frozen=True)
-class ModelFit:
-    """One fitted log-linear model. ``pairs`` index into the histories' lists."""
-
-    pairs: tuple[Pair, ...]
-    name: str
-    code: int
-    estimate: float = math.nan
-    log_n0: float = math.nan
-    se_log_n0: float = math.nan
-    loglik: float = math.nan
-    deviance: float = math.nan
-    n_params: int = 0
-    aic: float = math.inf
-    bic: float = math.inf
-    empty_pairs: tuple[Pair, ...] = ()
-    params: dict[str, float] = field(default_factory=dict, compare=False)
-
-    @property
-    def exists(self) -> bool:
-        return self.code == EXISTS
-
-
-class _Table:
-    """The complete table of observable patterns, and the design of any two-list model on it."""
-
-    def __init__(self, histories: CaptureHistories) -> None:
-        self.lists = histories.lists
-        self.k = histories.n_lists
-        self.patterns, self.counts = histories.full_table()
-        self.x = self.patterns.astype(float)
-        self.n = int(self.counts.sum())
-        self.all_pairs: list[Pair] = list(itertools.combinations(range(self.k), 2))
-        both = {p: self.x[:, p[0]] * self.x[:, p[1]] for p in self.all_pairs}
-        self.both = both
-        self.overlap = {p: int((both[p] * self.counts).sum()) for p in self.all_pairs}
-
-    def name(self, pairs: Sequence[Pair]) -> str:
-        if not pairs:
-            return "main effects"
-        terms = [f"{self.lists[i]}:{self.lists[j]}" for i, j in pairs]
-        return "main effects + " + " + ".join(terms)
-
-    def design(self, pairs: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray, list[str], list[Pair]]:
-        """Rows kept, design matrix, column names, and the model's non-overlapping pairs."""
-        keep = np.ones(len(self.counts), dtype=bool)
-        cols = [np.ones(len(self.counts))] + [self.x[:, j] for j in range(self.k)]
-        names = ["(intercept)", *self.lists]
-        empty: list[Pair] = []
-        for p in pairs:
-            if self.overlap[p] == 0:
-                empty.append(p)
-                keep &= self.both[p] == 0
-            else:
-                cols.append(self.both[p])
-                names.append(f"{self.lists[p[0]]}:{self.lists[p[1]]}")
-        design = np.column_stack(cols)[keep]
-        return keep, design, names, empty
-
-
-def check_model(table: _Table, pairs: Sequence[Pair]) -> int:
-    """0 if the estimate exists and is identifiable, 1 if it does not exist (the linear program
-    of Fienberg & Rinaldo finds no strictly positive cell means meeting the margins), 2 if it is
-    not identifiable (rank-deficient design), 3 both — the codes of ``SparseMSE::checkident``."""
-    keep, design, _, _ = table.design(pairs)
-    counts = table.counts[keep]
-    rank_def = design.shape[1] - np.linalg.matrix_rank(design)
-    code = NOT_IDENTIFIABLE if rank_def > 0 else EXISTS
-    if (counts > 0).all():
-        return code  # the observed counts themselves are strictly positive cell means
-    # Maximise s over cell means y = z + s (z >= 0, s >= 0) with X^T y = X^T counts: writing
-    # y_i >= s as a shift leaves only the p margin equalities, so the solver sees p rows instead
-    # of p + cells (the same program, several times faster in the bootstrap).
-    n_rows = design.shape[0]
-    c = np.zeros(n_rows + 1)
-    c[-1] = -1.0
-    a_eq = np.hstack([design.T, design.T.sum(axis=1, keepdims=True)])
-    b_eq = design.T @ counts
-    bounds = [(0, None)] * n_rows + [(0, float(counts.sum()))]
-    res = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-    if res.status != 0 or -res.fun <= 1e-9 * max(1.0, float(counts.sum())):
-        code += DOES_NOT_EXIST
-    return code
-
-
-def _glm(y: np.ndarray, design: np.ndarray, start: np.ndarray | None = None):
-    with _pywarnings.catch_warnings():
-        _pywarnings.simplefilter("ignore")
-        model = sm.GLM(y, design, family=sm.families.Poisson())
-        return model.fit(start_params=start, maxiter=200, tol=1e-10)
-
-
-def fit_model(table: _Table, pairs: Sequence[Pair], check: bool = True) -> ModelFit:
-    """Fit one model (after the existence check unless ``check`` is False)."""
-    pairs = tuple(sorted(pairs))
-    name = table.name(pairs)
-    code = check_model(table, pairs) if check else EXISTS
-    if code != EXISTS:
-        return ModelFit(pairs=pairs, name=name, code=code)
-    keep, design, names, empty = table.design(pairs)
-    y = table.counts[keep].astype(float)
-    res = _glm(y, design)
-    b0 = float(res.params[0])
-    se = float(res.bse[0])
-    # count the parameters of non-overlapping pairs too (SparseMSE adds 2 per pair to the AIC)
-    n_params = design.shape[1] + len(empty)
-    loglik = float(res.llf)
-    return ModelFit(
-        pairs=pairs,
-        name=name,
-        code=code,
-        estimate=table.n + math.exp(b0),
-        log_n0=b0,
-        se_log_n0=se,
-        loglik=loglik,
-        deviance=float(res.deviance),
-        n_params=n_params,
-        aic=-2 * loglik + 2 * n_params,
-        bic=-2 * loglik + math.log(table.n) * n_params,
-        empty_pairs=tuple(empty),
-        params={nm: float(v) for nm, v in zip(names, res.params, strict=True)},
-    )
-
-
 # --------------------------------------------------------------------------- intervals
-def _profile_loglik(table: _Table, pairs: Sequence[Pair], total: float) -> float:
+def _profile_loglik(table: Table, pairs: Sequence[Pair], total: float) -> float:
     """Multinomial log-likelihood of the complete table at population size ``total``."""
     keep, design, _, _ = table.design(pairs)
     y = table.counts[keep].astype(float)
     n0 = total - table.n
     x_full = np.vstack([np.eye(1, design.shape[1]), design])  # the unobserved cell: intercept
     y_full = np.concatenate([[n0], y])
-    res = _glm(y_full, x_full)
+    res = poisson_glm(y_full, x_full)
     mu = res.fittedvalues
     pos = y_full > 0
     return float(
@@ -338,7 +216,7 @@ def _profile_loglik(table: _Table, pairs: Sequence[Pair], total: float) -> float
 
 
 def profile_interval(
-    table: _Table, fit: ModelFit, level: float = 0.95, max_ratio: float = 1000.0
+    table: Table, fit: ModelFit, level: float = 0.95, max_ratio: float = 1000.0
 ) -> tuple[float, float]:
     """Profile-likelihood interval for N; the upper end is ``inf`` if it does not close."""
     n = table.n
@@ -417,72 +295,6 @@ def averaged(
     return mean, n + n0 / c, n + n0 * c, wts
 
 
-# --------------------------------------------------------------------------- searches
-def exhaustive_search(table: _Table) -> list[ModelFit]:
-    out = []
-    for r in range(len(table.all_pairs) + 1):
-        for pairs in itertools.combinations(table.all_pairs, r):
-            out.append(fit_model(table, pairs))
-    return out
-
-
-def bhs_stepwise(table: _Table, p_threshold: float = 0.05) -> tuple[ModelFit, list[ModelFit]]:
-    """Bales–Hesketh–Silverman: add by AIC while the new term's Wald p-value is small."""
-    current = fit_model(table, ())
-    tried = [current]
-    if current.code != EXISTS:
-        return current, tried
-    while True:
-        best: ModelFit | None = None
-        for p in table.all_pairs:
-            if p in current.pairs:
-                continue
-            cand = fit_model(table, (*current.pairs, p))
-            tried.append(cand)
-            if cand.exists and (best is None or cand.aic < best.aic - 1e-12):
-                best = cand
-        if best is None or best.aic >= current.aic:
-            return current, tried
-        new = next(p for p in best.pairs if p not in current.pairs)
-        term = f"{table.lists[new[0]]}:{table.lists[new[1]]}"
-        if new in best.empty_pairs or term not in best.params:
-            return current, tried
-        keep, design, names, _ = table.design(best.pairs)
-        res = _glm(table.counts[keep].astype(float), design)
-        pval = float(res.pvalues[names.index(term)])
-        if pval > p_threshold:
-            return current, tried
-        current = best
-
-
-def scv_stepwise(table: _Table, p_threshold: float = 0.02) -> tuple[ModelFit, list[ModelFit]]:
-    """Chan–Silverman–Vincent: add the pair whose overlap is least likely under the model."""
-    current = fit_model(table, (), check=False)
-    tried = [current]
-    if p_threshold <= 0:
-        return current, tried
-    while True:
-        keep, design, _, _ = table.design(current.pairs)
-        res = _glm(table.counts[keep].astype(float), design)
-        mu = np.zeros(len(table.counts))
-        mu[keep] = res.fittedvalues
-        best_p, best_pair = 1.0, None
-        for p in table.all_pairs:
-            if p in current.pairs:
-                continue
-            expected = float((mu * table.both[p]).sum())
-            seen = table.overlap[p]
-            pval = min(poisson.cdf(seen, expected), poisson.sf(seen - 1, expected))
-            if check_model(table, (*current.pairs, p)) != EXISTS:
-                pval = 1.0
-            if pval < best_p:
-                best_p, best_pair = pval, p
-        if best_pair is None or best_p >= p_threshold:
-            return current, tried
-        current = fit_model(table, (*current.pairs, best_pair), check=False)
-        tried.append(current)
-
-
 # --------------------------------------------------------------------------- estimator
 class Loglinear:
     """``Loglinear(LoglinearSettings()).fit(histories)`` for three or more lists."""
@@ -492,7 +304,7 @@ class Loglinear:
     def __init__(self, settings: LoglinearSettings | None = None) -> None:
         self.settings = settings if settings is not None else LoglinearSettings()
 
-    def _pairs_of(self, table: _Table, names: Sequence[tuple[str, str]]) -> tuple[Pair, ...]:
+    def _pairs_of(self, table: Table, names: Sequence[tuple[str, str]]) -> tuple[Pair, ...]:
         out = []
         for a, b in names:
             if a not in table.lists or b not in table.lists or a == b:
@@ -503,7 +315,7 @@ class Loglinear:
 
     def _bootstrap(
         self,
-        table: _Table,
+        table: Table,
         chosen: ModelFit,
         candidates: Sequence[ModelFit],
         search: str,
@@ -551,7 +363,7 @@ class Loglinear:
         )
         return lower, upper, details, top_n
 
-    def _search(self, table: _Table, s: LoglinearSettings) -> str:
+    def _search(self, table: Table, s: LoglinearSettings) -> str:
         """Which search the settings mean for this many lists (see the module docstring)."""
         if s.model is not None or s.main_effects_only:
             return "fixed"
@@ -585,7 +397,7 @@ class Loglinear:
                 f"list(s) {', '.join(empty)} name nobody here; leave them out (--lists) or merge "
                 "them, a log-linear model cannot estimate a list's capture rate from nothing"
             )
-        table = _Table(histories)
+        table = Table(histories)
         search = self._search(table, s)
         interval = None if s.average and search != "fixed" else (s.interval or "bootstrap")
 
@@ -812,7 +624,7 @@ def _used_settings(
     )
 
 
-def _too_many_models(table: _Table, s: LoglinearSettings) -> str:
+def _too_many_models(table: Table, s: LoglinearSettings) -> str:
     n_models = 2 ** len(table.all_pairs)
     return (
         f"an exhaustive search over {table.k} lists means {n_models:,} models, more than the "

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from everyname.core.errors import EverynameError
-from everyname.core.estimate.warnings import EstimateWarning
+from everyname.core.estimate.cautions import EstimateWarning
 
 
 class EstimationError(EverynameError):

@@ -451,10 +451,20 @@ def run_job_task(job_id: int) -> dict[str, Any] | None:
 
 
 def run_worker(*, once: bool = False, max_jobs: int | None = None, interval: float = 1.0) -> int:
-    """Run queued jobs (django-tasks-db's worker) until stopped; ``once``: until none is left.
-    Returns how many jobs it ran."""
+    """Run queued jobs until stopped (``once``: until none is left; ``max_jobs``: at most that
+    many). Returns how many jobs it ran.
+
+    The loop is django-tasks-db's worker's (claim the next ready task under a row lock, in an
+    exclusive transaction on SQLite; run it with the library's ``run_task``), written out here
+    for one difference: stale connections are closed between jobs only outside a transaction,
+    so a caller already in one (a test, a management script) keeps its connection."""
+    import time
+
+    from django.db import OperationalError, close_old_connections, connection
     from django.utils.crypto import get_random_string
     from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
     worker = Worker(
         queue_names=["default"],
@@ -468,5 +478,29 @@ def run_worker(*, once: bool = False, max_jobs: int | None = None, interval: flo
     )
     if not once:
         worker.configure_signals()
-    worker.run()
-    return worker._run_tasks
+    ran = 0
+    while worker.running:
+        if not connection.in_atomic_block:
+            close_old_connections()
+        ready = DBTaskResult.objects.ready().filter(backend_name="default", queue_name="default")
+        claimed = None
+        with exclusive_transaction(ready.db):
+            try:
+                claimed = ready.get_locked()
+                if claimed is not None:
+                    claimed.claim(worker.worker_id)
+                looked = True
+            except OperationalError as error:
+                if not is_locked_database_exception(error):
+                    raise
+                looked = False  # another worker holds the queue: try again
+        if claimed is not None:
+            worker.run_task(claimed)
+            ran += 1
+            if max_jobs is not None and ran >= max_jobs:
+                break
+        elif once and looked:
+            break
+        else:
+            time.sleep(interval)
+    return ran

@@ -51,7 +51,7 @@ from everyname.core.count.breakdown import (
 from everyname.core.count.data import clean, isin
 from everyname.core.errors import EverynameError
 from everyname.core.places import level_depth
-from everyname.core.schema import PLACE_FIELDS, UNKNOWN
+from everyname.core.schema import PLACE_FIELDS, PLACE_LEVELS, UNKNOWN
 
 WITHHOLD_CHOICES = ("none", "children", "all")
 PLACES_TEXT = """## Places
@@ -81,8 +81,7 @@ PUBLIC_COLUMNS: tuple[str, ...] = (
 )
 """The only person fields a release can contain (plus the derived columns below)."""
 DERIVED_COLUMNS = ("independent_sources", "grade", "name_withheld")
-RELEASE_PLACE_LEVELS = ("governorate", "district", "locality", "neighbourhood")
-PLACE_COLUMNS = ("place_id", *(f"{level}_id" for level in RELEASE_PLACE_LEVELS))
+PLACE_COLUMNS = ("place_id", *(f"{level}_id" for level in PLACE_LEVELS))
 """Derived with a gazetteer: the places counts count (see ``core.count.breakdown``)."""
 CHANGE_KINDS = ("added", "removed", "merged", "split", "corrected")
 SUMS_FILE = "SHA256SUMS"
@@ -164,7 +163,7 @@ def public_persons(
         ordered = persons.assign(person_id=persons["person_id"].map(_text))
         ordered = ordered.set_index("person_id").loc[table["person_id"]].reset_index()
         table["place_id"] = place_values(ordered, "place", gazetteer)[0].tolist()
-        for level in RELEASE_PLACE_LEVELS:
+        for level in PLACE_LEVELS:
             table[f"{level}_id"] = place_values(ordered, level, gazetteer)[0].tolist()
     return table
 
@@ -189,7 +188,7 @@ def place_tables(table: pd.DataFrame, gazetteer: Any) -> tuple[pd.DataFrame, pd.
         columns=["place_id", "name_en", "name_ar", "level", "parent_id"],
     )  # fmt: skip
     counts = []
-    for level in RELEASE_PLACE_LEVELS:
+    for level in PLACE_LEVELS:
         sizes = table[f"{level}_id"].value_counts()
         order = sorted((v for v in sizes.index if v not in (UNRESOLVED, UNKNOWN)),
                        key=lambda v: (-int(sizes[v]), v))  # fmt: skip

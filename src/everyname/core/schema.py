@@ -62,16 +62,15 @@ class DatePrecision(StrEnum):
 
 CHILD_AGE_LIMIT = 18
 
-NAME_FIELDS = (
-    "full_name",
-    "given_name",
-    "father_name",
-    "grandfather_name",
-    "family_name",
-    "mother_name",
-    "nickname",
-)
-PLACE_FIELDS = ("place", "governorate", "district", "locality", "neighbourhood")
+NAME_PARTS = ("given", "father", "grandfather", "family")
+"""The four parts of an Arabic name, in the order a list writes them: the person's own name,
+the father's, the grandfather's, the family's (name forms are named after them: ``given_key``)."""
+NAME_PART_FIELDS = tuple(f"{part}_name" for part in NAME_PARTS)
+NAME_FIELDS = ("full_name", *NAME_PART_FIELDS, "mother_name", "nickname")
+PLACE_LEVELS = ("governorate", "district", "locality", "neighbourhood")
+"""The administrative places a record can name, broadest first (levels of the gazetteer)."""
+PLACE_FIELDS = ("place", *PLACE_LEVELS)
+"""Every place field: ``place`` (free text, any level) and the levels."""
 SENSITIVE_FIELDS = ("reporter_name", "reporter_contact")
 """Witness and reporter identity: encrypted at rest, never logged, exported or published."""
 

@@ -35,7 +35,7 @@ from everyname.core.link.backends import BACKENDS
 from everyname.core.link.names import LINK_FORM_COLUMNS, link_input
 from everyname.core.link.records import KNOWN_COLUMNS
 from everyname.core.names import refreshed_name_forms
-from everyname.core.schema import UNKNOWN
+from everyname.core.schema import NAME_PART_FIELDS, PLACE_FIELDS, UNKNOWN
 from everyname.store.audit import Action, record_event
 from everyname.store.models import (
     LinkRun,
@@ -48,7 +48,7 @@ from everyname.store.models import (
 from everyname.store.permissions import Actor, Permission, require
 
 MAX_REVIEW_PAIRS = 5000
-RESOLVED_AS_WRITTEN = ("full_name", "given_name", "father_name", "grandfather_name", "family_name")
+RESOLVED_AS_WRITTEN = ("full_name", *NAME_PART_FIELDS)
 RECORD_FIELDS = (
     *RESOLVED_AS_WRITTEN,
     "sex",
@@ -60,11 +60,7 @@ RECORD_FIELDS = (
     "date_of_death_precision",
     "date_of_death_start",
     "date_of_death_end",
-    "place",
-    "governorate",
-    "district",
-    "locality",
-    "neighbourhood",
+    *PLACE_FIELDS,
     "cause",
     "status",
     "outcome",

@@ -22,12 +22,14 @@ from typing import Any
 
 import pandas as pd
 
+from everyname.core import schema
 from everyname.core.count.data import CountInputError, clean
 from everyname.core.count.filters import CountFilters, PlaceHierarchy
 from everyname.core.places import level_depth
 from everyname.core.schema import PLACE_FIELDS, UNKNOWN, VOCABULARIES
 
-PLACE_LEVELS = ("governorate", "district", "locality", "neighbourhood", "place")
+PLACE_LEVELS = (*schema.PLACE_LEVELS, "place")
+"""The place fields a count breaks down by, broadest first."""
 UNRESOLVED = "unresolved"
 """The row of a place breakdown for persons whose place the gazetteer does not know."""
 GAZETTEER_LEVELS: dict[str, tuple[str, ...]] = {

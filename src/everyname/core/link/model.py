@@ -26,8 +26,9 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
-from everyname.core.link.records import PLACE_LEVELS
-from everyname.core.link.settings import NAME_PARTS, LinkSettings
+from everyname.core.link.records import FINEST_FIRST
+from everyname.core.link.settings import LinkSettings
+from everyname.core.schema import NAME_PARTS
 
 START_M = {"same": 0.3, "close": 0.02, "else": 0.05}
 """Where EM starts m for the name levels (it normalises them at its first step). Splink's
@@ -176,7 +177,7 @@ def _date_of_death(settings: LinkSettings) -> cl.CustomComparison:
 
 
 def _place(columns: frozenset[str]) -> cl.CustomComparison | None:
-    present = [p for p in PLACE_LEVELS if p in columns]
+    present = [p for p in FINEST_FIRST if p in columns]
     has_text = "place" in columns
     if not present and not has_text:
         return None

@@ -11,8 +11,9 @@ import pandas as pd
 
 from everyname.core.names import name_forms, name_key
 from everyname.core.names.forms import FORM_PARTS
+from everyname.core.schema import NAME_PARTS, PLACE_LEVELS
 
-PARTS = ("given", "father", "grandfather", "family")
+PARTS = NAME_PARTS
 AS_WRITTEN = ("full_name", *(f"{p}_name" for p in PARTS))
 _PART_FORMS = tuple(f"{p}_{f}" for p in PARTS for f in ("ar", "lat", "key"))
 LINK_FORM_COLUMNS = (*_PART_FORMS, "full_key", "is_placeholder")
@@ -73,7 +74,7 @@ def with_place_keys(records: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataF
     return out
 
 
-PLACE_COLUMNS = ("governorate", "district", "locality", "neighbourhood", "place")
+PLACE_COLUMNS = (*PLACE_LEVELS, "place")
 
 
 def link_input(records: pd.DataFrame) -> pd.DataFrame:

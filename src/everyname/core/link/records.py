@@ -32,11 +32,11 @@ import numpy as np
 import pandas as pd
 
 from everyname.core.errors import EverynameError
-from everyname.core.link.settings import NAME_PARTS
+from everyname.core.schema import NAME_PARTS, PLACE_LEVELS
 
 NAME_FORMS = ("key", "lat", "ar")
 NAME_COLUMNS = tuple(f"{p}_{f}" for p in NAME_PARTS for f in NAME_FORMS)
-PLACE_LEVELS = ("neighbourhood", "locality", "district", "governorate")
+FINEST_FIRST = tuple(reversed(PLACE_LEVELS))
 """Gazetteer hierarchy, finest first: agreeing on a finer level is stronger evidence."""
 TEXT_COLUMNS = (
     *NAME_COLUMNS,
@@ -47,7 +47,7 @@ TEXT_COLUMNS = (
     "date_of_death",
     "date_of_death_start",
     "date_of_death_end",
-    *PLACE_LEVELS,
+    *FINEST_FIRST,
     "place",
     "cause",
     "status",

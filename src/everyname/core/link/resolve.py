@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from everyname.core.link.records import _date_span
+from everyname.core.schema import NAME_PART_FIELDS, PLACE_LEVELS
 
 CATEGORICAL_FIELDS = (
     "sex",
@@ -36,13 +37,9 @@ CATEGORICAL_FIELDS = (
     "status",
     "cause",
     "outcome",
-    "governorate",
-    "district",
-    "locality",
-    "neighbourhood",
+    *PLACE_LEVELS,
     "place",
 )
-NAME_PART_FIELDS = ("given_name", "father_name", "grandfather_name", "family_name")
 UNKNOWN_TEXT = {"", "unknown", "nan", "none", "null"}
 
 

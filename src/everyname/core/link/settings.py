@@ -18,9 +18,6 @@ from typing import Any
 
 from everyname.core.errors import EverynameError
 
-NAME_PARTS = ("given", "father", "grandfather", "family")
-"""The four parts of an Arabic name, in the order a list writes them."""
-
 
 class InvalidLinkSettings(EverynameError):
     """Settings that cannot produce a meaningful link run; the message lists every problem."""

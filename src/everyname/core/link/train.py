@@ -44,7 +44,8 @@ from everyname.core.link.parameters import (
     sane_prior,
     untrained_levels,
 )
-from everyname.core.link.settings import NAME_PARTS, LinkSettings
+from everyname.core.link.settings import LinkSettings
+from everyname.core.schema import NAME_PARTS
 
 LABEL_PSEUDO_COUNT = 1000.0
 """EM's estimate counts as this many labelled pairs when blending with reviewers' labels."""

@@ -28,8 +28,9 @@ from everyname.core.names.keys import name_key
 from everyname.core.names.latin import fold_to_ascii, normalise_latin
 from everyname.core.names.placeholders import is_placeholder
 from everyname.core.names.romanise import romanise
+from everyname.core.schema import NAME_PARTS
 
-PARTS = ("given", "father", "grandfather", "family")
+PARTS = NAME_PARTS
 
 _ARABIC_CONNECTORS = frozenset({"بن", "ابن", "بنت"})
 _LATIN_CONNECTORS = frozenset({"bin", "ibn", "bint", "bn", "ben", "binti"})

@@ -195,12 +195,23 @@ def sources(
             "read, grouped by column: kept as written, counted as unknown, flagged.",
         ),
     ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects",
+            help="With --batch: write the rows the import skipped (kept with the batch) to "
+            "this CSV, with the reason for each; identity cells are left empty.",
+        ),
+    ] = None,
 ) -> None:
     """List sources with their batches and record counts, or one batch's unreadable values."""
     open_database()
     from everyname.store import sources as service
+    from everyname.store.imports import rejected_rows_csv, write_atomically
 
     actor = current_actor()
+    if rejects is not None and batch is None:
+        raise typer.BadParameter("--rejects needs --batch N", param_hint="--rejects")
     if batch is not None:
         detail = service.batch(actor, batch)
         console.print(
@@ -209,6 +220,18 @@ def sources(
             f"{detail.records} records from {detail.rows_read} rows, "
             f"{detail.rejected} rows rejected."
         )
+        if rejects is not None:
+            write_atomically(rejects, rejected_rows_csv(actor, detail.id))
+            console.print(
+                f"{detail.rejected_rows_kept} rows kept with the batch were written to "
+                f"{escape(str(rejects))}."
+            )
+        elif detail.rejected_rows_kept:
+            console.print(
+                f"{detail.rejected_rows_kept} of them are kept with the batch: "
+                f"`everyname sources --batch {detail.id} --rejects FILE.csv` writes them out.",
+                markup=False,
+            )
         if not detail.unreadable:
             console.print("Every value in it could be read.")
             return

@@ -1,0 +1,337 @@
+"""Persons as a reader looks them up: a page of them, found by name in either script, and one
+person with everything behind it (records, resolved values, conflicts, decisions, id history).
+
+A person is what a link run made of records; the latest run is read unless another is named.
+Name search goes through the forms ingest stores with every record (the cross-script key of each
+name part), so "محمد الخالدي" and "Mohammed al-Khalidi" find the same people. A recorder sees a
+person only through the records of the sources assigned to them: the list holds the persons
+with such a record, and a person's other records are counted, not shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from everyname.core.errors import InvalidInput, NotFound
+from everyname.store.linking import latest_run
+from everyname.store.models import LinkRun, MatchDecision, Membership, Person, Record
+from everyname.store.permissions import Actor, Permission, require
+from everyname.store.records import (
+    Page,
+    RecordSummary,
+    annotate_name_key,
+    name_matches,
+    page_of,
+    record_summary,
+    vocabulary_value,
+)
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    """What a list of persons can be narrowed by (resolved values; a source the person has a
+    record from)."""
+
+    source: str | None = None
+    sex: str | None = None
+    status: str | None = None
+    age_group: str | None = None
+
+    @classmethod
+    def of(cls, filters: PersonFilters | Mapping[str, Any] | None) -> PersonFilters:
+        if filters is None:
+            return cls()
+        if isinstance(filters, cls):
+            return filters
+        known = {f.name for f in fields(cls)}
+        for name in filters:
+            if name not in known:
+                raise InvalidInput(
+                    f"unknown filter {name!r}; filters: {', '.join(sorted(known))}", field=name
+                )
+        return cls(**{k: v for k, v in filters.items() if v not in (None, "")})
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    person_id: str
+    name: str | None
+    n_records: int
+    sources: tuple[str, ...]
+    sex: str
+    age_group: str
+    age_years: float | None
+    date_of_death: str | None
+    status: str
+    conflicts: int
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["sources"] = list(self.sources)
+        return out
+
+
+def _person_summary(person: Person) -> PersonSummary:
+    resolved = person.resolved or {}
+    return PersonSummary(
+        person_id=person.person_id,
+        name=resolved.get("name") or resolved.get("full_name"),
+        n_records=person.n_records,
+        sources=tuple(person.sources or ()),
+        sex=resolved.get("sex") or "unknown",
+        age_group=resolved.get("age_group") or "unknown",
+        age_years=resolved.get("age_years"),
+        date_of_death=resolved.get("date_of_death"),
+        status=resolved.get("status") or "unknown",
+        conflicts=len(person.conflicts or ()),
+    )
+
+
+def _run(link_run: int | None) -> LinkRun:
+    if link_run is None:
+        run = latest_run()
+        if run is None:
+            raise NotFound("there is no link run yet: link the records first", field="link_run")
+        return run
+    run = LinkRun.objects.filter(pk=link_run).first()
+    if run is None:
+        raise NotFound(f"no link run {link_run}", field="link_run")
+    return run
+
+
+def _scoped_records(actor: Actor) -> QuerySet:
+    scope = actor.source_scope()
+    records = Record.objects.all()
+    return records if scope is None else records.filter(source__code__in=sorted(scope))
+
+
+def list_persons(
+    actor: Actor,
+    query: str | None = None,
+    filters: PersonFilters | Mapping[str, Any] | None = None,
+    page: int = 1,
+    page_size: int = 50,
+    link_run: int | None = None,
+) -> Page:
+    """A page of the persons of a link run (default: the latest), ordered by person id.
+
+    ``query`` is a name in either script (every part must match some record of the person) or
+    a person id.
+    """
+    require(actor, Permission.VIEW_RECORDS)
+    filters = PersonFilters.of(filters)
+    run = _run(link_run)
+    persons = Person.objects.filter(link_run=run)
+    records = _scoped_records(actor)
+    if filters.source is not None:
+        require(actor, Permission.VIEW_RECORDS, filters.source)
+        records = records.filter(source__code=filters.source)
+    restricted = actor.source_scope() is not None or filters.source is not None
+    if query and query.strip():
+        matching = annotate_name_key(records).filter(name_matches(query)).values("pk")
+        by_name = Membership.objects.filter(link_run=run, record_id__in=matching)
+        persons = persons.filter(
+            Q(person_id__in=by_name.values("person_id")) | Q(person_id=query.strip())
+        )
+    if restricted:
+        mine = Membership.objects.filter(link_run=run, record_id__in=records.values("pk"))
+        persons = persons.filter(person_id__in=mine.values("person_id"))
+    for name in ("sex", "status", "age_group"):
+        value = vocabulary_value(name, getattr(filters, name))
+        if value is not None:
+            persons = persons.filter(**{f"resolved__{name}": value})
+    rows, total = page_of(persons.order_by("person_id"), page, page_size)
+    return Page(tuple(_person_summary(p) for p in rows), page, page_size, total)
+
+
+# --- one person ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's verdict on a pair of this person's records (``in_force``: the latest on
+    that pair, the one every link run applies)."""
+
+    id: int
+    record_l: int
+    record_r: int
+    verdict: str
+    decided_by: str
+    decided_at: datetime
+    note: str
+    in_force: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["decided_at"] = self.decided_at.isoformat()
+        return out
+
+
+@dataclass(frozen=True)
+class IdEvent:
+    """One step of a person id's history: the id present in a run (``kind="present"``, with
+    its number of records), or an earlier id that became this person's (``kind="became"``,
+    with the ids it became in that run: one for a merge, several for a split)."""
+
+    link_run: int
+    at: datetime
+    kind: str
+    person_id: str
+    records: int | None = None
+    now: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["at"] = self.at.isoformat()
+        out["now"] = list(self.now)
+        return out
+
+
+@dataclass(frozen=True)
+class PersonDetail:
+    """One person of a link run and everything a reader needs to trust it."""
+
+    person_id: str
+    link_run: int
+    redirected_from: str | None
+    """The id asked for when it is an earlier id of this person (merged into it)."""
+    n_records: int
+    sources: tuple[str, ...]
+    resolved: dict[str, Any]
+    conflicts: tuple[dict[str, Any], ...]
+    records: tuple[RecordSummary, ...]
+    records_not_shown: int
+    """Records of this person from sources the acting user is not assigned to."""
+    decisions: tuple[Decision, ...]
+    id_history: tuple[IdEvent, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "person_id": self.person_id,
+            "link_run": self.link_run,
+            "redirected_from": self.redirected_from,
+            "n_records": self.n_records,
+            "sources": list(self.sources),
+            "resolved": dict(self.resolved),
+            "conflicts": list(self.conflicts),
+            "records": [r.to_dict() for r in self.records],
+            "records_not_shown": self.records_not_shown,
+            "decisions": [d.to_dict() for d in self.decisions],
+            "id_history": [e.to_dict() for e in self.id_history],
+        }
+
+
+def _runs_up_to(run: LinkRun) -> list[LinkRun]:
+    return list(
+        LinkRun.objects.filter(created_at__lte=run.created_at)
+        .exclude(created_at=run.created_at, pk__gt=run.pk)
+        .order_by("created_at", "id")
+        .only("pk", "created_at", "id_changes")
+    )
+
+
+def _current_ids(person_id: str, runs: list[LinkRun]) -> set[str]:
+    """What ``person_id`` became by the last of ``runs``, following each run's id changes."""
+    ids = {person_id}
+    for run in runs:
+        for change in run.id_changes or ():
+            if change.get("person_id") in ids:
+                ids.discard(change["person_id"])
+                ids.update(str(i) for i in change.get("now") or ())
+    return ids
+
+
+def _id_history(person_id: str, runs: list[LinkRun]) -> tuple[IdEvent, ...]:
+    events: list[IdEvent] = []
+    lineage = {person_id}
+    for run in reversed(runs):
+        for pid, n in Person.objects.filter(link_run=run, person_id__in=lineage).values_list(
+            "person_id", "n_records"
+        ):
+            events.append(IdEvent(run.pk, run.created_at, "present", pid, records=n))
+        earlier = set()
+        for change in run.id_changes or ():
+            now = tuple(str(i) for i in change.get("now") or ())
+            if lineage & set(now):
+                old = str(change["person_id"])
+                events.append(IdEvent(run.pk, run.created_at, "became", old, now=now))
+                earlier.add(old)
+        lineage |= earlier
+    events.sort(key=lambda e: (e.at, e.link_run, e.kind != "became", e.person_id))
+    return tuple(events)
+
+
+def _decisions(record_ids: list[int]) -> tuple[Decision, ...]:
+    rows = list(
+        MatchDecision.objects.filter(Q(record_l_id__in=record_ids) | Q(record_r_id__in=record_ids))
+        .order_by("decided_at", "id")
+        .values_list(
+            "pk", "record_l_id", "record_r_id", "verdict", "decided_by", "decided_at", "note"
+        )
+    )
+    latest = {(left, right): pk for pk, left, right, *_ in rows}
+    return tuple(
+        Decision(pk, left, right, verdict, by, at, note, latest[(left, right)] == pk)
+        for pk, left, right, verdict, by, at, note in rows
+    )
+
+
+def get_person(actor: Actor, person_id: str, link_run: int | None = None) -> PersonDetail:
+    """One person of a link run (default: the latest). An earlier id of the person (from
+    before a merge) finds it too, saying so in ``redirected_from``; an id that was split
+    between several persons is not found, and the message names them."""
+    require(actor, Permission.VIEW_RECORDS)
+    person_id = str(person_id or "").strip()
+    if not person_id:
+        raise InvalidInput("a person id is required", field="person")
+    run = _run(link_run)
+    runs = _runs_up_to(run)
+    person = Person.objects.filter(link_run=run, person_id=person_id).first()
+    redirected_from = None
+    if person is None:
+        now = _current_ids(person_id, runs)
+        if now == {person_id} or not now:
+            raise NotFound(f"no person {person_id} in link run {run.pk}", field="person")
+        if len(now) > 1:
+            raise NotFound(
+                f"{person_id} was split in later link runs; it is now {', '.join(sorted(now))}",
+                field="person",
+            )
+        redirected_from = person_id
+        person = Person.objects.filter(link_run=run, person_id=next(iter(now))).first()
+        if person is None:
+            raise NotFound(f"no person {person_id} in link run {run.pk}", field="person")
+    record_ids = list(
+        Membership.objects.filter(link_run=run, person_id=person.person_id)
+        .order_by("record_id")
+        .values_list("record_id", flat=True)
+    )
+    visible = list(
+        _scoped_records(actor)
+        .filter(pk__in=record_ids)
+        .select_related("source")
+        .defer("raw", "sensitive_encrypted")
+        .order_by("pk")
+    )
+    if not visible:
+        sources = sorted(set(person.sources or ()))
+        require(actor, Permission.VIEW_RECORDS, sources[0] if sources else None)
+    resolved = {k: v for k, v in (person.resolved or {}).items() if k != "record_ids"}
+    return PersonDetail(
+        person_id=person.person_id,
+        link_run=run.pk,
+        redirected_from=redirected_from,
+        n_records=person.n_records,
+        sources=tuple(person.sources or ()),
+        resolved=resolved,
+        conflicts=tuple(person.conflicts or ()),
+        records=tuple(record_summary(r) for r in visible),
+        records_not_shown=len(record_ids) - len(visible),
+        decisions=_decisions(record_ids),
+        id_history=_id_history(person.person_id, runs),
+    )

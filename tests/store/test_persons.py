@@ -1,0 +1,226 @@
+"""Persons as a reader looks them up: pages, name search in either script, one person with its
+records, resolved values, conflicts, decisions and id history across link runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from everyname.core.errors import InvalidInput, NotFound, PermissionDenied
+from everyname.store.linking import run_link
+from everyname.store.models import LinkRun, MatchDecision, Membership, Person, Record, Source
+from everyname.store.persons import PersonFilters, get_person, list_persons
+from everyname.store.records import enter_record
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("admin", "analyst", "reviewer", "recorder_a", "recorder_b", "viewer")
+
+
+def decide(left: int, right: int, verdict: str) -> None:
+    left, right = sorted((left, right))
+    MatchDecision.objects.create(
+        record_l_id=left, record_r_id=right, verdict=verdict, decided_by="carol"
+    )
+
+
+def person_of(run_id: int) -> dict[int, str]:
+    return dict(Membership.objects.filter(link_run_id=run_id).values_list("record_id", "person_id"))
+
+
+@pytest.fixture
+def small(key_file, cast):
+    """Four typed records in two sources; a reviewer said the two Khalidi records are one
+    person, so the link run puts them together whatever it scores."""
+    for code in ("src-a", "src-b"):
+        Source.objects.create(code=code, name=code, created_by="tester")
+    admin = cast["admin"]
+    ids = {
+        "a1": enter_record(
+            admin,
+            "src-a",
+            {"full_name": "محمد عبد الرحمن الخالدي", "sex": "ذكر", "date_of_death": "4/2/2012"},
+        ).id,
+        "b1": enter_record(
+            admin,
+            "src-b",
+            {
+                "full_name": "Mohammed Abdulrahman al-Khalidi",
+                "sex": "M",
+                "date_of_death": "4/2/2012",
+            },
+        ).id,
+        "a2": enter_record(admin, "src-a", {"full_name": "فاطمة أحمد السباعي", "sex": "أنثى"}).id,
+        "b2": enter_record(admin, "src-b", {"full_name": "Hasan Ali Jundi", "sex": "male"}).id,
+    }
+    decide(ids["a1"], ids["b1"], "same")
+    run = run_link(actor=admin).link_run
+    return ids, person_of(run)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_listing_persons_over_the_cast(small, cast, role):
+    ids, persons = small
+    if role == "viewer":
+        with pytest.raises(PermissionDenied):
+            list_persons(cast[role])
+        return
+    page = list_persons(cast[role])
+    found = {p.person_id for p in page.items}
+    mine = {"recorder_a": ("a1", "a2"), "recorder_b": ("b1", "b2")}.get(role, tuple(ids))
+    assert found == {persons[ids[k]] for k in mine}
+    assert page.total == len(found)
+    khalidi = next(p for p in page.items if p.person_id == persons[ids["a1"]])
+    assert khalidi.n_records == 2 and khalidi.sources == ("src-a", "src-b")
+    assert khalidi.sex == "male"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_one_person_over_the_cast(small, cast, role):
+    ids, persons = small
+    khalidi = persons[ids["a1"]]
+    fatima = persons[ids["a2"]]
+    if role == "viewer":
+        with pytest.raises(PermissionDenied):
+            get_person(cast[role], khalidi)
+        return
+    detail = get_person(cast[role], khalidi)
+    shown = {r.id for r in detail.records}
+    expected = {"recorder_a": {ids["a1"]}, "recorder_b": {ids["b1"]}}.get(
+        role, {ids["a1"], ids["b1"]}
+    )
+    assert shown == expected and detail.records_not_shown == 2 - len(expected)
+    assert detail.n_records == 2 and detail.sources == ("src-a", "src-b")
+    assert [(d.verdict, d.in_force) for d in detail.decisions] == [("same", True)]
+    assert detail.to_dict()["person_id"] == khalidi
+    if role == "recorder_b":
+        with pytest.raises(PermissionDenied):
+            get_person(cast[role], fatima)
+    else:
+        assert get_person(cast[role], fatima).records[0].id == ids["a2"]
+
+
+def test_name_search_in_either_script_finds_the_person_of_both_spellings(small, cast):
+    ids, persons = small
+    for query in ("محمد الخالدي", "Mohammed al-Khalidi", "Muhammad Khaldi"):
+        page = list_persons(cast["reviewer"], query)
+        assert [p.person_id for p in page.items] == [persons[ids["a1"]]], query
+    # a recorder of src-b finds the person through their own record's spelling too
+    page = list_persons(cast["recorder_b"], "محمد الخالدي")
+    assert [p.person_id for p in page.items] == [persons[ids["b1"]]]
+    assert list_persons(cast["admin"], "Ahmad Shami").total == 0
+    # a person id is a query too
+    assert [p.person_id for p in list_persons(cast["admin"], persons[ids["b2"]]).items] == [
+        persons[ids["b2"]]
+    ]
+
+
+def test_person_filters(small, cast):
+    ids, persons = small
+    admin = cast["admin"]
+    women = list_persons(admin, filters={"sex": "female"})
+    assert [p.person_id for p in women.items] == [persons[ids["a2"]]]
+    from_b = list_persons(admin, filters=PersonFilters(source="src-b"))
+    assert {p.person_id for p in from_b.items} == {persons[ids["b1"]], persons[ids["b2"]]}
+    with pytest.raises(PermissionDenied):
+        list_persons(cast["recorder_a"], filters={"source": "src-b"})
+    for filters, page_size, field in (
+        ({"sex": "man"}, 50, "sex"),
+        ({"place": "Homs"}, 50, "place"),
+        ({}, 0, "page_size"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            list_persons(admin, filters=filters, page_size=page_size)
+        assert refused.value.field == field
+
+
+def test_unknown_persons_and_runs(small, cast):
+    admin = cast["admin"]
+    with pytest.raises(NotFound) as missing:
+        get_person(admin, "P0000000000000000")
+    assert missing.value.field == "person"
+    with pytest.raises(NotFound) as missing:
+        get_person(admin, "P0000000000000000", link_run=9999)
+    assert missing.value.field == "link_run"
+    with pytest.raises(InvalidInput):
+        get_person(admin, " ")
+
+
+def test_before_any_link_run_there_are_no_persons(key_file, cast):
+    with pytest.raises(NotFound) as missing:
+        list_persons(cast["admin"])
+    assert missing.value.field == "link_run"
+
+
+def test_one_person_of_the_demo_with_its_values_conflicts_and_id_history(demo_imported, cast):
+    analyst = cast["analyst"]
+    first = run_link(actor=analyst).link_run
+    assigned = person_of(first)
+    with_conflicts = (
+        Person.objects.filter(link_run_id=first).exclude(conflicts=[]).order_by("person_id").first()
+    )
+    detail = get_person(analyst, with_conflicts.person_id)
+    assert list(detail.conflicts) == with_conflicts.conflicts and detail.conflicts
+    assert {r.id for r in detail.records} == {
+        r for r, p in assigned.items() if p == with_conflicts.person_id
+    }
+    assert detail.resolved["name"] == with_conflicts.resolved["name"]
+    assert "record_ids" not in detail.resolved
+    assert [(e.kind, e.link_run) for e in detail.id_history] == [("present", first)]
+
+    # a reviewer joins a single record to a larger person: the next run keeps the larger
+    # person's id, and the single record's old id leads to it
+    big, single = (
+        Person.objects.filter(link_run_id=first, n_records=n)
+        .exclude(person_id=with_conflicts.person_id)
+        .order_by("person_id")
+        .values_list("person_id", flat=True)
+        .first()
+        for n in (3, 1)
+    )
+    left = min(r for r, p in assigned.items() if p == big)
+    (right,) = [r for r, p in assigned.items() if p == single]
+    decide(left, right, "same")
+    second = run_link(actor=analyst).link_run
+    joined = person_of(second)[right]
+    assert joined == person_of(second)[left] == big
+    merged = get_person(analyst, single)
+    assert merged.person_id == big and merged.redirected_from == single
+    assert {r.id for r in merged.records} == {r for r, p in assigned.items() if p == big} | {right}
+    assert [(d.verdict, d.in_force) for d in merged.decisions] == [("same", True)]
+    history = [(e.link_run, e.kind, e.person_id, e.now) for e in merged.id_history]
+    assert (second, "became", single, (big,)) in history
+    assert (second, "present", big, ()) in history
+    assert (first, "present", single, ()) in history and (first, "present", big, ()) in history
+    assert [e.link_run for e in merged.id_history] == sorted(e.link_run for e in merged.id_history)
+    # the earlier run still shows the persons as they were
+    earlier = get_person(analyst, single, link_run=first)
+    assert earlier.person_id == single and earlier.redirected_from is None
+    assert earlier.n_records == 1
+
+    # the reviewer changes their mind: the pair is split again, and the newer decision is the
+    # one in force
+    decide(left, right, "different")
+    third = run_link(actor=analyst).link_run
+    assert person_of(third)[left] != person_of(third)[right]
+    detail = get_person(analyst, person_of(third)[left])
+    assert [(d.verdict, d.in_force) for d in detail.decisions] == [
+        ("same", False),
+        ("different", True),
+    ]
+    assert LinkRun.objects.count() == 3
+    assert Record.objects.filter(pk__in=(left, right)).count() == 2
+
+
+def test_an_id_split_between_two_persons_names_them(small, cast):
+    ids, persons = small
+    khalidi = persons[ids["a1"]]
+    decide(ids["a1"], ids["b1"], "different")
+    run = run_link(actor=cast["admin"]).link_run
+    now = person_of(run)
+    parts = {now[ids["a1"]], now[ids["b1"]]}
+    assert len(parts) == 2 and khalidi not in parts
+    with pytest.raises(NotFound) as missing:
+        get_person(cast["admin"], khalidi)
+    assert all(part in str(missing.value) for part in parts)
+    detail = get_person(cast["admin"], now[ids["a1"]])
+    assert ("became", khalidi) in [(e.kind, e.person_id) for e in detail.id_history]

@@ -15,6 +15,7 @@ from rich.table import Table
 from everyname.cli.app import app
 from everyname.cli.db import current_actor, open_database
 from everyname.cli.output import EXIT_USAGE, console, errors, escape, user_errors
+from everyname.core.errors import EverynameError
 
 
 class CountFormat(StrEnum):
@@ -35,6 +36,13 @@ OutcomeOption = Annotated[
 ]
 
 
+def usage_error(exc: EverynameError) -> typer.Exit:
+    """Print a usage error naming the option the field came from; exit code 2."""
+    where = f"--{exc.field.replace('_', '-')}: " if exc.field else ""
+    errors.print(f"[bold red]Usage error:[/] {escape(where + str(exc))}")
+    return typer.Exit(EXIT_USAGE)
+
+
 def make_filters(since, until, place, outcome, sources=(), grade=None):  # type: ignore[no-untyped-def]
     """The core's filters, with bad values reported as usage errors (exit code 2)."""
     from everyname.core.count import CountFilters, CountInputError
@@ -49,8 +57,7 @@ def make_filters(since, until, place, outcome, sources=(), grade=None):  # type:
             grade=grade,
         )
     except CountInputError as exc:
-        errors.print(f"[bold red]Usage error:[/] {escape(str(exc))}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise usage_error(exc) from None
 
 
 @app.command()
@@ -78,18 +85,15 @@ def count(
 ) -> None:
     """Count persons (never records), with every category's unknowns beside it."""
     open_database()
-    from everyname.core.count import CountInputError, count_persons
-    from everyname.store.counting import count_input, gazetteer
+    from everyname.core.count import CountInputError
+    from everyname.store.counting import count as count_persons
 
     filters = make_filters(since, until, place, outcome, source or (), grade)
     fields = [f.strip() for f in (by or "").split(",") if f.strip()]
     try:
-        result = count_persons(
-            count_input(), filters, fields, gazetteer=gazetteer(), explain=explain
-        )
+        result = count_persons(current_actor(), filters, fields, explain)
     except CountInputError as exc:
-        errors.print(f"[bold red]Usage error:[/] {escape(str(exc))}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise usage_error(exc) from None
     if format is CountFormat.json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n")
         return  # total_range, range and records_not_linked say it in the JSON
@@ -181,11 +185,17 @@ def report(
 ) -> None:
     """Write the report: headline in English and Arabic, charts, tables, methodology."""
     open_database()
-    from everyname.store.reporting import write_report
+    from everyname.core.report import write_tables
+    from everyname.store.reporting import build_report
 
     filters = make_filters(since, until, place, outcome)
-    written = write_report(out, filters, tables=tables, with_estimate=estimate)
-    console.print(written.headline_en)
+    kind = "pdf" if out.suffix.lower() == ".pdf" else "html"
+    built = build_report(current_actor(), filters, kind, with_estimate=estimate)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(built.content)
+    if tables is not None and built.report is not None:
+        write_tables(built.report, tables)
+    console.print(built.headline_en)
     console.print(f"Report written to {escape(str(out))}.")
 
 

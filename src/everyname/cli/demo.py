@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from everyname.cli.app import app
-from everyname.cli.output import byte_progress, console, escape, user_errors
+from everyname.cli.output import byte_progress, console, errors, escape, user_errors
 from everyname.core.errors import EverynameError
 
 DEMO_DATABASE = "everyname-demo.sqlite3"
@@ -31,112 +31,73 @@ def demo(
     """Generate sample lists for Homs, 3–9 February 2012, and run the pipeline on them."""
     out = out.resolve()
     _use_demo_database(out)
-    from everyname.core.demo import generate_demo
     from everyname.store.bootstrap import setup
 
     setup()
-    from everyname import config
-    from everyname.store.imports import import_file
+    from everyname.cli.counting import count_table, print_doubt
+    from everyname.cli.db import current_actor
+    from everyname.cli.linking import print_link_summary
+    from everyname.store.demo import run_demo
     from everyname.store.maintenance import initialise
 
     console.rule("[bold]everyname demo: Homs, 3–9 February 2012")
-    lists_dir = out / "lists"
-    manifest = generate_demo(lists_dir, seed=seed)
-    console.print(
-        f"Generated {len(manifest.files)} sample lists in {escape(str(lists_dir))} "
-        f"(ground truth: {escape(str(manifest.ground_truth))})."
-    )
-    result = initialise()
-    console.print(f"Fresh database: {escape(result.database)}")
+    console.print(f"Fresh database: {escape(initialise().database)}")
 
+    def link_stage(name: str, step: int, steps: int) -> None:
+        errors.print(f"Linking: {escape(name)} (stage {step}/{steps})")
+
+    result = run_demo(
+        current_actor(),
+        out,
+        seed=seed,
+        import_progress=lambda path: byte_progress(f"Importing {path.name}"),
+        link_progress=link_stage,
+    )
+    console.print(
+        f"Generated {len(result.imports)} sample lists in {escape(str(result.lists_dir))} "
+        f"(ground truth: {escape(str(result.ground_truth))})."
+    )
     table = Table(title="Imported lists")
     for column in ("source", "kind", "file", "format", "encoding", "rows", "records", "rejected"):
         table.add_column(column)
-    actor = config.actor()
-    for item in manifest.files:
-        with byte_progress(f"Importing {item.path.name}") as progress:
-            report = import_file(
-                item.path,
-                item.source_code,
-                actor=actor,
-                mapping_path=item.mapping,
-                source_name=item.source_name,
-                source_kind=item.source_kind,
-                skip_invalid=True,
-                defaults={"outcome": "killed"},  # the sample lists are lists of the dead
-                rejects_path=out / f"{item.path.stem}.rejects.csv",
-                progress=progress,
-            )
+    for item in result.imports:
         table.add_row(
-            report.source_code,
-            item.source_kind,
-            escape(item.path.name),
-            report.file_format,
-            report.encoding,
-            str(report.rows_read),
-            str(report.records_imported),
-            str(report.rows_rejected),
-        )
+            item.source, item.kind, escape(item.file), item.format, item.encoding,
+            str(item.rows), str(item.records), str(item.rejected),
+        )  # fmt: skip
     console.print(table)
-    _link_count_estimate_report(out, manifest, actor)
-
-
-def _link_count_estimate_report(out: Path, manifest, actor: str) -> None:  # type: ignore[no-untyped-def]
-    from everyname.cli.counting import count_table, print_doubt
-    from everyname.cli.linking import print_link_summary, run_link_with_progress
-    from everyname.core.count import CountFilters, count_persons
-    from everyname.store.counting import count_input, gazetteer, import_claims
-    from everyname.store.linking import run_link
-    from everyname.store.reporting import estimate_for, write_report
-
-    claims = import_claims(manifest.claims, actor=actor)
-    console.print(f"Imported {claims} claims (statements without names; never added to counts).")
-    print_link_summary(run_link_with_progress(run_link))
-
-    filters = CountFilters(
-        since=manifest.period_start, until=manifest.period_end, place=manifest.place
+    console.print(
+        f"Imported {result.claims} claims (statements without names; never added to counts)."
     )
-    data = count_input()
-    result = count_persons(
-        data, filters, ("sex", "age_group", "status", "cause"), gazetteer=gazetteer()
-    )
-    title = f"Persons named, {manifest.place}, {filters.since} to {filters.until}"
-    console.print(count_table(result, title))
-    print_doubt(result, console)
+    print_link_summary(result.link)
 
-    estimate = estimate_for(data, filters)
-    merged = None
-    if estimate is not None:
-        merged = estimate_for(data, filters, estimate.method, pending_merged=True)
-    report_path = out / "report.html"
-    report = write_report(
-        report_path,
-        filters,
-        tables=out / "tables",
-        data=data,
-        estimate=estimate,
-        pending_estimate=merged,
-    )
+    filters = result.filters
+    title = f"Persons named, {result.place}, {filters.since} to {filters.until}"
+    console.print(count_table(result.count, title))
+    print_doubt(result.count, console)
+
     console.rule("[bold]Headline")
-    console.print(report.headline_en)
-    console.print(report.headline_ar, justify="right")
-    shown = report.estimate
-    if estimate is not None and shown is not None:
+    console.print(result.report.headline_en)
+    console.print(result.report.headline_ar, justify="right")
+    if result.estimate is not None:
+        shown = result.estimate.overall
         console.print(
-            f"Estimated total (multiple systems estimation, {estimate.method}): "
-            f"{_span(shown)} ({estimate.level:.0%} interval) beside {result.total:,} "
-            "documented by name."
+            f"Estimated total (multiple systems estimation, {shown['method']}): "
+            f"{_span(shown)} ({shown['level']:.0%} interval) beside {result.count.total:,} "
+            f"documented by name (seed {result.estimate.seed})."
         )
         pending = shown.get("pending_merged")
-        if pending:
+        if pending and pending.get("estimate") is not None:
             console.print(
-                f"If the {result.pairs_awaiting_review:,} pairs awaiting review were matches: "
-                f"{_span(pending)} beside {pending['observed']:,} documented by name."
+                f"If the {result.count.pairs_awaiting_review:,} pairs awaiting review were "
+                f"matches: {_span(pending)} beside {pending['observed']:,} documented by name."
             )
         for warning in shown.get("warnings") or []:
             message = warning.get("message", warning) if isinstance(warning, dict) else warning
             console.print(f"  warning: {escape(str(message))}")
-    console.print(f"Report: {escape(str(report_path))} (tables in {escape(str(out / 'tables'))})")
+    console.print(
+        f"Report: {escape(str(result.report_path))} (tables in {escape(str(result.tables_path))})"
+    )
 
 
 def _span(estimate: dict) -> str:

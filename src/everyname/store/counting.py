@@ -1,32 +1,47 @@
-"""What counting, reports and estimates read from the store: the persons of a link run.
+"""Counting, the service every front end calls, and what counts read from the store.
 
-Builds the core's plain inputs (``CountInput``, capture histories) from the latest link run,
-with each person's place resolved against the gazetteer so that a count for a governorate
-includes every neighbourhood below it.
+:func:`count` is the use case (``everyname count``, a figures page, the API): it checks the
+acting user may see figures and counts the persons of the latest link run. What it counts is
+the core's plain input (:class:`~everyname.core.count.CountInput`), built from the run's
+persons with each person's place resolved against the gazetteer, so that a count for a
+governorate includes every neighbourhood below it.
+
+Building that input reads every person and resolves every place: seconds on a large
+database. It is kept per process (:func:`count_input`), keyed on the run and on a version
+stamp of everything else it depends on (:func:`input_stamp`), so a dashboard asking for
+several breakdowns builds it once, and a decision, a place, a claim or a record added since
+is seen by the next count.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from django.db import connection
 
-from everyname.core.count import CountInput
-from everyname.core.count.breakdown import PLACE_COLUMNS, resolve_places
+from everyname.core.count import CountFilters, CountInput, CountResult, count_persons
+from everyname.core.count.breakdown import PLACE_COLUMNS, PLACE_LEVELS, resolve_places
 from everyname.core.places import Gazetteer
 from everyname.store.linking import decisions_in_force, require_latest_run
 from everyname.store.models import (
     Claim,
+    DataVersion,
     LinkRun,
+    MatchDecision,
     Membership,
     Person,
     Record,
+    RecordRevision,
     ReviewPair,
     Source,
+    UserPlace,
 )
-from everyname.store.permissions import Actor
-
-PLACE_FIELDS = ("governorate", "district", "locality", "neighbourhood", "place")
+from everyname.store.permissions import Actor, Permission, require
 
 
 def gazetteer() -> Gazetteer:
@@ -48,7 +63,7 @@ def persons_frame(run: LinkRun) -> pd.DataFrame:
             row["full_name"] = row.pop("name")
         rows.append(row)
     frame = pd.DataFrame.from_records(rows)
-    for column in ("person_id", *PLACE_FIELDS):
+    for column in ("person_id", *PLACE_LEVELS):
         if column not in frame.columns:
             frame[column] = None
     frame = frame.drop(columns=list(PLACE_COLUMNS), errors="ignore")
@@ -96,10 +111,11 @@ def records_not_linked(run: LinkRun) -> int:
     return Record.objects.exclude(pk__in=linked).count()
 
 
-def count_input(run: LinkRun | None = None) -> CountInput:
+def build_count_input(run: LinkRun | None = None) -> CountInput:
     """The persons of ``run`` (default: the latest), ready for counting and reporting, with the
     linkage doubt every figure carries: the pairs awaiting review, the decisions in force and
-    the records imported since the run."""
+    the records imported since the run. Read afresh from the database (see
+    :func:`count_input` for the kept copy)."""
     run = run or require_latest_run()
     decisions = decisions_in_force()
     conflicts = {
@@ -118,6 +134,110 @@ def count_input(run: LinkRun | None = None) -> CountInput:
         pending_pairs=pending_pairs_frame(run, {d.key for d in decisions}),
         decisions=decisions,
         records_not_linked=records_not_linked(run),
+    )
+
+
+# --- the kept count input ----------------------------------------------------------------
+
+STAMPED_TABLES = (Record, RecordRevision, MatchDecision, UserPlace, Claim)
+"""Tables rows are only ever added to (a correction of a record is a revision, a changed
+mind a newer decision): their row count and highest id change with every addition, which
+is all a stamp needs. Edits and deletions in place, on these and on the run's own tables,
+are counted by database triggers in :class:`~everyname.store.models.DataVersion`."""
+
+CACHED_INPUTS = 4
+"""Count inputs kept per process: the latest run's, and a few older ones (a page comparing
+two runs, a stamp that moved while a request was using the previous input)."""
+
+
+@dataclass(frozen=True)
+class InputStamp:
+    """What a count input depends on, read in one cheap query: the database, the latest
+    link run (id and creation time: an id alone is reused after a rolled-back run on
+    SQLite), the row count and highest id of each table rows are added to, and the
+    number of edits and deletions made in place since the database was created."""
+
+    database: str
+    run_id: int | None
+    run_created: str
+    tables: tuple[tuple[int, int], ...]
+    edits: int
+
+
+def input_stamp() -> InputStamp:
+    """The stamp of the count input as it stands in the database now."""
+    parts = ", ".join(
+        f"(SELECT COUNT(*) FROM {m._meta.db_table}), (SELECT MAX(id) FROM {m._meta.db_table})"
+        for m in STAMPED_TABLES
+    )
+    run_table, version_table = LinkRun._meta.db_table, DataVersion._meta.db_table
+    sql = (
+        f"SELECT (SELECT id FROM {run_table} ORDER BY created_at DESC, id DESC LIMIT 1), "
+        f"(SELECT created_at FROM {run_table} ORDER BY created_at DESC, id DESC LIMIT 1), "
+        f"{parts}, (SELECT MAX(version) FROM {version_table})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    counts = row[2:-1]
+    return InputStamp(
+        database=str(connection.settings_dict.get("NAME")),
+        run_id=row[0],
+        run_created=str(row[1]),
+        tables=tuple(
+            (int(counts[i] or 0), int(counts[i + 1] or 0)) for i in range(0, len(counts), 2)
+        ),
+        edits=int(row[-1] or 0),
+    )
+
+
+_inputs: OrderedDict[InputStamp, CountInput] = OrderedDict()
+_inputs_lock = threading.Lock()
+
+
+def count_input(run: LinkRun | None = None) -> CountInput:
+    """The count input of the latest link run (or of ``run``), built once per stamp.
+
+    The input is shared: callers read it and never change its frames in place."""
+    stamp = input_stamp()
+    if run is not None and run.pk != stamp.run_id:
+        return build_count_input(run)
+    if stamp.run_id is None:
+        return build_count_input()  # raises: there is no link run yet
+    with _inputs_lock:
+        kept = _inputs.get(stamp)
+        if kept is not None:
+            _inputs.move_to_end(stamp)
+            return kept
+    data = build_count_input()
+    with _inputs_lock:
+        _inputs[stamp] = data
+        while len(_inputs) > CACHED_INPUTS:
+            _inputs.popitem(last=False)
+    return data
+
+
+def forget_count_inputs() -> None:
+    """Drop every kept count input (the benchmark's first call; memory)."""
+    with _inputs_lock:
+        _inputs.clear()
+
+
+# --- the use case ----------------------------------------------------------------------
+
+
+def count(
+    actor: Actor,
+    filters: CountFilters | None = None,
+    by: Iterable[str] = (),
+    explain: bool = False,
+) -> CountResult:
+    """Count the persons (never records) of the latest link run that ``filters`` keep, broken
+    down by each field of ``by``, every category's unknowns beside it; with ``explain``, the
+    person ids behind each figure. ``to_dict()`` is the ``count --format json`` contract."""
+    require(actor, Permission.VIEW_FIGURES)
+    return count_persons(
+        count_input(), filters or CountFilters(), list(by), gazetteer=gazetteer(), explain=explain
     )
 
 

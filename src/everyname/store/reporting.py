@@ -22,7 +22,7 @@ from everyname.core.report import Report, render_html, render_pdf
 from everyname.core.report import build_report as compute_report
 from everyname.store.audit import Action, record_event
 from everyname.store.counting import count_input, gazetteer
-from everyname.store.estimating import PLACE_STRATA, Estimates, EstimateOptions, estimate
+from everyname.store.estimating import PLACE_STRATA, EstimateOptions, Estimates, estimate
 from everyname.store.models import StoredEstimate, StoredReport
 from everyname.store.permissions import Actor, Permission, require
 
@@ -41,6 +41,7 @@ class BuiltReport:
     format: str
     content: bytes = field(repr=False)
     sha256: str
+    size_bytes: int
     link_run: str
     filters: Mapping[str, Any]
     headline_en: str
@@ -66,7 +67,7 @@ class BuiltReport:
             "id": self.id,
             "format": self.format,
             "sha256": self.sha256,
-            "size_bytes": len(self.content),
+            "size_bytes": self.size_bytes,
             "link_run": self.link_run,
             "filters": dict(self.filters),
             "headline_en": self.headline_en,
@@ -136,9 +137,7 @@ def build_report(
             headline_ar=report.headline_ar,
             created_by=actor.username,
         )
-        row.estimates.set(
-            StoredEstimate.objects.filter(pk__in=[e.stored_id for e in estimates])
-        )
+        row.estimates.set(StoredEstimate.objects.filter(pk__in=[e.stored_id for e in estimates]))
         record_event(
             Action.REPORT_STORED,
             actor,
@@ -158,12 +157,15 @@ def _versions() -> dict[str, Any]:
     return library_versions()
 
 
-def _from_row(row: StoredReport, report: Report | None = None) -> BuiltReport:
+def _from_row(
+    row: StoredReport, report: Report | None = None, *, with_content: bool = True
+) -> BuiltReport:
     return BuiltReport(
         id=row.pk,
         format=row.format,
-        content=bytes(row.content),
+        content=bytes(row.content) if with_content else b"",
         sha256=row.sha256,
+        size_bytes=row.size_bytes,
         link_run=str(row.link_run_id),
         filters=row.filters,
         headline_en=row.headline_en,
@@ -177,13 +179,16 @@ def _from_row(row: StoredReport, report: Report | None = None) -> BuiltReport:
     )
 
 
-def list_reports(actor: Actor, *, link_run: int | None = None, limit: int = 50) -> list[BuiltReport]:
-    """Stored reports, newest first (of one link run when given)."""
+def list_reports(
+    actor: Actor, *, link_run: int | None = None, limit: int = 50
+) -> list[BuiltReport]:
+    """Stored reports, newest first (of one link run when given), without their files
+    (``content`` empty; :func:`get_report` has it)."""
     require(actor, Permission.VIEW_FIGURES)
-    rows = StoredReport.objects.order_by("-created_at", "-id")
+    rows = StoredReport.objects.defer("content").order_by("-created_at", "-id")
     if link_run is not None:
         rows = rows.filter(link_run_id=link_run)
-    return [_from_row(row) for row in rows[: max(1, int(limit))]]
+    return [_from_row(row, with_content=False) for row in rows[: max(1, int(limit))]]
 
 
 def get_report(actor: Actor, report_id: int) -> BuiltReport:

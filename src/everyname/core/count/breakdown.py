@@ -59,8 +59,9 @@ def check_fields(fields: Iterable[str]) -> tuple[str, ...]:
     bad = [f for f in fields if f not in BREAKDOWN_FIELDS]
     if bad:
         raise CountInputError(
-            f"--by: unknown field(s) {', '.join(bad)}; "
-            f"expected any of {', '.join(BREAKDOWN_FIELDS)}"
+            f"unknown breakdown field(s) {', '.join(bad)}; "
+            f"expected any of {', '.join(BREAKDOWN_FIELDS)}",
+            field="by",
         )
     return fields
 

@@ -154,15 +154,17 @@ class CountFilters:
                     object.__setattr__(self, name, date.fromisoformat(value))
                 except ValueError as error:
                     raise CountInputError(
-                        f"--{name}: expected a day such as 2012-02-03, got {value!r}"
+                        f"expected a day such as 2012-02-03, got {value!r}", field=name
                     ) from error
         if self.since and self.until and self.since > self.until:
             raise CountInputError(
-                f"--since {self.since} is after --until {self.until}; the window would be empty"
+                f"the window starts ({self.since}) after it ends ({self.until}); it would be empty",
+                field="until",
             )
         if self.outcome is not None and self.outcome not in set(Outcome):
             raise CountInputError(
-                f"--outcome: expected one of {', '.join(Outcome)}, got {self.outcome!r}"
+                f"expected one of {', '.join(Outcome)}, got {self.outcome!r}",
+                field="outcome",
             )
         object.__setattr__(self, "sources", tuple(self.sources))
 

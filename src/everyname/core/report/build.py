@@ -201,9 +201,18 @@ def build_report(
     sources = source_figures(data.memberships, ids)
     claims = claims_beside(data.claims, filters, result.total, gazetteer)
     estimate_d = _as_dict(estimate)
+    failed = None
+    if estimate_d is not None and estimate_d.get("estimate") is None:
+        failed, estimate_d = estimate_d, None  # shown as failed, with its reason
     pending_d = _as_dict(estimate_pending_merged) if estimate_d is not None else None
     if estimate_d is not None and pending_d is not None:
         estimate_d = with_pending_merged(estimate_d, pending_d, result.pairs_awaiting_review)
+    elif estimate_d is not None and (estimate_d.get("pending_merged") or {}).get("estimate"):
+        # fitted with the doubt beside it already: the second row of the estimate table
+        pending_d = {
+            **{k: estimate_d.get(k) for k in ("method", "level", "lists")},
+            **estimate_d["pending_merged"],
+        }
     strata = _strata(estimate_strata)
 
     summary = [
@@ -265,6 +274,10 @@ def build_report(
         charts["estimate_strata"] = figures.strata_chart(strata, "Estimates by stratum")
 
     methodology = _methodology(data, filters, result, level, estimate_d, place)
+    if failed is not None:
+        methodology += (
+            f"Estimate: no estimate could be made for these persons: {failed.get('error')}.",
+        )
     methodology += doubt_notes(result, estimate_d)
     stamp = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     return Report(
@@ -328,6 +341,8 @@ def _estimate_row(estimate: Mapping[str, Any]) -> dict[str, Any]:
     if "value" in estimate:
         row = {"value": estimate["value"], **row}
     row["lists"] = "; ".join(map(str, estimate.get("lists") or []))
+    if estimate.get("error"):
+        row["error"] = str(estimate["error"])
     warnings = estimate.get("warnings") or []
     row["warnings"] = " | ".join(
         str(w.get("message", w)) if isinstance(w, Mapping) else str(w) for w in warnings
@@ -386,9 +401,15 @@ def _methodology(
             f"{_num(estimate.get('estimate'))} persons in total ({_interval(estimate)}), of whom "
             f"{estimate.get('observed')} are named. The estimate is a statistical inference about "
             "deaths no list has documented, not a count; its assumptions and warnings are listed "
-            "with it."
+            "with it." + _seed_note(estimate)
         )
     return tuple(notes)
+
+
+def _seed_note(estimate: Mapping[str, Any]) -> str:
+    """The seed the fit used, so that anyone can fit it again and get the same figures."""
+    seed = (estimate.get("provenance") or {}).get("seed")
+    return "" if seed is None else f" Fitted with random seed {seed}."
 
 
 def _num(value: Any) -> str:

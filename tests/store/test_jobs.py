@@ -226,3 +226,26 @@ def test_a_link_job_runs_the_link_service_with_its_stages_as_progress(tmp_path, 
     run = LinkRun.objects.get()
     assert run.created_by == "bob" and done.result["link_run"] == run.pk
     assert done.result["records"] == 4 and done.total and done.done == done.total
+
+
+def test_progress_inside_the_works_transaction_reaches_the_row(sources, cast):
+    """On PostgreSQL progress written inside a transaction goes through a second connection;
+    here the job's row is not committed yet (the test's transaction), so the second connection
+    cannot see it and the work's own connection writes it: either way it is on the row."""
+    from django.db import connection, transaction
+
+    job = jobs.enqueue(cast["admin"], "link", {})
+    writer = jobs._ProgressWriter(Job.objects.get(pk=job.id))
+    try:
+        with transaction.atomic():
+            writer(3, 10, "scoring")
+            assert Job.objects.values_list("progress_done", "progress_message").get(pk=job.id) == (
+                3,
+                "scoring",
+            )
+            writer(3, 10, "again")  # nothing new: not written again
+            # the second connection was tried on PostgreSQL only
+            assert (writer.side is not None) == (connection.vendor == "postgresql")
+    finally:
+        writer.close()
+    assert Job.objects.get(pk=job.id).progress_message == "scoring"

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass
 from typing import IO, Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -377,20 +377,48 @@ def _actor_of(job: Job) -> Actor:
     return actor_for(user)
 
 
-def _reporter(job: Job) -> Progress:
-    last = {"done": -1}
+class _ProgressWriter:
+    """Writes a job's progress to its row, at most once per percent (a million-row import
+    reports thousands of times).
 
-    def progress(done: int, total: int | None, message: str) -> None:
-        # A write per percent at most: a million-row import reports thousands of times.
+    Work that runs in one transaction (an import is all or nothing) would hide its progress
+    until it commits. On PostgreSQL the progress is then written through a second connection of
+    its own, committed at once, so a page polling the job sees it move; the work's transaction
+    never touches the job's row, so the two cannot wait on each other. SQLite allows one writer
+    at a time, so there (and whenever the second connection cannot see the row, as when the
+    job was queued in a transaction still open) the work's own connection writes it."""
+
+    def __init__(self, job: Job) -> None:
+        self.job_id = job.pk
+        self.last = -1
+        self.side: Any = None
+
+    def __call__(self, done: int, total: int | None, message: str) -> None:
         step = max(1, (total or 0) // 100)
-        if done != total and last["done"] >= 0 and done - last["done"] < step:
+        if done != total and self.last >= 0 and done - self.last < step:
             return
-        last["done"] = done
-        Job.objects.filter(pk=job.pk).update(
-            progress_done=done, progress_total=total, progress_message=message[:300]
-        )
+        self.last = done
+        values = {"progress_done": done, "progress_total": total, "progress_message": message[:300]}
+        aside = connection.vendor == "postgresql" and connection.in_atomic_block
+        if aside and self._write_aside(values):
+            return
+        Job.objects.filter(pk=self.job_id).update(**values)
 
-    return progress
+    def _write_aside(self, values: dict[str, Any]) -> bool:
+        if self.side is None:
+            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+        quote = self.side.ops.quote_name
+        meta = Job._meta
+        assignments = ", ".join(f"{quote(meta.get_field(f).column)} = %s" for f in values)
+        sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+        with self.side.cursor() as cursor:
+            cursor.execute(sql, [*values.values(), self.job_id])
+            return cursor.rowcount == 1
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
 
 
 def _error_of(exc: BaseException) -> dict[str, Any]:
@@ -416,17 +444,20 @@ def run_job(job_id: int) -> dict[str, Any] | None:
     if not claimed:
         return None
     job = Job.objects.get(pk=job_id)
+    progress = _ProgressWriter(job)
     try:
         actor = _actor_of(job)
         job_kind = _kind(job.kind)
         job_kind.check(actor, job.params)
         file = _StoredFile(job) if job_kind.needs_file else None
-        result = _plain(job_kind.run(actor, job.params, _reporter(job), file))
+        result = _plain(job_kind.run(actor, job.params, progress, file))
     except Exception as exc:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
         error = _error_of(exc)
         _finish(job, Job.State.FAILED, error=error)
         raise JobFailed(error["message"]) from None
+    finally:
+        progress.close()
     _finish(job, Job.State.DONE, result=result)
     return result
 
@@ -460,7 +491,7 @@ def run_worker(*, once: bool = False, max_jobs: int | None = None, interval: flo
     so a caller already in one (a test, a management script) keeps its connection."""
     import time
 
-    from django.db import OperationalError, close_old_connections, connection
+    from django.db import OperationalError, close_old_connections
     from django.utils.crypto import get_random_string
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult

@@ -17,9 +17,8 @@ own ORM queue but not on Django's standard interface. The library has no notion 
 of an acting user or of an error worded for a user, so a :class:`~everyname.store.models.Job`
 row keyed by the library's task id keeps those.
 
-Progress is written to the job's row as the work goes on. Work that runs in one transaction (an
-import is all or nothing) writes its progress in that transaction too, so another connection
-sees it when the step commits; until then the job shows as running.
+Progress is written to the job's row as the work goes on, even while the work holds one
+transaction (an import is all or nothing): see :class:`_ProgressWriter`.
 """
 
 from __future__ import annotations

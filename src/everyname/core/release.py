@@ -30,7 +30,6 @@ Change-log rule (by person id and by which records each person is made of):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -51,6 +50,7 @@ from everyname.core.count.breakdown import (
 from everyname.core.count.data import clean, isin
 from everyname.core.errors import EverynameError
 from everyname.core.places import level_depth
+from everyname.core.provenance import file_chunks, sha256_hex
 from everyname.core.schema import PLACE_FIELDS, PLACE_LEVELS, UNKNOWN
 
 WITHHOLD_CHOICES = ("none", "children", "all")
@@ -247,11 +247,8 @@ def compare_releases(
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return sha256_hex(file_chunks(handle))
 
 
 def existing_versions(root: Path) -> list[int]:

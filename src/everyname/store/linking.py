@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -35,6 +34,7 @@ from everyname.core.link.backends import BACKENDS
 from everyname.core.link.names import LINK_FORM_COLUMNS, link_input
 from everyname.core.link.records import KNOWN_COLUMNS
 from everyname.core.names import refreshed_name_forms
+from everyname.core.provenance import json_safe
 from everyname.core.schema import NAME_PART_FIELDS, PLACE_FIELDS, UNKNOWN
 from everyname.store.audit import Action, record_event
 from everyname.store.models import (
@@ -202,9 +202,9 @@ def run_link(
             input_fingerprint=result.input_fingerprint,
             seed=result.seed,
             counts=result.counts,
-            id_changes=_plain(result.id_changes),
-            timings=_plain(result.timings),
-            parameter_adjustments=_plain([a.to_dict() for a in result.parameter_adjustments]),
+            id_changes=json_safe(result.id_changes),
+            timings=json_safe(result.timings),
+            parameter_adjustments=json_safe([a.to_dict() for a in result.parameter_adjustments]),
         )
         Membership.objects.bulk_create(
             (
@@ -245,19 +245,6 @@ def run_link(
     )
 
 
-def _plain(value: Any) -> Any:
-    """JSON-safe copies of numpy scalars, NaN and tuples inside run metadata."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
 def _persons(run: LinkRun, persons: pd.DataFrame) -> Iterator[Person]:
     resolved_columns = [
         c for c in persons.columns if c not in ("person_id", "n_records", "sources", "conflicts")
@@ -267,9 +254,9 @@ def _persons(run: LinkRun, persons: pd.DataFrame) -> Iterator[Person]:
             link_run=run,
             person_id=row["person_id"],
             n_records=int(row["n_records"]),
-            sources=_plain(list(row["sources"])),
-            resolved=_plain({c: row[c] for c in resolved_columns}),
-            conflicts=_plain(list(row.get("conflicts") or [])),
+            sources=json_safe(list(row["sources"])),
+            resolved=json_safe({c: row[c] for c in resolved_columns}),
+            conflicts=json_safe(list(row.get("conflicts") or [])),
         )
 
 
@@ -287,7 +274,7 @@ def _review_pairs(run: LinkRun, result) -> Iterator[ReviewPair]:
                 record_l_id=int(row["record_id_l"]),
                 record_r_id=int(row["record_id_r"]),
                 match_probability=float(row["match_probability"]),
-                match_weight=None if weight is None else _plain(float(weight)),
+                match_weight=None if weight is None else json_safe(float(weight)),
                 kind=kind,
                 rule=str(row.get("rule") or ""),
                 rank=rank,

@@ -24,7 +24,6 @@ are not independent systems), so it is explicit and recorded in the result.
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from everyname.core.errors import EverynameError, InputRejected, Problem
+from everyname.core.provenance import sha256_hex
 
 COUNT_COLUMN = "count"
 _WHOLE = re.compile(r"^\+?[0-9]+$")
@@ -111,11 +111,10 @@ class CaptureHistories:
     @property
     def fingerprint(self) -> str:
         """SHA-256 of the canonical table, saved with every estimate so it can be reproduced."""
-        h = hashlib.sha256()
-        h.update(",".join(self._lists).encode())
-        for row, c in zip(self._patterns.tolist(), self._counts.tolist(), strict=True):
-            h.update(("\n" + "".join(map(str, row)) + f":{c}").encode())
-        return h.hexdigest()
+        rows = zip(self._patterns.tolist(), self._counts.tolist(), strict=True)
+        return sha256_hex(
+            [",".join(self._lists), *("\n" + "".join(map(str, row)) + f":{c}" for row, c in rows)]
+        )
 
     def list_totals(self) -> dict[str, int]:
         """Persons named by each list."""

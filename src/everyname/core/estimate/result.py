@@ -11,14 +11,15 @@ fingerprint, seed, library versions) so that a published figure can be reproduce
 from __future__ import annotations
 
 import math
-import platform
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from everyname.core import provenance
 from everyname.core.errors import EverynameError
 from everyname.core.estimate.cautions import EstimateWarning
+from everyname.core.provenance import json_safe
 
 
 class EstimationError(EverynameError):
@@ -37,48 +38,13 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def _jsonable(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return _jsonable(asdict(value))
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        return _jsonable(value.item())
-    if isinstance(value, EstimateWarning):
-        return value.to_dict()
-    return value
+ESTIMATE_LIBRARIES = ("everyname", "numpy", "scipy", "statsmodels", "numba")
+"""The libraries whose versions can change an estimate; saved with every result."""
 
 
 def library_versions() -> dict[str, str]:
     """Versions that can change a number; saved with every result."""
-    import numpy
-    import scipy
-
-    versions = {"python": platform.python_version(), "numpy": numpy.__version__}
-    versions["scipy"] = scipy.__version__
-    try:
-        import statsmodels
-
-        versions["statsmodels"] = statsmodels.__version__
-    except ImportError:  # pragma: no cover - statsmodels is a dependency
-        pass
-    try:
-        import numba
-
-        versions["numba"] = numba.__version__
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from importlib.metadata import version
-
-        versions["everyname"] = version("everyname")
-    except Exception:  # pragma: no cover - not installed as a distribution
-        pass
-    return versions
+    return provenance.library_versions(*ESTIMATE_LIBRARIES)
 
 
 @dataclass(frozen=True)
@@ -117,15 +83,15 @@ class EstimateResult:
         out: dict[str, Any] = {
             "method": self.method,
             "observed": int(self.observed),
-            "estimate": _jsonable(float(self.estimate)),
-            "lower": _jsonable(float(self.lower)),
-            "upper": _jsonable(float(self.upper)),
+            "estimate": json_safe(float(self.estimate)),
+            "lower": json_safe(float(self.lower)),
+            "upper": json_safe(float(self.upper)),
             "level": float(self.level),
             "lists": list(self.lists),
             "warnings": [w.to_dict() for w in self.warnings],
-            "settings": _jsonable(self.settings),
-            "details": _jsonable(self.details),
-            "provenance": _jsonable(self.provenance),
+            "settings": json_safe(self.settings),
+            "details": json_safe(self.details),
+            "provenance": json_safe(self.provenance),
         }
         return out
 

@@ -18,12 +18,12 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from importlib import metadata
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from everyname.core import provenance
 from everyname.core.link.backends import RECORDS_TABLE, make_db_api, register_records
 from everyname.core.link.blocking import effective_rules, register_blocked_pairs, saved_rules
 from everyname.core.link.cluster import Clustering, MatchDecision, cluster_pairs
@@ -123,17 +123,13 @@ class LinkResult:
         }
 
 
+LINK_LIBRARIES = ("everyname", "splink", "duckdb", "pandas", "numpy")
+"""The libraries whose versions can change a link run's persons (and pyspark on Spark)."""
+
+
 def library_versions(backend: str) -> dict[str, str]:
-    names = ["everyname", "splink", "duckdb", "pandas", "numpy"]
-    if backend == "spark":
-        names.append("pyspark")
-    out = {}
-    for name in names:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    extra = ("pyspark",) if backend == "spark" else ()
+    return provenance.library_versions(*LINK_LIBRARIES, *extra)
 
 
 def link_records(
@@ -155,7 +151,38 @@ def link_records(
     ``model`` is a trained model from an earlier ``LinkResult.model``: scoring then skips
     training, e.g. to score on Spark with a model trained on DuckDB.
     """
-    settings = settings or LinkSettings()
+    opened: list[Any] = []
+    try:
+        return _link_records(
+            records,
+            settings or LinkSettings(),
+            decisions,
+            previous,
+            backend=backend,
+            model=model,
+            spark_session=spark_session,
+            progress=progress,
+            opened=opened,
+        )
+    finally:
+        # a run that fails (a bad model, an interrupted job) must not leave its engine's
+        # tables in memory: every backend opened for it is released, whatever happened
+        for db_api in opened:
+            _release(db_api)
+
+
+def _link_records(
+    records: pd.DataFrame,
+    settings: LinkSettings,
+    decisions: Iterable[MatchDecision],
+    previous: PreviousClusters | None,
+    *,
+    backend: str,
+    model: dict[str, Any] | None,
+    spark_session: Any | None,
+    progress: Progress | None,
+    opened: list[Any],
+) -> LinkResult:
     timings: dict[str, float] = {}
     started = time.perf_counter()
 
@@ -192,10 +219,10 @@ def link_records(
         stage("score")
         pairs = pd.DataFrame({c: pd.Series(dtype=_PAIR_DTYPES[c]) for c in PAIR_COLUMNS})
         compared = 0
-        db_api = None
     else:
         settings, thin = _for_few_records(settings, len(prepared))
         db_api = make_db_api(backend, spark_session)
+        opened.append(db_api)
         from splink import Linker
 
         table = register_records(db_api, prepared, order)
@@ -263,8 +290,6 @@ def link_records(
         "person_ids_kept": ids.kept,
         "person_ids_new": ids.new,
     }
-    if db_api is not None:
-        _release(db_api)
     input_fingerprint = fingerprint(prepared)
     return LinkResult(
         persons=persons,

@@ -26,12 +26,12 @@ Known columns (everything is plain text unless said otherwise):
 from __future__ import annotations
 
 import calendar
-import hashlib
 
 import numpy as np
 import pandas as pd
 
 from everyname.core.errors import EverynameError
+from everyname.core.provenance import sha256_hex
 from everyname.core.schema import NAME_PARTS, PLACE_LEVELS
 
 NAME_FORMS = ("key", "lat", "ar")
@@ -143,10 +143,7 @@ def fingerprint(prepared: pd.DataFrame) -> str:
             frame[col] = frame[col].fillna("\x00missing")
     # one 64-bit hash per record, sorted: independent of row order without sorting strings
     rows = np.sort(pd.util.hash_pandas_object(frame, index=False, categorize=True).to_numpy())
-    digest = hashlib.sha256()
-    digest.update(",".join(columns).encode())
-    digest.update(rows.tobytes())
-    return digest.hexdigest()
+    return sha256_hex((",".join(columns), rows.tobytes()))
 
 
 def content_order(prepared: pd.DataFrame) -> np.ndarray:

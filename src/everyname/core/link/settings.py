@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from everyname.core.errors import EverynameError
+from everyname.core.provenance import json_safe
 
 
 class InvalidLinkSettings(EverynameError):
@@ -212,7 +213,7 @@ class LinkSettings:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types (tuples become lists): what a link run stores."""
-        return _jsonable(asdict(self))
+        return json_safe(asdict(self))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LinkSettings:
@@ -246,12 +247,4 @@ def _section_from_dict(kind: type, data: dict[str, Any]) -> Any:
 def _tuplify(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(_tuplify(v) for v in value)
-    return value
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
     return value

@@ -8,30 +8,18 @@ programs read Arabic place names correctly) and ``<name>.json`` (a list of row o
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from everyname.core.provenance import json_safe
 from everyname.core.report.build import Report
-
-
-def _plain(value: Any) -> Any:
-    if value is None:
-        return None
-    if hasattr(value, "item") and callable(value.item):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NaT:
-        return None
-    return value
 
 
 def table_records(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-ready dicts (NaN and infinities become ``null``)."""
-    return [{str(k): _plain(v) for k, v in row.items()} for row in table.to_dict("records")]
+    return [{str(k): json_safe(v) for k, v in row.items()} for row in table.to_dict("records")]
 
 
 def report_figures(report: Report) -> dict[str, Any]:

@@ -12,9 +12,12 @@ from collections import Counter
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from everyname.core.count import count_persons
 from everyname.core.errors import ErrorKind, InvalidInput, NotFound, PermissionDenied
+from everyname.core.ingest import normalise
 from everyname.store import crypto
 from everyname.store.counting import count_input
 from everyname.store.imports import import_file, original_bytes
@@ -28,7 +31,7 @@ from everyname.store.models import (
     RecordRevision,
     Source,
 )
-from everyname.store.record_stream import open_identity
+from everyname.store.record_stream import open_identity, stored_normalised
 from everyname.store.records import (
     RecordFilters,
     correct_record,
@@ -318,6 +321,39 @@ def test_a_refused_correction_names_its_field_and_writes_nothing(
         correct_record(cast["admin"], a.id, changes, reason)
     assert refused.value.field == field
     assert snapshot() == before
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    field=st.sampled_from(["age", "date_of_death", "sex", "cause", "status", "given_name"]),
+    text=st.text(alphabet=st.sampled_from("0123456789٠١٢٣٤٥٦٧٨٩/-. abcمحمدذكر"), min_size=1)
+    .map(str.strip)
+    .filter(bool),
+)
+def test_any_corrected_text_is_kept_as_written_and_either_read_or_flagged(
+    entered, cast, field, text
+):
+    a, _ = entered
+    as_entered = stored_row(a.id)
+    current = get_record(cast["admin"], a.id).as_written.get(field)
+    if text == current:
+        return
+    detail = correct_record(cast["admin"], a.id, {field: text}, reason="property")
+    assert detail.as_written[field] == text
+    assert detail.revisions[-1].as_written_after == {field: text}
+    flags = [f for f in detail.unreadable if f["field"] == field]
+    assert len(flags) <= 1
+    if flags:
+        assert flags[0]["value"] == text and flags[0]["revision"] == len(detail.revisions)
+    # read by the import's own code: the same values, and a flag exactly where it finds one
+    expected, errors = normalise(detail.as_written)
+    assert detail.normalised == stored_normalised(expected)
+    assert bool(flags) == any(name == field for name, _ in errors)
+    assert stored_row(a.id) == as_entered
 
 
 def test_correcting_a_record_that_does_not_exist(entered, cast):

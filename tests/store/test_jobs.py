@@ -211,7 +211,7 @@ def test_the_local_administrator_runs_jobs_while_no_user_exists(sources):
     assert import_list  # the service the job ran (see test_imports for its own tests)
 
 
-def test_a_link_job_runs_the_link_service_with_its_stages_as_progress(tmp_path, sources, cast):
+def test_link_and_release_jobs_run_their_services(tmp_path, sources, cast):
     from everyname.store.models import LinkRun
 
     for code, rows in (
@@ -226,6 +226,16 @@ def test_a_link_job_runs_the_link_service_with_its_stages_as_progress(tmp_path, 
     run = LinkRun.objects.get()
     assert run.created_by == "bob" and done.result["link_run"] == run.pk
     assert done.result["records"] == 4 and done.total and done.done == done.total
+
+    # a release of that run, queued by the analyst, written by the worker
+    release = jobs.enqueue(cast["analyst"], "release", {"out": str(tmp_path / "public")})
+    with pytest.raises(PermissionDenied):
+        jobs.enqueue(cast["reviewer"], "release", {"out": str(tmp_path / "public")})
+    jobs.run_worker(once=True)
+    published = jobs.job_status(cast["analyst"], release.id)
+    assert published.state == "done", published.error
+    assert published.result["version"] == 1
+    assert (tmp_path / "public" / "v1").is_dir()
 
 
 def test_progress_inside_the_works_transaction_reaches_the_row(sources, cast):

@@ -237,6 +237,19 @@ def test_link_and_release_jobs_run_their_services(tmp_path, sources, cast):
     assert published.result["version"] == 1
     assert (tmp_path / "public" / "v1").is_dir()
 
+    # an estimate and a report, through the services the command line calls
+    fit = jobs.enqueue(cast["analyst"], "estimate", {"options": {"method": "chapman"}, "seed": 7})
+    report = jobs.enqueue(cast["analyst"], "report", {"with_estimate": False})
+    assert jobs.run_worker(once=True) == 2
+    fitted = jobs.job_status(cast["analyst"], fit.id)
+    assert fitted.state == "done", fitted.error
+    assert fitted.result["seed"] == 7 and fitted.done == fitted.total == 1
+    assert fitted.result["estimate_id"] and fitted.result["estimate"]["method"] == "chapman"
+    built = jobs.job_status(cast["analyst"], report.id)
+    assert built.state == "done", built.error
+    assert built.result["format"] == "html" and len(built.result["sha256"]) == 64
+    assert "content" not in built.result
+
 
 def test_progress_inside_the_works_transaction_reaches_the_row(sources, cast):
     """On PostgreSQL progress written inside a transaction goes through a second connection;

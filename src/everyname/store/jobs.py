@@ -41,6 +41,7 @@ from everyname.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from everyname.core.provenance import json_safe
 from everyname.store import crypto
 from everyname.store.audit import Action, record_event
 from everyname.store.models import Job, JobFileChunk
@@ -137,7 +138,8 @@ def _run_estimate(
         options=options,
     )
     progress(1, 1, "fitted and stored")
-    return result
+    # Where a page finds it again (estimating.list_estimates), and what it says.
+    return {"estimate_id": result.stored_id, "seed": result.seed, "estimate": result.to_dict()}
 
 
 def _run_report(
@@ -264,9 +266,7 @@ def _status(job: Job) -> JobStatus:
 
 def _plain(result: Any) -> Any:
     """A service's result as JSON (its ``to_dict()`` where it has one)."""
-    if hasattr(result, "to_dict"):
-        result = result.to_dict()
-    return json.loads(json.dumps(result, default=str, ensure_ascii=False))
+    return json_safe(result, default=str)
 
 
 # --- use cases --------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres lint format benchmarks clean
+.PHONY: demo test test-sqlite test-postgres system-packages docs lint format benchmarks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +16,23 @@ demo: $(STAMP)
 	$(BIN)/everyname demo
 
 # Everything on SQLite, then the database-backed tests again on a throwaway PostgreSQL cluster.
-test: lint test-sqlite test-postgres
+# The tests also read ../shared (the project's shared data) beside this checkout.
+test: system-packages lint test-sqlite test-postgres
+
+# PostgreSQL 15 server binaries, Pango for PDF reports, a font: installed with apt-get when
+# missing and make runs as root on Debian/Ubuntu (CI); otherwise named.
+system-packages:
+	@sh .ci/system-packages
 
 test-sqlite: $(STAMP)
 	$(BIN)/pytest
 
 test-postgres: $(STAMP)
 	$(BIN)/pytest --db=postgres tests/store tests/cli
+
+# The README's command-line reference, regenerated from every command's --help.
+docs: $(STAMP)
+	$(BIN)/cog -r README.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

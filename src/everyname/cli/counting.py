@@ -78,7 +78,9 @@ def count(
         str | None,
         typer.Option("--by", help="Breakdowns, e.g. sex,age_group,status,cause,place,date."),
     ] = None,
-    format: Annotated[CountFormat, typer.Option("--format")] = CountFormat.table,
+    format: Annotated[
+        CountFormat, typer.Option("--format", help="Output: a table, JSON or CSV.")
+    ] = CountFormat.table,
     explain: Annotated[
         bool, typer.Option("--explain", help="List the person ids behind each figure.")
     ] = False,

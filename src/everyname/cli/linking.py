@@ -100,7 +100,9 @@ def print_link_summary(summary) -> None:  # type: ignore[no-untyped-def]
 def export(
     what: Annotated[ExportWhat, typer.Argument(help="persons, or public (a release folder).")],
     out: Annotated[Path, typer.Option("--out", help="File (persons) or folder (public).")],
-    format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.csv,
+    format: Annotated[
+        ExportFormat, typer.Option("--format", help="persons: CSV, or JSON {link_run, records}.")
+    ] = ExportFormat.csv,
     withhold: Annotated[
         Withhold,
         typer.Option("--withhold", help="public: withhold the names of children, or of all."),

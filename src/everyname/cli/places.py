@@ -31,7 +31,9 @@ class ListFormat(StrEnum):
 @places_app.command("unresolved")
 @user_errors
 def unresolved(
-    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+    format: Annotated[
+        ListFormat, typer.Option("--format", help="Output: a table, or JSON.")
+    ] = ListFormat.table,
 ) -> None:
     """Place texts of the records that no gazetteer place matches, with example records."""
     open_database()

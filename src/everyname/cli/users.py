@@ -98,7 +98,9 @@ def add(
 @user_app.command("list")
 @user_errors
 def list_(
-    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+    format: Annotated[
+        ListFormat, typer.Option("--format", help="Output: a table, or JSON.")
+    ] = ListFormat.table,
 ) -> None:
     """Every user, with role, assigned sources and whether they are active."""
     open_database()

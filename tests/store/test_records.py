@@ -494,6 +494,10 @@ def test_record_filters_on_the_demo_lists(demo_imported, cast):
         if any("بابا عمرو" in (n.get(f) or "") for f in ("neighbourhood", "place"))
     )
     assert in_baba_amr and set(in_baba_amr) <= set(ids(place="بابا عمرو"))
+    # the gazetteer brings the scripts together, and a place brings the places inside it
+    assert set(in_baba_amr) <= set(ids(place="Baba Amr"))
+    assert set(ids(place="Baba Amr")) <= set(ids(place="Homs"))
+    assert ids(place="Atlantis") == []
     # paging: the same records, a page at a time
     first = list_records(analyst, page=1, page_size=100)
     second = list_records(analyst, page=2, page_size=100)

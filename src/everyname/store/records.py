@@ -36,6 +36,7 @@ from everyname.core.names import name_forms
 from everyname.core.schema import (
     CANONICAL_FIELDS,
     NAME_FIELDS,
+    NAME_PART_FIELDS,
     PLACE_FIELDS,
     SENSITIVE_FIELDS,
     VOCABULARIES,
@@ -122,8 +123,8 @@ class RecordFilters:
 
     ``name`` finds a name in either script through the stored name forms (see
     :func:`name_matches`); ``since``/``until`` are inclusive and, as in counts, a partial date
-    of death is inside only when its whole span is; ``place`` is text found in any place field
-    (a spelling filter: counts resolve places through the gazetteer).
+    of death is inside only when its whole span is; ``place`` is a place in either script, with
+    the places inside it (see :func:`place_matches`).
     """
 
     name: str | None = None
@@ -219,6 +220,44 @@ def annotate_name_key(query: QuerySet) -> QuerySet:
     )
 
 
+def place_matches(text: str) -> Q:
+    """Records with ``text`` in a place field, or whose place field names, in any spelling,
+    the place ``text`` resolves to in the gazetteer or a place inside it: "Baba Amr" finds
+    "حي بابا عمرو", and "Homs" the neighbourhoods of Homs.
+
+    Each distinct text of each place field is resolved once (a list holds a few thousand
+    distinct place texts however many records it has), as counts resolve them.
+    """
+    from everyname.store.places import current_gazetteer
+
+    text = text.strip()
+    query = Q()
+    for name in PLACE_FIELDS:
+        query |= Q(**{f"normalised__{name}__icontains": text})
+    gazetteer = current_gazetteer()
+    match = gazetteer.resolve(text)
+    if match is None:
+        return query
+    inside = {match.entry.id, *(place.id for place in gazetteer.descendants(match.entry.id))}
+    for name in PLACE_FIELDS:
+        level = None if name == "place" else name
+        texts = (
+            Record.objects.order_by()
+            .annotate(_text=KT(f"normalised__{name}"))
+            .exclude(_text=None)
+            .values_list("_text", flat=True)
+            .distinct()
+        )
+        found = sorted(
+            t
+            for t in texts
+            if (resolved := gazetteer.resolve(t, level=level)) and resolved.entry.id in inside
+        )
+        if found:
+            query |= Q(**{f"normalised__{name}__in": found})
+    return query
+
+
 def _filtered_records(actor: Actor, filters: RecordFilters) -> QuerySet:
     query = Record.objects.all()
     scope = actor.source_scope()
@@ -238,11 +277,8 @@ def _filtered_records(actor: Actor, filters: RecordFilters) -> QuerySet:
         query = query.filter(normalised__date_of_death_start__gte=since)
     if until is not None:
         query = query.filter(normalised__date_of_death_end__lte=until)
-    if filters.place:
-        place = Q()
-        for name in PLACE_FIELDS:
-            place |= Q(**{f"normalised__{name}__icontains": filters.place.strip()})
-        query = query.filter(place)
+    if filters.place and filters.place.strip():
+        query = query.filter(place_matches(filters.place))
     for name in ("status", "sex", "age_group"):
         value = vocabulary_value(name, getattr(filters, name))
         if value is not None:
@@ -259,7 +295,7 @@ def shown_name(values: Mapping[str, Any]) -> str | None:
     """A record's name for a list: the full name, else its parts in order."""
     if values.get("full_name"):
         return str(values["full_name"])
-    parts = [str(values[f]) for f in NAME_FIELDS[1:5] if values.get(f)]
+    parts = [str(values[f]) for f in NAME_PART_FIELDS if values.get(f)]
     return " ".join(parts) or None
 
 

@@ -478,6 +478,7 @@ def test_record_filters_on_the_demo_lists(demo_imported, cast):
     assert ids(source="nb_oldcity") == sorted(pk for pk, s, *_ in rows if s == "nb_oldcity")
     batch = rows[0][2]
     assert ids(batch=batch) == sorted(pk for pk, _, b, _ in rows if b == batch)
+    assert ids(batch=str(batch)) == ids(batch=batch)
     for name, value in (("status", "civilian"), ("sex", "female"), ("age_group", "child")):
         expected = sorted(pk for pk, _, _, n in rows if n.get(name) == value)
         assert expected and ids(**{name: value}) == expected

@@ -267,9 +267,12 @@ def _filtered_records(actor: Actor, filters: RecordFilters) -> QuerySet:
     elif scope is not None:
         query = query.filter(source__code__in=sorted(scope))
     if filters.batch is not None:
-        if isinstance(filters.batch, bool) or not isinstance(filters.batch, int):
+        batch = filters.batch
+        if isinstance(batch, str) and batch.strip().isdigit():
+            batch = int(batch)  # as a form or a query string gives it
+        if isinstance(batch, bool) or not isinstance(batch, int):
             raise InvalidInput(f"batch is a batch number, got {filters.batch!r}", field="batch")
-        query = query.filter(batch_id=filters.batch)
+        query = query.filter(batch_id=batch)
     since, until = _day(filters.since, "since"), _day(filters.until, "until")
     if since is not None and until is not None and since > until:
         raise InvalidInput(f"until ({until}) is before since ({since})", field="until")

@@ -3,6 +3,8 @@ records, resolved values, conflicts, decisions and id history across link runs."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from everyname.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -66,6 +68,7 @@ def test_listing_persons_over_the_cast(small, cast, role):
         return
     page = list_persons(cast[role])
     found = {p.person_id for p in page.items}
+    assert {p["person_id"] for p in json.loads(json.dumps(page.to_dict()))["items"]} == found
     mine = {"recorder_a": ("a1", "a2"), "recorder_b": ("b1", "b2")}.get(role, tuple(ids))
     assert found == {persons[ids[k]] for k in mine}
     assert page.total == len(found)
@@ -92,6 +95,7 @@ def test_one_person_over_the_cast(small, cast, role):
     assert detail.n_records == 2 and detail.sources == ("src-a", "src-b")
     assert [(d.verdict, d.in_force) for d in detail.decisions] == [("same", True)]
     assert detail.to_dict()["person_id"] == khalidi
+    assert json.loads(json.dumps(detail.to_dict()))["decisions"][0]["verdict"] == "same"
     if role == "recorder_b":
         with pytest.raises(PermissionDenied):
             get_person(cast[role], fatima)

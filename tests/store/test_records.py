@@ -225,6 +225,8 @@ def test_a_correction_is_a_revision_and_leaves_the_row_as_imported_untouched(dem
     assert event.details["revision"] == 1
 
     second = correct_record(cast["admin"], record.pk, {"date_of_death": "2012-02-10"}, "typo")
+    shown = json.loads(json.dumps(second.to_dict(), ensure_ascii=False))
+    assert [r["number"] for r in shown["revisions"]] == [1, 2]
     assert [r.number for r in second.revisions] == [1, 2]
     assert second.revisions[1].as_written_before == {"date_of_death": "2012-02-09"}
     assert stored_row(record.pk) == as_imported
@@ -452,6 +454,7 @@ def test_listing_records_over_the_cast(entered, cast, role):
         return
     page = list_records(cast[role])
     ids = [item.id for item in page.items]
+    assert [i["id"] for i in json.loads(json.dumps(page.to_dict()))["items"]] == ids
     expected = {"recorder_a": [a.id], "recorder_b": [b.id]}.get(role, [a.id, b.id])
     assert ids == expected and page.total == len(expected)
     if role == "recorder_b":

@@ -22,7 +22,6 @@ touch no database and are not stored: the file is the record of their input.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from django.db import transaction
 from everyname.core.count import CountFilters, CountInput, select_persons
 from everyname.core.count.breakdown import PLACE_LEVELS, UNRESOLVED, place_labels, place_values
 from everyname.core.errors import InvalidInput, NotFound
+from everyname.core.provenance import json_safe, sha256_hex
 from everyname.core.schema import UNKNOWN
 from everyname.store.audit import Action, record_event
 from everyname.store.counting import count_input, gazetteer
@@ -523,10 +523,7 @@ class Estimates:
 
 
 def _fingerprint(strata: Mapping[str | None, Any]) -> str:
-    digest = hashlib.sha256()
-    for value, histories in strata.items():
-        digest.update(f"{value}\x1f{histories.fingerprint}\x1e".encode())
-    return digest.hexdigest()
+    return sha256_hex(f"{value}\x1f{h.fingerprint}\x1e" for value, h in strata.items())
 
 
 def _versions(strata: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -637,7 +634,10 @@ def _store(actor: Actor, result: Estimates) -> Estimates:
             filters=dict(result.filters),
             by=result.by or "",
             method=result.options.method or "",
-            settings=result.options.to_dict(),
+            settings={
+                **result.options.to_dict(),
+                "pairs_awaiting_review": result.pairs_awaiting_review,
+            },
             seed=result.seed,
             input_fingerprint=result.fingerprint,
             versions=dict(result.versions),
@@ -660,9 +660,7 @@ def _store(actor: Actor, result: Estimates) -> Estimates:
 
 def _plain_json(value: Any) -> Any:
     """JSON the database keeps as given (infinities as null, as the JSON output has them)."""
-    import json
-
-    return json.loads(json.dumps(value, allow_nan=True).replace("Infinity", "null"))
+    return json_safe(value)
 
 
 def _from_row(row: StoredEstimate) -> Estimates:
@@ -671,7 +669,7 @@ def _from_row(row: StoredEstimate) -> Estimates:
     strata = (saved,) if by is None else tuple(saved.get("strata", []))
     if by is None:
         strata = ({k: v for k, v in saved.items() if k != "records_not_linked"},)
-    pairs = 0
+    pairs = int(row.settings.get("pairs_awaiting_review") or 0)
     return Estimates(
         by=by,
         strata=strata,

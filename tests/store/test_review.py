@@ -271,3 +271,22 @@ def test_releases_listed_as_published(linked, cast, tmp_path, snapshot):
         publish_release(cast["admin"], out, "adults")
     assert info.value.field == "withhold"
     assert snapshot() == before and not (out / "v3").exists()
+
+
+def test_a_pair_shows_its_records_as_corrected(linked, cast):
+    """A correction after the run shows in the review: its value, or its text if unreadable."""
+    from everyname.store.records import correct_record
+
+    pair = pending_pairs(cast["reviewer"], 1, 1).pairs[0]
+    left = pair.left.record_id
+    correct_record(cast["admin"], left, {"age": "431"}, "the list's scan reads 431")
+    shown = pending_pairs(cast["reviewer"], 1, 1).pairs[0]
+    assert shown.pair_id == pair.pair_id
+    age = next(f for f in shown.fields if f.field == "age_years")
+    side = age.left if shown.left.record_id == left else age.right
+    assert side == "431 (unread)" and age.agrees is None
+    correct_record(cast["admin"], left, {"age": "40"}, "read again")
+    age = next(
+        f for f in pending_pairs(cast["reviewer"], 1, 1).pairs[0].fields if f.field == "age_years"
+    )
+    assert (age.left if shown.left.record_id == left else age.right) == "40"

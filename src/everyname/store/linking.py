@@ -438,9 +438,13 @@ class ReviewPage:
 
 def _shown(record: Record, key: str) -> str:
     value = record.normalised.get(key)
-    written = record.as_written.get(WRITTEN_AS.get(key, key))
+    field = WRITTEN_AS.get(key, key)
+    corrected = record.corrected or {}  # a correction's text wins over the text as imported
+    written = corrected[field] if field in corrected else record.as_written.get(field)
     if value in (None, UNKNOWN) and written:
         return f"{written} (unread)"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an age of 40, not 40.0
     return "" if value is None else str(value)
 
 

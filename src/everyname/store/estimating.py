@@ -390,6 +390,8 @@ def _fit_stratum(
     if value is not None and not options.lists:
         hist, dropped = hist.without_empty_lists()
     try:
+        if hist.observed == 0:
+            raise EstimationError("nobody is named here: nothing to estimate from")
         if hist.n_lists < 2:
             raise EstimationError(
                 f"fewer than two lists name persons here ({', '.join(hist.lists) or 'none'})"

@@ -16,7 +16,6 @@ is seen by the next count.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,10 +144,6 @@ mind a newer decision): their row count and highest id change with every additio
 is all a stamp needs. Edits and deletions in place, on these and on the run's own tables,
 are counted by database triggers in :class:`~everyname.store.models.DataVersion`."""
 
-CACHED_INPUTS = 4
-"""Count inputs kept per process: the latest run's, and a few older ones (a page comparing
-two runs, a stamp that moved while a request was using the previous input)."""
-
 
 @dataclass(frozen=True)
 class InputStamp:
@@ -191,12 +186,15 @@ def input_stamp() -> InputStamp:
     )
 
 
-_inputs: OrderedDict[InputStamp, CountInput] = OrderedDict()
+_inputs: dict[str, tuple[InputStamp, CountInput]] = {}
+"""Per database, the latest run's count input and its stamp: one, since a stamp only moves
+forward and a large run's input takes gigabytes."""
 _inputs_lock = threading.Lock()
 
 
 def count_input(run: LinkRun | None = None) -> CountInput:
-    """The count input of the latest link run (or of ``run``), built once per stamp.
+    """The count input of the latest link run, built once per stamp (of ``run``, when it is
+    not the latest: read afresh).
 
     The input is shared: callers read it and never change its frames in place."""
     stamp = input_stamp()
@@ -205,20 +203,17 @@ def count_input(run: LinkRun | None = None) -> CountInput:
     if stamp.run_id is None:
         return build_count_input()  # raises: there is no link run yet
     with _inputs_lock:
-        kept = _inputs.get(stamp)
-        if kept is not None:
-            _inputs.move_to_end(stamp)
-            return kept
+        kept = _inputs.get(stamp.database)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
     data = build_count_input()
     with _inputs_lock:
-        _inputs[stamp] = data
-        while len(_inputs) > CACHED_INPUTS:
-            _inputs.popitem(last=False)
+        _inputs[stamp.database] = (stamp, data)
     return data
 
 
 def forget_count_inputs() -> None:
-    """Drop every kept count input (the benchmark's first call; memory)."""
+    """Drop the kept count inputs (a benchmark's first call; memory)."""
     with _inputs_lock:
         _inputs.clear()
 

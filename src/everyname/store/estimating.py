@@ -643,7 +643,7 @@ def _store(actor: Actor, result: Estimates) -> Estimates:
             seed=result.seed,
             input_fingerprint=result.fingerprint,
             versions=dict(result.versions),
-            result=_plain_json(result.to_dict()),
+            result=json_safe(result.to_dict()),
             created_by=actor.username,
         )
         record_event(
@@ -658,11 +658,6 @@ def _store(actor: Actor, result: Estimates) -> Estimates:
             failed=len(result.failed),
         )
     return _from_row(row)
-
-
-def _plain_json(value: Any) -> Any:
-    """JSON the database keeps as given (infinities as null, as the JSON output has them)."""
-    return json_safe(value)
 
 
 def _from_row(row: StoredEstimate) -> Estimates:

@@ -1,8 +1,9 @@
 """``everyname estimate``: Multiple Systems Estimation of the deaths no list has documented.
 
-The command reads capture histories (a histories CSV with ``--histories``, or the latest link
-run), optionally merges or selects lists, fits one method per stratum and prints a table (with a
-bar chart of the strata) or the JSON contract of the design::
+The command parses its options into :class:`~everyname.store.estimating.EstimateOptions`, calls
+the estimating service once (on a histories CSV with ``--histories``, else on the latest link
+run, where the estimate is stored) and prints a table (with a bar chart of the strata and the
+seed used) or the JSON contract of the design::
 
     {"method", "observed", "estimate", "lower", "upper", "level", "lists", "warnings", ...}
 

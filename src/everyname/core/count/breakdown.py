@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from everyname.core import schema
@@ -173,21 +174,39 @@ def place_values(
     persons: pd.DataFrame, level: str, gazetteer: Any
 ) -> tuple[pd.Series, Counter[Unplaced]]:
     """Each person's row at ``level`` (a gazetteer id, ``unresolved`` or ``unknown``) and the
-    texts behind the ``unresolved`` row: ``(field, text, candidates)`` → persons."""
+    texts behind the ``unresolved`` row: ``(field, text, candidates)`` → persons.
+
+    Persons share places: each distinct place (and set of texts it could not place) is placed
+    at ``level`` once, and the persons are counted per distinct place, so a million persons
+    cost a few thousand gazetteer look-ups."""
     places = resolve_places(persons, gazetteer)
+    ids = places["place_id"].astype(object)
+    ids = ids.where(ids.notna() & (ids != ""), None)
+    unplaced = places["place_unresolved"].tolist()
+    plain = np.fromiter((not u for u in unplaced), dtype=bool, count=len(unplaced))
+    values = np.empty(len(persons), dtype=object)
+    codes, uniques = pd.factorize(ids[plain], use_na_sentinel=True)
+    placed = [
+        _place_value(gazetteer, None if clean(pid) is None else str(pid), (), level)[0]
+        for pid in uniques
+    ]
+    placed.append(_place_value(gazetteer, None, (), level)[0])  # code -1: no place
+    values[plain] = np.array(placed, dtype=object)[codes]
     cache: dict[tuple[Any, Any], tuple[str, tuple[Unplaced, ...]]] = {}
-    values: list[str] = []
-    spellings: Counter[Unplaced] = Counter()
-    for place_id, unplaced in zip(
-        places["place_id"].tolist(), places["place_unresolved"].tolist(), strict=True
-    ):
-        place_id = None if clean(place_id) is None else str(place_id)
-        key = (place_id, tuple((f, t, tuple(c)) for f, t, c in (unplaced or ())))
+    persons_per_key: dict[tuple[Any, Any], int] = {}
+    rest = np.flatnonzero(~plain)
+    rest_ids = ids.to_numpy()[rest]
+    for position, given in zip(rest.tolist(), rest_ids.tolist(), strict=True):
+        place_id = None if clean(given) is None else str(given)
+        key = (place_id, tuple((f, t, tuple(c)) for f, t, c in unplaced[position]))
         if key not in cache:
             cache[key] = _place_value(gazetteer, place_id, key[1], level)
-        value, behind = cache[key]
-        values.append(value)
-        spellings.update(set(behind))
+        values[position] = cache[key][0]
+        persons_per_key[key] = persons_per_key.get(key, 0) + 1
+    spellings: Counter[Unplaced] = Counter()
+    for key, n in persons_per_key.items():
+        for behind in set(cache[key][1]):
+            spellings[behind] += n
     return pd.Series(values, index=persons.index, dtype=object), spellings
 
 

@@ -273,23 +273,35 @@ def count_persons(
     fields = check_fields(by)
     selection = select_persons(data, filters, gazetteer)
     inside = selection.inside
-    settings = _settings(inside if len(inside) else data.persons, place_level, date_unit, gazetteer)
+    settings = _remember(
+        data,
+        ("settings", filters, place_level, date_unit),
+        gazetteer,
+        lambda: _settings(
+            inside if len(inside) else data.persons, place_level, date_unit, gazetteer
+        ),
+    )
     grades = selection.grades
     if "grade" in fields and grades is None:
-        grades = _grades(data)
+        grades = _remember(data, ("grades",), None, lambda: _grades(data))
     ids = inside["person_id"]
-    groups = data.merged_groups
-
-    def low(person_ids: Iterable[str]) -> int | None:
-        return None if groups is None else len({groups.get(p, p) for p in person_ids})
+    groups, shared = data.group_codes, data.shares_group
+    positions = inside.index.to_numpy()
+    inside_groups = None if groups is None else (groups[positions], shared[positions])
 
     breakdowns: dict[str, tuple[Figure, ...]] = {}
     unresolved: dict[str, tuple[Spelling, ...]] = {}
     for name in fields:
-        values = field_values(
-            name, inside, data.spans, **_kw(settings), grades=grades, gazetteer=gazetteer
+        values = _remember(
+            data,
+            ("values", filters, name, settings["place_level"], settings["date_unit"]),
+            gazetteer,
+            lambda name=name: field_values(
+                name, inside, data.spans, **_kw(settings), grades=grades, gazetteer=gazetteer
+            ),
         )
         members = _members(ids.to_numpy(), values.to_numpy())
+        lows = None if inside_groups is None else _lows(values.to_numpy(), *inside_groups)
         order = categories(name, values.tolist(), filters, **_kw(settings), gazetteer=gazetteer)
         labels = place_labels(gazetteer, order) if _is_place(name) else {}
         breakdowns[name] = tuple(
@@ -297,13 +309,18 @@ def count_persons(
                 v,
                 len(members.get(v, ())),
                 members.get(v, ()),
-                low(members.get(v, ())),
+                None if lows is None else lows.get(v, 0),
                 *labels.get(v, (None, None)),
             )
             for v in order
         )
         if _is_place(name) and resolves_places(gazetteer):
-            unresolved[name] = _spellings(inside, name, settings, gazetteer)
+            unresolved[name] = _remember(
+                data,
+                ("spellings", filters, name, settings["place_level"]),
+                gazetteer,
+                lambda name=name: _spellings(inside, name, settings, gazetteer),
+            )
     return CountResult(
         link_run=data.link_run,
         filters=filters.to_dict(),
@@ -314,7 +331,7 @@ def count_persons(
         date_unknown=tuple(selection.date_unknown["person_id"]),
         settings=settings,
         explain=explain,
-        low=low(ids),
+        low=None if inside_groups is None else _low(*inside_groups),
         pairs_awaiting_review=data.pairs_awaiting_review,
         records_not_linked=data.records_not_linked,
         unresolved=unresolved,
@@ -373,6 +390,47 @@ def _members(ids: np.ndarray, values: np.ndarray) -> dict[str, tuple[str, ...]]:
         str(label): tuple(ordered[a:b].tolist())
         for label, a, b in zip(labels, starts, bounds, strict=True)
     }
+
+
+def _remember(data: CountInput, key: tuple, gazetteer: Any, compute: Any) -> Any:
+    """``compute()``, kept with ``data`` under ``key`` for ``gazetteer``: an input kept between
+    counts (a dashboard's) places its persons and chooses its place level once per filters,
+    not once per count. Callers never change what it returns."""
+    memo = data.memo
+    kept = memo.get(key)
+    if kept is not None and kept[0] is gazetteer:
+        return kept[1]
+    value = compute()
+    memo[key] = (gazetteer, value)
+    while len(memo) > MEMO_ENTRIES:
+        memo.pop(next(iter(memo)))
+    return value
+
+
+MEMO_ENTRIES = 64
+"""Results kept per count input: a few per filters a page asks for, never unbounded."""
+
+
+def _low(groups: np.ndarray, shared: np.ndarray) -> int:
+    """The number of merged groups among these persons (``groups``: each one's group as an
+    integer code; ``shared``: whether that group holds another person at all)."""
+    return int(len(groups) - shared.sum() + len(np.unique(groups[shared])))
+
+
+def _lows(values: np.ndarray, groups: np.ndarray, shared: np.ndarray) -> dict[str, int]:
+    """Category → the number of merged groups among its persons: the low end of each figure.
+    Only persons whose group holds another person can share one, so only they are sorted."""
+    if not len(values):
+        return {}
+    codes, labels = pd.factorize(values)
+    lows = np.bincount(codes, minlength=len(labels))
+    codes, groups = codes[shared], groups[shared]
+    if len(codes):
+        width = int(groups.max()) + 1
+        distinct = np.unique(codes.astype(np.int64) * width + groups) // width
+        lows -= np.bincount(codes, minlength=len(labels))
+        lows += np.bincount(distinct, minlength=len(labels))
+    return {str(label): int(n) for label, n in zip(labels, lows, strict=True)}
 
 
 def _is_place(field: str) -> bool:

@@ -14,6 +14,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from everyname.core.errors import EverynameError
@@ -109,6 +110,8 @@ class CountInput:
     pending_pairs: pd.DataFrame | None = None
     decisions: Sequence[Any] = ()
     records_not_linked: int = 0
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    """What counts of this input worked out and may reuse (see ``compute._remember``)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "persons", _conform(self.persons, PERSON_COLUMNS, "persons"))
@@ -191,6 +194,26 @@ class CountInput:
         if all(person == group for person, group in groups.items()):
             return None
         return groups
+
+    @cached_property
+    def group_codes(self) -> np.ndarray | None:
+        """Each person's merged group (see :attr:`merged_groups`) as an integer code, aligned
+        with ``persons``; ``None`` when nothing is in doubt. What every figure's low end
+        counts, computed once per input."""
+        groups = self.merged_groups
+        if groups is None:
+            return None
+        merged = [groups.get(p, p) for p in self.persons["person_id"].tolist()]
+        return pd.factorize(np.array(merged, dtype=object))[0].astype(np.int64)
+
+    @cached_property
+    def shares_group(self) -> np.ndarray | None:
+        """Whether each person's merged group holds another person (aligned with
+        ``persons``): only those can make a figure's low end lower than the figure."""
+        codes = self.group_codes
+        if codes is None:
+            return None
+        return np.bincount(codes)[codes] > 1
 
     @cached_property
     def spans(self) -> pd.DataFrame:

@@ -92,11 +92,13 @@ def main() -> None:
 
     setup()
     from everyname.store.counting import count, forget_count_inputs, input_stamp
+    from everyname.store.maintenance import initialise
     from everyname.store.models import Person, Record
     from everyname.store.permissions import Actor
 
+    initialise()  # a reused database gets the migrations of this commit
     built: list[str] = []
-    if not database.exists() or not Record.objects.exists():
+    if not Record.objects.exists():
         build(workdir, args.rows, built)
     else:
         built.append(f"database reused from {database}")

@@ -287,3 +287,59 @@ def test_places(text: str, expected: str | None) -> None:
 def test_place_is_text_or_none(text: str) -> None:
     place = normalise_place(text)
     assert place is None or place == normalise_text(text)
+
+
+# --- invisible format characters -------------------------------------------------------------
+
+_RLO, _ZWSP, _RLM, _SHY, _BOM = "\u202e", "\u200b", "\u200f", "\u00ad", "\ufeff"
+_BABA_AMR_VARIANTS = (
+    "Baba Amr",
+    f"{_RLO}Baba Amr",
+    f"Baba{_ZWSP} Amr",
+    f"Ba{_ZWSP}ba Amr",
+    f"Baba Amr{_RLM}",
+    f"Ba{_SHY}ba {_BOM}Amr",
+    "\u2066Baba Amr\u2069",
+)
+
+
+def test_format_characters_listed_are_exactly_unicodes_cf() -> None:
+    """The hard-coded list must cover every Cf character of the running Python's tables."""
+    import sys
+    import unicodedata
+
+    from everyname.core.values import FORMAT_CHARACTERS
+
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        is_format = unicodedata.category(char) == "Cf"
+        assert bool(FORMAT_CHARACTERS.fullmatch(char)) == is_format, hex(code)
+
+
+def test_an_invisible_character_does_not_make_a_second_place() -> None:
+    from collections import Counter
+
+    from everyname.core.ingest import normalise
+    from everyname.core.places import Gazetteer
+
+    normalised = [normalise({"place": text})[0]["place"] for text in _BABA_AMR_VARIANTS]
+    assert Counter(normalised) == Counter({"Baba Amr": len(_BABA_AMR_VARIANTS)})
+    gazetteer = Gazetteer.load()
+    found = {gazetteer.resolve(text).entry.id for text in _BABA_AMR_VARIANTS}  # type: ignore[union-attr]
+    assert found == {"sy-hi-n-babaamr"}
+
+
+def test_invisible_characters_do_not_hide_a_category_or_an_age() -> None:
+    assert normalise_vocabulary("sex", f"{_RLO}male") == normalise_vocabulary("sex", "male")
+    assert normalise_vocabulary("sex", f"ذ{_ZWSP}كر") == normalise_vocabulary("sex", "ذكر")
+    assert parse_age(f"{_RLM}34") == parse_age("34")
+    assert normalise_national_id(f"12{_ZWSP}34") == "1234"
+    assert match_key(f"{_RLO}Full{_SHY} name") == match_key("Full name")
+
+
+@given(st.text())
+def test_comparable_forms_never_hold_format_characters(text: str) -> None:
+    import unicodedata
+
+    for out in (normalise_text(text), normalise_place(text), match_key(text)):
+        assert not any(unicodedata.category(c) == "Cf" for c in out or "")

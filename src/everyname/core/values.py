@@ -40,6 +40,7 @@ __all__ = [
     "parse_age",
     "read_age",
     "read_vocabulary",
+    "strip_format",
     "to_ascii_digits",
     "vocabulary_terms",
 ]
@@ -78,9 +79,41 @@ def to_ascii_digits(text: str) -> str:
     return text.translate(_DIGITS) if _EASTERN.search(text) else text
 
 
+# Unicode's invisible format characters (general category Cf, Unicode 14): the soft hyphen,
+# Arabic number signs, zero-width space and joiners, left-to-right and right-to-left marks,
+# embeddings, overrides and isolates, the byte-order mark, tags. Listed rather than computed
+# from unicodedata at import (a tenth of a second on every command); a test checks the list
+# against the running Python's tables.
+_FORMAT_RANGES = (
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
+    (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD), (0x13430, 0x13438), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001), (0xE0020, 0xE007F),
+)  # fmt: skip
+FORMAT_CHARACTERS = re.compile(
+    "[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _FORMAT_RANGES) + "]"
+)
+"""One invisible format character (category Cf)."""
+
+
+def strip_format(text: str) -> str:
+    """``text`` without invisible format characters, for comparing and counting only.
+
+    A right-to-left override or a zero-width space inside "Baba Amr" makes a string that looks
+    the same on screen but compares different, so a count would show two identical-looking
+    places. The value as written keeps them; every comparable form is made without them. The
+    zero-width non-joiner that Persian spelling needs is removed too: it changes how letters
+    join, not which letters a name has, and Arabic names never need it.
+    """
+    return FORMAT_CHARACTERS.sub("", text) if FORMAT_CHARACTERS.search(text) else text
+
+
 def collapse_spaces(text: str) -> str:
-    """Trim and turn every run of whitespace (tabs, newlines, no-break spaces) into one space."""
-    return " ".join(text.split())
+    """Trim and turn every run of whitespace (tabs, newlines, no-break spaces) into one space;
+    invisible format characters go (a right-to-left mark typed beside an age is not part of it).
+    """
+    return " ".join(strip_format(text).split())
 
 
 def normalise_text(text: str) -> str | None:
@@ -89,7 +122,7 @@ def normalise_text(text: str) -> str | None:
     Letters are left as written: comparing names across spellings is the name module's job and
     must not destroy what the source wrote.
     """
-    out = " ".join(to_ascii_digits(text).split())
+    out = " ".join(to_ascii_digits(strip_format(text)).split())
     return out or None
 
 
@@ -107,7 +140,8 @@ def match_key(text: str) -> str:
     letter variants أ/إ/آ/ٱ→ا, ة→ه, ى→ي, ؤ→و, ئ→ي that hand-typed lists mix freely. Digits become
     ASCII. Only for matching: never stored as the value.
     """
-    folded = _TASHKEEL.sub("", to_ascii_digits(text).casefold()).translate(_LETTER_FOLD)
+    folded = _TASHKEEL.sub("", to_ascii_digits(strip_format(text)).casefold())
+    folded = folded.translate(_LETTER_FOLD)
     return " ".join(_NOT_WORD.sub(" ", folded).split())
 
 
@@ -461,7 +495,7 @@ def normalise_national_id(text: str) -> str | None:
     A cell with letters in it ("missing-…", "9.9E+08", a name) is not an ID number: it is kept as
     written and gives no normalised value, so it can never make two people look alike.
     """
-    plain = to_ascii_digits(text).strip()
+    plain = to_ascii_digits(strip_format(text)).strip()
     if not _ID_SHAPE.match(plain):
         return None
     return _NOT_DIGIT.sub("", plain) or None

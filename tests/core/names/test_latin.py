@@ -49,3 +49,11 @@ def test_latin_input_stays_latin(text: str) -> None:
 @pytest.mark.parametrize("row", name_table("names_similar"), ids=lambda r: f"{r['a']}~{r['b']}")
 def test_spellings_of_one_name_reach_the_match_level(row: dict[str, str]) -> None:
     assert name_similarity(row["a"], row["b"]) >= MATCH_LEVEL
+
+
+def test_a_zero_width_character_is_not_a_word_break() -> None:
+    from everyname.core.names.latin import normalise_latin
+
+    assert normalise_latin("Mo\u200bhammed \u202eAl-Khalidi") == normalise_latin(
+        "Mohammed Al-Khalidi"
+    )

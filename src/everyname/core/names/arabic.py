@@ -17,20 +17,12 @@ import unicodedata
 from functools import cache, lru_cache
 from importlib import resources
 
+from everyname.core.values import strip_format
+
 ARABIC_LETTER = re.compile(r"[\u0621-\u064A\u0671-\u06D3\u06FA-\u06FF]")
 """An Arabic-script letter (basic block, Persian/Urdu extensions). Used to tell scripts apart."""
 
-_INVISIBLE = dict.fromkeys(
-    [
-        0x00AD,  # soft hyphen
-        0x061C,  # Arabic letter mark
-        0x0640,  # tatweel (kashida)
-        *range(0x200B, 0x2010),  # zero-width space/joiners, LRM, RLM
-        *range(0x202A, 0x202F),  # bidi embeddings and overrides
-        *range(0x2060, 0x2070),  # word joiner, invisible operators, bidi isolates
-        0xFEFF,  # byte-order mark / zero-width no-break space
-    ]
-)
+_TATWEEL = {0x0640: None}  # kashida: stretches a letter, is not one
 
 # Letter folds. Each maps a variant onto the form most lists use, so that the same name typed
 # on different keyboards or extracted from different PDFs compares equal.
@@ -125,6 +117,10 @@ def _repairs() -> dict[str, str]:
     return _table("arabic_repairs.tsv")
 
 
+_LONGEST_WORD = 40
+"""Letters beyond which a word is not taken for a garbled name: no name word is that long."""
+
+
 def _repair(token: str) -> str:
     """Undo the reversed lam-alef ligature of PDF extraction (عالء -> علاء, االسطل -> الاسطل).
 
@@ -136,8 +132,8 @@ def _repair(token: str) -> str:
     if token.startswith("اال") and len(token) > 3:
         return "الا" + token[3:]  # no Arabic word starts with اال: the article before ا
     known = _known_names()
-    if token in known:
-        return token
+    if token in known or len(token) > _LONGEST_WORD:
+        return token  # a word longer than any name is no garbled name (and each try copies it)
     start = token.find("ال", 1)
     while start != -1:
         candidate = token[:start] + "لا" + token[start + 2 :]
@@ -156,7 +152,8 @@ def _fold_letters(text: str) -> str:
     # Removing a mark can let NFKC compose what it could not before, so repeat to a fixed point.
     for _ in range(4):
         folded = unicodedata.normalize("NFKC", text)  # presentation forms, ligatures to letters
-        folded = _DIACRITICS.sub("", folded.translate(_INVISIBLE)).translate(_FOLDS)
+        # Invisible format characters (zero-width, bidi marks and overrides) are not letters.
+        folded = _DIACRITICS.sub("", strip_format(folded).translate(_TATWEEL)).translate(_FOLDS)
         if folded == text:
             break
         text = folded

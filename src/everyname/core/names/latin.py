@@ -18,13 +18,17 @@ import unicodedata
 from functools import cache, lru_cache
 from importlib import resources
 
+from everyname.core.values import strip_format
+
 _APOSTROPHES = re.compile(r"['`´‘’ʼʻʿʾ\u02c8\u02bc\u2032]")
 _SPECIAL = str.maketrans(
     {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ł": "l",
      "ı": "i", "ħ": "h", "ŧ": "t", "ŋ": "n"}
 )  # fmt: skip
 _NOT_LETTER = re.compile(r"[^a-z]+")
-_CODE = re.compile(r"\S*\d\S*")
+# A word with a digit in it. Anchored at a word's start: unanchored, the search retried at every
+# character of a long word without digits, which made a 100,000-letter name take a minute.
+_CODE = re.compile(r"(?<!\S)[^\s\d]*\d\S*")
 
 # The Arabic article before a name, written apart ("al Khalidi", "el-Khalidi") or assimilated to
 # a sun letter ("ash-Shami", "ar-Rahman", "ad-Din").
@@ -128,7 +132,8 @@ def fold_to_ascii(text: str) -> str:
 
     Characters with no Latin reading (other scripts, digits, punctuation) become spaces.
     """
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_SPECIAL)
+    # Invisible format characters go first: a zero-width space is not a word break.
+    text = unicodedata.normalize("NFKC", strip_format(text)).casefold().translate(_SPECIAL)
     text = _APOSTROPHES.sub("", text)
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = text.translate(_SPECIAL)  # letters that only appear after decomposition
@@ -160,22 +165,27 @@ def _join_compounds(tokens: list[str]) -> list[str]:
     """Glue the words of one-name compounds and drop the article before a name."""
     out: list[str] = []
     i = 0
-    while i < len(tokens):
+    count = len(tokens)
+    while i < count:
         token = tokens[i]
-        rest = tokens[i + 1 :]
-        if rest and (token in _ABD_HEADS or (token in _ABD_WEAK_HEADS and _is_article(rest[0]))):
-            if _is_article(rest[0]) and len(rest) > 1:
-                out.append("abdal" + rest[1])
+        # The next two words by index: slicing the rest of the list at every word made a
+        # name of many words quadratic.
+        following = tokens[i + 1] if i + 1 < count else None
+        if following is not None and (
+            token in _ABD_HEADS or (token in _ABD_WEAK_HEADS and _is_article(following))
+        ):
+            if _is_article(following) and i + 2 < count:
+                out.append("abdal" + tokens[i + 2])
                 i += 3
             else:
-                out.append(("abd" if token == "abd" else "abdal") + rest[0])
+                out.append(("abd" if token == "abd" else "abdal") + following)
                 i += 2
             continue
         if out and token in _DIN_WORDS:
             out[-1] += "aldin"
             i += 1
             continue
-        if out and _is_article(token) and rest and rest[0] in ("din", "deen"):
+        if out and _is_article(token) and following in ("din", "deen"):
             out[-1] += "aldin"
             i += 2
             continue
@@ -183,10 +193,10 @@ def _join_compounds(tokens: list[str]) -> list[str]:
             out[-1] += "allah"
             i += 1
             continue
-        if _is_article(token) and rest:
+        if _is_article(token) and following is not None:
             i += 1  # the article before a name is not compared
             continue
-        if token in _ABU_HEADS and rest:
+        if token in _ABU_HEADS and following is not None:
             out.append("abu")
             i += 1
             continue
@@ -195,9 +205,14 @@ def _join_compounds(tokens: list[str]) -> list[str]:
     return out
 
 
+_LONGEST_WORD = 40
+"""Letters beyond which a word is not split into particles: no name word is that long, and
+splitting "abuabuabu..." one particle at a time would recurse once per particle."""
+
+
 def _split_word(token: str) -> list[str]:
     """Split attached particles: "Abushamala" -> "abu shamala", "Alkhalidi" -> "khalidi"."""
-    if token in _not_article_words():
+    if len(token) > _LONGEST_WORD or token in _not_article_words():
         return [token]
     if _ABU_ARTICLE.match(token):
         return ["abu", "al"]  # "Abual-Kass" reached here as "abual" + "kass"

@@ -86,7 +86,7 @@ def _closed_syllable(word: str, i: int) -> bool:
     """No vowel after the consonant at ``i`` in two common shapes: فعلي "Ramzi", "Majdi"
     (three consonants, final ي) and مفعول / مفعال "Mahmoud", "Mansour" (م, two consonants,
     long vowel)."""
-    consonants = [c not in _LONG_VOWELS for c in word]
+    consonants = [c not in _LONG_VOWELS for c in word[:4]]  # not the whole word: per letter
     if len(word) == 4 and word[3] == "ي" and all(consonants[:3]):
         return i == 1
     if len(word) >= 5 and word[0] == "م" and all(consonants[:3]) and not consonants[3]:
@@ -98,11 +98,19 @@ def _without_article(latin: str) -> str:
     return _LATIN_ARTICLE.sub("", latin)
 
 
+_LONGEST_COMPOUND = 40
+"""Letters beyond which a word is not read as a compound (عبد X, ابو X, X الدين): no name word
+is that long, and peeling one prefix at a time off a word of garbage ("عبدعبدعبد...", 100,000
+letters) would recurse once per prefix and copy the rest each time."""
+
+
 @lru_cache(maxsize=1 << 16)
 def _romanise_word(word: str) -> str:
     table = romanisation_table()
     if word in table:
         return table[word]
+    if len(word) > _LONGEST_COMPOUND:
+        return _spell(word)
     if word == "عبد":
         return "abd"  # a name on its own in Gaza lists, written "Abd" (the rules would say "abad")
     if word.startswith("ابو") and len(word) > 3:

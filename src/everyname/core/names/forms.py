@@ -19,13 +19,14 @@ from everyname.core.names.placeholders import is_placeholder
 from everyname.core.names.romanise import romanise
 from everyname.core.names.structure import PARTS, NameParts, split_name
 
-NAME_FORMS_VERSION = 3
+NAME_FORMS_VERSION = 4
 """Raised whenever a change to the name rules changes the forms of some name. Records store the
 version their forms were computed with; linkage recomputes older ones from the names as
 written (``refreshed_name_forms``), so a rule fixed today applies to a list imported last year.
 2: a bare "Abd" is its own name unless a name of God follows; "Hlla" is Allah; articles glued
 to short names; "h" after s/k/d dropped from the key. 3: a name numbered 1 or more ("Al-Azhari
-2") is a placeholder."""
+2") is a placeholder. 4: every invisible format character is dropped (a zero-width space was a
+word break in Latin names); a word of more than 40 letters is not split into particles."""
 
 FORM_PARTS = (*PARTS, "mother")
 FORM_COLUMNS: tuple[str, ...] = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from everyname.core.headers import recognise_header, resolve_columns
-from everyname.core.schema import CANONICAL_FIELDS
+from everyname.core.headers import identity_field, recognise_header, resolve_columns
+from everyname.core.schema import CANONICAL_FIELDS, SENSITIVE_FIELDS
 
 
 def test_header_table(row_headers: dict[str, str]) -> None:
@@ -68,3 +68,62 @@ def test_a_canonical_name_is_its_own_header_however_it_is_typed(
     ]
     padding = data.draw(st.sampled_from(["", " "]))
     assert recognise_header(padding + separator.join(parts) + padding) == field_name
+
+
+# --- witness identities ----------------------------------------------------------------------
+
+
+@given(st.sampled_from(_all_headers()))
+def test_a_recognised_header_looks_like_an_identity_exactly_when_it_names_one(header: str) -> None:
+    """The identity words and the header table agree: no plain field's header is withheld,
+    and no recognised witness header escapes the words."""
+    field_name = recognise_header(header)
+    expected = field_name if field_name in SENSITIVE_FIELDS else None
+    assert identity_field(header) == expected
+
+
+def test_headers_that_look_like_a_witness_identity_in_english_and_arabic() -> None:
+    contacts = [
+        "Witness phone", "Informant's WhatsApp", "E-Mail Address", "tel.", "Mobile No",
+        "Telephone", "family contact", "رقم الهاتف", "الجوال", "للتواصل", "واتساب المبلغ",
+        "البريد الإلكتروني", "رقم موبايل الشاهد", "تلفون",
+    ]  # fmt: skip
+    names = [
+        "Witness", "eyewitnesses", "Reported by", "Source person", "اسم الشاهد", "المُبلِّغ",
+        "الشهود", "اسم المخبر",
+    ]  # fmt: skip
+    plain = [
+        "Name", "The Source", "source", "Tell Kalakh", "Cause of Death", "Photo",
+        "Martyrdom location", "Brigade Name", "الاسم", "تاريخ الوفاة", "Occupation",
+    ]  # fmt: skip
+    assert {h: identity_field(h) for h in contacts} == dict.fromkeys(contacts, "reporter_contact")
+    assert {h: identity_field(h) for h in names} == dict.fromkeys(names, "reporter_name")
+    assert {h: identity_field(h) for h in plain} == dict.fromkeys(plain)
+
+
+def test_a_second_witness_column_and_an_unknown_one_are_withheld() -> None:
+    """The second reporter-like column cannot feed reporter_name (taken), and "Witness's
+    mobile (2)" is no recognised header: both are kept only encrypted, never left in the clear
+    among the unused columns."""
+    plan = resolve_columns(["name", "reporter", "informant", "Witness's mobile (2)", "Photo"])
+    assert plan.used == {"name": ("full_name",), "reporter": ("reporter_name",)}
+    assert plan.withheld == ["informant", "Witness's mobile (2)"]
+    assert plan.unused == ["informant", "Witness's mobile (2)", "Photo"]
+    informant, mobile = plan.notes
+    assert "'informant'" in informant and "read from 'reporter'" in informant
+    assert '"Witness\'s mobile (2)" = "reporter_contact"' in mobile
+
+
+def test_recognition_off_or_ignored_never_leaves_an_identity_in_the_clear() -> None:
+    off = resolve_columns(["Name", "phone"], explicit={"Name": ("full_name",)}, recognise=False)
+    assert off.withheld == ["phone"]
+    ignored = resolve_columns(["Name", "الشاهد"], ignore=["الشاهد"])
+    assert ignored.withheld == ["الشاهد"] and "الشاهد" not in ignored.used
+
+
+def test_a_column_declared_not_an_identity_is_read_in_the_clear() -> None:
+    plan = resolve_columns(
+        ["Name", "Hospital phone", "phone"], not_identity=["Hospital phone", "phone"]
+    )
+    assert plan.withheld == [] and plan.used == {"Name": ("full_name",)}
+    assert plan.unused == ["Hospital phone", "phone"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from everyname.core.errors import InputRejected
-from everyname.core.mapping import load_mapping, parse_mapping
+from everyname.core.mapping import load_mapping, parse_mapping, with_defaults
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "mappings"
 
@@ -124,6 +124,56 @@ def test_a_witness_column_feeds_only_witness_fields() -> None:
     assert "witness identity" in expected
     both = parse_mapping('[columns]\n"who" = ["reporter_name", "reporter_contact"]\n', "m.toml")
     assert both.columns["who"] == ("reporter_name", "reporter_contact")
+
+
+SECRET = "ZZSECRET-Witness-Qx7"
+SECRET_AR = "شاهدسري٧"
+
+
+@pytest.mark.parametrize("field_name", ["reporter_name", "reporter_contact"])
+def test_no_default_and_no_value_map_for_a_witness_identity(field_name: str) -> None:
+    """The mapping's text is kept with the batch unencrypted: a witness's name there would be
+    in the clear. The refusal does not repeat it."""
+    with pytest.raises(InputRejected) as caught:
+        parse_mapping(
+            f'[columns]\n"name" = "full_name"\n[defaults]\n{field_name} = "{SECRET}"\n'
+            f'[values.{field_name}]\n"{SECRET_AR}" = "{SECRET}"\n',
+            "m.toml",
+        )
+    problems = caught.value.problems
+    assert {p.column for p in problems} == {f"defaults.{field_name}", f"values.{field_name}"}
+    assert all("witness" in p.expected for p in problems)
+    shown = str(caught.value) + repr(problems)
+    assert SECRET not in shown and SECRET_AR not in shown
+
+
+@pytest.mark.parametrize("field_name", ["reporter_name", "reporter_contact", "witness", "phone"])
+def test_a_default_given_on_the_command_line_for_a_witness_is_refused_without_its_value(
+    field_name: str,
+) -> None:
+    with pytest.raises(InputRejected) as caught:
+        with_defaults(None, {field_name: SECRET, "outcome": "killed"})
+    (problem,) = caught.value.problems
+    assert problem.value is None and SECRET not in str(caught.value)
+    assert field_name in str(problem)
+
+
+@pytest.mark.parametrize("header", ["Informant", "Witness phone", "رقم الهاتف", "reporter"])
+def test_a_column_that_looks_like_a_witness_identity_cannot_feed_a_plain_field(
+    header: str,
+) -> None:
+    ((key, value, expected),) = problems_of(f'[columns]\n"{header}" = "notes"\n')
+    assert (key, value) == (f"columns.{header}", "notes")
+    assert "not_identity" in expected and "reporter_" in expected
+    declared = parse_mapping(
+        f'not_identity = ["{header}"]\n[columns]\n"{header}" = "notes"\n', "m.toml"
+    )
+    assert declared.columns[header] == ("notes",) and declared.not_identity == (header,)
+    assert parse_mapping(f'[columns]\n"{header}" = "reporter_contact"\n', "m.toml").columns
+
+
+def test_not_identity_is_a_list_of_columns() -> None:
+    assert problems_of('not_identity = "phone"\n')[0][0] == "not_identity"
 
 
 def test_no_default_for_a_name() -> None:

@@ -232,9 +232,11 @@ class SourceFile:
         self.columns_used = dict(plan.used)
         self.columns_unused = list(plan.unused)
         self.notes = list(plan.notes)
+        # Columns feeding a witness's identity, and those that only look like one (withheld):
+        # their cells are kept only encrypted, never in the raw row or a rejected row.
         self.sensitive_columns = tuple(
             c for c, fields in plan.used.items() if any(f in SENSITIVE_FIELDS for f in fields)
-        )
+        ) + tuple(plan.withheld)
         self.rows_read = 0
         self.rows_valid = 0
         self.rows_with_problems = 0
@@ -465,6 +467,7 @@ def open_source(path: str | Path, mapping: Mapping | str | Path | None = None) -
             },
             ignore=mapping.ignore if mapping else (),
             recognise=mapping.recognise_headers if mapping else True,
+            not_identity=mapping.not_identity if mapping else (),
         )
         if not problems and not (plan.fields() & set(NAME_COLUMN_FIELDS)):
             recognised = [f"{c!r} → {', '.join(f)}" for c, f in plan.used.items()]

@@ -6,6 +6,7 @@ defaults that apply to a whole list ("everyone on this list was killed in Homs")
 
     description = "VDC martyrs export"
     ignore = ["Photo"]                       # columns deliberately unused
+    not_identity = ["Hospital phone"]        # looks like a witness's contact, is not one
     encoding = "windows-1256"                 # optional; detected when absent
     recognise_headers = true                  # other columns still recognised by header
 
@@ -27,6 +28,12 @@ defaults that apply to a whole list ("everyone on this list was killed in Homs")
 
 :func:`load_mapping` checks everything at once and raises :class:`InputRejected` listing every
 problem with the mapping file's name and the key, so a user fixes the file in one go.
+
+A witness's identity never passes through a mapping in the clear: a column that looks like one
+(:func:`everyname.core.headers.identity_field`) feeds only ``reporter_name`` or
+``reporter_contact`` unless ``not_identity`` names it, and there are no defaults or value maps
+for those fields (the mapping's text is kept with the batch, unencrypted). A refusal never
+repeats such a value.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from typing import Any
 
 from everyname.core.dates import DATE_ORDERS, InvalidDate, parse_date
 from everyname.core.errors import InputRejected, Problem
+from everyname.core.headers import identity_field
 from everyname.core.schema import (
     CANONICAL_FIELDS,
     NAME_COLUMN_FIELDS,
@@ -56,6 +64,7 @@ _TOP_LEVEL = {
     "delimiter",
     "sheet",
     "ignore",
+    "not_identity",
     "recognise_headers",
     "columns",
     "values",
@@ -77,6 +86,7 @@ class Mapping:
     date_order: str = "DMY"
     defaults: dict[str, str] = field(default_factory=dict)
     ignore: tuple[str, ...] = ()
+    not_identity: tuple[str, ...] = ()
     recognise_headers: bool = True
     encoding: str | None = None
     delimiter: str | None = None
@@ -182,6 +192,24 @@ def parse_mapping(text: str, name: str = "mapping.toml") -> Mapping:
             )
         columns[column] = tuple(targets)
 
+    not_identity = data.get("not_identity", [])
+    if not isinstance(not_identity, list) or not all(isinstance(c, str) for c in not_identity):
+        problems.append(_problem(name, "not_identity", "a list of column names"))
+        not_identity = []
+    for column, targets in columns.items():
+        looks_like = identity_field(column)
+        if looks_like and column not in not_identity and not set(targets) & set(SENSITIVE_FIELDS):
+            problems.append(
+                _problem(
+                    name,
+                    f"columns.{column}",
+                    f"a column that looks like a witness's identity or contact mapped to "
+                    f'{looks_like} ("{looks_like}", stored encrypted), or, if it holds no '
+                    f"person's identity, named in not_identity = [...]",
+                    value=", ".join(targets),
+                )
+            )
+
     ignore = data.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(c, str) for c in ignore):
         problems.append(_problem(name, "ignore", "a list of column names"))
@@ -213,6 +241,18 @@ def parse_mapping(text: str, name: str = "mapping.toml") -> Mapping:
         problems.append(_problem(name, "values", "tables such as [values.sex]"))
         raw_values = {}
     for field_name, table in raw_values.items():
+        if field_name in SENSITIVE_FIELDS:
+            # Its source values and replacements would be witnesses' names, kept with the batch
+            # in the mapping's text, in the clear.
+            problems.append(
+                _problem(
+                    name,
+                    f"values.{field_name}",
+                    "no value map for a witness's identity (reporter_name, reporter_contact): "
+                    "the mapping is stored unencrypted; correct such values in the list",
+                )
+            )
+            continue
         if not _check_field(field_name):
             problems.append(
                 _problem(
@@ -260,6 +300,8 @@ def parse_mapping(text: str, name: str = "mapping.toml") -> Mapping:
             problems.append(
                 _problem(name, key, f"a canonical field, one of: {fields_list}", field_name)
             )
+        elif field_name in SENSITIVE_FIELDS:
+            problems.append(_problem(name, key, _NO_SENSITIVE_DEFAULT))
         elif not isinstance(value, str):
             problems.append(_problem(name, key, "a text value in quotes", value=value))
         elif field_name in NAME_COLUMN_FIELDS or field_name == "source_record_id":
@@ -282,7 +324,10 @@ def parse_mapping(text: str, name: str = "mapping.toml") -> Mapping:
         import codecs
 
         try:
-            codecs.lookup(options["encoding"])
+            # rot13, base64, zlib... are codecs too, but turn bytes into bytes or text into
+            # text: only a text encoding can read a list.
+            if not codecs.lookup(options["encoding"])._is_text_encoding:
+                raise LookupError(options["encoding"])
         except LookupError:
             problems.append(
                 _problem(
@@ -312,12 +357,19 @@ def parse_mapping(text: str, name: str = "mapping.toml") -> Mapping:
         date_order=date_order,
         defaults=defaults,
         ignore=tuple(ignore),
+        not_identity=tuple(not_identity),
         recognise_headers=recognise,
         encoding=options.get("encoding"),
         delimiter=options.get("delimiter"),
         sheet=options.get("sheet"),
         description=options.get("description", ""),
     )
+
+
+_NO_SENSITIVE_DEFAULT = (
+    "no default for a witness's identity (reporter_name, reporter_contact): a default is kept "
+    "with the batch unencrypted; give it in a column of the list, which is stored encrypted"
+)
 
 
 def _check_default(
@@ -373,8 +425,13 @@ def with_defaults(
     order = mapping.date_order if mapping else "DMY"
     for field_name, value in defaults.items():
         key = f"{name} {field_name}"
-        if field_name not in CANONICAL_FIELDS or field_name in SENSITIVE_FIELDS:
-            problems.append(_problem(name, key, "a canonical field, e.g. outcome=killed", value))
+        # The value is not repeated unless the field is a plain canonical one: a misspelt or
+        # sensitive field may carry a witness's name.
+        if field_name in SENSITIVE_FIELDS:
+            problems.append(_problem(name, key, _NO_SENSITIVE_DEFAULT))
+            continue
+        if field_name not in CANONICAL_FIELDS:
+            problems.append(_problem(name, key, "a canonical field, e.g. outcome=killed"))
             continue
         problem = _check_default(name, key, field_name, value, order)
         if problem is not None:

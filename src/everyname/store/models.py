@@ -8,6 +8,7 @@ witness identities exist here only as ciphertext (see ``crypto``).
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class SourceKind(models.TextChoices):
@@ -203,16 +204,24 @@ class AuditLogIsAppendOnly(RuntimeError):
 class AuditEvent(models.Model):
     """An append-only entry for every write (and for every reading of a witness identity).
 
-    Database triggers (see the migrations) refuse UPDATE and DELETE on this table as well, so
-    not even raw SQL through the application can rewrite history.
+    Database triggers (see ``store.protection``) refuse UPDATE and DELETE on this table as well,
+    so not even raw SQL through the application can rewrite history. Each event is chained to
+    the one before (``seq``, ``previous_hash``, ``hash``: see ``audit``), so an entry forged,
+    removed, reordered or back-dated with the triggers dropped shows in ``everyname audit
+    verify``. ``at`` is set by ``audit.record_event`` under the chain's lock, never before the
+    previous event's.
     """
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.CharField(max_length=150)
     action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     details = models.JSONField(default=dict)
+    seq = models.BigIntegerField(null=True, unique=True, editable=False)
+    """1 for the first event, then 2, ...: a gap is an event removed."""
+    previous_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -476,6 +485,15 @@ class DataVersion(models.Model):
     rest (a repair by hand, raw SQL), so a kept count input is never stale. One row."""
 
     version = models.BigIntegerField(default=0)
+
+
+class KeyFingerprint(models.Model):
+    """Which key this database's identities and files are encrypted with: an HMAC of a constant
+    under the key (``crypto.fingerprint``), never the key. One row; a backup carries it like
+    any other, so a restored database still refuses a different key."""
+
+    fingerprint = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField(default=timezone.now)
 
 
 class StoredEstimate(models.Model):

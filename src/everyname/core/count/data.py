@@ -245,7 +245,9 @@ def _conform(frame: pd.DataFrame, columns: Sequence[str], what: str, strict: boo
         if column not in frame.columns:
             frame[column] = None
     if "person_id" in frame.columns:
-        frame["person_id"] = frame["person_id"].map(lambda v: None if clean(v) is None else str(v))
+        # plain Python strings: every count turns the ids it keeps into tuples of them
+        ids = frame["person_id"].map(lambda v: None if clean(v) is None else str(v))
+        frame["person_id"] = ids.astype(object)
     for column in VOCABULARY_COLUMNS:
         if what == "persons" and column in frame.columns:
             frame[column] = frame[column].map(vocab)

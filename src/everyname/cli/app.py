@@ -21,6 +21,8 @@ COMMAND_ORDER: tuple[str, ...] = (
     "report",
     "export",
     "user",
+    "key",
+    "audit",
     "worker",
     "demo",
 )

@@ -2,10 +2,12 @@
 
 import everyname.cli.estimate  # noqa: F401
 from everyname.cli import (  # noqa: F401
+    audit,
     counting,
     demo,
     imports,
     init,
+    keys,
     linking,
     places,
     users,

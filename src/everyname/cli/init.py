@@ -4,30 +4,40 @@ from __future__ import annotations
 
 from everyname.cli.app import app
 from everyname.cli.db import open_database
-from everyname.cli.output import console, escape, user_errors
+from everyname.cli.output import console, errors, escape, user_errors
 
 
 @app.command()
 @user_errors
 def init() -> None:
-    """Create or migrate the database, and create the encryption key file if it is missing."""
+    """Create or migrate the database, restore its protective triggers, and create the
+    encryption key file if it is missing (never for a database that already holds encrypted
+    data)."""
     open_database(require_init=False)
     from everyname.store.maintenance import initialise
 
     result = initialise()
     console.print(f"Database: {escape(result.database)}")
-    if result.key_created:
-        console.print(
-            f"Created the encryption key {escape(str(result.key_file))} (owner-only). "
-            "Keep it and back it up apart from the database: without it, reporter identities "
-            "cannot be read."
-        )
-    else:
-        console.print(f"Key file: {escape(str(result.key_file))}")
     if result.migrations_applied:
         console.print(f"Applied {len(result.migrations_applied)} migration(s).")
     else:
         console.print("The database is up to date.")
+    if result.triggers_restored:
+        errors.print(
+            f"[bold yellow]Warning:[/] {len(result.triggers_restored)} protective trigger(s) "
+            "had been dropped or disabled and were restored: "
+            f"{escape(', '.join(result.triggers_restored))}. Someone changed the database "
+            "outside everyname: run `everyname audit verify` to check the audit log."
+        )
+    fingerprint = f"(fingerprint {result.key_fingerprint[:16]})"
+    if result.key_created:
+        console.print(
+            f"Created the encryption key {escape(str(result.key_file))} {fingerprint}, "
+            "owner-only. Keep it and back it up apart from the database: without it, reporter "
+            "identities cannot be read."
+        )
+    else:
+        console.print(f"Key file: {escape(str(result.key_file))} {fingerprint}")
     from everyname.store.users import users_exist
 
     if not users_exist():

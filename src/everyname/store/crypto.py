@@ -127,27 +127,20 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 PLAIN_BINARY_COLUMNS: frozenset[tuple[str, str]] = frozenset({("StoredReport", "content")})
 
-_matched: set[tuple[tuple[str, ...], str]] = set()
-"""(database, fingerprint) pairs already checked in this process: encryption runs once per
-record, the check once per key and database."""
 
-
-def _database_identity() -> tuple[str, ...]:
+def recorded_fingerprint(*, lock: bool = False) -> str | None:
+    """The fingerprint of the key this database's data is encrypted with (None: not recorded);
+    ``lock`` holds it (PostgreSQL, FOR SHARE) to the end of the transaction."""
     from django.db import connection
 
-    settings = connection.settings_dict
-    return (
-        connection.vendor,
-        str(settings.get("NAME")),
-        str(settings.get("HOST")),
-        str(settings.get("PORT")),
-    )
-
-
-def recorded_fingerprint() -> str | None:
-    """The fingerprint of the key this database's data is encrypted with (None: not recorded)."""
     from everyname.store.models import KeyFingerprint
 
+    if lock and connection.vendor == "postgresql" and connection.in_atomic_block:
+        table = KeyFingerprint._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT fingerprint FROM {table} ORDER BY id LIMIT 1 FOR SHARE")
+            row = cursor.fetchone()
+        return row[0] if row else None
     return KeyFingerprint.objects.order_by("pk").values_list("fingerprint", flat=True).first()
 
 
@@ -185,17 +178,25 @@ def holds_encrypted_data() -> bool:
 def check_key(loaded: LoadedKey) -> None:
     """Refuse a key other than the one this database's data is encrypted with.
 
-    A database without a recorded fingerprint (made before fingerprints were kept, or never
-    used) takes this key's, if every sample of its encrypted data opens with it."""
-    identity = _database_identity()
-    if (identity, loaded.fingerprint) in _matched:
+    Checked once per transaction (an import encrypts once per record). On PostgreSQL the
+    fingerprint's row is read FOR SHARE, so a key rotation waits for a transaction that is
+    encrypting under the old key, and one that starts during a rotation sees the new
+    fingerprint. A database without a recorded fingerprint (made before fingerprints were
+    kept, or never used) takes this key's, if every sample of its encrypted data opens with it.
+    """
+    from django.db import connection
+
+    marker = connection.atomic_blocks[0] if connection.in_atomic_block else None
+    checked = getattr(connection, "_everyname_key_checked", None)
+    if marker is not None and checked == (loaded.fingerprint, marker) and checked[1] is marker:
         return
-    recorded = recorded_fingerprint()
+    recorded = recorded_fingerprint(lock=True)
     if recorded is None:
         recorded = record_fingerprint(loaded)
     if recorded != loaded.fingerprint:
         raise KeyMismatch(_mismatch_message(loaded.path, recorded), field="key_file")
-    _matched.add((identity, loaded.fingerprint))
+    if marker is not None:
+        connection._everyname_key_checked = (loaded.fingerprint, marker)  # type: ignore[attr-defined]
 
 
 def record_fingerprint(loaded: LoadedKey) -> str:
@@ -223,7 +224,9 @@ def record_fingerprint(loaded: LoadedKey) -> str:
 
 def forget_checks() -> None:
     """Check the key against the database again on next use (after a rotation)."""
-    _matched.clear()
+    from django.db import connection
+
+    connection._everyname_key_checked = None  # type: ignore[attr-defined]
 
 
 class KeyMismatch(KeyFileError):

@@ -92,7 +92,9 @@ def _current_model(name: str) -> Any:
 
 
 def _columns(model: Any) -> list[str]:
-    return [field.column for field in model._meta.concrete_fields]
+    """Sorted: a migration's historical model and the current one list fields in different
+    orders, and the same columns must give the same trigger."""
+    return sorted(field.column for field in model._meta.concrete_fields)
 
 
 def _quote(column: str) -> str:

@@ -274,8 +274,7 @@ def _missing_message(path: Path) -> str:
         return (
             f"The key file {path} does not exist, and this database already holds data "
             "encrypted with its key. Set EVERYNAME_KEY_FILE to this database's key file, or "
-            "restore the key file from your backup. A new key (everyname init) would not "
-            "read what is stored, so init will not make one for this database."
+            "restore the key file from your backup: a new key would not read what is stored."
         )
     return (
         f"The key file {path} does not exist. Run `everyname init` to create it, or set "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from enum import StrEnum
@@ -15,6 +14,7 @@ from rich.table import Table
 from everyname.cli.app import app
 from everyname.cli.db import current_actor, open_database
 from everyname.cli.output import EXIT_USAGE, console, errors, escape, user_errors
+from everyname.core import csvout, files
 from everyname.core.errors import EverynameError
 
 
@@ -102,9 +102,9 @@ def count(
     rows = result.rows()
     if format is CountFormat.csv:
         columns = ["field", "value", "count", "low", "label", "label_ar"]
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows({k: r.get(k, "") for k in columns} for r in rows)
+        writer = csvout.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows([r.get(k, "") for k in columns] for r in rows)
         return  # the low column and the pairs/records rows say it in the CSV
     console.print(count_table(result, f"Persons (link run {result.link_run})"))
     print_doubt(result, console)
@@ -193,8 +193,7 @@ def report(
     filters = make_filters(since, until, place, outcome)
     kind = "pdf" if out.suffix.lower() == ".pdf" else "html"
     built = build_report(current_actor(), filters, kind, with_estimate=estimate)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(built.content)
+    files.write_bytes(out, built.content)
     if tables is not None and built.report is not None:
         write_tables(built.report, tables)
     console.print(built.headline_en)

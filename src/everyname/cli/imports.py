@@ -54,8 +54,18 @@ def import_command(
         ),
     ] = False,
     rejects: Annotated[
-        Path | None, typer.Option("--rejects", help="Where --skip-invalid writes rejected rows.")
+        Path | None,
+        typer.Option(
+            "--rejects",
+            help="Where --skip-invalid writes rejected rows (default: NAME.rejects.csv beside "
+            "the list). An existing file is not replaced without --overwrite-rejects; the list "
+            "and the mapping never.",
+        ),
     ] = None,
+    overwrite_rejects: Annotated[
+        bool,
+        typer.Option("--overwrite-rejects", help="Replace an existing rejects file."),
+    ] = False,
     source_name: Annotated[
         str | None, typer.Option("--source-name", help="Full name of a new source.")
     ] = None,
@@ -80,6 +90,8 @@ def import_command(
     """
     open_database()
     from everyname.store.imports import (
+        RejectsFileRefused,
+        check_rejects_target,
         default_rejects_path,
         import_list,
         rejected_rows_csv,
@@ -87,6 +99,15 @@ def import_command(
     )
 
     actor = current_actor()
+    rejects_file = rejects or default_rejects_path(file)
+    if skip_invalid and not dry_run:
+        # Before importing: a refused rejects file must not leave an import half reported.
+        try:
+            check_rejects_target(rejects_file, [file, mapping], overwrite=overwrite_rejects)
+        except RejectsFileRefused as refused:
+            errors.print(f"[bold red]Error:[/] {escape(str(refused))}")
+            errors.print("Use --rejects FILE, or --overwrite-rejects to replace it.", markup=False)
+            raise typer.Exit(EXIT_REJECTED) from None
     try:
         with byte_progress(f"Importing {file.name}") as progress:
             report = import_list(
@@ -115,10 +136,11 @@ def import_command(
             errors.print("--strict was given.", markup=False)
         print_by_column(refused.problems, errors)
         raise typer.Exit(EXIT_REJECTED) from None
-    rejects_file = None
     if report.batch_id is not None and report.rows_rejected:
-        rejects_file = rejects or default_rejects_path(file)
-        write_atomically(rejects_file, rejected_rows_csv(actor, report.batch_id))
+        data = rejected_rows_csv(actor, report.batch_id)
+        write_atomically(rejects_file, data, overwrite=overwrite_rejects)
+    else:
+        rejects_file = None
     used = ", ".join(
         f"{column} → {'+'.join(fields)}" for column, fields in report.columns_used.items()
     )

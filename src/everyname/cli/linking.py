@@ -14,6 +14,7 @@ from rich.table import Table
 from everyname.cli.app import app
 from everyname.cli.db import current_actor, open_database
 from everyname.cli.output import console, errors, escape, user_errors
+from everyname.core import files
 
 
 class Backend(StrEnum):
@@ -125,7 +126,7 @@ def export(
     from everyname.store.linking import export_persons
 
     exported = export_persons(actor, format.value)
-    out.write_bytes(exported.content())
+    files.write_bytes(out, exported.content())
     console.print(
         f"Wrote {exported.count:,} records of link run {exported.link_run} to {escape(str(out))}."
     )

@@ -131,7 +131,7 @@ def atomic_write(
     path = Path(path)
     folder = path.parent
     with disk_errors(path):
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER if private else 0o777)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     temporary = Path(name)
     try:
@@ -181,7 +181,7 @@ def atomic_folder(path: str | os.PathLike[str], *, private: bool = True) -> Iter
     if path.exists():
         raise FileExistsError(errno.EEXIST, "File exists", str(path))
     with disk_errors(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER if private else 0o777)
         temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         with disk_errors(path):

@@ -40,6 +40,7 @@ from typing import Any
 
 import pandas as pd
 
+from everyname.core import csvout
 from everyname.core.corroboration import corroborate
 from everyname.core.count.breakdown import (
     UNRESOLVED,
@@ -48,7 +49,9 @@ from everyname.core.count.breakdown import (
     resolves_places,
 )
 from everyname.core.count.data import clean, isin
+from everyname.core.csvout import restore_frame
 from everyname.core.errors import EverynameError
+from everyname.core.files import atomic_folder
 from everyname.core.places import level_depth
 from everyname.core.provenance import file_chunks, sha256_hex
 from everyname.core.schema import PLACE_FIELDS, PLACE_LEVELS, UNKNOWN
@@ -269,7 +272,8 @@ def _read_release(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, int | None]
     manifest = folder / "manifest.json"
     if manifest.exists():
         version = json.loads(manifest.read_text("utf-8")).get("version")
-    return pd.read_csv(persons_path, **read), pd.read_csv(records_path, **read), version
+    persons, records = (restore_frame(pd.read_csv(p, **read)) for p in (persons_path, records_path))
+    return persons, records, version
 
 
 def write_release(
@@ -299,9 +303,47 @@ def write_release(
     if previous_release is None and versions:
         previous_release = root / f"v{versions[-1]}"
     previous = _read_release(Path(previous_release)) if previous_release is not None else None
-    folder = root / f"v{version}"
-    folder.mkdir(parents=True, exist_ok=False)
+    final = root / f"v{version}"
+    try:
+        with atomic_folder(final) as folder:
+            manifest = _write_release_files(
+                folder,
+                version,
+                persons,
+                memberships,
+                link_run=link_run,
+                previous=previous,
+                withhold=withhold,
+                copy_groups=copy_groups,
+                conflicts=conflicts,
+                methodology=methodology,
+                created_at=created_at,
+                gazetteer=gazetteer,
+            )
+    except FileExistsError:
+        raise ReleaseError(
+            f"{final} already exists: another release was published at the same time. "
+            "Nothing was written; publish again to make the next version."
+        ) from None
+    return ReleaseManifest(**{**asdict(manifest), "folder": final})
 
+
+def _write_release_files(
+    folder: Path,
+    version: int,
+    persons: pd.DataFrame,
+    memberships: pd.DataFrame,
+    *,
+    link_run: str,
+    previous: tuple[pd.DataFrame, pd.DataFrame, int | None] | None,
+    withhold: str,
+    copy_groups: Mapping[str, str] | None,
+    conflicts: Mapping[str, Any] | None,
+    methodology: str | None,
+    created_at: datetime | None,
+    gazetteer: Any,
+) -> ReleaseManifest:
+    """Fill a (temporary) release folder; ``write_release`` renames it when it is complete."""
     table = public_persons(
         persons,
         memberships,
@@ -325,15 +367,15 @@ def write_release(
         changes = compare_releases(old_persons, old_records, table, records)
     stamp = (created_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    table.to_csv(folder / "persons.csv", index=False, encoding="utf-8-sig")
+    csvout.write_frame(table, folder / "persons.csv")
     (folder / "persons.json").write_text(
         json.dumps(table.to_dict("records"), ensure_ascii=False, indent=1) + "\n", "utf-8"
     )
-    records.to_csv(folder / "records.csv", index=False, encoding="utf-8-sig")
+    csvout.write_frame(records, folder / "records.csv")
     if resolves_places(gazetteer):
         places, counts = place_tables(table, gazetteer)
-        places.to_csv(folder / "places.csv", index=False, encoding="utf-8-sig")
-        counts.to_csv(folder / "counts_by_place.csv", index=False, encoding="utf-8-sig")
+        csvout.write_frame(places, folder / "places.csv")
+        csvout.write_frame(counts, folder / "counts_by_place.csv")
     _write_changes(folder, changes, previous_version, previous is not None)
     (folder / "METHODOLOGY.md").write_text(
         _methodology(version, link_run, withhold, stamp, methodology, resolves_places(gazetteer)),
@@ -373,9 +415,7 @@ def _write_changes(
         for c in changes
     ]
     columns = ["change", "person_id", "related_person_ids", "fields"]
-    pd.DataFrame(rows, columns=columns).to_csv(
-        folder / "changes.csv", index=False, encoding="utf-8-sig"
-    )
+    csvout.write_frame(pd.DataFrame(rows, columns=columns), folder / "changes.csv")
     if not has_previous:
         text = "# Changes\n\nFirst release: there is no previous release to compare with.\n"
     else:

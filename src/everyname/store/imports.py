@@ -18,7 +18,6 @@ sources assigned to them; creating a source on first import needs ``MANAGE_SOURC
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -33,7 +32,9 @@ from typing import IO, Any
 
 from django.db import connection, transaction
 
+from everyname.core import csvout, files
 from everyname.core.errors import (
+    Conflict,
     ErrorKind,
     InputRejected,
     InvalidInput,
@@ -278,12 +279,18 @@ def import_file(
     defaults: dict[str, str] | None = None,
     progress: ProgressCallback | None = None,
     strict: bool = False,
+    replace_rejects: bool = False,
 ) -> ImportReport:
     """:func:`import_list` from a path, for scripts, benchmarks and the demo: a plain name acts
     as the local administrator, and rows skipped with ``skip_invalid`` are also written, from the
-    stored rows, to ``rejects_path`` (default: ``NAME.rejects.csv`` beside the file)."""
+    stored rows, to ``rejects_path`` (default: ``NAME.rejects.csv`` beside the file). An existing
+    rejects file is replaced only with ``replace_rejects``; the list or mapping never."""
     if not isinstance(actor, Actor):
         actor = Actor.local_admin(actor)
+    target = Path(rejects_path) if rejects_path else default_rejects_path(Path(path))
+    if skip_invalid and not dry_run:
+        inputs = [Path(path), Path(mapping_path) if mapping_path else None]
+        check_rejects_target(target, inputs, overwrite=replace_rejects)
     report = import_list(
         actor,
         source_code,
@@ -299,16 +306,51 @@ def import_file(
     )
     if report.batch_id is None or not report.rows_rejected:
         return report
-    target = Path(rejects_path) if rejects_path else default_rejects_path(Path(path))
-    write_atomically(target, rejected_rows_csv(actor, report.batch_id))
+    data = rejected_rows_csv(actor, report.batch_id)
+    write_atomically(target, data, overwrite=replace_rejects)
     return replace(report, rejects_file=target)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` so that ``path`` appears whole or not at all."""
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+class RejectsFileRefused(Conflict):
+    """The rejects file would replace an existing file, or one of the import's own inputs."""
+
+    field = "rejects"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def check_rejects_target(target: Path, inputs: list[Path | None], *, overwrite: bool) -> None:
+    """Refuse, before importing, a rejects file that would overwrite an input or, unless
+    ``overwrite``, any existing file: a file nobody named as output is never overwritten, and the
+    list being imported never (a ``--rejects`` pointed at it once replaced a source list)."""
+    for item in inputs:
+        if item is not None and (_same_file(target, item) or target.resolve() == item.resolve()):
+            raise RejectsFileRefused(
+                f"the rejects file {target} is an input of this import; it is never overwritten. "
+                "Name another file for the rejected rows. Nothing was imported."
+            )
+    if target.exists() and not overwrite:
+        raise RejectsFileRefused(
+            f"the rejects file {target} already exists and was not replaced. Name another file "
+            "for the rejected rows, or allow replacing it. Nothing was imported."
+        )
+
+
+def write_atomically(path: Path, data: bytes, *, overwrite: bool = True) -> None:
+    """Write ``data`` so that ``path`` appears whole or not at all, owner-only (rejected rows
+    are personal data); without ``overwrite`` an existing file is refused, never overwritten."""
+    try:
+        files.write_bytes(path, data, overwrite=overwrite)
+    except FileExistsError:
+        raise RejectsFileRefused(
+            f"the rejects file {path} appeared while importing and was not replaced; the "
+            "import itself is done and its rejected rows are kept with the batch"
+        ) from None
 
 
 def _dry_run(path, source_code, sha256, source_file, progress) -> ImportReport:
@@ -510,7 +552,7 @@ def rejected_rows_csv(actor: Actor, batch_id: int) -> bytes:
         for column, _text in row.cells:
             columns.setdefault(column, None)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvout.writer(out)
     writer.writerow([REJECT_ROW_COLUMN, *columns, REJECT_REASON_COLUMN])
     for row in rows:
         texts = {column: text for column, text in row.cells}

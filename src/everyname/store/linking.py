@@ -10,7 +10,6 @@ it reads or writes anything.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable, Collection, Iterator
@@ -20,6 +19,7 @@ from typing import Any
 import pandas as pd
 from django.db import transaction
 
+from everyname.core import csvout
 from everyname.core.errors import InvalidInput, NotFound
 from everyname.core.link import (
     LinkSettings,
@@ -311,7 +311,7 @@ class PersonsExport:
         if self.format == "json":
             return json.dumps(self.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
         text = io.StringIO(newline="")
-        writer = csv.writer(text)
+        writer = csvout.writer(text)
         writer.writerow(EXPORT_COLUMNS)
         writer.writerows(self.rows)
         return text.getvalue().encode("utf-8")

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from everyname.core import csvout, files
 from everyname.core.provenance import json_safe
 from everyname.core.report.build import Report
 
@@ -37,19 +38,17 @@ def report_figures(report: Report) -> dict[str, Any]:
 def write_tables(report: Report, folder: str | Path) -> list[Path]:
     """Write every table as CSV and JSON into ``folder`` (created), plus ``figures.json``."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, table in report.tables.items():
-        csv_path = folder / f"{name}.csv"
-        table.to_csv(csv_path, index=False, encoding="utf-8-sig")
-        json_path = folder / f"{name}.json"
-        json_path.write_text(
-            json.dumps(table_records(table), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        csv_path = csvout.write_frame(table, folder / f"{name}.csv")
+        json_path = files.write_text(
+            folder / f"{name}.json",
+            json.dumps(table_records(table), ensure_ascii=False, indent=1) + "\n",
         )
         written += [csv_path, json_path]
-    everything = folder / "figures.json"
-    everything.write_text(
-        json.dumps(report_figures(report), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    everything = files.write_text(
+        folder / "figures.json",
+        json.dumps(report_figures(report), ensure_ascii=False, indent=1) + "\n",
     )
     written.append(everything)
     return written

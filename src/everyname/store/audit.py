@@ -382,6 +382,11 @@ def _link_problem(event: AuditEvent, previous: AuditEvent | None) -> str:
         return "it was altered after it was written: its hash does not match its content"
     expected = previous.seq + 1 if previous is not None and previous.seq is not None else 1
     if event.seq > expected:
+        later = AuditEvent.objects.filter(seq=expected).values_list("pk", flat=True).first()
+        if later is not None:
+            return (
+                f"it is out of order: seq {event.seq} where seq {expected} (entry {later}) belongs"
+            )
         gone = event.seq - expected
         return f"{gone} entr{'y' if gone == 1 else 'ies'} before it (from seq {expected}) removed"
     if event.seq < expected:

@@ -40,13 +40,13 @@ def chain_existing_events(apps, schema_editor):
 
     event_model = apps.get_model("store", "AuditEvent")
     previous = None
-    for seq, event in enumerate(event_model.objects.order_by("id").iterator(), start=1):
+    for seq, event in enumerate(event_model._base_manager.order_by("id").iterator(), start=1):
         event.seq = seq
         event.previous_hash = previous.hash if previous is not None else ""
         if previous is not None and event.at < previous.at:
             event.at = previous.at
         event.hash = event_hash(event)
-        event_model.objects.filter(pk=event.pk).update(
+        event_model._base_manager.filter(pk=event.pk).update(
             seq=event.seq, previous_hash=event.previous_hash, hash=event.hash, at=event.at
         )
         previous = event

@@ -19,6 +19,7 @@ from everyname.core.errors import InputRejected
 from everyname.core.readers import (
     CsvReader,
     JsonReader,
+    ReadLimits,
     XlsxReader,
     detect_encoding,
     open_reader,
@@ -292,7 +293,7 @@ def test_json_array_streams_objects_across_chunk_boundaries(tmp_path: Path) -> N
     records[200]["notes"] = "ي" * 300_000  # one object larger than several read chunks
     path = tmp_path / "list.json"
     path.write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
-    with open_reader(path) as reader:
+    with open_reader(path, limits=ReadLimits(cell_chars=300_000)) as reader:
         assert isinstance(reader, JsonReader) and reader.format == "json"
         assert reader.columns == ["name", "age", "notes"]
         rows = list(reader.rows())
@@ -410,3 +411,178 @@ def test_any_bytes_give_rows_or_a_refusal_never_a_crash(
                 assert all(isinstance(v, str) for v in row.values.values())
     except InputRejected as error:
         assert error.problems and error.problems[0].file == name
+
+
+# --- limits ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lines", [False, True], ids=["array", "json lines"])
+def test_json_nested_a_hundred_thousand_levels_is_refused_not_a_recursion_error(
+    tmp_path: Path, lines: bool
+) -> None:
+    deep = '{"name": "Ali", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    first = '{"name": "Omar", "x": 1}'
+    path = tmp_path / "deep.json"
+    path.write_text(f"{first}\n{deep}\n{first}\n" if lines else f"[{first},\n{deep}]")
+    with open_reader(path) as reader:
+        rows = list(reader.rows())
+    assert rows[0].values["name"] == "Omar" and not rows[0].issues
+    assert rows[1].number == 2 and rows[1].values == {}
+    assert "nested at most 64 levels" in rows[1].issues[0]
+    if lines:  # one record per line: reading goes on after it
+        assert rows[2].values["name"] == "Omar"
+
+
+def test_json_deeper_than_the_limit_but_not_the_stack(tmp_path: Path) -> None:
+    nested = "[" * 10 + "]" * 10
+    path = tmp_path / "list.json"
+    path.write_text(f'[{{"name": "Omar", "x": [[1]]}}, {{"name": "Ali", "x": {nested}}}]')
+    with open_reader(path, limits=ReadLimits(json_depth=5)) as reader:
+        rows = list(reader.rows())
+    assert rows[0].values["x"] == "[[1]]" and not rows[0].issues
+    assert "nested at most 5 levels" in rows[1].issues[0]
+    deep_first = tmp_path / "first.json"
+    deep_first.write_text(f'[{{"name": "Ali", "x": {nested}}}]')
+    with pytest.raises(InputRejected) as caught:
+        open_reader(deep_first, limits=ReadLimits(json_depth=5))
+    assert caught.value.problems[0].row == 1
+
+
+def test_a_json_number_of_five_thousand_digits_is_a_row_problem(tmp_path: Path) -> None:
+    path = tmp_path / "list.jsonl"
+    path.write_text('{"name": "Omar"}\n{"name": "Ali", "age": ' + "9" * 5000 + "}\n")
+    with open_reader(path) as reader:
+        rows = list(reader.rows())
+    assert rows[1].values == {} and "one JSON object" in rows[1].issues[0]
+
+
+def test_a_json_record_over_the_row_limit(tmp_path: Path) -> None:
+    path = tmp_path / "list.json"
+    records = '[{{"name": "Omar"}}, {{"name": "{}"}}, {{"name": "Ali"}}]'
+    path.write_text(records.format("x" * 20_000))  # read whole in the first chunk
+    with open_reader(path, limits=ReadLimits(row_chars=10_000)) as reader:
+        rows = list(reader.rows())
+    assert [r.number for r in rows] == [1, 2, 3]
+    assert rows[1].values == {} and "at most 10,000 characters of JSON" in rows[1].issues[0]
+    path.write_text(records.format("x" * 500_000))  # never held whole: reading stops there
+    with open_reader(path, limits=ReadLimits(row_chars=10_000)) as reader:
+        rows = list(reader.rows())
+    assert [r.number for r in rows] == [1, 2]
+    assert "nothing after it was read" in rows[1].issues[0]
+
+
+@pytest.mark.parametrize("kind", ["csv", "json", "jsonl", "xlsx"])
+def test_a_cell_over_the_limit_rejects_its_row_naming_the_column(tmp_path: Path, kind: str) -> None:
+    long = "ي" * 40_000  # over Excel's 32,767 characters, which no real list can exceed
+    rows_in = [["name", "notes"], ["Omar", "ok"], ["Ali", long], ["Huda", "ok"]]
+    path = tmp_path / f"list.{kind}"
+    if kind == "csv":
+        write_csv(path, rows_in, "utf-8")
+    elif kind == "xlsx":  # openpyxl cuts what it writes to 32,767: the zip is edited instead
+        long = "A" * 40_000
+        _zip_bomb_workbook(path, 40_000, rows=rows_in)
+    else:
+        objects = [dict(zip(rows_in[0], row, strict=True)) for row in rows_in[1:]]
+        text = [json.dumps(o, ensure_ascii=False) for o in objects]
+        path.write_text("\n".join(text) if kind == "jsonl" else f"[{','.join(text)}]")
+    with open_reader(path) as reader:
+        rows = list(reader.rows())
+    assert [r.values["name"] for r in rows] == ["Omar", "Ali", "Huda"]
+    assert not rows[0].issues and not rows[2].issues
+    (issue,) = rows[1].issues
+    assert "at most 32,767 characters" in issue and "'notes'" in issue and "40,000" in issue
+    assert rows[1].values["notes"] == long[:32_767]
+
+
+def test_a_csv_line_over_the_row_limit_is_skipped_and_reading_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("name,notes\nOmar,ok\nAli," + "x" * 5_000 + "\nHuda,ok\n")
+    with open_reader(path, limits=ReadLimits(row_chars=1_000, cell_chars=500)) as reader:
+        rows = list(reader.rows())
+    assert [r.number for r in rows] == [2, 3, 4]
+    assert rows[1].values == {} and "at most 1,000 characters" in rows[1].issues[0]
+    assert rows[2].values == {"name": "Huda", "notes": "ok"} and not rows[2].issues
+
+
+def test_a_header_cell_over_the_limit_refuses_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("name," + "n" * 600 + "\nOmar,ok\n")
+    with pytest.raises(InputRejected) as caught:
+        open_reader(path, limits=ReadLimits(cell_chars=500))
+    assert caught.value.problems[0].column == "column 2"
+
+
+def _zip_bomb_workbook(path: Path, cell_bytes: int, rows: list[list[str]] | None = None) -> None:
+    """A real workbook whose one cell (the second of the third row, when ``rows`` are given)
+    holds ``cell_bytes`` of "A", written into the zip in chunks. openpyxl writes text inline in
+    the sheet, Excel in the shared strings: the scan of both parts is the same."""
+    book = openpyxl.Workbook()
+    rows = [list(row) for row in rows or [["name", "notes"], ["Omar", ""]]]
+    rows[-1 if len(rows) < 3 else 2][1] = "PLACEHOLDER"
+    for row in rows:
+        book.active.append(row)
+    plain = tmp = path.with_suffix(".plain.xlsx")
+    book.save(plain)
+    with (
+        zipfile.ZipFile(tmp) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            if b"PLACEHOLDER" not in data:
+                target.writestr(info.filename, data)
+                continue
+            head, tail = data.split(b"PLACEHOLDER")
+            with target.open(info.filename, "w", force_zip64=True) as part:
+                part.write(head)
+                chunk = b"A" * (1 << 20)
+                for _ in range(cell_bytes // len(chunk)):
+                    part.write(chunk)
+                part.write(chunk[: cell_bytes % len(chunk)])
+                part.write(tail)
+    plain.unlink()
+
+
+@pytest.mark.slow
+def test_an_xlsx_with_a_one_gibibyte_cell_is_refused_before_it_is_loaded(tmp_path: Path) -> None:
+    import psutil
+
+    path = tmp_path / "bomb.xlsx"
+    _zip_bomb_workbook(path, 1000 << 20)  # under the part limit: the cell scan refuses it
+    assert path.stat().st_size < 10 << 20  # a few megabytes on disk
+    before = psutil.Process().memory_info().rss
+    with pytest.raises(InputRejected) as caught:
+        open_reader(path)
+    assert "cells of at most 32,767 characters" in caught.value.problems[0].expected
+    # Refused from a scan of the first chunks: nowhere near the gibibyte in memory.
+    assert psutil.Process().memory_info().rss - before < 200 << 20
+
+
+def test_an_xlsx_part_over_the_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.xlsx"
+    _zip_bomb_workbook(path, 4 << 20)
+    with pytest.raises(InputRejected) as caught:
+        open_reader(path, limits=ReadLimits(xlsx_part_bytes=1 << 20))
+    assert "xl/worksheets/sheet1.xml unpacks to" in caught.value.problems[0].expected
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "base64", "zlib", "hex", "uu", "klingon"])
+def test_only_a_text_encoding_reads_a_list(tmp_path: Path, encoding: str) -> None:
+    path = write_csv(tmp_path / "list.csv", [["name"], ["Omar"]], "utf-8")
+    with pytest.raises(InputRejected) as caught:
+        open_reader(path, encoding=encoding)
+    assert "text encoding" in caught.value.problems[0].expected
+
+
+def test_limits_from_the_environment() -> None:
+    from everyname.core.errors import InvalidInput
+
+    assert ReadLimits.from_environment({}) == ReadLimits()
+    limits = ReadLimits.from_environment(
+        {"EVERYNAME_MAX_CELL_CHARS": "100_000", "EVERYNAME_MAX_JSON_DEPTH": "8"}
+    )
+    assert (limits.cell_chars, limits.json_depth) == (100_000, 8)
+    assert limits.row_chars == ReadLimits().row_chars
+    with pytest.raises(InvalidInput) as caught:
+        ReadLimits.from_environment({"EVERYNAME_MAX_ROW_CHARS": "lots"})
+    assert caught.value.field == "EVERYNAME_MAX_ROW_CHARS"

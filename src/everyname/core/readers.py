@@ -8,6 +8,12 @@ cells by column name, and any structural trouble with the row), and exposes ``by
 Format is decided by content first (a zip with a workbook inside is XLSX; text starting with
 ``[`` is a JSON array, with ``{`` JSON Lines; other text is CSV) and by extension only to say what
 a file pretending to be something else really is.
+
+Every reader is bounded (:class:`ReadLimits`): a cell longer than a spreadsheet can hold, a row
+or JSON object of more than a mebibyte of text, JSON nested deeper than any list is, or a
+workbook whose parts unpack to more than a gibibyte cannot exhaust memory or the stack. A row
+over a limit is rejected with its row number and column, its long cell cut to the limit (so a
+rejects file stays small); a workbook over a limit is refused before it is opened.
 """
 
 from __future__ import annotations
@@ -16,21 +22,24 @@ import codecs
 import csv
 import io
 import json
+import os
 import zipfile
+import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ClassVar
 
-from everyname.core.errors import InputRejected, Problem
+from everyname.core.errors import InputRejected, InvalidInput, Problem
 
 __all__ = [
     "SAMPLE_BYTES",
     "CsvReader",
     "JsonReader",
     "RawRow",
+    "ReadLimits",
     "Reader",
     "XlsxReader",
     "detect_encoding",
@@ -61,6 +70,67 @@ class RawRow:
 
 def _reject(path: Path, expected: str, summary: str | None = None) -> InputRejected:
     return InputRejected([Problem(file=path.name, expected=expected)], summary=summary)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """How large an input may be, so that a hostile or broken file cannot exhaust memory.
+
+    The defaults are beyond any real list: a spreadsheet cell holds at most 32,767 characters
+    (Excel's own limit); a row of a mebibyte of text is thirty such cells; nesting is one or two
+    levels in a real JSON list. Each can be changed with an environment variable
+    (:meth:`from_environment`), for the rare list that needs more.
+    """
+
+    cell_chars: int = 32_767
+    """Characters in one cell (a CSV field, an XLSX cell, a JSON value)."""
+    row_chars: int = 1 << 20
+    """Characters in one CSV line or JSON Lines line, or one object of a JSON array."""
+    json_depth: int = 64
+    """Levels of nesting of arrays and objects in one JSON record."""
+    xlsx_part_bytes: int = 1 << 30
+    """Uncompressed bytes of one part of a workbook (a sheet, its shared strings)."""
+
+    _ENVIRONMENT: ClassVar[dict[str, str]] = {
+        "cell_chars": "EVERYNAME_MAX_CELL_CHARS",
+        "row_chars": "EVERYNAME_MAX_ROW_CHARS",
+        "json_depth": "EVERYNAME_MAX_JSON_DEPTH",
+        "xlsx_part_bytes": "EVERYNAME_MAX_XLSX_PART_BYTES",
+    }
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> ReadLimits:
+        """The defaults, each replaced by its environment variable when that is set.
+
+        Raises :class:`InvalidInput` (field: the variable) for a value that is not a whole
+        number of at least 1: a limit silently ignored would be no limit.
+        """
+        environ = os.environ if environ is None else environ
+        chosen: dict[str, int] = {}
+        for field in fields(cls):
+            variable = cls._ENVIRONMENT[field.name]
+            text = environ.get(variable, "").strip().replace("_", "").replace(",", "")
+            if not text:
+                continue
+            if not text.isdigit() or int(text) < 1:
+                raise InvalidInput(
+                    f"{variable} must be a whole number of at least 1", field=variable
+                )
+            chosen[field.name] = int(text)
+        return cls(**chosen)
+
+    def cut(self, number: int, values: dict[str, str]) -> RawRow:
+        """The row, its cells longer than ``cell_chars`` cut to it and each named in an issue."""
+        limit = self.cell_chars
+        issues = []
+        for column, text in values.items():
+            if len(text) > limit:
+                issues.append(
+                    f"at most {limit:,} characters in a cell; column {column!r} has "
+                    f"{len(text):,} (kept cut to the limit)"
+                )
+                values[column] = text[:limit]
+        return RawRow(number, values, tuple(issues))
 
 
 # --- encodings -------------------------------------------------------------------------------
@@ -129,8 +199,9 @@ class Reader(ABC):
     encoding: str | None = None
     delimiter: str | None = None
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: ReadLimits | None = None) -> None:
         self.path = path
+        self.limits = limits or ReadLimits()
         self.total_bytes = path.stat().st_size
         self.columns: list[str] = []
         self.blank_rows = 0
@@ -145,9 +216,39 @@ class Reader(ABC):
     def bytes_read(self) -> int:
         """Bytes of the file consumed so far (an estimate for XLSX, which is compressed)."""
 
-    @abstractmethod
     def rows(self) -> Iterator[RawRow]:
-        """The data rows after the header, blank rows skipped (and counted in ``blank_rows``)."""
+        """The data rows after the header, blank rows skipped (and counted in ``blank_rows``);
+        a cell over the limit is cut to it and makes the row a rejected one."""
+        limit = self.limits.cell_chars
+        for row in self._read_rows():
+            values = row.values
+            if values and max(map(len, values.values())) > limit:
+                cut = self.limits.cut(row.number, values)
+                row = RawRow(row.number, cut.values, row.issues + cut.issues)
+            yield row
+
+    @abstractmethod
+    def _read_rows(self) -> Iterator[RawRow]:
+        """The rows as the format gives them, before the cell limit."""
+
+    def _check_header(self, header: list[str], row: int) -> None:
+        """Refuse the file when a column name is over the cell limit (every row is read by
+        the names, so none can be cut)."""
+        limit = self.limits.cell_chars
+        for index, cell in enumerate(header, start=1):
+            if len(cell) > limit:
+                self.close()
+                raise InputRejected(
+                    [
+                        Problem(
+                            file=self.path.name,
+                            row=row,
+                            column=f"column {index}",
+                            expected=f"a column name of at most {limit:,} characters; this "
+                            f"header cell has {len(cell):,}",
+                        )
+                    ]
+                )
 
     def close(self) -> None:  # noqa: B027 - readers without resources need nothing here
         pass
@@ -177,12 +278,37 @@ def _unique(headers: list[str]) -> list[str]:
 class _TextReader(Reader):
     """Shared by CSV and JSON: a decoded, counted text stream."""
 
-    def __init__(self, path: Path, encoding: str) -> None:
-        super().__init__(path)
+    def __init__(self, path: Path, encoding: str, limits: ReadLimits | None = None) -> None:
+        super().__init__(path, limits)
         self.encoding = encoding
         self._counter = _CountingReader(open(path, "rb", buffering=0))  # noqa: SIM115
         self._text = io.TextIOWrapper(
             io.BufferedReader(self._counter, _CHUNK), encoding=encoding, newline=""
+        )
+        self._cut = False
+
+    def _bounded_lines(self) -> Iterator[str]:
+        """The file's lines, none longer than ``row_chars``: the rest of a longer line is read
+        and dropped (``_cut`` says so), so one line of a gibibyte never sits in memory."""
+        limit = self.limits.row_chars
+        readline = self._text.readline
+        while True:
+            line = readline(limit + 1)
+            if not line:
+                return
+            if len(line) > limit:
+                self._cut = True
+                while line and not line.endswith(("\n", "\r")):
+                    line = readline(_CHUNK)
+                yield "\n"
+                continue
+            yield line
+
+    def _too_long(self) -> str:
+        self._cut = False
+        return (
+            f"a row of at most {self.limits.row_chars:,} characters; this one is longer "
+            "(it was skipped)"
         )
 
     @property
@@ -218,11 +344,16 @@ class CsvReader(_TextReader):
     format = "csv"
 
     def __init__(
-        self, path: Path, encoding: str, delimiter: str | None = None, sample: str = ""
+        self,
+        path: Path,
+        encoding: str,
+        delimiter: str | None = None,
+        sample: str = "",
+        limits: ReadLimits | None = None,
     ) -> None:
-        super().__init__(path, encoding)
+        super().__init__(path, encoding, limits)
         self.delimiter = delimiter or _sniff_delimiter(sample.lstrip("\ufeff").lstrip("\r\n"))
-        self._reader = csv.reader(self._text, delimiter=self.delimiter, strict=True)
+        self._reader = csv.reader(self._bounded_lines(), delimiter=self.delimiter, strict=True)
         self._number = 0
         header: list[str] | None = None
         try:
@@ -235,6 +366,11 @@ class CsvReader(_TextReader):
                     # not show it, so rows are numbered as if it were not there.
                     self._number = 0
                     continue
+                if self._cut:
+                    self.close()
+                    raise InputRejected(
+                        [Problem(file=path.name, row=self._number, expected=self._too_long())]
+                    )
                 if any(c.strip() for c in cells):
                     header = cells
                     break
@@ -256,9 +392,10 @@ class CsvReader(_TextReader):
             raise _reject(path, "a header row and data rows; the file has no text", "empty file")
         if header[0].startswith("\ufeff"):
             header[0] = header[0][1:]
+        self._check_header(header, self._number)
         self.columns = _unique(header)
 
-    def rows(self) -> Iterator[RawRow]:
+    def _read_rows(self) -> Iterator[RawRow]:
         columns = self.columns
         width = len(columns)
         reader = self._reader
@@ -273,6 +410,19 @@ class CsvReader(_TextReader):
             except csv.Error as error:
                 number += 1
                 message = str(error)
+                if self._cut:
+                    yield RawRow(number, {}, (self._too_long(),))
+                    continue
+                if "field larger than field limit" in message:
+                    yield RawRow(
+                        number,
+                        {},
+                        (
+                            f"at most {self.limits.cell_chars:,} characters in a cell; a cell "
+                            f"of this row has more than {csv.field_size_limit():,}",
+                        ),
+                    )
+                    continue
                 if "unexpected end of data" in message:
                     yield RawRow(
                         number,
@@ -286,6 +436,9 @@ class CsvReader(_TextReader):
                 yield RawRow(number, {}, (f"well-formed CSV ({message})",))
                 continue
             number += 1
+            if self._cut:
+                yield RawRow(number, {}, (self._too_long(),))
+                continue
             if len(cells) == width:
                 first = cells[0]
                 if (first and not first.isspace()) or "".join(cells).strip():
@@ -337,6 +490,25 @@ def _cell_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _json_error(error: ValueError) -> str:
+    return error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels in ``value`` (a record
+    object is level 1). Iterative, so a deep value cannot exhaust the stack here."""
+    if not isinstance(value, dict | list):
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
 class JsonReader(_TextReader):
     """A top-level array of objects, or JSON Lines (one object per line).
 
@@ -345,10 +517,12 @@ class JsonReader(_TextReader):
     dependency (ijson) for the one shape lists come in; raw_decode runs in C, so it is fast.
     """
 
-    def __init__(self, path: Path, encoding: str, lines: bool) -> None:
-        super().__init__(path, encoding)
+    def __init__(
+        self, path: Path, encoding: str, lines: bool, limits: ReadLimits | None = None
+    ) -> None:
+        super().__init__(path, encoding, limits)
         self.format = "jsonl" if lines else "json"
-        self._objects = self._lines() if lines else self._array()
+        self._objects = self._json_lines() if lines else self._array()
         self._first: tuple[int, Any, str | None] | None = None
         try:
             self._first = next(self._objects, None)
@@ -365,15 +539,36 @@ class JsonReader(_TextReader):
                 [Problem(file=path.name, row=number, expected=trouble or "an object {...}")]
             )
         self.columns = [str(k) for k in first]
+        self._check_header(self.columns, number)
 
-    def _lines(self) -> Iterator[tuple[int, Any, str | None]]:
-        for number, line in enumerate(self._text, start=1):  # row = line number
+    def _too_deep(self) -> str:
+        return (
+            f"JSON nested at most {self.limits.json_depth} levels deep (arrays and objects "
+            "inside each other); this record is nested deeper"
+        )
+
+    def _json_too_long(self) -> str:
+        return f"a record of at most {self.limits.row_chars:,} characters of JSON; this is longer"
+
+    def _checked(self, number: int, value: Any) -> tuple[int, Any, str | None]:
+        if _depth_over(value, self.limits.json_depth):
+            return number, None, self._too_deep()
+        return number, value, None
+
+    def _json_lines(self) -> Iterator[tuple[int, Any, str | None]]:
+        # row = line number (a line over the limit is dropped whole, so none is split in two)
+        for number, line in enumerate(self._bounded_lines(), start=1):
+            if self._cut:
+                yield number, None, self._too_long()
+                continue
             if not line.strip():
                 continue
             try:
-                yield number, json.loads(line), None
-            except json.JSONDecodeError as error:
-                yield number, None, f"one JSON object on this line ({error.msg})"
+                yield self._checked(number, json.loads(line))
+            except RecursionError:
+                yield number, None, self._too_deep()
+            except ValueError as error:  # JSONDecodeError, or a number of 5,000 digits
+                yield number, None, f"one JSON object on this line ({_json_error(error)})"
 
     def _array(self) -> Iterator[tuple[int, Any, str | None]]:
         decoder = json.JSONDecoder()
@@ -417,12 +612,18 @@ class JsonReader(_TextReader):
             try:
                 value, end = decoder.raw_decode(buffer, position)
                 complete = end < len(buffer) or eof
-            except json.JSONDecodeError as error:
-                if eof:
-                    yield number + 1, None, f"well-formed JSON ({error.msg})"
+            except RecursionError:  # the C decoder stops at Python's recursion limit
+                yield number + 1, None, self._too_deep()
+                return
+            except ValueError as error:  # JSONDecodeError, or a number of 5,000 digits
+                if eof or not isinstance(error, json.JSONDecodeError):
+                    yield number + 1, None, f"well-formed JSON ({_json_error(error)})"
                     return
                 complete = False
             if not complete:  # the object runs past the buffer: read more, then try again
+                if len(buffer) - position > self.limits.row_chars:
+                    yield number + 1, None, self._json_too_long() + " (nothing after it was read)"
+                    return
                 more = self._text.read(want)
                 want *= 2
                 eof = not more
@@ -432,13 +633,16 @@ class JsonReader(_TextReader):
             want = _CHUNK
             number += 1
             need_comma = True
-            position = end
+            size, position = end - position, end
             if position > _CHUNK:
                 buffer = buffer[position:]
                 position = 0
-            yield number, value, None
+            if size > self.limits.row_chars:  # whole in the first chunk read: said the same way
+                yield number, None, self._json_too_long()
+                continue
+            yield self._checked(number, value)
 
-    def rows(self) -> Iterator[RawRow]:
+    def _read_rows(self) -> Iterator[RawRow]:
         pending = [self._first] if self._first else []
         self._first = None
         try:
@@ -480,16 +684,68 @@ def _xlsx_text(value: Any) -> str:
     return str(value)
 
 
+def _check_workbook_parts(path: Path, limits: ReadLimits) -> None:
+    """Refuse a workbook that would unpack to more than the limits, before openpyxl opens it.
+
+    openpyxl loads the shared strings (every distinct text of the workbook) into memory whole,
+    and a cell's text whole even in read-only mode: one cell of a gibibyte, which compresses to
+    a megabyte, took 7 GB. So each part's uncompressed size (which the zip states, and which
+    unpacking cannot exceed) is bounded, and the text of the shared strings and the sheets is
+    scanned in chunks, in constant memory, for a run without markup longer than a cell can be:
+    a cell's text has no "<" in it (XML escapes it), and each character takes at most six bytes
+    ("&quot;"), so a longer run is a cell over the limit.
+    """
+    longest = 6 * limits.cell_chars
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.file_size > limits.xlsx_part_bytes:
+                    raise _reject(
+                        path,
+                        f"workbook parts of at most {limits.xlsx_part_bytes:,} bytes unpacked; "
+                        f"{info.filename} unpacks to {info.file_size:,}. Save the list as CSV",
+                        summary=f"{path.name} is too large a workbook",
+                    )
+            for info in archive.infolist():
+                name = info.filename
+                if name != "xl/sharedStrings.xml" and not name.startswith("xl/worksheets/"):
+                    continue
+                run = 0
+                with archive.open(info) as part:
+                    while run <= longest and (chunk := part.read(_CHUNK * 16)):
+                        pieces = chunk.split(b"<")
+                        run += len(pieces[0])  # the run carried over from the last chunk
+                        if len(pieces) > 1:
+                            inner = max(map(len, pieces[1:-1]), default=0)
+                            run = max(run, inner) if max(run, inner) > longest else len(pieces[-1])
+                if run > longest:
+                    raise _reject(
+                        path,
+                        f"cells of at most {limits.cell_chars:,} characters; {name} holds a "
+                        "text far longer",
+                        summary=f"{path.name} has a cell too long to read",
+                    )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError) as error:
+        raise _reject(
+            path,
+            f"an Excel workbook (.xlsx) that opens; this one is damaged ({error})",
+            summary=f"{path.name} is not a readable workbook",
+        ) from None
+
+
 class XlsxReader(Reader):
     """The first sheet (or the mapping's ``sheet``) of a workbook, in openpyxl's read-only mode,
     which streams rows from the zip instead of loading the workbook."""
 
     format = "xlsx"
 
-    def __init__(self, path: Path, sheet: str | None = None) -> None:
-        super().__init__(path)
+    def __init__(
+        self, path: Path, sheet: str | None = None, limits: ReadLimits | None = None
+    ) -> None:
+        super().__init__(path, limits)
         import openpyxl
 
+        _check_workbook_parts(path, self.limits)
         # A file handle, not the path: openpyxl refuses paths whose extension is not .xlsx,
         # and the format was decided by content already.
         self._handle = open(path, "rb")  # noqa: SIM115 - closed in close()
@@ -527,6 +783,7 @@ class XlsxReader(Reader):
             )
         while header and not header[-1].strip():
             header.pop()
+        self._check_header(header, self._number)
         self.columns = _unique(header)
 
     @property
@@ -535,7 +792,7 @@ class XlsxReader(Reader):
             return 0
         return min(self.total_bytes, self.total_bytes * self._number // self._max_row)
 
-    def rows(self) -> Iterator[RawRow]:
+    def _read_rows(self) -> Iterator[RawRow]:
         columns = self.columns
         width = len(columns)
         for cells in self._rows:
@@ -577,10 +834,22 @@ def open_reader(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> Reader:
     """A reader for ``path``, its format decided by content. Raises :class:`InputRejected` for an
-    empty file, an "xlsx" that is not a workbook, an old .xls, a PDF, binary data, bad JSON."""
+    empty file, an "xlsx" that is not a workbook, an old .xls, a PDF, binary data, bad JSON, an
+    encoding that is not a text encoding. ``limits``: by default from the environment."""
     path = Path(path)
+    limits = limits or ReadLimits.from_environment()
+    if encoding is not None:
+        try:
+            # rot13, base64, zlib... are codecs too, but not text encodings: they would turn
+            # the file's bytes into bytes, or fail inside the decoder.
+            text_encoding = codecs.lookup(encoding)._is_text_encoding
+        except LookupError:
+            text_encoding = False
+        if not text_encoding:
+            raise _reject(path, f"a known text encoding name, not {encoding!r}")
     try:
         with open(path, "rb") as handle:
             sample = handle.read(SAMPLE_BYTES)
@@ -591,7 +860,7 @@ def open_reader(
     suffix = path.suffix.lower()
     if sample.startswith(b"PK\x03\x04"):
         if _is_workbook(path):
-            return XlsxReader(path, sheet)
+            return XlsxReader(path, sheet, limits)
         raise _reject(
             path,
             "an Excel workbook (.xlsx), CSV or JSON; this is a zip archive "
@@ -639,9 +908,9 @@ def open_reader(
     if not stripped:
         raise _reject(path, "a header row and data rows; the file is empty", "empty file")
     if stripped.startswith("["):
-        return JsonReader(path, chosen, lines=False)
+        return JsonReader(path, chosen, lines=False, limits=limits)
     if stripped.startswith("{"):
-        return JsonReader(path, chosen, lines=True)
+        return JsonReader(path, chosen, lines=True, limits=limits)
     if suffix in (".json", ".jsonl", ".ndjson"):
         raise _reject(path, "JSON: an array [...] of objects, or one object per line")
-    return CsvReader(path, chosen, delimiter, text[:65536])
+    return CsvReader(path, chosen, delimiter, text[:65536], limits)

@@ -74,11 +74,8 @@ def rotate_key(actor: Actor, new_key_file: Path | None = None) -> RotationResult
     ``EVERYNAME_KEY_FILE`` at the new one afterwards.
     """
     require(actor, Permission.MANAGE_KEYS)
-    old = crypto.current_key()
-    crypto.check_key(old)
-    current = old.path
-    target = Path(new_key_file).expanduser().resolve() if new_key_file else current
     if new_key_file is not None:
+        target = Path(new_key_file).expanduser().resolve()
         if target.exists():
             raise InvalidInput(
                 f"{target} already exists: a new key is never written over a file",
@@ -86,6 +83,11 @@ def rotate_key(actor: Actor, new_key_file: Path | None = None) -> RotationResult
             )
         if not target.parent.is_dir():
             raise InvalidInput(f"the folder {target.parent} does not exist", field="new_key_file")
+    old = crypto.current_key()
+    crypto.check_key(old)
+    current = old.path
+    if new_key_file is None:
+        target = current
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     new_key = Fernet.generate_key()
     new_fingerprint = crypto.fingerprint(new_key)

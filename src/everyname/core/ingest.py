@@ -41,6 +41,7 @@ from everyname.core.errors import InputRejected, Problem
 from everyname.core.headers import (
     HeaderResolution,
     examples_for,
+    identity_field,
     recognise_header,
     resolve_columns,
 )
@@ -356,6 +357,7 @@ class _RowPlan:
     label_notes: bool
     sensitive_fields: frozenset[str]
     sensitive_columns: tuple[str, ...]
+    known_columns: frozenset[str]
     nothing_read: str
 
     @classmethod
@@ -389,6 +391,7 @@ class _RowPlan:
             label_notes=label_notes,
             sensitive_fields=frozenset(f for c in columns if c.sensitive for f in c.fields),
             sensitive_columns=source.sensitive_columns,
+            known_columns=frozenset(source.columns),
             nothing_read=(
                 "a value in at least one of the columns used ("
                 + ", ".join(repr(c.name) for c in columns)
@@ -432,13 +435,19 @@ class _RowPlan:
             )
             for name, expected in errors
         ]
+        sensitive_columns = self.sensitive_columns
+        extra = cells.keys() - self.known_columns
+        if extra:
+            # A JSON object's own keys, beyond the first object's: one that looks like a
+            # witness's identity is withheld like a column of the header.
+            sensitive_columns += tuple(sorted(k for k in extra if identity_field(k)))
         return ParsedRecord(
             row_number=row.number,
             raw=cells,
             as_written=as_written,
             normalised=normalised,
             problems=problems,
-            sensitive_columns=self.sensitive_columns,
+            sensitive_columns=sensitive_columns,
             unreadable=unreadable,
         )
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from everyname.core.errors import EverynameError
+from everyname.core.files import PRIVATE_FILE, PRIVATE_FOLDER
 
 
 class NotInitialised(EverynameError):
@@ -19,6 +21,33 @@ def setup() -> None:
 
     if not apps.ready:
         django.setup()
+    _create_private_sqlite_file()
+
+
+def _create_private_sqlite_file() -> None:
+    """Create a new SQLite database file owner-only (0600, a new folder 0700) before SQLite does.
+
+    SQLite creates its file with the umask's permissions, usually readable by every user of
+    the machine, and gives its -wal, -shm and -journal files the mode of the database file: an
+    empty file made here first (an empty file is a valid new database) keeps all of them, and
+    the names of the dead they hold, to the owner.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    name = str(database.get("NAME") or "")
+    if database.get("ENGINE") != "django.db.backends.sqlite3" or not name:
+        return
+    if name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
+        return
+    path = Path(name)
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:  # another process made it first: its own creation applies
+        return
 
 
 def require_initialised() -> None:

@@ -42,6 +42,7 @@ from everyname.core.errors import (
     PermissionDenied,
     Problem,
 )
+from everyname.core.headers import identity_field
 from everyname.core.ingest import open_source
 from everyname.core.mapping import Mapping, load_mapping, parse_mapping, with_defaults
 from everyname.store import crypto
@@ -519,7 +520,7 @@ def _rejected_row(batch: Batch, row: Rejected, sensitive: frozenset[str]) -> Rej
     cells: list[list[str | None]] = []
     secret: dict[str, str] = {}
     for column, text in row.raw.items():
-        if withhold_all or column in sensitive:
+        if withhold_all or column in sensitive or identity_field(column):
             cells.append([column, None])
             if text:
                 secret[column] = text

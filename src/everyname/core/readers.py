@@ -765,15 +765,19 @@ class XlsxReader(Reader):
         self._sheet = self._book[sheet] if sheet else self._book.worksheets[0]
         self.sheet = self._sheet.title
         self._max_row = self._sheet.max_row or 0
-        self._rows = self._sheet.iter_rows(min_row=1, values_only=True)
+        self._rows = self._guarded(self._sheet.iter_rows(min_row=1, values_only=True))
         self._number = 0
         header = None
-        for cells in self._rows:
-            self._number += 1
-            texts = [_xlsx_text(c) for c in cells]
-            if any(t.strip() for t in texts):
-                header = texts
-                break
+        try:
+            for cells in self._rows:
+                self._number += 1
+                texts = [_xlsx_text(c) for c in cells]
+                if any(t.strip() for t in texts):
+                    header = texts
+                    break
+        except InputRejected:
+            self.close()
+            raise
         if header is None:
             self.close()
             raise _reject(
@@ -785,6 +789,24 @@ class XlsxReader(Reader):
             header.pop()
         self._check_header(header, self._number)
         self.columns = _unique(header)
+
+    def _guarded(self, rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+        """The sheet's rows, a damaged sheet refused as the whole file: openpyxl reads the
+        sheet's XML as rows are asked for, and raises whatever its parser meets (ParseError,
+        TypeError, KeyError, zlib.error...) part-way."""
+        while True:
+            try:
+                cells = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:  # any failure of openpyxl's parser
+                raise _reject(
+                    self.path,
+                    f"an Excel workbook (.xlsx) that reads to the end; its sheet "
+                    f"{self.sheet!r} is damaged after row {self._number:,} ({error})",
+                    summary=f"{self.path.name} is not a readable workbook",
+                ) from None
+            yield cells
 
     @property
     def bytes_read(self) -> int:

@@ -13,7 +13,15 @@ from rich.table import Table
 
 from everyname.cli.app import app
 from everyname.cli.db import current_actor, open_database
-from everyname.cli.output import EXIT_USAGE, console, errors, escape, user_errors
+from everyname.cli.output import (
+    EXIT_USAGE,
+    console,
+    errors,
+    escape,
+    terminal_safe,
+    user_errors,
+    write_json,
+)
 from everyname.core import csvout, files
 from everyname.core.errors import EverynameError
 
@@ -97,14 +105,14 @@ def count(
     except CountInputError as exc:
         raise usage_error(exc) from None
     if format is CountFormat.json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        write_json(result.to_dict(), indent=1)
         return  # total_range, range and records_not_linked say it in the JSON
     rows = result.rows()
     if format is CountFormat.csv:
         columns = ["field", "value", "count", "low", "label", "label_ar"]
         writer = csvout.writer(sys.stdout)
         writer.writerow(columns)
-        writer.writerows([r.get(k, "") for k in columns] for r in rows)
+        writer.writerows([terminal_safe(r.get(k, "")) for k in columns] for r in rows)
         return  # the low column and the pairs/records rows say it in the CSV
     console.print(count_table(result, f"Persons (link run {result.link_run})"))
     print_doubt(result, console)

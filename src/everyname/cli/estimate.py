@@ -12,7 +12,6 @@ and with ``--by``: ``{"by": FIELD, "strata": [{"value": V, ...same keys...}, ...
 
 from __future__ import annotations
 
-import json
 import math
 from enum import StrEnum
 from pathlib import Path
@@ -22,7 +21,7 @@ import typer
 from rich.table import Table
 
 from everyname.cli.app import app
-from everyname.cli.output import console, errors, escape, user_errors
+from everyname.cli.output import console, errors, escape, user_errors, write_json
 
 if TYPE_CHECKING:
     from everyname.store.estimating import Estimates
@@ -295,7 +294,7 @@ def estimate_command(
             errors.print(f"[bold red]Error:[/] {escape(str(data.get('error')))}")
             raise typer.Exit(1)
         if output_format is Format.json:
-            typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, allow_nan=False))
+            write_json(result.to_dict(), allow_nan=False)
         else:
             rows: list[tuple[str | None, dict]] = [(None, dict(data))]
             _print_table(rows, None)
@@ -305,7 +304,7 @@ def estimate_command(
 
     rows = [(d.get("label") or d["value"], dict(d)) for d in result.strata]
     if output_format is Format.json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, allow_nan=False))
+        write_json(result.to_dict(), allow_nan=False)
     else:
         _print_table(rows, by)
         _print_doubt(rows, result)

@@ -1,14 +1,24 @@
-"""How commands talk to the user: Rich consoles, clean errors, progress bars."""
+"""How commands talk to the user: Rich consoles, clean errors, progress bars.
+
+Every value printed passes through :func:`terminal_safe`: list values come from outside, and a
+name holding ``ESC [2J`` (clear screen), an OSC window title, a bell or a carriage return would
+otherwise act on the reader's terminal, or hide what was printed before it. The consoles below
+strip such characters from every piece of text they render (the text only: Rich's own colours
+and cursor movements are added afterwards and kept), and JSON is written with them escaped.
+"""
 
 from __future__ import annotations
 
 import functools
+import json
+import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -17,11 +27,60 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.segment import Segment
 
 from everyname.core.errors import EverynameError
 
-console = Console()
-errors = Console(stderr=True)
+# C0 controls but tab and newline (the tool's own layout), DEL, and the C1 controls (U+0080 to
+# U+009F: some terminals read U+009B as the start of an escape sequence).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# What JSON leaves raw (it escapes U+0000 to U+001F itself): escaped, so no value changes.
+_JSON_RAW_CONTROL = re.compile("[\x7f-\x9f]")
+T = TypeVar("T")
+
+
+def terminal_safe(text: T) -> T:
+    """``text`` without the control characters a terminal would act on (tab and newline kept);
+    anything but a string (a count in a CSV row) as it is."""
+    return _CONTROL.sub("", text) if isinstance(text, str) else text  # type: ignore[return-value]
+
+
+class SafeConsole(Console):
+    """A Rich console that strips control characters from every text it renders.
+
+    Both hooks are public Rich API: ``render_str`` turns every printed string and table cell
+    into text, ``render`` yields every segment (also of ``Text`` objects built elsewhere); a
+    segment Rich marks as control (cursor movement of a progress bar) is Rich's own and kept.
+    """
+
+    def render_str(self, text: str, **options: Any) -> Any:  # type: ignore[override]
+        return super().render_str(terminal_safe(text), **options)
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterator[Segment]:
+        for segment in super().render(renderable, options):
+            if segment.control is None and _CONTROL.search(segment.text):
+                yield Segment(terminal_safe(segment.text), segment.style)
+            else:
+                yield segment
+
+
+console = SafeConsole()
+errors = SafeConsole(stderr=True)
+
+
+def json_text(data: Any, **options: Any) -> str:
+    """``json.dumps`` (non-ASCII kept) with DEL and C1 controls escaped as ``\\uXXXX``: the values
+    read back unchanged, and none reaches a terminal raw."""
+    text = json.dumps(data, ensure_ascii=False, **options)
+    return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def write_json(data: Any, **options: Any) -> None:
+    """Write ``data`` as JSON and a newline to standard output (see :func:`json_text`)."""
+    sys.stdout.write(json_text(data, **options) + "\n")
+
 
 EXIT_REJECTED = 1
 EXIT_USAGE = 2

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +12,7 @@ from rich.table import Table
 from everyname import config
 from everyname.cli.app import app
 from everyname.cli.db import open_database
-from everyname.cli.output import console, escape, user_errors
+from everyname.cli.output import console, escape, user_errors, write_json
 
 places_app = typer.Typer(
     help="Places counts use: spellings the gazetteer does not know, and adding them.",
@@ -51,7 +49,7 @@ def unresolved(
             | ({"candidates": list(s.candidates)} if s.candidates else {})
             for s in spellings
         ]
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        write_json(rows, indent=1)
         return
     if not spellings:
         console.print("Every place the records name is in the gazetteer.")

@@ -7,8 +7,6 @@ user, named by ``EVERYNAME_USER``.
 
 from __future__ import annotations
 
-import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +16,7 @@ from rich.table import Table
 
 from everyname.cli.app import app
 from everyname.cli.db import current_actor, open_database
-from everyname.cli.output import console, escape, user_errors
+from everyname.cli.output import console, escape, user_errors, write_json
 from everyname.store.permissions import Role
 
 if TYPE_CHECKING:
@@ -108,7 +106,7 @@ def list_(
 
     listing = list_users(current_actor())
     if format is ListFormat.json:
-        sys.stdout.write(json.dumps(listing.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        write_json(listing.to_dict(), indent=1)
         return
     if not listing.users:
         console.print(

@@ -155,3 +155,47 @@ def test_default_option_needs_field_equals_value(tmp_path, key_file):
     ok = run("import", path, "--source", "lcc", "--default", "outcome=killed")
     assert ok.exit_code == 0, ok.output
     assert Record.objects.get().normalised["outcome"] == "killed"
+
+
+SECRET = "ZZSECRET-Witness-Qx7"
+SECRET_AR = "شاهدسري٧"
+
+
+def test_witness_like_columns_are_withheld_and_the_import_says_so(tmp_path, key_file):
+    rows = [
+        ["name", "reporter", "informant", "Witness's WhatsApp", "Photo"],
+        ["Ahmad Khalil", "Abu Ali", SECRET, SECRET_AR, "a.jpg"],
+    ]
+    result = run("import", write_csv(tmp_path / "l.csv", rows), "--source", "lcc")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "kept only encrypted: informant, Witness's WhatsApp." in said
+    assert SECRET not in result.output and SECRET_AR not in result.output
+    assert Record.objects.get().raw == {"name": "Ahmad Khalil", "Photo": "a.jpg"}
+    assert Batch.objects.get().columns["withheld"] == ["informant", "Witness's WhatsApp"]
+
+
+@pytest.mark.parametrize("field", ["reporter_name", "reporter_contact", "witness"])
+def test_a_default_for_a_witness_is_refused_without_repeating_it(tmp_path, key_file, field):
+    path = write_csv(tmp_path / "l.csv", [["name"], ["Ahmad Khalil"]])
+    result = run("import", path, "--source", "lcc", "--default", f"{field}={SECRET} {SECRET_AR}")
+    assert result.exit_code == 1
+    assert field in result.output and "Traceback" not in result.output
+    assert SECRET not in result.output and SECRET_AR not in result.output
+    assert not Batch.objects.exists()
+
+
+def test_a_mapping_sending_a_reporter_column_to_notes_is_refused(tmp_path, key_file):
+    path = write_csv(tmp_path / "l.csv", [["name", "Informant"], ["Ahmad Khalil", SECRET]])
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[columns]\n"name" = "full_name"\n"Informant" = "notes"\n', "utf-8")
+    refused = run("import", path, "--source", "lcc", "--mapping", mapping)
+    assert refused.exit_code == 1 and "not_identity" in refused.output
+    assert SECRET not in refused.output and not Batch.objects.exists()
+    mapping.write_text(
+        'not_identity = ["Informant"]\n[columns]\n"name" = "full_name"\n"Informant" = "notes"\n',
+        "utf-8",
+    )
+    declared = run("import", path, "--source", "lcc", "--mapping", mapping)
+    assert declared.exit_code == 0, declared.output
+    assert Record.objects.get().as_written["notes"] == f"Informant: {SECRET}"

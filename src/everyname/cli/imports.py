@@ -149,6 +149,12 @@ def import_command(
     )
     if report.columns_unused:
         console.print(f"Columns not used: {escape(', '.join(report.columns_unused))}")
+    if report.columns_withheld:
+        console.print(
+            "Columns that look like a witness's identity or contact, kept only encrypted: "
+            f"{escape(', '.join(report.columns_withheld))}. A mapping reads them as "
+            "reporter_name or reporter_contact, or names them in not_identity if they are not.",
+        )
     if report.unreadable:
         console.print(
             f"{len(report.unreadable)} values could not be read; they are {UNREADABLE_NOTE}"

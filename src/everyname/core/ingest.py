@@ -232,6 +232,7 @@ class SourceFile:
         self.columns = list(reader.columns)
         self.columns_used = dict(plan.used)
         self.columns_unused = list(plan.unused)
+        self.columns_withheld = list(plan.withheld)
         self.notes = list(plan.notes)
         # Columns feeding a witness's identity, and those that only look like one (withheld):
         # their cells are kept only encrypted, never in the raw row or a rejected row.
@@ -282,6 +283,7 @@ class SourceFile:
             "columns_used": {k: list(v) for k, v in self.columns_used.items()},
             "columns_unused": self.columns_unused,
             "columns_not_recognised": self.columns_not_recognised,
+            "columns_withheld": self.columns_withheld,
             "mapping": self.mapping.name if self.mapping else None,
             "rows_read": self.rows_read,
             "rows_valid": self.rows_valid,

@@ -94,6 +94,8 @@ class ImportReport:
     """Only :func:`import_file` (a script's convenience) writes one; the service never does."""
     columns_used: dict[str, tuple[str, ...]] = field(default_factory=dict)
     columns_unused: tuple[str, ...] = ()
+    columns_withheld: tuple[str, ...] = ()
+    """Unused columns that look like a witness's identity or contact: kept only encrypted."""
     problems: tuple[Problem, ...] = ()
     unreadable: tuple[Problem, ...] = ()
     """Values kept as written but unreadable (file, row, column, value, expected), file order."""
@@ -104,6 +106,7 @@ class ImportReport:
         data["rejects_file"] = str(self.rejects_file) if self.rejects_file else None
         data["columns_used"] = {k: list(v) for k, v in self.columns_used.items()}
         data["columns_unused"] = list(self.columns_unused)
+        data["columns_withheld"] = list(self.columns_withheld)
         return data
 
 
@@ -377,6 +380,7 @@ def _dry_run(path, source_code, sha256, source_file, progress) -> ImportReport:
         dry_run=True,
         columns_used=dict(source_file.columns_used),
         columns_unused=tuple(source_file.columns_unused),
+        columns_withheld=tuple(source_file.columns_withheld),
         problems=tuple(problems),
         unreadable=tuple(unreadable),
     )
@@ -414,6 +418,7 @@ def _write(
         columns={
             "used": {k: list(v) for k, v in source_file.columns_used.items()},
             "unused": list(source_file.columns_unused),
+            "withheld": list(source_file.columns_withheld),
             "defaults": dict(mapping.defaults) if mapping else {},
         },
         imported_by=actor.username,
@@ -491,6 +496,7 @@ def _write(
         source_created=created,
         columns_used=dict(source_file.columns_used),
         columns_unused=tuple(source_file.columns_unused),
+        columns_withheld=tuple(source_file.columns_withheld),
         unreadable=tuple(unreadable_problem(path.name, flag) for flag in unreadable),
     )
 

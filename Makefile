@@ -3,14 +3,26 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every dependency pinned, so a fresh machine installs what the tests passed with. `make lock`
+# re-pins them to the newest versions pyproject.toml allows (then run `make test` and commit).
+LOCK := requirements.lock
 
-.PHONY: demo test test-sqlite test-postgres system-packages docs lint format benchmarks clean
+.PHONY: demo test test-sqlite test-postgres system-packages docs lint format benchmarks clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --constraint $(LOCK) --upgrade pip
+	$(BIN)/pip install --quiet --constraint $(LOCK) -e '.[test]'
 	touch $(STAMP)
+
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --upgrade pip
+	.venv-lock/bin/pip install --quiet -e '.[test]'
+	{ echo "# Pinned versions of every dependency (with the test extras): make lock rewrites it."; \
+	  .venv-lock/bin/pip freeze --all --exclude-editable | grep -v '^setuptools=='; } > $(LOCK)
+	rm -rf .venv-lock
 
 demo: $(STAMP)
 	$(BIN)/everyname demo

@@ -127,6 +127,14 @@ def test_the_cast_analysts_and_admins_fit_everyone_reads_refusals_write_nothing(
     with pytest.raises(NotFound) as raised:
         get_estimate(cast["viewer"], 10**9)
     assert raised.value.field == "estimate"
+    for name, actor in cast.items():  # fitting again is fitting: the same roles
+        if name in FITS:
+            assert refit(actor, stored[0].stored_id).to_dict() == stored[0].to_dict()
+        else:
+            before = snapshot()
+            with pytest.raises(PermissionDenied):
+                refit(actor, stored[0].stored_id)
+            assert snapshot() == before
 
 
 @pytest.mark.django_db

@@ -183,6 +183,8 @@ def test_a_default_for_a_witness_is_refused_without_repeating_it(tmp_path, key_f
     assert field in result.output and "Traceback" not in result.output
     assert SECRET not in result.output and SECRET_AR not in result.output
     assert not Batch.objects.exists()
+    typo = run("import", path, "--source", "lcc", "--default", f"{field} {SECRET}")
+    assert typo.exit_code == 2 and "FIELD=VALUE" in typo.output and SECRET not in typo.output
 
 
 def test_a_mapping_sending_a_reporter_column_to_notes_is_refused(tmp_path, key_file):

@@ -297,7 +297,10 @@ def test_witness_identities_never_leak(tmp_path: Path, database_url: str | None)
 
     # --- where a secret must not be ---------------------------------------------------------
     found: dict[str, set[str]] = {}
-    stored = leaks(database_bytes(folder, database_url))
+    database = database_bytes(folder, database_url)
+    # The search sees what was stored: the plain text of the lists is there, in the clear.
+    assert b"Ahmad Khalil" in database and "هدى علي".encode() in database
+    stored = leaks(database)
     if stored:
         found["the database"] = stored
     inputs = {a, a2, notes_list, date_list, folder / "b.csv", folder / "c.json"}

@@ -207,7 +207,10 @@ def parse_defaults(values: list[str]) -> dict[str, str]:
     for value in values:
         name, sep, text = value.partition("=")
         if not sep or not name.strip() or not text.strip():
-            raise typer.BadParameter(f"{value!r}: expected FIELD=VALUE, e.g. outcome=killed")
+            # Not repeated: it may be a witness's name typed without its field.
+            raise typer.BadParameter(
+                "expected FIELD=VALUE, e.g. outcome=killed", param_hint="--default"
+            )
         defaults[name.strip()] = text.strip()
     return defaults
 

@@ -365,3 +365,26 @@ def test_withheld_columns_are_kept_encrypted_and_revealed_with_the_reporter(tmp_
     }  # fmt: skip
     assert rejected.sensitive_encrypted
     assert not leaks(json.dumps(list(Batch.objects.values()), default=str).encode())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["reporter_name", "reporter_contact", "witness"])
+def test_a_queued_import_with_a_witness_default_is_refused_before_it_waits(
+    tmp_path, key_file, field
+):
+    """A job's parameters are stored in the clear until it runs: a witness's name given as a
+    default is refused when the job is queued, not when it runs."""
+    import io
+
+    from everyname.core.errors import InputRejected
+    from everyname.store import jobs
+    from everyname.store.models import Job
+    from everyname.store.permissions import Actor
+
+    upload = io.BytesIO(b"name\nAhmad Khalil\n")
+    upload.name = "list.csv"
+    params = {"source": "src-a", "defaults": {field: cell("cli-default")}}
+    with pytest.raises(InputRejected) as refused:
+        jobs.enqueue(Actor.local_admin("tester"), "import", params, file=upload)
+    assert not leaks(str(refused.value).encode()) and field in str(refused.value)
+    assert not Job.objects.exists()

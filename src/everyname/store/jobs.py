@@ -74,6 +74,12 @@ def _check_import(actor: Actor, params: dict[str, Any]) -> None:
     from everyname.store.sources import check_code
 
     check_may_import(actor, check_code(str(params.get("source") or "")))
+    if params.get("defaults"):
+        from everyname.core.mapping import with_defaults
+
+        # Refused before it is queued: a witness's name given as a default would otherwise wait
+        # in the job's parameters, in the clear.
+        with_defaults(None, dict(params["defaults"]))
 
 
 def _run_import(

@@ -127,3 +127,20 @@ def test_a_column_declared_not_an_identity_is_read_in_the_clear() -> None:
     )
     assert plan.withheld == [] and plan.used == {"Name": ("full_name",)}
     assert plan.unused == ["Hospital phone", "phone"]
+
+
+def _identity_words() -> list[str]:
+    from importlib import resources
+
+    text = resources.files("everyname.core").joinpath("data/identity_words.tsv").read_text("utf-8")
+    return [line.split("\t")[1] for line in text.splitlines()[1:] if line and line[0] != "#"]
+
+
+@given(st.text(max_size=40), st.sampled_from(_identity_words()), st.text(max_size=40))
+def test_a_header_holding_an_identity_word_always_looks_like_an_identity(
+    before: str, word: str, after: str
+) -> None:
+    """Whatever surrounds it ("Informant's WhatsApp (2)", "هاتف المبلغ الثاني"), and never an
+    error on any text."""
+    assert identity_field(f"{before} {word} {after}") in SENSITIVE_FIELDS
+    assert identity_field(before) in (None, *SENSITIVE_FIELDS)

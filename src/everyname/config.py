@@ -16,6 +16,7 @@ from everyname.core.errors import EverynameError
 
 DEFAULT_DATABASE_FILE = "everyname.sqlite3"
 DEFAULT_KEY_FILE = "everyname.key"
+DEFAULT_SQLITE_WAIT = 60
 SUPPORTED_SCHEMES = ("sqlite", "postgres", "postgresql")
 
 ENVIRONMENT_VARIABLES: dict[str, str] = {
@@ -34,6 +35,10 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
         "exist, it must name an active user, whose role decides what commands may do."
     ),
     "EVERYNAME_DEBUG": "1 to show Django debug pages in the web app; 0 (default) otherwise.",
+    "EVERYNAME_SQLITE_WAIT": (
+        "Seconds a command on a SQLite database waits for another command's write (an import, "
+        f"a link run) to finish before it gives up with a message. Default: {DEFAULT_SQLITE_WAIT}."
+    ),
 }
 
 
@@ -86,11 +91,30 @@ def database_settings(url: str | None = None) -> dict[str, Any]:
         ) from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
-            # WAL lets the web app read while an import writes; IMMEDIATE avoids lock upgrades.
+            # WAL lets readers read while an import writes; IMMEDIATE takes the write lock when a
+            # transaction starts, so two writers queue instead of both reading and then failing
+            # to upgrade (SQLite's deadlock); the timeout is how long a writer queues.
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
+            "timeout": sqlite_wait(),
         }
     return config
+
+
+def sqlite_wait() -> float:
+    """Seconds to wait for SQLite's write lock (``EVERYNAME_SQLITE_WAIT``)."""
+    value = env("EVERYNAME_SQLITE_WAIT")
+    if value is None:
+        return float(DEFAULT_SQLITE_WAIT)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ConfigurationError(
+            f"EVERYNAME_SQLITE_WAIT={value!r} is not understood; use a number of seconds, e.g. 60"
+        )
+    return seconds
 
 
 def redact_url(url: str) -> str:

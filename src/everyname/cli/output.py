@@ -99,8 +99,30 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
         except EverynameError as exc:
             errors.print(f"[bold red]Error:[/] {escape(str(exc))}")
             raise typer.Exit(EXIT_REJECTED) from None
+        except Exception as exc:
+            if not database_busy(exc):
+                raise
+            errors.print(f"[bold red]Error:[/] {escape(BUSY_MESSAGE)}")
+            raise typer.Exit(EXIT_REJECTED) from None
 
     return wrapper
+
+
+BUSY_MESSAGE = (
+    "The database is busy: another command is writing to it (an import, a link run) and did "
+    "not finish in time. This command's change was not written. Run it again when the other "
+    "has finished, or set EVERYNAME_SQLITE_WAIT to a longer wait in seconds."
+)
+
+
+def database_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite giving up on its write lock after the configured wait."""
+    import sqlite3
+
+    from_sqlite = isinstance(exc, sqlite3.OperationalError) or isinstance(
+        exc.__cause__, sqlite3.OperationalError
+    )
+    return from_sqlite and "database is locked" in str(exc)
 
 
 def escape(text: str) -> str:

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from everyname.core import csvout, files
 from everyname.core.errors import (
@@ -75,6 +75,20 @@ class AlreadyImported(InputRejected):
     """The same bytes were imported before; importing them again would double every count."""
 
     kind = ErrorKind.CONFLICT
+
+
+def _refuse_if_imported(sha256: str, display: str) -> None:
+    earlier = Batch.objects.filter(sha256=sha256).select_related("source").first()
+    if earlier is not None:
+        raise AlreadyImported(
+            [],
+            summary=(
+                f"{display} was already imported as batch {earlier.pk} (source "
+                f"{earlier.source.code}, file {earlier.file_name!r}, on "
+                f"{earlier.imported_at:%Y-%m-%d %H:%M} UTC by {earlier.imported_by}); "
+                "the same bytes are never imported twice. Nothing was imported."
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -232,17 +246,7 @@ def import_list(
         if not path.is_file():
             raise InputRejected([Problem(file=display, expected="an existing, readable file")])
         sha256, _size = file_sha256(path)
-        earlier = Batch.objects.filter(sha256=sha256).select_related("source").first()
-        if earlier is not None:
-            raise AlreadyImported(
-                [],
-                summary=(
-                    f"{display} was already imported as batch {earlier.pk} (source "
-                    f"{earlier.source.code}, file {earlier.file_name!r}, on "
-                    f"{earlier.imported_at:%Y-%m-%d %H:%M} UTC by {earlier.imported_by}); "
-                    "the same bytes are never imported twice. Nothing was imported."
-                ),
-            )
+        _refuse_if_imported(sha256, display)
         loaded, mapping_name, mapping_text = _read_mapping(mapping)
         if defaults:
             loaded = with_defaults(loaded, defaults)
@@ -406,23 +410,31 @@ def _write(
     source, created = get_or_create_source(
         source_code, actor, name=source_name, **({"kind": source_kind} if source_kind else {})
     )
-    batch = Batch.objects.create(
-        source=source,
-        sha256=sha256,
-        file_name=path.name,
-        size_bytes=path.stat().st_size,
-        file_format=source_file.format,
-        encoding=source_file.encoding or "",
-        mapping_name=mapping_name,
-        mapping_text=mapping_text,
-        columns={
-            "used": {k: list(v) for k, v in source_file.columns_used.items()},
-            "unused": list(source_file.columns_unused),
-            "withheld": list(source_file.columns_withheld),
-            "defaults": dict(mapping.defaults) if mapping else {},
-        },
-        imported_by=actor.username,
-    )
+    try:
+        # A savepoint: another import of the same bytes may have started before this one and
+        # committed meanwhile; the unique sha256 then refuses this batch, with the same message
+        # as when the earlier import had finished first.
+        with transaction.atomic():
+            batch = Batch.objects.create(
+                source=source,
+                sha256=sha256,
+                file_name=path.name,
+                size_bytes=path.stat().st_size,
+                file_format=source_file.format,
+                encoding=source_file.encoding or "",
+                mapping_name=mapping_name,
+                mapping_text=mapping_text,
+                columns={
+                    "used": {k: list(v) for k, v in source_file.columns_used.items()},
+                    "unused": list(source_file.columns_unused),
+                    "withheld": list(source_file.columns_withheld),
+                    "defaults": dict(mapping.defaults) if mapping else {},
+                },
+                imported_by=actor.username,
+            )
+    except IntegrityError:
+        _refuse_if_imported(sha256, display)
+        raise
     _store_original(batch, path)
 
     problems: list[Problem] = []

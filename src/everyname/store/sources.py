@@ -11,6 +11,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 
 from everyname.core.errors import InvalidInput, NotFound, Problem
@@ -55,13 +56,22 @@ def get_or_create_source(
             f"Source kind {kind!r} is not known; expected one of {', '.join(SourceKind.values)}",
             field="source_kind",
         )
-    source = Source.objects.create(
-        code=code,
-        name=name or code,
-        kind=kind,
-        created_by=str(actor),
-        contact_encrypted=crypto.encrypt_text(contact) if contact else None,
-    )
+    try:
+        # A savepoint: on PostgreSQL another import may create the same source meanwhile; its
+        # insert wins, and this one takes the source it made instead of failing.
+        with transaction.atomic():
+            source = Source.objects.create(
+                code=code,
+                name=name or code,
+                kind=kind,
+                created_by=str(actor),
+                contact_encrypted=crypto.encrypt_text(contact) if contact else None,
+            )
+    except IntegrityError:
+        existing = Source.objects.filter(code=code).first()
+        if existing is None:
+            raise
+        return existing, False
     record_event(Action.SOURCE_CREATED, actor, source, code=code, kind=kind)
     return source, True
 

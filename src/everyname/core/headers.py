@@ -20,6 +20,7 @@ identity (``not_identity``, a hospital's phone).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -140,10 +141,8 @@ class HeaderResolution:
         return {f for fields in self.used.values() for f in fields}
 
 
-def json_key(text: str) -> str:
-    """A header as a TOML key in a message (quoted, escaped)."""
-    import json
-
+def _toml_key(text: str) -> str:
+    """A header as a quoted TOML key for a message (a JSON string is a valid TOML one)."""
     return json.dumps(text, ensure_ascii=False)
 
 
@@ -188,7 +187,7 @@ def resolve_columns(
                 + (
                     f" ({identity} is read from {taken[identity]!r})"
                     if identity in taken
-                    else f"; a mapping reads it as {identity} ([columns] {json_key(column)} = "
+                    else f"; a mapping reads it as {identity} ([columns] {_toml_key(column)} = "
                     f'"{identity}")'
                 )
                 + ", or names it in not_identity if it is not one"

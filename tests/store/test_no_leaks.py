@@ -319,7 +319,8 @@ def test_witness_identities_never_leak(tmp_path: Path, database_url: str | None)
     )
 
     # --- who may read what was written ------------------------------------------------------
-    assert not [p for p in folder.rglob("*.partial")], "a partial file was left behind"
+    left = [p.name for p in folder.rglob("*") if p.suffix in (".partial", ".tmp")]
+    assert not left, f"partial files left behind: {left}"
     private = [folder / "everyname.key", rejects, folder / "rejects-again.csv",
                folder / "persons.csv", folder / "persons.json", folder / "report.html",
                folder / "tables", folder / "release"]  # fmt: skip

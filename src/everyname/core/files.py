@@ -199,6 +199,10 @@ def atomic_folder(path: str | os.PathLike[str], *, private: bool = True) -> Iter
                 raise FileExistsError(errno.EEXIST, "File exists", str(path))
             os.rename(temporary, path)
             _fsync_folder(path.parent)
+    except WriteFailed as failed:
+        shutil.rmtree(temporary, ignore_errors=True)
+        # Name the folder the user asked for, not the temporary one that is gone.
+        raise WriteFailed(str(failed).replace(str(temporary), str(path))) from None
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise

@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import queue as queue_module
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,9 +141,35 @@ def _batches(
         yield batch
 
 
+def _exit_with_parent() -> None:
+    """End this worker as soon as the importing process is gone, however it went.
+
+    Why: after a kill -9 of an import, its workers stayed behind for ever (~120 MB each),
+    blocked on a full queue nobody reads; ``daemon`` only helps when the parent exits cleanly.
+    A thread waits on the parent's sentinel (a pipe whose other end closes when the parent
+    dies, on every platform) and, as a fallback, notices being handed to another parent.
+    Not ``PR_SET_PDEATHSIG``: it fires when the parent *thread* that started the worker ends,
+    which in a web server or job worker may be long before the import is done.
+    """
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:  # pragma: no cover - only ever started as a worker
+        return
+    parent_pid = os.getppid()
+
+    def watch() -> None:
+        while not wait([parent.sentinel], timeout=1.0) and os.getppid() == parent_pid:
+            pass
+        os._exit(1)
+
+    threading.Thread(target=watch, name="everyname-parent-watch", daemon=True).start()
+
+
 def _worker(
     path: Path, mapping: Mapping | None, share: tuple[int, int], size: int, out: Any
 ) -> None:
+    _exit_with_parent()
     try:
         with open_source(path, mapping) as source_file:
             for batch in _batches(source_file, share, size):

@@ -120,3 +120,31 @@ def test_exports_that_run_out_of_room_leave_nothing_and_say_so(linked):  # type:
     whole = everyname(folder, "export", "persons", "--out", "out/persons.csv")
     assert whole.returncode == 0, whole.stderr
     assert (folder / "out" / "persons.csv").stat().st_size > 64 * 1024
+
+
+def test_an_import_that_fills_the_disk_says_so_and_leaves_nothing(tmp_path):  # type: ignore[no-untyped-def]
+    assert everyname(tmp_path, "init").returncode == 0
+    path = write_large_csv(tmp_path / "list.csv", 20_000, seed=13)
+    database = tmp_path / "everyname.sqlite3"
+    # Room for the database as it is, not for a list's records on top.
+    limit = _limit_file_size(database.stat().st_size + 256 * 1024)
+    full = everyname(tmp_path, "import", path, "--source", "lcc", preexec_fn=limit)
+    said = " ".join(full.stderr.split())
+    assert full.returncode == 1, full.stderr
+    assert "Traceback" not in full.stderr
+    assert "The database could not be written" in said and "rolled back" in said
+    assert "list.csv" not in everyname(tmp_path, "sources").stdout
+    again = everyname(tmp_path, "import", path, "--source", "lcc")
+    assert again.returncode == 0, again.stderr
+
+
+def test_a_full_disk_anywhere_is_one_message_and_a_bug_keeps_its_traceback():  # type: ignore[no-untyped-def]
+    from everyname.cli.output import environment_message
+
+    # /dev/full is a real device: every write to it fails with ENOSPC.
+    with pytest.raises(OSError) as caught, open("/dev/full", "wb", buffering=0) as handle:
+        handle.write(b"x")
+    wrapped = RuntimeError("while writing a working file")
+    wrapped.__cause__ = caught.value
+    assert "the disk is full" in (environment_message(wrapped) or "")
+    assert environment_message(ValueError("a bug")) is None

@@ -15,6 +15,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -100,9 +101,10 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
             errors.print(f"[bold red]Error:[/] {escape(str(exc))}")
             raise typer.Exit(EXIT_REJECTED) from None
         except Exception as exc:
-            if not database_busy(exc):
+            message = environment_message(exc)
+            if message is None:
                 raise
-            errors.print(f"[bold red]Error:[/] {escape(BUSY_MESSAGE)}")
+            errors.print(f"[bold red]Error:[/] {escape(message)}")
             raise typer.Exit(EXIT_REJECTED) from None
 
     return wrapper
@@ -113,16 +115,55 @@ BUSY_MESSAGE = (
     "not finish in time. This command's change was not written. Run it again when the other "
     "has finished, or set EVERYNAME_SQLITE_WAIT to a longer wait in seconds."
 )
+DATABASE_FULL_MESSAGE = (
+    "The database could not be written ({detail}): the disk holding it is full, or a file "
+    "size limit was reached. This command's changes were rolled back; free some space and run "
+    "it again."
+)
+FULL_MESSAGE = (
+    "A working file could not be written ({detail}): the disk is full. This command's changes "
+    "were rolled back; free some space and run it again."
+)
+# SQLite's words for a write the file system refused (SQLITE_FULL, SQLITE_IOERR: the latter
+# is what a file size limit gives), PostgreSQL's SQLSTATE for a full disk, and the operating
+# system's words that DuckDB and PostgreSQL pass on.
+_SQLITE_FULL = ("database or disk is full", "disk I/O error")
+_DISK_FULL_SQLSTATE = "53100"
+_NO_SPACE_WORDS = "No space left on device"
 
 
-def database_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` is SQLite giving up on its write lock after the configured wait."""
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def environment_message(exc: BaseException) -> str | None:
+    """One clear message for what the machine, not the user's input, refused: the database
+    busy with another writer, a full disk; ``None`` for anything else (a bug keeps its
+    traceback)."""
     import sqlite3
 
-    from_sqlite = isinstance(exc, sqlite3.OperationalError) or isinstance(
-        exc.__cause__, sqlite3.OperationalError
-    )
-    return from_sqlite and "database is locked" in str(exc)
+    from everyname.core.files import write_error
+
+    for error in _chain(exc):
+        text = str(error)
+        if isinstance(error, sqlite3.OperationalError):
+            if "database is locked" in text:
+                return BUSY_MESSAGE
+            if any(words in text for words in _SQLITE_FULL):
+                return DATABASE_FULL_MESSAGE.format(detail=text)
+        if getattr(error, "sqlstate", None) == _DISK_FULL_SQLSTATE:
+            return DATABASE_FULL_MESSAGE.format(detail=text.splitlines()[0] if text else "")
+        if isinstance(error, OSError):
+            mapped = write_error(Path(error.filename or "a working file"), error)
+            if mapped is not None:
+                return str(mapped)
+        if _NO_SPACE_WORDS in text:  # DuckDB's working files
+            return FULL_MESSAGE.format(detail=text.splitlines()[0])
+    return None
 
 
 def escape(text: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from everyname.core import files
 from everyname.core.count import CountFilters, CountResult
 from everyname.store.permissions import Actor, Permission, require
 
@@ -138,7 +139,7 @@ def run_demo(
     built = build_report(actor, filters, "html")  # fits and stores the estimates it shows
     fitted = get_estimate(actor, built.estimate_ids[0]) if built.estimate_ids else None
     report_path, tables_path = out_dir / "report.html", out_dir / "tables"
-    report_path.write_bytes(built.content)
+    files.write_bytes(report_path, built.content)
     if built.report is not None:
         write_tables(built.report, tables_path)
     return DemoResult(

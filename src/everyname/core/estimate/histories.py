@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from everyname.core import csvout
 from everyname.core.errors import EverynameError, InputRejected, Problem
 from everyname.core.provenance import sha256_hex
 
@@ -203,7 +204,9 @@ class CaptureHistories:
         return frame
 
     def to_csv(self, path: str | Path) -> None:
-        self.to_frame().to_csv(path, index=False)
+        """Write the histories whole or not at all, through the one CSV writer (a list named
+        like a formula is written as text; :meth:`from_csv` reads the name back as it was)."""
+        csvout.write_frame(self.to_frame(), path, encoding="utf-8", private=False)
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -393,7 +396,7 @@ def _read_csv(path: str | Path) -> pd.DataFrame:
             [Problem(file=str(path), expected="a header row and at least one data row")],
             summary=f"{path}: empty file",
         )
-    header = [h.strip() for h in rows[0]]
+    header = [csvout.restore(h.strip()) for h in rows[0]]
     body = rows[1:]
     problems = [
         Problem(file=str(path), row=i + 2, expected=f"{len(header)} cells like the header")

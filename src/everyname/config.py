@@ -35,6 +35,20 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
         "exist, it must name an active user, whose role decides what commands may do."
     ),
     "EVERYNAME_DEBUG": "1 to show Django debug pages in the web app; 0 (default) otherwise.",
+    "EVERYNAME_MAX_CELL_CHARS": (
+        "Longest cell an import reads, in characters (default 32767, Excel's own limit); a "
+        "longer one is kept cut to it and named by row and column."
+    ),
+    "EVERYNAME_MAX_ROW_CHARS": (
+        "Longest CSV line, JSON Lines line or JSON record an import reads (default 1048576)."
+    ),
+    "EVERYNAME_MAX_JSON_DEPTH": (
+        "Deepest nesting of arrays and objects in one JSON record an import reads (default 64)."
+    ),
+    "EVERYNAME_MAX_XLSX_PART_BYTES": (
+        "Largest part of a workbook (a sheet, its shared strings) an import unpacks, in bytes "
+        "(default 1073741824)."
+    ),
     "EVERYNAME_SQLITE_WAIT": (
         "Seconds a command on a SQLite database waits for another command's write (an import, "
         f"a link run) to finish before it gives up with a message. Default: {DEFAULT_SQLITE_WAIT}."

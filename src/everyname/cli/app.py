@@ -1,4 +1,9 @@
-"""The Typer application object shared by the command modules, and the process entry point."""
+"""The command line assembled in one place: the Typer app, every command put on it, the entry point.
+
+Command modules define their commands as plain functions (and sub-apps such as ``places``) and
+change nothing when imported; :func:`register` puts each on the app, so importing this module
+gives the whole command line, whoever imports it (``everyname``, a test, the docs).
+"""
 
 from __future__ import annotations
 
@@ -49,10 +54,53 @@ app = typer.Typer(
 )
 
 
-def main() -> None:
-    # Command modules register themselves on import.
-    from everyname.cli import commands  # noqa: F401
+def register(app: typer.Typer) -> None:
+    """Put every command and sub-app on ``app``, under the name ``--help`` lists."""
+    from everyname.cli import (
+        audit,
+        counting,
+        demo,
+        estimate,
+        imports,
+        init,
+        keys,
+        linking,
+        places,
+        users,
+        worker,
+    )
 
+    commands = {
+        "init": init.init,
+        "import": imports.import_command,
+        "sources": imports.sources,
+        "group": counting.group,
+        "link": linking.link,
+        "review": linking.review,
+        "count": counting.count,
+        "estimate": estimate.estimate_command,
+        "report": counting.report,
+        "export": linking.export,
+        "worker": worker.worker,
+        "demo": demo.demo,
+    }
+    for name, function in commands.items():
+        app.command(name)(function)
+    groups = {
+        "places": places.places_app,
+        "claims": counting.claims_app,
+        "user": users.user_app,
+        "key": keys.key_app,
+        "audit": audit.audit_app,
+    }
+    for name, group in groups.items():
+        app.add_typer(group, name=name)
+
+
+register(app)
+
+
+def main() -> None:
     quiet_libraries()
     app()
 

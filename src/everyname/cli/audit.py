@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from everyname.cli.app import app
 from everyname.cli.db import current_actor, open_database
 from everyname.cli.output import EXIT_REJECTED, console, errors, escape, user_errors
 
@@ -16,7 +15,6 @@ audit_app = typer.Typer(
     help="The audit log: check that no entry was forged, removed or reordered.",
     no_args_is_help=True,
 )
-app.add_typer(audit_app, name="audit")
 
 
 class VerifyFormat(StrEnum):

@@ -1,15 +1,6 @@
-"""Imports every command module so that each registers itself on the app."""
+"""Kept for code that imported it to register the commands: importing the app now does that
+(``everyname.cli.app.register``)."""
 
-import everyname.cli.estimate  # noqa: F401
-from everyname.cli import (  # noqa: F401
-    audit,
-    counting,
-    demo,
-    imports,
-    init,
-    keys,
-    linking,
-    places,
-    users,
-    worker,
-)
+from everyname.cli.app import app
+
+__all__ = ["app"]

@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from everyname.cli.app import app
 from everyname.cli.db import current_actor, open_database
 from everyname.cli.output import (
     EXIT_USAGE,
@@ -68,7 +67,6 @@ def make_filters(since, until, place, outcome, sources=(), grade=None):  # type:
         raise usage_error(exc) from None
 
 
-@app.command()
 @user_errors
 def count(
     since: Since = None,
@@ -178,7 +176,6 @@ def print_doubt(result, out) -> None:  # type: ignore[no-untyped-def]
         out.print(f"[yellow]Warning:[/] {escape(text)}")
 
 
-@app.command()
 @user_errors
 def report(
     out: Annotated[Path, typer.Option("--out", help="report.html, or report.pdf for a PDF.")],
@@ -209,7 +206,6 @@ def report(
 
 
 claims_app = typer.Typer(help="Aggregate statements without names, shown beside named counts.")
-app.add_typer(claims_app, name="claims")
 
 
 @claims_app.command("import")
@@ -227,7 +223,6 @@ def claims_import(
     )
 
 
-@app.command()
 @user_errors
 def group(
     sources: Annotated[list[str], typer.Argument(help="Codes of sources that copy one another.")],

@@ -13,14 +13,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from everyname.cli.app import app
 from everyname.cli.output import byte_progress, console, errors, escape, user_errors
 from everyname.core.errors import EverynameError
 
 DEMO_DATABASE = "everyname-demo.sqlite3"
 
 
-@app.command()
 @user_errors
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder for the demo's files.")] = Path(

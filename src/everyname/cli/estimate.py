@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from everyname.cli.app import app
 from everyname.cli.output import console, errors, escape, user_errors, write_json
 
 if TYPE_CHECKING:
@@ -170,7 +169,6 @@ def _print_chart(rows: list[tuple[str | None, dict]]) -> None:
         console.print(f"{escape(str(value)).ljust(label_w)}  {bar} {_fmt(d['estimate'])}")
 
 
-@app.command("estimate")
 @user_errors
 def estimate_command(
     histories: Annotated[

@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from everyname.cli.app import app
 from everyname.cli.db import current_actor, open_database
 from everyname.cli.output import (
     EXIT_REJECTED,
@@ -25,7 +24,6 @@ from everyname.core.errors import InputRejected, Problem
 UNREADABLE_NOTE = "kept as written, counted as unknown and flagged on their records"
 
 
-@app.command("import")
 @user_errors
 def import_command(
     file: Annotated[Path, typer.Argument(help="CSV, XLSX or JSON list to import.")],
@@ -215,7 +213,6 @@ def parse_defaults(values: list[str]) -> dict[str, str]:
     return defaults
 
 
-@app.command()
 @user_errors
 def sources(
     batch: Annotated[

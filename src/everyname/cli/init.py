@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from everyname.cli.app import app
 from everyname.cli.db import open_database
 from everyname.cli.output import console, errors, escape, user_errors
 
 
-@app.command()
 @user_errors
 def init() -> None:
     """Create or migrate the database, restore its protective triggers, and create the

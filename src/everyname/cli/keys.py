@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from everyname.cli.app import app
 from everyname.cli.db import current_actor, open_database
 from everyname.cli.output import console, escape, user_errors
 
@@ -15,7 +14,6 @@ key_app = typer.Typer(
     help="The encryption key of reporter identities and original files: rotate it.",
     no_args_is_help=True,
 )
-app.add_typer(key_app, name="key")
 
 
 @key_app.command("rotate")

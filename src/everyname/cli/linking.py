@@ -11,7 +11,6 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.prompt import Prompt
 from rich.table import Table
 
-from everyname.cli.app import app
 from everyname.cli.db import current_actor, open_database
 from everyname.cli.output import console, errors, escape, user_errors
 from everyname.core import files
@@ -38,7 +37,6 @@ class Withhold(StrEnum):
     all = "all"
 
 
-@app.command()
 @user_errors
 def link(
     backend: Annotated[
@@ -96,7 +94,6 @@ def print_link_summary(summary) -> None:  # type: ignore[no-untyped-def]
             console.print(f"  - {escape(fallback)}")
 
 
-@app.command()
 @user_errors
 def export(
     what: Annotated[ExportWhat, typer.Argument(help="persons, or public (a release folder).")],
@@ -135,7 +132,6 @@ def export(
 REVIEW_PROMPT = "[s]ame person, [d]ifferent people, [k] skip, [q]uit"
 
 
-@app.command()
 @user_errors
 def review(
     limit: Annotated[int, typer.Option("--limit", help="Stop after this many decisions.")] = 50,

@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from everyname import config
-from everyname.cli.app import app
 from everyname.cli.db import open_database
 from everyname.cli.output import console, escape, user_errors, write_json
 
@@ -18,7 +17,6 @@ places_app = typer.Typer(
     help="Places counts use: spellings the gazetteer does not know, and adding them.",
     no_args_is_help=True,
 )
-app.add_typer(places_app, name="places")
 
 
 class ListFormat(StrEnum):

@@ -15,7 +15,6 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
-from everyname.cli import commands  # noqa: F401  (registers the commands)
 from everyname.cli.app import app
 
 WIDTH = 100

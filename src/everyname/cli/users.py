@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from everyname.cli.app import app
 from everyname.cli.db import current_actor, open_database
 from everyname.cli.output import console, escape, user_errors, write_json
 from everyname.store.permissions import Role
@@ -26,7 +25,6 @@ user_app = typer.Typer(
     help="Users and their roles: add, list, set a role, assign a recorder's sources, disable.",
     no_args_is_help=True,
 )
-app.add_typer(user_app, name="user")
 
 
 class ListFormat(StrEnum):

@@ -6,12 +6,10 @@ from typing import Annotated
 
 import typer
 
-from everyname.cli.app import app
 from everyname.cli.db import open_database
 from everyname.cli.output import console, user_errors
 
 
-@app.command()
 @user_errors
 def worker(
     once: Annotated[

@@ -165,3 +165,86 @@ def test_bad_filters_name_their_field(cast, filters, field):
     with pytest.raises(InvalidInput) as info:
         list_events(cast["admin"], **filters)
     assert info.value.field == field
+
+
+def test_two_writers_never_chain_to_the_same_entry():
+    """While one transaction holds the chain (it wrote an event, not yet committed), another
+    writer waits for it (PostgreSQL: the advisory lock, seen waiting in pg_locks) or is refused
+    (SQLite's test database, shared in memory, refuses a second writer at once): it never reads
+    the same previous entry and forks the chain. Both roll back, so the test leaves nothing."""
+    import threading
+
+    from django.db import OperationalError, connections
+
+    from everyname.store.audit import verify_chain
+    from everyname.store.permissions import Actor, Role
+
+    if connection.vendor == "sqlite":
+        # the test's own transaction holds SQLite's write lock: a second connection is refused
+        record_event(Action.SOURCE_CREATED, "alice", code="before")
+        outcome: dict[str, object] = {}
+
+        def second_writer() -> None:
+            try:
+                with transaction.atomic():
+                    record_event(Action.SOURCE_CREATED, "bob", code="second")
+                outcome["wrote"] = True
+            except OperationalError as exc:
+                outcome["refused"] = str(exc)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        thread.join()
+        assert "locked" in str(outcome.get("refused")), outcome
+    else:
+        holding, release = threading.Event(), threading.Event()
+        results: dict[str, object] = {}
+
+        class Rollback(Exception):
+            pass
+
+        def first() -> None:
+            try:
+                with transaction.atomic():
+                    results["first"] = record_event(Action.SOURCE_CREATED, "a", code="first")
+                    holding.set()
+                    release.wait()
+                    raise Rollback
+            except Rollback:
+                pass
+            finally:
+                connections.close_all()
+
+        def second() -> None:
+            try:
+                with transaction.atomic():
+                    results["second"] = record_event(Action.SOURCE_CREATED, "b", code="second")
+                    raise Rollback
+            except Rollback:
+                pass
+            finally:
+                connections.close_all()
+
+        a = threading.Thread(target=first)
+        a.start()
+        holding.wait()
+        b = threading.Thread(target=second)
+        b.start()
+        waiting = False
+        with connection.cursor() as cursor:
+            while not waiting and b.is_alive():
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                )
+                waiting = cursor.fetchone()[0] > 0
+        assert waiting, "the second writer did not wait for the first"
+        assert "second" not in results
+        release.set()
+        a.join()
+        b.join()
+        # the first rolled back: the second chained to the last committed entry, not to it
+        assert results["second"].seq == results["first"].seq
+        assert results["second"].previous_hash == results["first"].previous_hash
+    assert verify_chain(Actor("alice", Role.ADMIN)).intact

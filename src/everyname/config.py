@@ -34,6 +34,10 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
         "administrator, under this name in the audit log (default: the OS user); once users "
         "exist, it must name an active user, whose role decides what commands may do."
     ),
+    "EVERYNAME_BACKUP_PASSPHRASE": (
+        "Passphrase for `everyname backup` and `restore` (or EVERYNAME_BACKUP_PASSPHRASE_FILE; "
+        "at least 12 characters). Unset: asked for at a prompt."
+    ),
     "EVERYNAME_DEBUG": "1 to show Django debug pages in the web app; 0 (default) otherwise.",
     "EVERYNAME_MAX_CELL_CHARS": (
         "Longest cell an import reads, in characters (default 32767, Excel's own limit); a "

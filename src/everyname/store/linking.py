@@ -221,7 +221,7 @@ def run_link(
         queued = ReviewPair.objects.bulk_create(_review_pairs(run, result), batch_size=2000)
         record_event(
             Action.LINK_RUN_CREATED,
-            actor.username,
+            actor,
             run,
             backend=result.backend,
             threshold=result.settings.threshold,
@@ -580,9 +580,7 @@ def decide(
             note=note,
             link_run=run,
         )
-        record_event(
-            Action.MATCH_DECIDED, actor.username, decision, records=[left, right], verdict=verdict
-        )
+        record_event(Action.MATCH_DECIDED, actor, decision, records=[left, right], verdict=verdict)
     return Decision(
         decision_id=decision.pk,
         left_record_id=left,

@@ -49,7 +49,7 @@ def publish_release(actor: Actor, out: str | Path, withhold: str = "none") -> Re
     with transaction.atomic():
         record_event(
             Action.RELEASE_PUBLISHED,
-            actor.username,
+            actor,
             None,
             version=manifest.version,
             folder=str(manifest.folder),

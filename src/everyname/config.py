@@ -16,6 +16,7 @@ from everyname.core.errors import EverynameError
 
 DEFAULT_DATABASE_FILE = "everyname.sqlite3"
 DEFAULT_KEY_FILE = "everyname.key"
+DEFAULT_SECRET_KEY_FILE = "everyname.secret"
 DEFAULT_SQLITE_WAIT = 60
 SUPPORTED_SCHEMES = ("sqlite", "postgres", "postgresql")
 
@@ -28,7 +29,20 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
         "File holding the key that encrypts reporter and witness identities at rest. "
         f"Created by `everyname init` with owner-only permissions. Default: ./{DEFAULT_KEY_FILE}."
     ),
-    "EVERYNAME_SECRET_KEY": "Django secret key for the web app (or EVERYNAME_SECRET_KEY_FILE).",
+    "EVERYNAME_SECRET_KEY": (
+        "Django secret key for the web app (or EVERYNAME_SECRET_KEY_FILE, the file holding it). "
+        "`everyname init` creates the file owner-only; default: "
+        f"{DEFAULT_SECRET_KEY_FILE} beside the key file. `everyname serve` refuses to start "
+        "without one; there is no built-in key."
+    ),
+    "EVERYNAME_ALLOWED_HOSTS": (
+        "Comma-separated host names the web app answers to besides 127.0.0.1 and localhost "
+        "(the server's name on the team's network, e.g. everyname.example.org)."
+    ),
+    "EVERYNAME_HTTPS": (
+        "1 when the web app is reached over HTTPS (behind a TLS proxy): cookies are sent only "
+        "over HTTPS and browsers are told to use HTTPS for a year (HSTS). Default: 0."
+    ),
     "EVERYNAME_USER": (
         "Who the command line acts for. While the database has no users, the local "
         "administrator, under this name in the audit log (default: the OS user); once users "
@@ -147,6 +161,37 @@ def redact_url(url: str) -> str:
 
 def key_file_path() -> Path:
     return Path(env("EVERYNAME_KEY_FILE", DEFAULT_KEY_FILE) or DEFAULT_KEY_FILE).expanduser()
+
+
+def allowed_hosts() -> list[str]:
+    """Host names from ``EVERYNAME_ALLOWED_HOSTS`` (comma-separated)."""
+    value = env("EVERYNAME_ALLOWED_HOSTS") or ""
+    return [host.strip() for host in value.split(",") if host.strip()]
+
+
+def secret_key_file_path() -> Path:
+    """The web app's secret key file: ``EVERYNAME_SECRET_KEY_FILE``, or beside the key file."""
+    named = os.environ.get("EVERYNAME_SECRET_KEY_FILE")
+    if named:
+        return Path(named).expanduser()
+    return key_file_path().with_name(DEFAULT_SECRET_KEY_FILE)
+
+
+def secret_key() -> str | None:
+    """The web app's secret key, or None when none is configured (the command line needs none;
+    ``everyname serve`` refuses to start without one). A missing file is None, not an error:
+    ``everyname init`` is what creates it."""
+    value = os.environ.get("EVERYNAME_SECRET_KEY")
+    if value:
+        return value
+    path = secret_key_file_path()
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigurationError(f"the secret key file {path} cannot be read: {exc}") from exc
+    return text or None
 
 
 def actor() -> str:

@@ -2,19 +2,132 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
+from csp.constants import NONE, SELF
+
 from everyname import config
 
-SECRET_KEY = config.env("EVERYNAME_SECRET_KEY") or "everyname-local-only-not-secret"
+#: Stands in for the secret key when none is configured, so the command line (which signs
+#: nothing) works without one. It is never used to serve: ``everyname serve`` refuses to start
+#: and every request is refused (``web.middleware.RequireSecretKey``) while it is in place.
+NO_SECRET_KEY = "!no-secret-key-configured: run `everyname init`; never used to serve"
+SECRET_KEY = config.secret_key() or NO_SECRET_KEY
 DEBUG = config.parse_bool("EVERYNAME_DEBUG", default=False)
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", *config.allowed_hosts()]
+HTTPS = config.parse_bool("EVERYNAME_HTTPS", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
     "everyname.store",
+    "everyname.web",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
 ]
+
+MIDDLEWARE = [
+    "everyname.web.middleware.RequireSecretKey",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "everyname.web.middleware.RequireSecondFactor",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "everyname.web.urls"
+WSGI_APPLICATION = "everyname.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "everyname.web.access.context",
+            ],
+        },
+    }
+]
+
+# Static files are served by the app itself (WhiteNoise), straight from the packages' static
+# folders: nothing to collect, nothing fetched from another host (teams work offline).
+STATIC_URL = "/static/"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- signing in ------------------------------------------------------------------------------
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: a locked-out user or address is refused before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Ten failures lock the user name, and separately the address, for half an hour; the same
+# whether the user exists or not, so the lockout reveals nothing.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked.html"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "everyname"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day, then sign in again
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Every script, style, image and font comes from the app itself; no inline script runs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if HTTPS:
+    # Behind a TLS proxy that sets X-Forwarded-Proto (see the README).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 
 # Background jobs (store/jobs.py): django-tasks' database backend, so a worker needs nothing
 # but the database everyname already uses (SQLite or PostgreSQL).
@@ -36,7 +149,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en"
-USE_I18N = False
+USE_I18N = True
+LANGUAGES = [("en", "English"), ("ar", "العربية")]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "web" / "locale"]
 
 LOGGING = {
     "version": 1,

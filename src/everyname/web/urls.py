@@ -1,0 +1,16 @@
+"""Every page of the app. The role-matrix test (tests/web/test_role_matrix.py) walks this list:
+a new page needs a row in its table."""
+
+from django.urls import path
+
+from everyname.web.views import accounts, dashboard
+
+handler403 = "everyname.web.access.forbidden"
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("accounts/login/", accounts.login, name="login"),
+    path("accounts/logout/", accounts.logout, name="logout"),
+    path("accounts/two-factor/", accounts.enrol, name="two-factor-enrol"),
+    path("accounts/two-factor/verify/", accounts.verify, name="two-factor-verify"),
+]

@@ -298,6 +298,12 @@ def decrypt(token: bytes) -> bytes:
         ) from exc
 
 
+def reencrypt(token: bytes, old: MultiFernet, new: Fernet) -> bytes:
+    """A value encrypted under ``old`` encrypted under ``new`` instead (key rotation); the
+    plaintext never leaves this module. Raises ``InvalidToken`` for a value ``old`` cannot open."""
+    return new.encrypt(old.decrypt(bytes(token)))
+
+
 def encrypt_text(text: str) -> bytes:
     return encrypt(text.encode("utf-8"))
 

@@ -171,14 +171,14 @@ def _reencrypt(old: MultiFernet, new: Fernet) -> dict[str, int]:
                 updated = []
                 for pk, token in batch:
                     try:
-                        plain = old.decrypt(bytes(token))
+                        sealed = crypto.reencrypt(token, old, new)
                     except InvalidToken:
                         raise crypto.KeyFileError(
                             f"{model_name} {pk}: its {field} does not open with the current key "
                             "(altered, or encrypted with another key); nothing was re-encrypted",
                             field="key_file",
                         ) from None
-                    updated.append(model(pk=pk, **{field: new.encrypt(plain)}))
+                    updated.append(model(pk=pk, **{field: sealed}))
                 model.objects.bulk_update(updated, [field])
                 done += len(batch)
                 last = batch[-1][0]

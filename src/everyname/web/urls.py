@@ -3,12 +3,14 @@ a new page needs a row in its table."""
 
 from django.urls import path
 
-from everyname.web.views import accounts, dashboard
+from everyname.web.views import accounts, dashboard, figures, language
 
 handler403 = "everyname.web.access.forbidden"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("figures/", figures.figures, name="figures"),
+    path("i18n/setlang/", language.set_language, name="set_language"),
     path("accounts/login/", accounts.login, name="login"),
     path("accounts/logout/", accounts.logout, name="logout"),
     path("accounts/two-factor/", accounts.enrol, name="two-factor-enrol"),

@@ -92,7 +92,9 @@ def source_database(demo):
 
 
 @pytest.mark.slow
-def test_a_sqlite_backup_restores_here_row_for_row(demo, source_database, cast, monkeypatch):
+def test_a_sqlite_backup_restores_here_row_for_row(
+    demo, source_database, cast, monkeypatch, key_file
+):
     """Every table equal to the demo's, row by row (ids, datetimes, JSON, encrypted bytes), one
     audit entry more (the restore, chained after the restored ones), and ``export persons`` byte
     for byte what the demo's database gave."""
@@ -101,6 +103,7 @@ def test_a_sqlite_backup_restores_here_row_for_row(demo, source_database, cast, 
     result = service.restore(cast["admin"], demo["plain"], PASSPHRASE)
     assert not result.checked_only and not result.key_written and not result.key_included
     assert result.database == "sqlite" and result.rows > 1000
+    assert result.key_matches is False  # the test's own key is not the demo's: said, not hidden
     for model in service._models_in_order():
         if model._meta.label_lower in service.MIGRATE_MADE:
             continue
@@ -201,6 +204,7 @@ def test_the_backups_key_is_written_only_where_no_other_key_is(demo, cast, snaps
     monkeypatch.setenv("EVERYNAME_KEY_FILE", str(target))
     result = service.restore(cast["admin"], demo["keyed"], PASSPHRASE)
     assert result.key_written and target.read_bytes() == demo["key"].read_bytes()
+    assert result.key_matches is True
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 

@@ -16,7 +16,7 @@ import typer
 
 from everyname import config
 from everyname.cli.db import current_actor, open_database
-from everyname.cli.output import console, escape, user_errors
+from everyname.cli.output import console, errors, escape, user_errors
 
 PASSPHRASE_VARIABLE = "EVERYNAME_BACKUP_PASSPHRASE"
 
@@ -111,7 +111,13 @@ def restore(
             f"Wrote the backup's encryption key to {escape(str(config.key_file_path()))} "
             "(owner-only)."
         )
-    elif not result.key_included:
+    elif result.key_matches is False:
+        errors.print(
+            f"The key file {escape(str(config.key_file_path()))} is not the key this data was "
+            "encrypted with: set EVERYNAME_KEY_FILE to the database's own key before importing "
+            "or revealing."
+        )
+    elif not result.key_included and result.key_matches is None:
         console.print(
             "The backup holds no key: put this database's key file where EVERYNAME_KEY_FILE "
             f"says ({escape(str(config.key_file_path()))}) before importing or revealing."

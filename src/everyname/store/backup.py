@@ -159,6 +159,9 @@ class RestoreResult:
     everyname_version: str
     key_included: bool
     key_written: bool
+    key_matches: bool | None
+    """Whether the key file in place is the key of the restored data (None: nothing to compare,
+    no key file, or the backup records no fingerprint)."""
     migrations_applied: tuple[str, ...]
     tables: tuple[TableSummary, ...]
     checked_only: bool
@@ -302,7 +305,13 @@ def restore(
         "tables": tables,
     }
     if check_only:
-        return RestoreResult(**summary, key_written=False, migrations_applied=(), checked_only=True)
+        return RestoreResult(
+            **summary,
+            key_written=False,
+            key_matches=_key_matches(manifest),
+            migrations_applied=(),
+            checked_only=True,
+        )
     applied = _migrate(plan.backup_state) if plan.fresh else ()
     _refuse_data()
     key_written = _place_key(key_bytes) if key_bytes is not None else False
@@ -326,7 +335,11 @@ def restore(
         # Outside the load's transaction: SQLite cannot change a schema inside one.
         applied += _migrate(None)
     return RestoreResult(
-        **summary, key_written=key_written, migrations_applied=applied, checked_only=False
+        **summary,
+        key_written=key_written,
+        key_matches=_key_matches(manifest),
+        migrations_applied=applied,
+        checked_only=False,
     )
 
 
@@ -436,6 +449,18 @@ def _place_key(key_bytes: bytes) -> bool:
     except FileExistsError:
         raise Conflict(f"the key file {path} appeared meanwhile", field="key_file") from None
     return True
+
+
+def _key_matches(manifest: dict[str, Any]) -> bool | None:
+    from everyname.store import crypto
+
+    recorded, path = manifest.get("key_fingerprint"), config.key_file_path()
+    if recorded is None or not path.exists():
+        return None
+    try:
+        return crypto.read_key_file(path.resolve()).fingerprint == recorded
+    except crypto.KeyFileError:
+        return False
 
 
 # --- the encrypted stream --------------------------------------------------------------------

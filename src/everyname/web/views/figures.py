@@ -146,5 +146,5 @@ def figures(request: HttpRequest) -> HttpResponse:
             "tables": breakdown_tables(result) if result is not None else [],
             "download_query": downloads.urlencode(),
         },
-        status=400 if error is not None else 200,
+        status=400 if isinstance(error, CountInputError) else 200,
     )

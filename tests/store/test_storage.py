@@ -4,6 +4,8 @@ already give."""
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 
 import pytest
@@ -97,3 +99,67 @@ def test_records_have_no_index_their_composite_indexes_already_give() -> None:
     assert ["batch_id", "row_number"] in composite
     assert ["source_id", "source_record_id"] in composite
     assert protection.check().intact  # the batch's trigger names the new column
+
+
+def _stored_text(record_id: int, column: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM store_record WHERE id = %s", [record_id])
+        value = cursor.fetchone()[0]
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def test_records_json_is_stored_with_codes_and_read_with_names(tmp_path, key_file) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "name,father,age,date of death,cause,outcome\n"
+        "محمد,أحمد,34,2012-02-04,قصف,killed\nHuda,Ali,9,2012-02,sniper,injured\n",
+        encoding="utf-8",
+    )
+    report = import_file(path, "src", actor="tester")
+    first = Record.objects.get(batch_id=report.batch_id, row_number=2)
+    assert first.normalised["date_of_death_precision"] == "day"
+    assert first.normalised["father_name"] == "أحمد" and first.as_written["age"] == "34"
+    text = _stored_text(first.pk, "normalised")
+    assert '"date_of_death_precision"' not in text and '"father_ar"' not in text
+    assert '"sex"' in text and '"full_key"' in text  # what the database filters on keeps its name
+    assert '"age"' not in _stored_text(first.pk, "as_written")
+    # Filters and values through the ORM use the names, coded or kept.
+    by_row = dict(
+        Record.objects.filter(batch_id=report.batch_id).values_list(
+            "row_number", "normalised__outcome"
+        )
+    )
+    assert by_row == {2: "killed", 3: "injured"}
+    assert list(
+        Record.objects.filter(normalised__cause="sniper").values_list("row_number", flat=True)
+    ) == [3]
+    assert Record.objects.filter(normalised__age_years__gte=30).count() == 1
+
+
+def test_records_stored_with_names_read_the_same_and_are_migrated(tmp_path, key_file) -> None:
+    from django.db.migrations.loader import MigrationLoader
+
+    from everyname.store.compact_json import unpack
+
+    # the models as the migration sees them: plain JSON fields, no codes added or removed
+    apps = MigrationLoader(connection).project_state(("store", "0014_compact_record_json")).apps
+
+    migration = importlib.import_module("everyname.store.migrations.0014_compact_record_json")
+    path = tmp_path / "list.csv"
+    path.write_text("name,cause\nمحمد,قصف\nHuda,sniper\n", encoding="utf-8")
+    report = import_file(path, "src", actor="tester")
+    record = Record.objects.get(batch_id=report.batch_id, row_number=3)
+    as_coded = record.normalised
+    with connection.cursor() as cursor:  # as a record stored before the codes holds it
+        cursor.execute(
+            "UPDATE store_record SET normalised = %s WHERE id = %s",
+            [json.dumps(as_coded), record.pk],
+        )
+    assert Record.objects.get(pk=record.pk).normalised == as_coded
+    assert not Record.objects.filter(normalised__cause="sniper").exists()
+    migration.to_codes(apps, None)
+    assert Record.objects.get(pk=record.pk).normalised == as_coded
+    assert Record.objects.filter(normalised__cause="sniper").get().pk == record.pk
+    migration.to_names(apps, None)
+    assert '"cause"' in _stored_text(record.pk, "normalised")
+    assert unpack(json.loads(_stored_text(record.pk, "normalised"))) == as_coded

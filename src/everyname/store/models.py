@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from everyname.store.compact_json import CompactJSONField
+
 
 class SourceKind(models.TextChoices):
     LOCAL_COMMITTEE = "local_committee", "local coordination committee"
@@ -137,8 +139,10 @@ class Record(models.Model):
     row_number = models.IntegerField()
     source_record_id = models.CharField(max_length=200, blank=True)
     raw = models.JSONField()
-    as_written = models.JSONField()
-    normalised = models.JSONField()
+    # Stored with short codes for the long field names (half of every record's bytes); read
+    # back with the names (store.compact_json).
+    as_written = CompactJSONField()
+    normalised = CompactJSONField()
     sensitive_encrypted = models.BinaryField(null=True, blank=True, editable=False)
     unreadable = models.JSONField(default=list)
     """Flags: this record's values that could not be read, kept as written in ``as_written`` and

@@ -25,6 +25,7 @@ from everyname.core.ingest import SourceFile, open_source
 from everyname.core.mapping import Mapping
 from everyname.core.schema import SENSITIVE_FIELDS, ParsedRecord
 from everyname.store import crypto
+from everyname.store.compact_json import pack
 
 BATCH_ROWS = 2000
 PARALLEL_FROM_BYTES = 4 << 20
@@ -111,8 +112,8 @@ def encode_record(parsed: ParsedRecord) -> tuple:
         parsed.row_number,
         record_id,
         _encode_json(raw),
-        _encode_json(as_written),
-        _encode_json(normalised),
+        _encode_json(pack(as_written)),  # the field names as codes (store.compact_json)
+        _encode_json(pack(normalised)),
         secret,
         _encode_json(unreadable) if unreadable else _NONE,
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from everyname.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from everyname.core.sealed import MAGIC
 from everyname.store import backup as service
 from everyname.store.audit import Action
 from everyname.store.backup import BackupUnreadable
@@ -152,7 +153,7 @@ def test_a_damaged_backup_is_refused_and_nothing_is_written(demo, cast, snapshot
     elif damage == "cut the end":
         data = data[: len(data) - 100]
     else:
-        data[len(service.MAGIC) + 10] ^= 0x01
+        data[len(MAGIC) + 10] ^= 0x01
     damaged = tmp_path / "damaged.enb"
     damaged.write_bytes(bytes(data))
     before = snapshot()
@@ -267,7 +268,7 @@ def test_backup_refuses_a_short_passphrase_an_existing_file_and_its_own_files(
         service.backup(cast["admin"], existing, PASSPHRASE)
     assert info.value.field == "output" and existing.read_bytes() == b"keep me"
     service.backup(cast["admin"], existing, PASSPHRASE, overwrite=True)
-    assert existing.read_bytes().startswith(service.MAGIC)
+    assert existing.read_bytes().startswith(MAGIC)
     with pytest.raises(InvalidInput) as info:
         service.backup(cast["admin"], key_file, PASSPHRASE, overwrite=True)
     assert info.value.field == "output"

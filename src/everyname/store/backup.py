@@ -19,14 +19,8 @@ Why a backup is made this way:
 - **One stream, no plaintext on disk.** The lines are a single stream (a table's start line,
   its rows, ..., the manifest last) rather than a tar or zip, whose members need their size
   before their bytes, i.e. a plaintext temporary copy of each table. The stream is encrypted as
-  it is written: AES-256-GCM in 1 MiB chunks, each chunk's nonce holding its number and a
-  "last chunk" flag, so a chunk altered, removed, reordered or cut off fails authentication (the
-  STREAM construction of Hoang, Reyhanitabar, Rogaway and Vizár, 2015). The key comes from the
-  passphrase through scrypt (N=2^17, r=8, p=1: 128 MiB and about half a second per try), which
-  costs an attacker guessing passphrases memory as well as time, where PBKDF2 costs only time
-  that GPUs make cheap. The header (format, scrypt's parameters and salt) is authenticated with
-  every chunk, and holds a check value so that a wrong passphrase is told apart from altered
-  bytes.
+  it is written under a key derived from the passphrase (scrypt, then AES-256-GCM in
+  authenticated chunks: see ``core.sealed`` for the construction and why).
 - **A manifest.** The last line says which everyname, schema migrations and libraries made the
   backup, when, from which database, the key fingerprint the database records, and each table's
   row count and SHA-256. A restore reads the whole backup and checks all of it before it writes
@@ -45,7 +39,6 @@ import base64
 import datetime as dt
 import decimal
 import hashlib
-import hmac
 import io
 import json
 import os
@@ -57,11 +50,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.color import no_style
@@ -70,25 +60,24 @@ from django.db.migrations.recorder import MigrationRecorder
 
 import everyname
 from everyname import config
-from everyname.core.errors import Conflict, EverynameError, InvalidInput, NotFound
+from everyname.core.errors import Conflict, InvalidInput, NotFound
 from everyname.core.files import atomic_write
 from everyname.core.provenance import library_versions
+from everyname.core.sealed import (
+    FORMAT,
+    FORMAT_VERSION,
+    SealedUnreadable,
+    SealedWriter,
+    b64,
+    sealed_lines,
+    unb64,
+)
 from everyname.store.audit import Action, record_event
 from everyname.store.imports import original_bytes
 from everyname.store.models import Batch, DataVersion
 from everyname.store.permissions import Actor, Permission, require
 
-FORMAT = "everyname-backup"
-FORMAT_VERSION = 1
-MAGIC = b"EVERYNAME-BACKUP\n"
-CHUNK_BYTES = 1 << 20
-TAG_BYTES = 16
 MIN_PASSPHRASE = 12
-SCRYPT = {"n": 2**17, "r": 8, "p": 1}
-"""Written into each backup's header, so a later version can ask more without losing old ones."""
-SCRYPT_LIMITS = {"n": 2**20, "r": 16, "p": 4}
-"""The most a header may ask: a crafted header must not make a restore take gigabytes."""
-PASSPHRASE_CHECK = b"everyname backup passphrase check"
 INSERT_ROWS = 500
 SNAPSHOT_ALIAS = "everyname_backup_snapshot"
 LIBRARIES = ("django", "psycopg", "cryptography", "splink", "duckdb", "pandas")
@@ -101,10 +90,8 @@ MIGRATE_MADE = ("contenttypes.contenttype", "auth.permission")
 differ in the new database), never inserted."""
 
 
-class BackupUnreadable(InvalidInput):
-    """A backup that cannot be verified: not a backup, a wrong passphrase, altered or cut off."""
-
-    field = "backup"
+BackupUnreadable = SealedUnreadable
+"""A backup that cannot be verified (see ``core.sealed``)."""
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -236,7 +223,7 @@ def backup(
         }
         try:
             with atomic_write(out, "wb", overwrite=overwrite) as handle:
-                sealed = _SealedWriter(handle, passphrase)
+                sealed = SealedWriter(handle, passphrase)
                 for model in ordered:
                     manifest["tables"].append(_write_table(sealed, model, alias))
                 if key_bytes is not None:
@@ -463,163 +450,6 @@ def _key_matches(manifest: dict[str, Any]) -> bool | None:
         return False
 
 
-# --- the encrypted stream --------------------------------------------------------------------
-
-
-def _derive(passphrase: str, params: dict[str, Any], salt: bytes) -> tuple[bytes, bytes]:
-    """The AES key and the passphrase check value."""
-    material = Scrypt(salt=salt, length=64, n=params["n"], r=params["r"], p=params["p"]).derive(
-        passphrase.encode("utf-8")
-    )
-    key, check_key = material[:32], material[32:]
-    return key, hmac.new(check_key, PASSPHRASE_CHECK, hashlib.sha256).digest()
-
-
-def _nonce(prefix: bytes, counter: int, last: bool) -> bytes:
-    return prefix + counter.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
-
-
-class _SealedWriter:
-    """JSON lines in, authenticated encrypted chunks out (see the module's docstring)."""
-
-    def __init__(self, handle: IO[bytes], passphrase: str) -> None:
-        salt, prefix = os.urandom(16), os.urandom(7)
-        key, check = _derive(passphrase, SCRYPT, salt)
-        header = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "cipher": "AES-256-GCM, 1 MiB chunks (STREAM)",
-            "kdf": {"name": "scrypt", **SCRYPT, "salt": _b64(salt)},
-            "nonce_prefix": _b64(prefix),
-            "passphrase_check": _b64(check),
-        }
-        header_bytes = json.dumps(header, sort_keys=True).encode("utf-8")
-        self._handle = handle
-        self._aead = AESGCM(key)
-        self._prefix = prefix
-        self._aad = MAGIC + header_bytes
-        self._counter = 0
-        self._buffer = bytearray()
-        handle.write(MAGIC + len(header_bytes).to_bytes(4, "big") + header_bytes)
-
-    def write(self, data: bytes) -> None:
-        self._buffer += data
-        while len(self._buffer) >= CHUNK_BYTES:
-            self._seal(bytes(self._buffer[:CHUNK_BYTES]), last=False)
-            del self._buffer[:CHUNK_BYTES]
-
-    def write_line(self, value: Any) -> bytes:
-        line = _dumps(value)
-        self.write(line)
-        return line
-
-    def finish(self) -> None:
-        self._seal(bytes(self._buffer), last=True)
-        self._buffer.clear()
-
-    def _seal(self, chunk: bytes, last: bool) -> None:
-        if self._counter >= 2**32:
-            raise EverynameError("the backup is larger than this format allows (4 PiB)")
-        sealed = self._aead.encrypt(_nonce(self._prefix, self._counter, last), chunk, self._aad)
-        self._handle.write(len(sealed).to_bytes(4, "big") + sealed)
-        self._counter += 1
-
-
-def _open_stream(path: Path, passphrase: str) -> Iterator[bytes]:
-    """The plaintext of a backup, chunk by chunk; raises :class:`BackupUnreadable` for anything
-    that is not a whole, unaltered backup made with this passphrase."""
-    altered = BackupUnreadable(
-        f"{path} has been altered or damaged (a chunk fails its authentication); nothing was "
-        "restored from it"
-    )
-    with path.open("rb") as handle:
-        if handle.read(len(MAGIC)) != MAGIC:
-            raise BackupUnreadable(f"{path} is not an everyname backup")
-        size = int.from_bytes(handle.read(4), "big")
-        header_bytes = handle.read(size) if 0 < size <= 1 << 16 else b""
-        try:
-            header = json.loads(header_bytes)
-            kdf = header["kdf"]
-            params = {name: int(kdf[name]) for name in ("n", "r", "p")}
-            salt = _unb64(kdf["salt"])
-            prefix = _unb64(header["nonce_prefix"])
-            expected_check = _unb64(header["passphrase_check"])
-            version = header["format_version"]
-        except (ValueError, KeyError, TypeError):
-            raise altered from None
-        if version != FORMAT_VERSION:
-            raise BackupUnreadable(
-                f"{path} is in backup format {version}; this everyname reads format "
-                f"{FORMAT_VERSION}: restore it with the everyname version that wrote it"
-            )
-        if (
-            kdf.get("name") != "scrypt"
-            or any(not 0 < params[k] <= SCRYPT_LIMITS[k] for k in params)
-            or len(prefix) != 7
-        ):
-            raise altered
-        key, check = _derive(passphrase, params, salt)
-        if not hmac.compare_digest(check, expected_check):
-            raise BackupUnreadable(
-                f"the passphrase does not open {path} (or its header was altered); nothing was "
-                "restored from it",
-                field="passphrase",
-            )
-        aead, aad = AESGCM(key), MAGIC + header_bytes
-        counter = 0
-        while True:
-            length = handle.read(4)
-            if len(length) < 4:
-                raise BackupUnreadable(
-                    f"{path} is cut short (its last chunk is missing); nothing was restored from it"
-                )
-            size = int.from_bytes(length, "big")
-            if not TAG_BYTES <= size <= CHUNK_BYTES + TAG_BYTES:
-                raise altered
-            sealed = handle.read(size)
-            if len(sealed) < size:
-                raise BackupUnreadable(f"{path} is cut short; nothing was restored from it")
-            for last in (False, True):
-                try:
-                    plain = aead.decrypt(_nonce(prefix, counter, last), sealed, aad)
-                    break
-                except InvalidTag:
-                    continue
-            else:
-                raise altered
-            yield plain
-            counter += 1
-            if last:
-                if handle.read(1):
-                    raise altered
-                return
-
-
-class _StreamReader(io.RawIOBase):
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            try:
-                self._pending = next(self._chunks)
-            except StopIteration:
-                return 0
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-
-def _lines(path: Path, passphrase: str) -> Iterator[bytes]:
-    reader = io.BufferedReader(_StreamReader(_open_stream(path, passphrase)), CHUNK_BYTES)
-    yield from reader
-
-
 # --- reading the database --------------------------------------------------------------------
 
 
@@ -709,7 +539,7 @@ def _kind(field: models.Field) -> str:
     )
 
 
-def _write_table(sealed: _SealedWriter, model: type[models.Model], alias: str) -> dict[str, Any]:
+def _write_table(sealed: SealedWriter, model: type[models.Model], alias: str) -> dict[str, Any]:
     fields = _columns(model)
     encoders = [_ENCODERS.get(_kind(f), _plain) for f in fields]
     columns = [[f.column, _kind(f)] for f in fields]
@@ -753,14 +583,6 @@ def _key_fingerprint(alias: str) -> str | None:
 # --- values ----------------------------------------------------------------------------------
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(bytes(data)).decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"), validate=True)
-
-
 def _plain(value: Any) -> Any:
     return value
 
@@ -770,7 +592,7 @@ def _optional(encode: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 _ENCODERS: dict[str, Callable[[Any], Any]] = {
-    "BinaryField": _optional(_b64),
+    "BinaryField": _optional(b64),
     "DateTimeField": _optional(lambda v: v.isoformat()),
     "DateField": _optional(lambda v: v.isoformat()),
     "TimeField": _optional(lambda v: v.isoformat()),
@@ -779,7 +601,7 @@ _ENCODERS: dict[str, Callable[[Any], Any]] = {
     "UUIDField": _optional(str),
 }
 _DECODERS: dict[str, Callable[[Any], Any]] = {
-    "BinaryField": _optional(_unb64),
+    "BinaryField": _optional(unb64),
     "DateTimeField": _optional(dt.datetime.fromisoformat),
     "DateField": _optional(dt.date.fromisoformat),
     "TimeField": _optional(dt.time.fromisoformat),
@@ -787,10 +609,6 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "DecimalField": _optional(decimal.Decimal),
     "UUIDField": _optional(uuid.UUID),
 }
-
-
-def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
 # --- restoring -------------------------------------------------------------------------------
@@ -804,7 +622,7 @@ def _verify(path: Path, passphrase: str) -> tuple[dict[str, Any], bytes | None]:
     key_bytes: bytes | None = None
     digest = None
     bad = BackupUnreadable(f"{path} is not laid out as an everyname backup; nothing was restored")
-    for line in _lines(path, passphrase):
+    for line in sealed_lines(path, passphrase):
         if manifest is not None:
             raise bad  # nothing may follow the manifest
         if line.startswith(b"["):
@@ -826,7 +644,7 @@ def _verify(path: Path, passphrase: str) -> tuple[dict[str, Any], bytes | None]:
             seen.append({"table": item["table"], "columns": item["columns"], "rows": 0})
             digest = hashlib.sha256()
         elif "key_file" in item:
-            key_bytes = _unb64(item["key_file"])
+            key_bytes = unb64(item["key_file"])
         elif "manifest" in item:
             manifest = item["manifest"]
         else:
@@ -945,7 +763,7 @@ def _load(
     listed = {t["table"]: t for t in manifest["tables"]}
     remap: dict[str, dict[Any, Any]] = {}
     loader: _TableLoader | None = None
-    for line in _lines(path, passphrase):
+    for line in sealed_lines(path, passphrase):
         if line.startswith(b"["):
             assert loader is not None
             loader.add(line)

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # re-pins them to the newest versions pyproject.toml allows (then run `make test` and commit).
 LOCK := requirements.lock
 
-.PHONY: demo test test-sqlite test-postgres system-packages docs lint format benchmarks clean lock
+.PHONY: demo test test-sqlite test-postgres system-packages docs lint format benchmarks clean lock messages
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	$(BIN)/pytest --db=postgres tests/store tests/cli
+
+# The web pages' Arabic catalogue: new strings added to the .po (translate them there), then
+# compiled to the .mo the app reads (both are committed; tests/web/test_i18n.py checks them).
+messages: $(STAMP)
+	cd src/everyname/web && EVERYNAME_SECRET_KEY=make-messages ../../../$(BIN)/django-admin \
+	  makemessages --locale ar --no-obsolete --settings=everyname.settings
+	cd src/everyname/web && EVERYNAME_SECRET_KEY=make-messages ../../../$(BIN)/django-admin \
+	  compilemessages --settings=everyname.settings
 
 # The README's command-line reference, regenerated from every command's --help.
 docs: $(STAMP)

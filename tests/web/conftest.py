@@ -16,6 +16,8 @@ ROLES = ("admin", "analyst", "reviewer", "recorder", "viewer")
 def _secret_key(settings):
     """A real secret key for each test (the web app refuses to serve without one)."""
     settings.SECRET_KEY = secrets.token_urlsafe(50)
+    # Django's slow password hash is its own business; these tests sign in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -68,3 +70,12 @@ def totp_now(device) -> str:
 
     code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{code:0{device.digits}d}"
+
+
+def unthrottle(device) -> None:
+    """Forget a device's wrong codes: django-otp makes each wrong code delay the next try (its
+    own tested behaviour); a test that shows a wrong code refused then moves on at once."""
+    device.refresh_from_db()
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save()

@@ -29,6 +29,7 @@ COMMAND_ORDER: tuple[str, ...] = (
     "key",
     "audit",
     "worker",
+    "serve",
     "demo",
 )
 """The order ``everyname --help`` lists commands in: the order a user runs them. A command not
@@ -66,6 +67,7 @@ def register(app: typer.Typer) -> None:
         keys,
         linking,
         places,
+        serve,
         users,
         worker,
     )
@@ -82,6 +84,7 @@ def register(app: typer.Typer) -> None:
         "report": counting.report,
         "export": linking.export,
         "worker": worker.worker,
+        "serve": serve.serve,
         "demo": demo.demo,
     }
     for name, function in commands.items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from everyname.cli.db import open_database
 from everyname.cli.output import console, errors, escape, user_errors
 
@@ -36,6 +38,15 @@ def init() -> None:
         )
     else:
         console.print(f"Key file: {escape(str(result.key_file))} {fingerprint}")
+    from everyname.web.secret_key import create_secret_key_file
+
+    if not os.environ.get("EVERYNAME_SECRET_KEY"):  # a key given itself needs no file
+        secret_path, secret_created = create_secret_key_file()
+        if secret_created:
+            console.print(
+                f"Created the web app's secret key {escape(str(secret_path))}, owner-only "
+                "(it signs sign-ins; everyname serve needs it)."
+            )
     from everyname.store.users import users_exist
 
     if not users_exist():

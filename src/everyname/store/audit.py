@@ -60,6 +60,7 @@ class Action(StrEnum):
     USER_ROLE_SET = "user.role_set"
     USER_SOURCES_ASSIGNED = "user.sources_assigned"
     USER_DISABLED = "user.disabled"
+    USER_SECOND_FACTOR_RESET = "user.second_factor_reset"
     JOB_QUEUED = "job.queued"
     RECORD_ENTERED = "record.entered"
     RECORD_CORRECTED = "record.corrected"

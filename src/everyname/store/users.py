@@ -228,6 +228,28 @@ def disable_user(actor: Actor, name: str) -> UserInfo:
         return _info(user)
 
 
+def reset_second_factor(actor: Actor, name: str) -> UserInfo:
+    """Remove a user's second-factor devices (a lost phone). At their next sign-in they set one
+    up again; a role that requires two factors reaches no page until they have, and a session
+    verified with a removed device is no longer verified."""
+    require(actor, Permission.MANAGE_USERS)
+    from django_otp import devices_for_user
+
+    with transaction.atomic():
+        user = _user(name)
+        devices = list(devices_for_user(user, confirmed=None))
+        for device in devices:
+            device.delete()
+        record_event(
+            Action.USER_SECOND_FACTOR_RESET,
+            actor,
+            user,
+            name=user.username,
+            devices_removed=len(devices),
+        )
+        return _info(user)
+
+
 # --- pieces ----------------------------------------------------------------------------------
 
 

@@ -110,3 +110,12 @@ def test_a_session_verified_with_a_removed_device_is_no_longer_verified(client, 
     assert client.get("/").status_code == 200
     reset_second_factor(cast["admin"], "admin-user")
     assert client.get("/")["Location"].startswith("/accounts/two-factor/?next=")
+
+
+def test_the_language_can_be_chosen_before_the_second_factor(client, make_user):
+    make_user("admin", name="newcomer", device=False)
+    password_step(client, "newcomer")
+    response = client.post("/i18n/setlang/", {"language": "ar", "next": "/accounts/two-factor/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/two-factor/"
+    assert client.get("/")["Location"].startswith("/accounts/two-factor/?next=")

@@ -67,8 +67,10 @@ class RequireSecondFactor:
         user = request.user
         if not user.is_authenticated or user.is_verified():
             return None
-        if getattr(view, "everyname_before_second_factor", False):
-            return None
+        if getattr(view, "everyname_before_second_factor", False) or getattr(
+            view, "everyname_public", False
+        ):
+            return None  # a page anyone may open (sign-in, the language) needs no second factor
         query = urlencode({"next": request.get_full_path()})
         if user_has_device(user, confirmed=True):
             return HttpResponseRedirect(f"{reverse('two-factor-verify')}?{query}")

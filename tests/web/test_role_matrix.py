@@ -1,0 +1,113 @@
+"""Every page of the project, for every role, against a table of expected status codes.
+
+The URL patterns are walked from Django's resolver, so a page added without a row here fails
+(and a row for a page that no longer exists fails too). Users are real: each role a user with
+its ``UserRole`` (the recorder assigned one source), those whose role requires two factors
+with a confirmed TOTP device and a session verified with it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+ROLES = ("admin", "analyst", "reviewer", "recorder", "viewer", "anonymous")
+TO_LOGIN = "login"  # 302 to the sign-in page
+REDIRECT = 302
+
+
+def everyone(status: int | str, anonymous: int | str = TO_LOGIN) -> dict[str, int | str]:
+    return {**dict.fromkeys(ROLES[:-1], status), "anonymous": anonymous}
+
+
+#: route (as Django writes the pattern) → (the path requested with GET, status per role).
+MATRIX: dict[str, tuple[str, dict[str, int | str]]] = {
+    "": ("/", everyone(200)),
+    "figures/": ("/figures/", everyone(200)),
+    # Signed in already: the sign-in page sends you on.
+    "accounts/login/": ("/accounts/login/", everyone(REDIRECT, anonymous=200)),
+    # Signing out is a POST; a GET (a link, an image elsewhere) is refused for everyone.
+    "accounts/logout/": ("/accounts/logout/", everyone(405, anonymous=405)),
+    "accounts/two-factor/": ("/accounts/two-factor/", everyone(200)),
+    # Verified already: sent on to where they were going.
+    "accounts/two-factor/verify/": ("/accounts/two-factor/verify/", everyone(REDIRECT)),
+    # The language switch is a POST form; a GET changes nothing and sends you back.
+    "i18n/setlang/": ("/i18n/setlang/", everyone(REDIRECT, anonymous=REDIRECT)),
+}
+
+
+def routes(patterns=None, prefix: str = "") -> list[tuple[str, object]]:
+    """Every URL pattern of the project as (route, view), included ones flattened."""
+    found = []
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            found.extend(routes(pattern.url_patterns, route))
+        elif isinstance(pattern, URLPattern):
+            found.append((route, pattern.callback))
+    return found
+
+
+def test_every_page_has_a_row_and_every_row_a_page():
+    project = {route for route, _ in routes()}
+    missing = sorted(project - set(MATRIX))
+    assert not missing, f"pages without a row in the role matrix: {missing}"
+    stale = sorted(set(MATRIX) - project)
+    assert not stale, f"rows for pages that do not exist: {stale}"
+    for route, (path, _) in MATRIX.items():
+        assert str(resolve(path).route) == route, f"{path} is not the page of {route!r}"
+
+
+def test_every_view_asks_the_permission_module_or_is_marked_public():
+    unchecked = [route for route, view in routes() if not getattr(view, "everyname_checked", False)]
+    assert not unchecked, f"views neither @requires(...) nor @public: {unchecked}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_role_matrix(client, sign_in, db, role):
+    if role != "anonymous":
+        sign_in(client, role)
+    wrong = []
+    for path, expected in MATRIX.values():
+        response = client.get(path)
+        want = expected[role]
+        if want == TO_LOGIN:
+            ok = response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+        else:
+            ok = response.status_code == want
+        if want == REDIRECT and ok:  # a redirect for a signed-in user never goes to sign in
+            ok = role == "anonymous" or not response["Location"].startswith("/accounts/login/")
+        if not ok:
+            where = response.get("Location", "")
+            wrong.append(f"{path}: expected {want}, got {response.status_code} {where}")
+    assert not wrong, f"{role}: " + "; ".join(wrong)
+
+
+def test_a_forbidden_page_is_the_403_page(client, sign_in):
+    """A role without the permission gets the 403 page (not a redirect or an error)."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from everyname.store.permissions import Permission
+    from everyname.web.access import requires
+
+    @requires(Permission.MANAGE_USERS)
+    def admin_only(request):
+        return HttpResponse("secret page")
+
+    user = sign_in(client, "analyst")
+    request = RequestFactory().get("/somewhere/")
+    request.user = user
+    request.session = client.session
+    response = admin_only(request)
+    assert response.status_code == 403
+    assert b"secret page" not in response.content
+    assert b"Not allowed" in response.content
+
+    @requires(Permission.VIEW_RECORDS)
+    def another_source(request):
+        from everyname.core.errors import PermissionDenied
+
+        raise PermissionDenied("not assigned to source 'src-b'", field="source")
+
+    assert another_source(request).status_code == 403  # a refusal from a store function

@@ -126,3 +126,53 @@ def test_no_request_is_served_without_a_real_secret_key(client, settings, db):
     response = client.get("/accounts/login/")
     assert response.status_code == 503
     assert b"secret key" in response.content
+
+
+HTTPS_SETTINGS = (
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_PROXY_SSL_HEADER",
+)
+
+
+def settings_with(environment: dict[str, str]) -> dict:
+    """everyname's settings as a fresh process reads them with ``environment``."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    names = json.dumps(HTTPS_SETTINGS)
+    code = (
+        "import json, everyname.settings as s; "
+        f"print(json.dumps({{n: getattr(s, n, None) for n in {names}}}))"
+    )
+    env = {**os.environ, **environment}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
+def test_https_turns_on_hsts_and_secure_cookies(client, make_user, settings):
+    plain = settings_with({"EVERYNAME_HTTPS": "0"})
+    assert not plain["SESSION_COOKIE_SECURE"] and not plain["SECURE_HSTS_SECONDS"]
+    https = settings_with({"EVERYNAME_HTTPS": "1"})
+    assert https["SESSION_COOKIE_SECURE"] and https["CSRF_COOKIE_SECURE"]
+    assert https["SECURE_HSTS_SECONDS"] >= 180 * 24 * 60 * 60
+    for name, value in https.items():
+        setattr(settings, name, tuple(value) if isinstance(value, list) else value)
+    make_user("viewer", name="farah")
+    forwarded = {"HTTP_X_FORWARDED_PROTO": "https"}
+    page = client.get("/accounts/login/", **forwarded)
+    assert page["Strict-Transport-Security"].startswith("max-age=")
+    signed_in = client.post(
+        "/accounts/login/",
+        {"username": "farah", "password": PASSWORD},
+        HTTP_REFERER="https://testserver/accounts/login/",
+        **forwarded,
+    )
+    assert signed_in.status_code == 302
+    assert signed_in.cookies["sessionid"]["secure"]

@@ -25,6 +25,9 @@ COMMAND_ORDER: tuple[str, ...] = (
     "estimate",
     "report",
     "export",
+    "backup",
+    "restore",
+    "originals",
     "user",
     "key",
     "audit",
@@ -59,6 +62,7 @@ def register(app: typer.Typer) -> None:
     """Put every command and sub-app on ``app``, under the name ``--help`` lists."""
     from everyname.cli import (
         audit,
+        backup,
         counting,
         demo,
         estimate,
@@ -83,6 +87,9 @@ def register(app: typer.Typer) -> None:
         "estimate": estimate.estimate_command,
         "report": counting.report,
         "export": linking.export,
+        "backup": backup.backup,
+        "restore": backup.restore,
+        "originals": backup.originals,
         "worker": worker.worker,
         "serve": serve.serve,
         "demo": demo.demo,

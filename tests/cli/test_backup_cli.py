@@ -188,7 +188,8 @@ def test_a_linked_sqlite_database_moves_to_postgresql(tmp_path, postgres_cluster
     folder = tmp_path / "everyname-demo"
     laptop = Database(f"sqlite:///{folder / 'everyname-demo.sqlite3'}", None, "demo",
                       folder / "everyname-demo.sqlite3")  # fmt: skip
-    laptop_env = environment(laptop, folder / "everyname.key")
+    # The demo adds users: from then on (and in the restored copy) commands name one.
+    laptop_env = {**environment(laptop, folder / "everyname.key"), "EVERYNAME_USER": "demo-admin"}
     everyname("export", "persons", "--format", "csv", "--out", tmp_path / "laptop.csv",
               env=laptop_env, cwd=tmp_path)  # fmt: skip
     laptop_count = everyname("count", "--by", "sex,status", "--format", "json",
@@ -197,7 +198,7 @@ def test_a_linked_sqlite_database_moves_to_postgresql(tmp_path, postgres_cluster
 
     server = new_database(tmp_path, postgres_cluster)
     server_key = tmp_path / "server" / "everyname.key"
-    server_env = environment(server, server_key)
+    server_env = {**environment(server, server_key), "EVERYNAME_USER": "demo-admin"}
     restored = everyname("restore", tmp_path / "move.enb", env=server_env, cwd=tmp_path)
     assert "Wrote the backup's encryption key" in restored.stdout
     assert server_key.read_bytes() == (folder / "everyname.key").read_bytes()

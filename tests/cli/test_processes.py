@@ -56,6 +56,11 @@ def test_demo_runs_the_pipeline_in_its_own_folder(tmp_path):
     assert "Estimated total" in result.stdout and "documented by name" in result.stdout
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert 'dir="rtl"' in html and "<svg" in html
+    # It opens in the browser: a demo administrator and viewer, and how to serve it.
+    assert "demo-admin (admin), one-time password:" in result.stdout
+    assert "demo-viewer (viewer), one-time password:" in result.stdout
+    assert "must be changed" in " ".join(result.stdout.split())
+    assert "everyname serve" in result.stdout and (folder / "everyname.secret").exists()
     # Splink's training chatter ("level ... not observed", "default max_pairs") is not shown
     assert "not observed in dataset" not in result.stdout + result.stderr
     assert "max_pairs" not in result.stdout + result.stderr

@@ -59,6 +59,7 @@ def demo(tmp_path_factory):
         "EVERYNAME_DATABASE_URL": f"sqlite:///{folder / 'everyname-demo.sqlite3'}",
         "EVERYNAME_KEY_FILE": str(folder / "everyname.key"),
         "EVERYNAME_BACKUP_PASSPHRASE": PASSPHRASE,
+        "EVERYNAME_USER": "demo-admin",  # the demo adds users: commands then name one
     }
     run("backup", root / "plain.enb", cwd=root, env=env)
     run("backup", root / "keyed.enb", "--include-key", cwd=root, env=env)

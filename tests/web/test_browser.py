@@ -119,9 +119,10 @@ def server(tmp_path_factory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("served")
     served = Server(root)
     served.run("demo")  # its own database: five lists imported and linked
-    served.add_user("amal", "admin", by=None)  # the first user, made by the local administrator
-    served.add_user("farah", "viewer", by="amal")
-    served.add_user("ghassan", "viewer", by="amal")
+    # The demo made its administrator and viewer; the test's own users are added by the former.
+    served.add_user("amal", "admin", by="demo-admin")
+    served.add_user("farah", "viewer", by="demo-admin")
+    served.add_user("ghassan", "viewer", by="demo-admin")
     served.start()
     yield served
     served.stop()

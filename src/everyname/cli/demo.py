@@ -35,7 +35,7 @@ def demo(
     from everyname.cli.counting import count_table, print_doubt
     from everyname.cli.db import current_actor
     from everyname.cli.linking import print_link_summary
-    from everyname.store.demo import run_demo
+    from everyname.store.demo import add_demo_users, run_demo
     from everyname.store.maintenance import initialise
 
     console.rule("[bold]everyname demo: Homs, 3–9 February 2012")
@@ -95,6 +95,38 @@ def demo(
             console.print(f"  warning: {escape(str(message))}")
     console.print(
         f"Report: {escape(str(result.report_path))} (tables in {escape(str(result.tables_path))})"
+    )
+    _open_in_browser(add_demo_users(current_actor()), out)
+
+
+def _open_in_browser(users, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """Say who may sign in to the demo, and how to open it with ``everyname serve`` (whose
+    secret key file, beside the demo's key, is made here as ``everyname init`` makes one)."""
+    from everyname.web.secret_key import create_secret_key_file
+
+    create_secret_key_file(out / "everyname.secret")
+    console.rule("[bold]The demo in the browser")
+    for user in users:
+        console.print(
+            f"User {escape(user.name)} ({escape(user.role)}), one-time password: "
+            f"[bold]{escape(user.password)}[/]"
+        )
+    console.print(
+        "These one-time passwords are shown only now and must be changed before this database "
+        "holds anything but the demo (every run of the demo makes new ones). The administrator "
+        "sets up a second factor (an authenticator app) at the first sign-in."
+    )
+    env = (
+        f"EVERYNAME_DATABASE_URL=sqlite:///{out / DEMO_DATABASE} "
+        f"EVERYNAME_KEY_FILE={out / 'everyname.key'}"
+    )
+    console.print("Open the demo in your browser:", soft_wrap=True)
+    console.print(f"  {escape(env)} everyname serve", soft_wrap=True)
+    console.print("  then go to http://127.0.0.1:8000/ and sign in.", soft_wrap=True)
+    console.print(
+        "Commands on the demo's database now name a user: add EVERYNAME_USER=demo-admin "
+        "to the variables above.",
+        soft_wrap=True,
     )
 
 

@@ -17,12 +17,16 @@ from typing import Any
 
 from everyname.core import files
 from everyname.core.count import CountFilters, CountResult
-from everyname.store.permissions import Actor, Permission, require
+from everyname.store.permissions import Actor, Permission, Role, require
 
 DEMO_FIELDS = ("sex", "age_group", "status", "cause")
 """The breakdowns the demo shows."""
 
 ByteProgress = Callable[[int, int], None]
+
+DEMO_USERS = (("demo-admin", Role.ADMIN), ("demo-viewer", Role.VIEWER))
+"""The demo's team: an administrator (who sets up a second factor at first sign-in) and a
+viewer, so the demo opens in the browser (``everyname serve``)."""
 
 
 @dataclass(frozen=True)
@@ -156,3 +160,32 @@ def run_demo(
         report_path=report_path,
         tables_path=tables_path,
     )
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A demo user and the one-time password made for them (shown once, never stored)."""
+
+    name: str
+    role: str
+    password: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "role": self.role}  # never the password
+
+
+def add_demo_users(actor: Actor) -> tuple[DemoUser, ...]:
+    """Add the demo's administrator and viewer with random passwords: a demo database is not
+    a place for a password everyone knows. Once they exist the command line acts as a named
+    user (``EVERYNAME_USER=demo-admin``)."""
+    import secrets
+
+    from everyname.store.users import add_user
+
+    require(actor, Permission.MANAGE_USERS)
+    made = []
+    for name, role in DEMO_USERS:
+        password = secrets.token_urlsafe(15)
+        add_user(actor, name, role, password=password)
+        made.append(DemoUser(name, str(role), password))
+    return tuple(made)

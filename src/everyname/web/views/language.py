@@ -11,10 +11,6 @@ from everyname.web.access import public
 
 @public
 def set_language(request: HttpRequest) -> HttpResponse:
-    """POST ``language`` (and ``next``): remembered in a cookie for this browser, and in the
-    session so the choice holds for the signed-in user's visit."""
-    response = django_set_language(request)
-    language = request.POST.get("language")
-    if request.method == "POST" and language in ("en", "ar") and hasattr(request, "session"):
-        request.session["everyname_language"] = language
-    return response
+    """POST ``language`` (and ``next``): remembered in this browser's language cookie, which
+    Django's LocaleMiddleware reads before the browser's Accept-Language."""
+    return django_set_language(request)

@@ -13,7 +13,7 @@ from typing import Any
 from everyname.core.count import CountFilters, CountResult
 from everyname.store.permissions import Actor, Permission, require
 
-DASHBOARD_FIELDS = ("status", "sex", "age_group", "place")
+DASHBOARD_FIELDS = ("status", "sex", "age_group", "cause", "place")
 """The breakdowns the dashboard shows, each a table with its unknowns."""
 
 

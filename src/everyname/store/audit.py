@@ -35,6 +35,7 @@ from django.utils import timezone
 from everyname.core.errors import InvalidInput
 from everyname.core.schema import SENSITIVE_FIELDS
 from everyname.store.models import AuditEvent
+from everyname.store.paging import Page, check_paging, page_of
 from everyname.store.permissions import Actor, Permission, require
 
 
@@ -176,8 +177,6 @@ def _refuse_identity_fields(details: Mapping[str, Any]) -> None:
 
 # --- reading ---------------------------------------------------------------------------------
 
-MAX_PAGE_SIZE = 500
-
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -203,27 +202,8 @@ class AuditEntry:
         }
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    """One page of events, newest first, and how many match the filters in all."""
-
-    items: tuple[AuditEntry, ...]
-    page: int
-    page_size: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "items": [item.to_dict() for item in self.items],
-            "page": self.page,
-            "page_size": self.page_size,
-            "pages": self.pages,
-            "total": self.total,
-        }
+#: A page of the audit log (the same page as every other list).
+AuditPage = Page
 
 
 def list_events(
@@ -244,17 +224,7 @@ def list_events(
     reader whose log did not grow as expected still gets the total.
     """
     require(actor, Permission.VIEW_AUDIT)
-    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise InvalidInput(f"page must be a whole number from 1, got {page!r}", field="page")
-    if (
-        isinstance(page_size, bool)
-        or not isinstance(page_size, int)
-        or not 1 <= page_size <= MAX_PAGE_SIZE
-    ):
-        raise InvalidInput(
-            f"page size must be a whole number from 1 to {MAX_PAGE_SIZE}, got {page_size!r}",
-            field="page_size",
-        )
+    check_paging(page, page_size)
     events = AuditEvent.objects.all()
     if action is not None:
         try:
@@ -279,9 +249,7 @@ def list_events(
         events = events.filter(object_type=object_type)
     if object_id is not None:
         events = events.filter(object_id=str(object_id))
-    total = events.count()
-    offset = (page - 1) * page_size
-    rows = events.order_by("-at", "-id")[offset : offset + page_size]
+    rows, total = page_of(events.order_by("-at", "-id"), page, page_size)
     items = tuple(
         AuditEntry(
             id=row.pk,

@@ -45,6 +45,7 @@ from everyname.store.models import (
     Record,
     ReviewPair,
 )
+from everyname.store.paging import check_paging
 from everyname.store.permissions import Actor, Permission, require
 
 MAX_REVIEW_PAIRS = 5000
@@ -371,8 +372,6 @@ REVIEW_FIELDS: tuple[tuple[str, str], ...] = (
 WRITTEN_AS = {"age_years": "age"}
 """Normalised fields read from a canonical field of another name (its text as written)."""
 
-MAX_PAGE_SIZE = 500
-
 
 @dataclass(frozen=True)
 class FieldComparison:
@@ -481,12 +480,7 @@ def pending_pairs(
     and values of records from every source, so it takes the right to decide, not only to view.
     """
     require(actor, Permission.REVIEW)
-    if page < 1:
-        raise InvalidInput(f"page {page}: pages start at 1", field="page")
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise InvalidInput(
-            f"page size {page_size}: expected 1 to {MAX_PAGE_SIZE}", field="page_size"
-        )
+    check_paging(page, page_size)
     run = require_latest_run()
     decided = _decided_pairs()
     skipped = set(skip)

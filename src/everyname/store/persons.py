@@ -11,7 +11,7 @@ with such a record, and a person's other records are counted, not shown.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,13 +20,12 @@ from django.db.models import Q, QuerySet
 from everyname.core.errors import InvalidInput, NotFound
 from everyname.store.linking import latest_run
 from everyname.store.models import LinkRun, MatchDecision, Membership, Person, Record
+from everyname.store.paging import Page, filters_of, page_of
 from everyname.store.permissions import Actor, Permission, require
 from everyname.store.records import (
-    Page,
     RecordSummary,
     annotate_name_key,
     name_matches,
-    page_of,
     record_summary,
     vocabulary_value,
 )
@@ -44,17 +43,7 @@ class PersonFilters:
 
     @classmethod
     def of(cls, filters: PersonFilters | Mapping[str, Any] | None) -> PersonFilters:
-        if filters is None:
-            return cls()
-        if isinstance(filters, cls):
-            return filters
-        known = {f.name for f in fields(cls)}
-        for name in filters:
-            if name not in known:
-                raise InvalidInput(
-                    f"unknown filter {name!r}; filters: {', '.join(sorted(known))}", field=name
-                )
-        return cls(**{k: v for k, v in filters.items() if v not in (None, "")})
+        return filters_of(cls, filters)
 
 
 @dataclass(frozen=True)

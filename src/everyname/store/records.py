@@ -54,11 +54,11 @@ from everyname.store.models import (
     RecordRevision,
     Source,
 )
+from everyname.store.paging import Page, filters_of, page_of
 from everyname.store.permissions import Actor, Permission, require
 from everyname.store.record_stream import record_columns, stored_normalised
 from everyname.store.secrets import change_identity
 
-MAX_PAGE_SIZE = 500
 MAX_REASON_LENGTH = 2000
 ENTRY_FORMAT = "entry"
 """``Batch.file_format`` of a typed entry: one batch per entry (see :func:`enter_record`)."""
@@ -66,52 +66,6 @@ ENTRY_FILE_NAME = "typed entry"
 
 
 # --- pages -----------------------------------------------------------------------------------
-
-
-def check_paging(page: int, page_size: int) -> None:
-    """Pages are numbered from 1; a page holds at most ``MAX_PAGE_SIZE`` items."""
-    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise InvalidInput(f"page must be a whole number from 1, got {page!r}", field="page")
-    if (
-        isinstance(page_size, bool)
-        or not isinstance(page_size, int)
-        or not 1 <= page_size <= MAX_PAGE_SIZE
-    ):
-        raise InvalidInput(
-            f"page size must be a whole number from 1 to {MAX_PAGE_SIZE}, got {page_size!r}",
-            field="page_size",
-        )
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of items (each with ``to_dict()``) and how many match in all. A page past the
-    end is empty, not an error, so a reader still learns the total."""
-
-    items: tuple[Any, ...]
-    page: int
-    page_size: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "items": [item.to_dict() for item in self.items],
-            "page": self.page,
-            "page_size": self.page_size,
-            "pages": self.pages,
-            "total": self.total,
-        }
-
-
-def page_of(query: QuerySet, page: int, page_size: int) -> tuple[list[Any], int]:
-    check_paging(page, page_size)
-    total = query.count()
-    offset = (page - 1) * page_size
-    return list(query[offset : offset + page_size]), total
 
 
 # --- filters ---------------------------------------------------------------------------------
@@ -140,17 +94,7 @@ class RecordFilters:
     @classmethod
     def of(cls, filters: RecordFilters | Mapping[str, Any] | None) -> RecordFilters:
         """Filters as given by any front end: this class, a mapping of the same names, or None."""
-        if filters is None:
-            return cls()
-        if isinstance(filters, cls):
-            return filters
-        known = {f.name for f in fields(cls)}
-        for name in filters:
-            if name not in known:
-                raise InvalidInput(
-                    f"unknown filter {name!r}; filters: {', '.join(sorted(known))}", field=name
-                )
-        return cls(**{k: v for k, v in filters.items() if v not in (None, "")})
+        return filters_of(cls, filters)
 
     def to_dict(self) -> dict[str, Any]:
         out = {}

@@ -22,7 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import machine
 
 
-def child(csv_path: Path, workdir: Path) -> None:
+def timed_import(csv_path: Path, workdir: Path):  # type: ignore[no-untyped-def]
+    """Import ``csv_path`` into a new SQLite database in ``workdir``: (the report, seconds).
+    Shared with storage_size.py, so both measure the same import."""
     os.environ["EVERYNAME_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["EVERYNAME_KEY_FILE"] = str(workdir / "bench.key")
     from everyname.store.bootstrap import setup
@@ -34,7 +36,11 @@ def child(csv_path: Path, workdir: Path) -> None:
     initialise()
     started = time.perf_counter()
     report = import_file(csv_path, "bench", actor="benchmark")
-    seconds = time.perf_counter() - started
+    return report, time.perf_counter() - started
+
+
+def child(csv_path: Path, workdir: Path) -> None:
+    report, seconds = timed_import(csv_path, workdir)
     print(
         json.dumps(
             {

@@ -11,11 +11,9 @@ benchmarks/results/storage.md. Target (issue 12): a 1,000,000-row list at most 6
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,20 +24,11 @@ COLUMNS = ("raw", "as_written", "normalised", "unreadable", "sensitive_encrypted
 
 
 def _import(csv_path: Path, workdir: Path) -> tuple[int, float]:
-    os.environ["EVERYNAME_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    os.environ["EVERYNAME_KEY_FILE"] = str(workdir / "bench.key")
-    from everyname.store.bootstrap import setup
+    from import_speed import timed_import
 
-    setup()
+    report, seconds = timed_import(csv_path, workdir)
     from django.db import connection
 
-    from everyname.store.imports import import_file
-    from everyname.store.maintenance import initialise
-
-    initialise()
-    started = time.perf_counter()
-    report = import_file(csv_path, "bench", actor="benchmark")
-    seconds = time.perf_counter() - started
     connection.close()
     return report.records_imported, seconds
 

@@ -436,6 +436,12 @@ class UserRole(models.Model):
     )
     role = models.CharField(max_length=16, choices=Role.choices)
     sources = models.ManyToManyField(Source, blank=True, related_name="assigned_users")
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        default="",
+        help_text="The user's page language ('en' or 'ar'); empty follows the browser.",
+    )
 
     def __str__(self) -> str:
         return f"{self.user.username}: {self.role}"

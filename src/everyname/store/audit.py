@@ -62,6 +62,7 @@ class Action(StrEnum):
     USER_SOURCES_ASSIGNED = "user.sources_assigned"
     USER_DISABLED = "user.disabled"
     USER_SECOND_FACTOR_RESET = "user.second_factor_reset"
+    USER_PASSWORD_CHANGED = "user.password_changed"
     JOB_QUEUED = "job.queued"
     RECORD_ENTERED = "record.entered"
     RECORD_CORRECTED = "record.corrected"

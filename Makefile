@@ -27,7 +27,8 @@ lock:
 demo: $(STAMP)
 	$(BIN)/everyname demo
 
-# Everything on SQLite, then the database-backed tests again on a throwaway PostgreSQL cluster.
+# Everything on SQLite, then the database-backed tests (store, command line, web app) again on a
+# throwaway PostgreSQL cluster.
 # The tests also read ../shared (the project's shared data) beside this checkout.
 test: system-packages lint test-sqlite test-postgres
 
@@ -40,7 +41,7 @@ test-sqlite: $(STAMP)
 	$(BIN)/pytest
 
 test-postgres: $(STAMP)
-	$(BIN)/pytest --db=postgres tests/store tests/cli
+	$(BIN)/pytest --db=postgres tests/store tests/cli tests/web
 
 # The web pages' Arabic catalogue: new strings added to the .po (translate them there), then
 # compiled to the .mo the app reads (both are committed; tests/web/test_i18n.py checks them).

@@ -257,6 +257,32 @@ def test_backup_over_the_cast(imported, cast, snapshot, tmp_path, role):
     assert "أحمد".encode() not in out.read_bytes()
 
 
+def test_sessions_and_sign_in_attempts_stay_behind_users_and_devices_go(imported, cast, tmp_path):
+    """A session restored on another server would sign its holder in there without a password,
+    and the sign-in attempts hold staff's addresses: neither is in a backup. The users, their
+    roles and their second-factor devices are, so the team signs in on the new server as before."""
+    from axes.models import AccessAttempt
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    session = SessionStore()
+    session["_auth_user_id"] = "1"
+    session.create()
+    AccessAttempt.objects.create(
+        username="mallory", ip_address="192.0.2.7", user_agent="x", failures_since_start=3
+    )
+    user = User.objects.create_user("with-device", password="a long test passphrase 7")
+    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    out = tmp_path / "b.enb"
+    tables = {t.table: t.rows for t in service.backup(cast["admin"], out, PASSPHRASE).tables}
+    assert "django_session" not in tables
+    assert not [t for t in tables if t.startswith("axes_")]
+    assert tables["otp_totp_totpdevice"] == 1 and tables["auth_user"] >= 1
+    checked = service.restore(cast["admin"], out, PASSPHRASE, check_only=True)
+    assert {t.table: t.rows for t in checked.tables} == tables
+
+
 def test_backup_refuses_a_short_passphrase_an_existing_file_and_its_own_files(
     imported, cast, tmp_path, key_file
 ):

@@ -82,9 +82,19 @@ INSERT_ROWS = 500
 SNAPSHOT_ALIAS = "everyname_backup_snapshot"
 LIBRARIES = ("django", "psycopg", "cryptography", "splink", "duckdb", "pandas")
 
-SKIPPED_MODELS: tuple[type[models.Model], ...] = (DataVersion,)
+SKIPPED_MODELS: tuple[str, ...] = (
+    DataVersion._meta.label_lower,
+    "sessions.session",
+    "axes.accessattempt",
+    "axes.accessattemptexpiration",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+)
 """Not backed up: the counter of edits made in place, which tells a running process that its
-kept count input is stale. A restored database starts its own (a new process keeps none)."""
+kept count input is stale (a restored database starts its own); the web app's sessions, since
+a session restored on another server would sign someone in there without their password; and
+the sign-in attempts and lockouts, which hold staff's addresses and belong to the server that
+saw them. Users, roles and second-factor devices are backed up: the team signs in as before."""
 MIGRATE_MADE = ("contenttypes.contenttype", "auth.permission")
 """Rows ``migrate`` itself creates: backed up, but matched by name on restore (their ids may
 differ in the new database), never inserted."""
@@ -509,7 +519,9 @@ def _models_in_order(include_skipped: bool = False) -> list[type[models.Model]]:
     found = [
         m
         for m in apps.get_models(include_auto_created=True)
-        if m._meta.managed and not m._meta.proxy and (include_skipped or m not in SKIPPED_MODELS)
+        if m._meta.managed
+        and not m._meta.proxy
+        and (include_skipped or m._meta.label_lower not in SKIPPED_MODELS)
     ]
     ordered: list[type[models.Model]] = []
     placed: set[type[models.Model]] = set()

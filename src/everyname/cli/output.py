@@ -30,7 +30,7 @@ from rich.progress import (
 )
 from rich.segment import Segment
 
-from everyname.core.errors import EverynameError
+from everyname.core.errors import EverynameError, NotFound
 
 # C0 controls but tab and newline (the tool's own layout), DEL, and the C1 controls (U+0080 to
 # U+009F: some terminals read U+009B as the start of an escape sequence).
@@ -90,6 +90,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+NEXT_COMMAND = {"link_run": "Run `everyname link` first."}
+"""The command that supplies what a store error found missing, by the error's field: the store's
+messages name no front end, since the web app shows them too."""
+
+
 def user_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn the project's errors into a message and exit code 1 instead of a traceback."""
 
@@ -99,6 +104,9 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except EverynameError as exc:
             errors.print(f"[bold red]Error:[/] {escape(str(exc))}")
+            hint = NEXT_COMMAND.get(getattr(exc, "field", None) or "")
+            if isinstance(exc, NotFound) and hint:
+                errors.print(hint)
             raise typer.Exit(EXIT_REJECTED) from None
         except Exception as exc:
             message = environment_message(exc)

@@ -72,7 +72,7 @@ class NoLinkRun(NotFound):
     field = "link_run"
 
     def __init__(self) -> None:
-        super().__init__("There is no link run yet. Run `everyname link` first.")
+        super().__init__("There is no link run yet: link the records first.")
 
 
 class NoRecords(NotFound):

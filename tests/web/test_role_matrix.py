@@ -24,6 +24,27 @@ def everyone(status: int | str, anonymous: int | str = TO_LOGIN) -> dict[str, in
 MATRIX: dict[str, tuple[str, dict[str, int | str]]] = {
     "": ("/", everyone(200)),
     "figures/": ("/figures/", everyone(200)),
+    # records-pages: sources, imports and records need VIEW_RECORDS (not a viewer); the matrix's
+    # database holds no batch or record, so their pages are 404 for those who may look.
+    "sources/": ("/sources/", {**everyone(200), "viewer": 403}),
+    "imports/": ("/imports/", {**everyone(200), "viewer": 403}),
+    "imports/<int:batch_id>/": ("/imports/1/", {**everyone(404), "viewer": 403}),
+    "imports/<int:batch_id>/rejected.csv": (
+        "/imports/1/rejected.csv",
+        {**everyone(404), "reviewer": 403, "viewer": 403},  # IMPORT
+    ),
+    # DOWNLOAD_ORIGINAL (admins, analysts), and a POST only: the download is audited.
+    "imports/<int:batch_id>/original/": (
+        "/imports/1/original/",
+        {**everyone(403), "admin": 405, "analyst": 405},
+    ),
+    "records/": ("/records/", {**everyone(200), "viewer": 403}),
+    "records/<int:record_id>/": ("/records/1/", {**everyone(404), "viewer": 403}),
+    # REVEAL_IDENTITY (admins, analysts), a POST with a reason only.
+    "records/<int:record_id>/reveal/": (
+        "/records/1/reveal/",
+        {**everyone(403), "admin": 405, "analyst": 405},
+    ),
     # Signed in already: the sign-in page sends you on.
     "accounts/login/": ("/accounts/login/", everyone(REDIRECT, anonymous=200)),
     # Signing out is a POST; a GET (a link, an image elsewhere) is refused for everyone.

@@ -3,13 +3,21 @@ a new page needs a row in its table."""
 
 from django.urls import path
 
-from everyname.web.views import accounts, dashboard, figures, language
+from everyname.web.views import accounts, dashboard, figures, imports, language, records, sources
 
 handler403 = "everyname.web.access.forbidden"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("figures/", figures.figures, name="figures"),
+    path("sources/", sources.sources, name="sources"),
+    path("imports/", imports.imports, name="imports"),
+    path("imports/<int:batch_id>/", imports.batch, name="batch"),
+    path("imports/<int:batch_id>/rejected.csv", imports.rejected_csv, name="batch-rejected"),
+    path("imports/<int:batch_id>/original/", imports.original, name="batch-original"),
+    path("records/", records.list_records, name="records"),
+    path("records/<int:record_id>/", records.record, name="record"),
+    path("records/<int:record_id>/reveal/", records.reveal, name="record-reveal"),
     path("i18n/setlang/", language.set_language, name="set_language"),
     path("accounts/login/", accounts.login, name="login"),
     path("accounts/logout/", accounts.logout, name="logout"),

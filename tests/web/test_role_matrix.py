@@ -52,6 +52,20 @@ MATRIX: dict[str, tuple[str, dict[str, int | str]]] = {
     "accounts/two-factor/": ("/accounts/two-factor/", everyone(200)),
     # Verified already: sent on to where they were going.
     "accounts/two-factor/verify/": ("/accounts/two-factor/verify/", everyone(REDIRECT)),
+    # admin-pages: one's own password, the audit log (VIEW_AUDIT: admins and analysts) and user
+    # administration (MANAGE_USERS: admins). "admin-user" is the admin the matrix signs in.
+    "accounts/password/": ("/accounts/password/", everyone(200)),
+    "audit/": ("/audit/", {**everyone(403), "admin": 200, "analyst": 200}),
+    "users/": ("/users/", {**everyone(403), "admin": 200}),
+    "users/<str:name>/": ("/users/admin-user/", {**everyone(403), "admin": 200}),
+    # Changing a role is a POST form only.
+    "users/<str:name>/role/": ("/users/admin-user/role/", everyone(405, anonymous=405)),
+    # GET asks for confirmation; the POST does it.
+    "users/<str:name>/disable/": ("/users/admin-user/disable/", {**everyone(403), "admin": 200}),
+    "users/<str:name>/second-factor/reset/": (
+        "/users/admin-user/second-factor/reset/",
+        {**everyone(403), "admin": 200},
+    ),
     # The language switch is a POST form; a GET changes nothing and sends you back.
     "i18n/setlang/": ("/i18n/setlang/", everyone(REDIRECT, anonymous=REDIRECT)),
 }

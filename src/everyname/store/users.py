@@ -30,7 +30,7 @@ from django.db import transaction
 
 from everyname.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from everyname.store.audit import Action, record_event
-from everyname.store.models import Source, UserRole
+from everyname.store.models import AuditEvent, Source, UserRole
 from everyname.store.permissions import Actor, Permission, Role, require
 
 
@@ -81,6 +81,11 @@ class UserInfo:
     role: Role | None
     sources: tuple[str, ...]
     active: bool
+    #: Whether they sign in with a confirmed second-factor device (the administration pages
+    #: show it; the command line's listing keeps its shape without it).
+    second_factor: bool = False
+    #: Their page language ("en", "ar"), or "" to follow the browser.
+    language: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +99,8 @@ class UserInfo:
 @dataclass(frozen=True)
 class UserList:
     users: tuple[UserInfo, ...]
+    #: Every source as (code, name), for assigning them to a recorder.
+    source_choices: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"users": [user.to_dict() for user in self.users]}
@@ -106,8 +113,13 @@ def add_user(
     sources: Iterable[str] = (),
     *,
     password: str,
+    one_time: bool = False,
 ) -> UserInfo:
-    """Create a user with one role (and a recorder's sources) and a password for signing in."""
+    """Create a user with one role (and a recorder's sources) and a password for signing in.
+
+    ``one_time``: the password is one the administrator knows (typed for them or generated and
+    shown once), so the user is asked to change it after signing in (:func:`password_change_due`).
+    """
     require(actor, Permission.MANAGE_USERS)
     role = _role(role)
     name = (name or "").strip()
@@ -126,9 +138,10 @@ def add_user(
         _set_password(user, password)
         user.save()
         _assign(UserRole.objects.create(user=user, role=role), assigned)
-        record_event(
-            Action.USER_ADDED, actor, user, name=name, role=str(role), sources=_codes(assigned)
-        )
+        details: dict[str, Any] = {"name": name, "role": str(role), "sources": _codes(assigned)}
+        if one_time:
+            details["one_time_password"] = True
+        record_event(Action.USER_ADDED, actor, user, **details)
         return _info(user)
 
 
@@ -140,7 +153,44 @@ def list_users(actor: Actor) -> UserList:
         assigned.user_id: assigned
         for assigned in UserRole.objects.prefetch_related("sources").filter(user__in=users)
     }
-    return UserList(tuple(_info(user, roles.get(user.pk)) for user in users))
+    enrolled = _enrolled(users)
+    return UserList(
+        tuple(_info(user, roles.get(user.pk), enrolled) for user in users), _source_choices()
+    )
+
+
+@dataclass(frozen=True)
+class UserDetail:
+    """One user for their administration page, with the sources a recorder may be given."""
+
+    user: UserInfo
+    source_choices: tuple[tuple[str, str], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.user.to_dict(), "source_choices": [list(c) for c in self.source_choices]}
+
+
+def get_user(actor: Actor, name: str) -> UserDetail:
+    """One user as administration shows them (their own page)."""
+    require(actor, Permission.MANAGE_USERS)
+    user = User.objects.filter(username=name).first()
+    if user is None:
+        raise NotFound(f"no user named {name!r}", field="name")
+    return UserDetail(_info(user, None, _enrolled([user])), _source_choices())
+
+
+def _source_choices() -> tuple[tuple[str, str], ...]:
+    return tuple(Source.objects.order_by("code").values_list("code", "name"))
+
+
+def one_time_password() -> str:
+    """A random password for a new user, shown once to the administrator who made it; long
+    enough for every password validator, and free of characters easily misread aloud."""
+    import secrets
+
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    groups = ["".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4)]
+    return "-".join(groups)
 
 
 def set_role(
@@ -250,6 +300,92 @@ def reset_second_factor(actor: Actor, name: str) -> UserInfo:
         return _info(user)
 
 
+# --- a user's own account: language and password ---------------------------------------------
+
+
+def set_language(actor: Actor, language: str) -> str:
+    """Remember ``actor``'s page language ("" to follow the browser again), applied at each
+    sign-in from any browser. Anyone signed in may choose their own; it is a preference, not an
+    act on data or on access, so it is not audited."""
+    from django.conf import settings
+
+    language = (language or "").strip()
+    known = [code for code, _ in settings.LANGUAGES]
+    if language and language not in known:
+        raise InvalidInput(
+            f"unknown language {language!r}; languages: {', '.join(known)}", field="language"
+        )
+    assigned = _own_role(actor)
+    if assigned.language != language:
+        assigned.language = language
+        assigned.save(update_fields=["language"])
+    return language
+
+
+def language_of(actor: Actor) -> str:
+    """``actor``'s remembered page language, or "" (the browser decides)."""
+    if actor.user_id is None:
+        return ""
+    return (
+        UserRole.objects.filter(user_id=actor.user_id).values_list("language", flat=True).first()
+        or ""
+    )
+
+
+def change_password(actor: Actor, current: str, new: str) -> None:
+    """Change ``actor``'s own password: the current one proves it is them (a session left open
+    is not enough), the new one passes the validators. Audited, without either password."""
+    if actor.user_id is None:
+        raise InvalidInput("the local administrator has no password", field="user")
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=actor.user_id, is_active=True).first()
+        if user is None:
+            raise PermissionDenied(f"user {actor.username!r} is disabled", field="user")
+        if not user.check_password(current or ""):
+            raise InvalidInput("the current password is not right", field="current")
+        if new == current:
+            raise InvalidInput("the new password must differ from the current one", field="new")
+        try:
+            _set_password(user, new)
+        except InvalidInput as exc:
+            raise InvalidInput(str(exc), field="new") from None
+        user.save(update_fields=["password"])
+        record_event(Action.USER_PASSWORD_CHANGED, actor, user, name=user.username)
+
+
+def password_change_due(actor: Actor) -> bool:
+    """Whether ``actor`` still signs in with a one-time password: the last time their password
+    was set, an administrator set it (``add_user(one_time=True)``) and they have not changed it
+    since. Read from the audit log, which keeps both acts in order and cannot be rewritten."""
+    if actor.user_id is None:
+        return False
+    last = (
+        AuditEvent.objects.filter(
+            object_type="User",
+            object_id=str(actor.user_id),
+            action__in=[Action.USER_ADDED, Action.USER_PASSWORD_CHANGED],
+        )
+        .order_by("-id")
+        .values_list("action", "details")
+        .first()
+    )
+    if last is None:
+        return False
+    action, details = last
+    return action == Action.USER_ADDED and bool((details or {}).get("one_time_password"))
+
+
+def _own_role(actor: Actor) -> UserRole:
+    assigned = (
+        None
+        if actor.user_id is None
+        else UserRole.objects.filter(user_id=actor.user_id, user__is_active=True).first()
+    )
+    if assigned is None:
+        raise InvalidInput(f"{actor.username!r} is not a user of this database", field="user")
+    return assigned
+
+
 # --- pieces ----------------------------------------------------------------------------------
 
 
@@ -338,10 +474,26 @@ def _refuse_last_admin(user: User, what: str) -> None:
         )
 
 
-def _info(user: User, assigned: UserRole | None = None) -> UserInfo:
-    """``assigned`` is the user's role when the caller has it at hand (a listing)."""
+def _enrolled(users: Iterable[User]) -> set[int]:
+    """The ids of those among ``users`` with a confirmed second-factor device."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return set(
+        TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True)
+    )
+
+
+def _info(
+    user: User, assigned: UserRole | None = None, enrolled: set[int] | None = None
+) -> UserInfo:
+    """``assigned`` is the user's role when the caller has it at hand (a listing), and
+    ``enrolled`` the ids of users with a second factor (computed here when not given)."""
     assigned = assigned or _role_of(user)
+    enrolled = _enrolled([user]) if enrolled is None else enrolled
+    second = user.pk in enrolled
     if assigned is None:
-        return UserInfo(user.username, None, (), user.is_active)
+        return UserInfo(user.username, None, (), user.is_active, second)
     codes = tuple(_codes(assigned.sources.all()))
-    return UserInfo(user.username, Role(assigned.role), codes, user.is_active)
+    return UserInfo(
+        user.username, Role(assigned.role), codes, user.is_active, second, assigned.language
+    )

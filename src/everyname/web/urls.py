@@ -4,6 +4,8 @@ a new page needs a row in its table."""
 from django.urls import path
 
 from everyname.web.views import accounts, dashboard, figures, imports, language, records, sources
+from everyname.web.views import audit as audit_log
+from everyname.web.views import users as user_admin
 
 handler403 = "everyname.web.access.forbidden"
 
@@ -23,4 +25,15 @@ urlpatterns = [
     path("accounts/logout/", accounts.logout, name="logout"),
     path("accounts/two-factor/", accounts.enrol, name="two-factor-enrol"),
     path("accounts/two-factor/verify/", accounts.verify, name="two-factor-verify"),
+    path("accounts/password/", accounts.password, name="password-change"),
+    path("audit/", audit_log.audit, name="audit"),
+    path("users/", user_admin.users, name="users"),
+    path("users/<str:name>/", user_admin.user, name="user"),
+    path("users/<str:name>/role/", user_admin.user_role, name="user-role"),
+    path("users/<str:name>/disable/", user_admin.user_disable, name="user-disable"),
+    path(
+        "users/<str:name>/second-factor/reset/",
+        user_admin.user_reset_second_factor,
+        name="user-reset-second-factor",
+    ),
 ]

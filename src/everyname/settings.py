@@ -133,6 +133,12 @@ if HTTPS:
 # but the database everyname already uses (SQLite or PostgreSQL).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Uploading a list (web/views/upload.py): the largest file taken, in bytes, from
+# EVERYNAME_UPLOAD_LIMIT_MB (default 200). It is enforced while the upload is read, so a larger
+# file is never kept whole; Django's own DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) still bounds the
+# form's other fields, and files over FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to disk, owner-only.
+EVERYNAME_UPLOAD_LIMIT = int(config.env("EVERYNAME_UPLOAD_LIMIT_MB", "200") or "200") * 1024 * 1024
+
 DATABASES = {"default": config.database_settings()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True

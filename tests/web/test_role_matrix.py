@@ -38,6 +38,25 @@ MATRIX: dict[str, tuple[str, dict[str, int | str]]] = {
         "/imports/1/original/",
         {**everyone(403), "admin": 405, "analyst": 405},
     ),
+    # uploads: IMPORT (admins, analysts, recorders for their sources); no upload is waiting and
+    # no job exists, so those pages are 404 for the roles that may import; committing is a POST.
+    "imports/new/": ("/imports/new/", {**everyone(200), "reviewer": 403, "viewer": 403}),
+    "imports/new/<str:token>/": (
+        "/imports/new/no-such-upload-token-0000000000/",
+        {**everyone(404), "reviewer": 403, "viewer": 403},
+    ),
+    "imports/new/<str:token>/mapping.toml": (
+        "/imports/new/no-such-upload-token-0000000000/mapping.toml",
+        {**everyone(404), "reviewer": 403, "viewer": 403},
+    ),
+    "imports/new/<str:token>/commit/": (
+        "/imports/new/no-such-upload-token-0000000000/commit/",
+        {**everyone(405), "reviewer": 403, "viewer": 403},
+    ),
+    "imports/jobs/<int:job_id>/": (
+        "/imports/jobs/1/",
+        {**everyone(404), "reviewer": 403, "viewer": 403},
+    ),
     "records/": ("/records/", {**everyone(200), "viewer": 403}),
     "records/<int:record_id>/": ("/records/1/", {**everyone(404), "viewer": 403}),
     # REVEAL_IDENTITY (admins, analysts), a POST with a reason only.

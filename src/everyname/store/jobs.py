@@ -80,6 +80,25 @@ def _check_import(actor: Actor, params: dict[str, Any]) -> None:
         # Refused before it is queued: a witness's name given as a default would otherwise wait
         # in the job's parameters, in the clear.
         with_defaults(None, dict(params["defaults"]))
+    if params.get("mapping_text"):
+        from everyname.core.mapping import parse_mapping
+
+        # A page's mapping travels as TOML text (it holds no identity: parse_mapping refuses
+        # value maps and defaults for the witness fields); refused before it is queued.
+        parse_mapping(str(params["mapping_text"]), name=_mapping_name(params))
+
+
+def _mapping_name(params: dict[str, Any]) -> str:
+    return str(params.get("mapping_name") or "mapping.toml")
+
+
+def _mapping_file(params: dict[str, Any]) -> IO[bytes] | None:
+    """The mapping of an import job, as the uploaded file ``import_list`` takes."""
+    if not params.get("mapping_text"):
+        return None
+    mapping = io.BytesIO(str(params["mapping_text"]).encode("utf-8"))
+    mapping.name = _mapping_name(params)
+    return mapping
 
 
 def _run_import(
@@ -91,6 +110,7 @@ def _run_import(
         actor,
         params["source"],
         file,
+        mapping=_mapping_file(params),
         dry_run=bool(params.get("dry_run", False)),
         skip_invalid=bool(params.get("skip_invalid", False)),
         strict=bool(params.get("strict", False)),

@@ -5,6 +5,7 @@ from django.urls import path
 
 from everyname.web.views import accounts, dashboard, figures, imports, language, records, sources
 from everyname.web.views import audit as audit_log
+from everyname.web.views import upload as uploading
 from everyname.web.views import users as user_admin
 
 handler403 = "everyname.web.access.forbidden"
@@ -14,6 +15,11 @@ urlpatterns = [
     path("figures/", figures.figures, name="figures"),
     path("sources/", sources.sources, name="sources"),
     path("imports/", imports.imports, name="imports"),
+    path("imports/new/", uploading.new, name="upload"),
+    path("imports/new/<str:token>/", uploading.preview, name="upload-preview"),
+    path("imports/new/<str:token>/mapping.toml", uploading.mapping_toml, name="upload-mapping"),
+    path("imports/new/<str:token>/commit/", uploading.commit, name="upload-commit"),
+    path("imports/jobs/<int:job_id>/", uploading.progress, name="upload-job"),
     path("imports/<int:batch_id>/", imports.batch, name="batch"),
     path("imports/<int:batch_id>/rejected.csv", imports.rejected_csv, name="batch-rejected"),
     path("imports/<int:batch_id>/original/", imports.original, name="batch-original"),

@@ -131,3 +131,15 @@ def test_only_roles_that_view_the_audit_see_it_or_its_link(client, sign_in, logg
     client.logout()
     sign_in(client, "admin")
     assert 'href="/audit/"' in client.get("/").content.decode()
+
+
+def test_long_details_are_folded_but_all_there(client, sign_in):
+    names = [f"migration_{n:04d}" for n in range(40)]
+    record_event(Action.DATABASE_INITIALISED, "root", migrations=names)
+    record_event(Action.SOURCE_CREATED, "alice", code="short")
+    sign_in(client, "admin")
+    body = rows(client.get("/audit/"))
+    long_row = body.split("database.initialised", 1)[1].split("</tr>", 1)[0]
+    assert "<details>" in long_row and "migration_0039" in long_row
+    short_row = body.split("source.created", 1)[1].split("</tr>", 1)[0]
+    assert "<details>" not in short_row and "short" in short_row

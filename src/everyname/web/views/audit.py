@@ -20,6 +20,7 @@ from everyname.store.permissions import Permission
 from everyname.web.access import requires
 
 PAGE_SIZE = 50
+LONG_DETAILS = 240  # characters of JSON shown unfolded
 FILTERS = ("actor", "action", "object_type", "object_id")
 
 
@@ -64,8 +65,7 @@ def audit(request: HttpRequest) -> HttpResponse:
 
 
 def _shown(event: Any) -> dict[str, Any]:
-    """An event for the table: its details as compact JSON, written as stored."""
-    return {
-        "entry": event,
-        "details": json.dumps(event.details, ensure_ascii=False, sort_keys=True),
-    }
+    """An event for the table: its details as JSON, written as stored; a long one (the
+    migrations of ``database.initialised``) folded so that one entry does not fill the page."""
+    details = json.dumps(event.details, ensure_ascii=False, sort_keys=True)
+    return {"entry": event, "details": details, "long": len(details) > LONG_DETAILS}

@@ -32,6 +32,7 @@ from everyname.core.link import (
 )
 from everyname.core.link.backends import BACKENDS
 from everyname.core.link.names import LINK_FORM_COLUMNS, link_input
+from everyname.core.link.pipeline import review_queue
 from everyname.core.link.records import KNOWN_COLUMNS
 from everyname.core.names import refreshed_name_forms
 from everyname.core.provenance import json_safe
@@ -262,24 +263,28 @@ def _persons(run: LinkRun, persons: pd.DataFrame) -> Iterator[Person]:
 
 
 def _review_pairs(run: LinkRun, result) -> Iterator[ReviewPair]:
+    """The run's pairs awaiting review, ranked most useful first (``core.link.review``): the
+    order ``pending_pairs`` pages out, for the command line and the web queue alike. At most
+    ``MAX_REVIEW_PAIRS`` of each kind are kept."""
+    taken = {ReviewPair.Kind.UNCERTAIN: 0, ReviewPair.Kind.HELD_APART: 0}
     rank = 0
-    for kind, frame in (
-        (ReviewPair.Kind.UNCERTAIN, result.review),
-        (ReviewPair.Kind.HELD_APART, result.held_apart),
-    ):
-        for row in frame.head(MAX_REVIEW_PAIRS).to_dict("records"):
-            rank += 1
-            weight = row.get("match_weight")
-            yield ReviewPair(
-                link_run=run,
-                record_l_id=int(row["record_id_l"]),
-                record_r_id=int(row["record_id_r"]),
-                match_probability=float(row["match_probability"]),
-                match_weight=None if weight is None else json_safe(float(weight)),
-                kind=kind,
-                rule=str(row.get("rule") or ""),
-                rank=rank,
-            )
+    for row in review_queue(result).to_dict("records"):
+        kind = ReviewPair.Kind(row["kind"])
+        if taken[kind] >= MAX_REVIEW_PAIRS:
+            continue
+        taken[kind] += 1
+        rank += 1
+        weight = row.get("match_weight")
+        yield ReviewPair(
+            link_run=run,
+            record_l_id=int(row["record_id_l"]),
+            record_r_id=int(row["record_id_r"]),
+            match_probability=float(row["match_probability"]),
+            match_weight=None if weight is None or pd.isna(weight) else json_safe(float(weight)),
+            kind=kind,
+            rule=str(row.get("rule") or ""),
+            rank=rank,
+        )
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -416,7 +421,7 @@ class PairForReview:
 
 @dataclass(frozen=True)
 class ReviewPage:
-    """One page of the pairs awaiting a decision, most useful (closest to the threshold) first.
+    """One page of the pairs awaiting a decision, most useful first (``core.link.review``).
     ``total`` counts every undecided pair of the run (less the ones skipped)."""
 
     link_run: int

@@ -14,7 +14,6 @@ what the run could not learn, and the summary prints it.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -41,6 +40,7 @@ from everyname.core.link.records import (
     fingerprint,
     prepare_records,
 )
+from everyname.core.link.review import order_for_review
 from everyname.core.link.settings import LinkSettings
 from everyname.core.link.stable_ids import PreviousClusters, assign_person_ids
 from everyname.core.link.train import FALLBACKS_KEY, FEW_PAIRS, model_fallbacks, train
@@ -62,7 +62,8 @@ class LinkResult:
     ``match_weight``, ``match_probability``, ``decision`` (a reviewer's verdict or None) and
     ``same_person`` (whether the clustering put the two records in one person)."""
     review: pd.DataFrame
-    """Undecided pairs awaiting review, most useful first (closest to the threshold)."""
+    """Undecided pairs in the review band, most useful first (see ``review.py``; with the
+    held-apart pairs in one order: ``review_queue``)."""
     held_apart: pd.DataFrame
     """Pairs at or above the threshold that a decision or the one-record-per-source rule kept
     apart (``rule`` says which): worth a reviewer's look too."""
@@ -270,7 +271,7 @@ def _link_records(
         }
     )
     pairs = _annotate_pairs(pairs, clustering, usable)
-    review = _review_queue(pairs, settings, _review_floor(settings, fallbacks))
+    review = _review_queue(pairs, settings, _review_floor(settings, fallbacks), persons)
     end = time.perf_counter()
     order = [*STAGES, "end"]
     stamps = [*(timings[s] for s in STAGES), end]
@@ -396,16 +397,19 @@ def _review_floor(settings: LinkSettings, fallbacks: list[Fallback]) -> float:
     return 0.0 if any(f.stage == "u" for f in fallbacks) else settings.review_floor
 
 
-def _review_queue(pairs: pd.DataFrame, settings: LinkSettings, low: float) -> pd.DataFrame:
+def _review_queue(
+    pairs: pd.DataFrame, settings: LinkSettings, low: float, persons: pd.DataFrame
+) -> pd.DataFrame:
+    """Undecided pairs in the review band, most useful first (see ``review.py``)."""
     high = settings.threshold
     p = pairs["match_probability"].to_numpy()
     band = (p >= low) & (p < high) & pairs["decision"].isna().to_numpy()
-    queue = pairs[band].copy()
-    logit_t = math.log(settings.threshold / (1 - settings.threshold))
-    clipped = np.clip(queue["match_probability"].to_numpy(), 1e-12, 1 - 1e-12)
-    queue["distance"] = np.abs(np.log(clipped / (1 - clipped)) - logit_t)
-    queue = queue.sort_values(["distance", "record_id_l", "record_id_r"], kind="stable")
-    return queue.drop(columns="distance").reset_index(drop=True)
+    queue = order_for_review(pairs[band], _person_of(persons))
+    return queue.drop(columns="usefulness")
+
+
+def _person_of(persons: pd.DataFrame) -> pd.Series:
+    return pd.Series(persons["person_id"].to_numpy(), index=persons["record_id"].to_numpy())
 
 
 def _release(db_api: Any) -> None:
@@ -413,3 +417,21 @@ def _release(db_api: Any) -> None:
     con = getattr(db_api, "_con", None)
     if con is not None and hasattr(con, "close"):
         con.close()
+
+
+def review_queue(result: LinkResult) -> pd.DataFrame:
+    """Every pair awaiting a reviewer, most useful first (see ``review.py``): the uncertain
+    pairs and the pairs a rule held apart in one order. Columns ``record_id_l``,
+    ``record_id_r``, ``match_probability``, ``match_weight``, ``kind`` ("uncertain" or
+    "held_apart"), ``rule`` and ``usefulness``. What the store ranks, so ``everyname review``,
+    the web queue and the benchmarks all ask in one order."""
+    uncertain = result.review.assign(kind="uncertain", rule="")
+    held = result.held_apart.assign(kind="held_apart")
+    if "match_weight" not in held.columns:
+        held["match_weight"] = np.nan
+    columns = ["record_id_l", "record_id_r", "match_probability", "match_weight", "kind", "rule"]
+    frames = [f[columns] for f in (uncertain, held) if len(f)]
+    if not frames:
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        return empty.assign(usefulness=pd.Series(dtype=float))
+    return order_for_review(pd.concat(frames, ignore_index=True), _person_of(result.persons))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -60,6 +62,11 @@ def test_demo_runs_the_pipeline_in_its_own_folder(tmp_path):
     assert "demo-admin (admin), one-time password:" in result.stdout
     assert "demo-viewer (viewer), one-time password:" in result.stdout
     assert "must be changed" in " ".join(result.stdout.split())
+    with sqlite3.connect(folder / "everyname-demo.sqlite3") as db:
+        added = db.execute(
+            "SELECT details FROM store_auditevent WHERE action = 'user.added'"
+        ).fetchall()
+    assert [json.loads(d)["one_time_password"] for (d,) in added] == [True, True]
     assert "everyname serve" in result.stdout and (folder / "everyname.secret").exists()
     # Splink's training chatter ("level ... not observed", "default max_pairs") is not shown
     assert "not observed in dataset" not in result.stdout + result.stderr

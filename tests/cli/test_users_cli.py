@@ -163,3 +163,14 @@ def test_init_tells_the_laptop_owner_to_create_their_own_admin_first(key_file, t
     fresh = run("init", user="laptop-owner")
     assert fresh.exit_code == 0, fresh.output
     assert "create your own admin first: everyname user add NAME --role admin" in fresh.output
+
+
+def test_a_one_time_password_must_be_changed_at_first_sign_in(team):
+    """``--one-time``: the admin gave the password, so the user is asked to change it."""
+    from everyname.store.users import acting_user, password_change_due
+
+    result = run("user", "add", "hana", "--role", "viewer", "--one-time",
+                 "--password-file", team, user="amira")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert password_change_due(acting_user("hana"))
+    assert not password_change_due(acting_user("farah"))  # chose her own

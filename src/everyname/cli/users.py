@@ -70,6 +70,14 @@ def add(
             show_default=False,
         ),
     ] = None,
+    one_time: Annotated[
+        bool,
+        typer.Option(
+            "--one-time",
+            help="The password is one you give the user: they must change it when they first "
+            "sign in to the web app.",
+        ),
+    ] = False,
 ) -> None:
     """Add a user with a role (and, for a recorder, the sources they work on)."""
     open_database()
@@ -81,7 +89,7 @@ def add(
         password = lines[0] if lines else ""
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    info = add_user(actor, name, role, _codes(sources), password=password)
+    info = add_user(actor, name, role, _codes(sources), password=password, one_time=one_time)
     console.print(f"Added user {escape(_describe(info))}.")
     if actor.user_id is None:
         console.print(

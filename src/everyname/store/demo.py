@@ -186,6 +186,6 @@ def add_demo_users(actor: Actor) -> tuple[DemoUser, ...]:
     made = []
     for name, role in DEMO_USERS:
         password = secrets.token_urlsafe(15)
-        add_user(actor, name, role, password=password)
+        add_user(actor, name, role, password=password, one_time=True)
         made.append(DemoUser(name, str(role), password))
     return tuple(made)

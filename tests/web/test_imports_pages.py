@@ -65,7 +65,7 @@ def test_a_batch_page_shows_what_the_store_says(client, sign_in, small_list, cas
     assert rows.count("<tr>") == 3  # the header and two rows
     # The row that names nobody keeps its cells; in the broken one any cell may have slipped
     # into the reporter's column, so none is shown.
-    assert "<td><bdi>4</bdi></td>" in rows and "<td><bdi>5</bdi></td>" in rows
+    assert '<td class="num">4</td>' in rows and '<td class="num">5</td>' in rows
     assert "<bdi>b.jpg</bdi>" in rows and "Omar Saleh" not in rows
     assert f'href="/imports/{batch_id}/rejected.csv"' in html
     # The reporter named in the list is on no page.

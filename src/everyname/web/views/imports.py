@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 from urllib.parse import quote
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -62,10 +63,14 @@ def imports(request: HttpRequest) -> HttpResponse:
     )
 
 
-def rejected_rows(csv_bytes: bytes) -> tuple[list[str], list[list[str]]]:
-    """The rejected rows' CSV (the store's download) as a header and rows for the page."""
+def rejected_rows(csv_bytes: bytes) -> tuple[list[str], list[dict[str, Any]]]:
+    """The rejected rows' CSV (the store's download) for the page: the file's own column names,
+    and each row as its number, its cells and why it was skipped (the CSV's first and last
+    columns)."""
     rows = list(csv.reader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
-    return (rows[0], rows[1:]) if rows else ([], [])
+    if not rows:
+        return [], []
+    return rows[0][1:-1], [{"row": r[0], "cells": r[1:-1], "reason": r[-1]} for r in rows[1:]]
 
 
 @requires(Permission.VIEW_RECORDS)

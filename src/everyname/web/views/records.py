@@ -133,7 +133,10 @@ def reading(detail: RecordDetail, name: str) -> Any:
         value = detail.normalised.get(name, "unknown")
         return VALUE_NAMES.get(value, value)
     if name in READINGS:
-        return detail.normalised.get(READINGS[name])
+        value = detail.normalised.get(READINGS[name])
+        if isinstance(value, float) and value.is_integer():
+            return int(value)  # 30, not 30.0 (or 30,0 in Arabic)
+        return value
     return None
 
 

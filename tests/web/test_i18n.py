@@ -84,6 +84,7 @@ def test_a_user_switches_to_arabic_and_back(client, sign_in):
     assert switched.status_code == 302 and switched["Location"] == "/figures/"
     page = client.get("/").content.decode()
     assert '<html lang="ar" dir="rtl">' in page and "لوحة المتابعة" in page
+    assert '<span class="role">مطّلع</span>' in page  # the role in the header, in Arabic
     assert 'value="en" lang="en">English<' in page  # the way back, named in its own language
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert '<html lang="en" dir="ltr">' in client.get("/").content.decode()

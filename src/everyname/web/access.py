@@ -80,8 +80,11 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def context(request: HttpRequest) -> dict[str, Any]:
     """Template context: ``everyname_actor`` (or None) and what the navigation may show."""
+    from everyname.web.views.users import ROLE_NAMES
+
     actor = actor_of(request)
     return {
         "everyname_actor": actor,
+        "everyname_role": ROLE_NAMES.get(actor.role, actor.role) if actor else "",
         "everyname_can": {p.value: actor.can(p) for p in Permission} if actor else {},
     }

@@ -129,7 +129,7 @@ def test_person_filters(small, cast):
         list_persons(cast["recorder_a"], filters={"source": "src-b"})
     for filters, page_size, field in (
         ({"sex": "man"}, 50, "sex"),
-        ({"place": "Homs"}, 50, "place"),
+        ({"colour": "red"}, 50, "colour"),
         ({}, 0, "page_size"),
     ):
         with pytest.raises(InvalidInput) as refused:
@@ -228,3 +228,67 @@ def test_an_id_split_between_two_persons_names_them(small, cast):
     assert all(part in str(missing.value) for part in parts)
     detail = get_person(cast["admin"], now[ids["a1"]])
     assert ("became", khalidi) in [(e.kind, e.person_id) for e in detail.id_history]
+
+
+def test_persons_by_date_window_and_place(key_file, cast):
+    """A person is inside a window when their resolved date of death wholly is (a month or a
+    year only when all of it lies inside, as counts decide); a place finds the persons with a
+    record naming it or a place inside it, in either script."""
+    admin = cast["admin"]
+    Source.objects.create(code="src-a", name="src-a", created_by="tester")
+    values = {
+        "day": {
+            "full_name": "محمد عبد الرحمن الخالدي",
+            "date_of_death": "2012-02-04",
+            "neighbourhood": "بابا عمرو",
+        },
+        "month": {"full_name": "فاطمة أحمد السباعي", "date_of_death": "2012-02"},
+        "year": {
+            "full_name": "Hasan Ali Jundi",
+            "date_of_death": "2012",
+            "neighbourhood": "Khalidiya",
+        },
+        "none": {"full_name": "Omar Khaled Hamwi"},
+    }
+    ids = {key: enter_record(admin, "src-a", v).id for key, v in values.items()}
+    persons = person_of(run_link(actor=admin).link_run)
+
+    def found(**filters: str) -> set[str]:
+        return {p.person_id for p in list_persons(admin, filters=filters).items}
+
+    def of(*keys: str) -> set[str]:
+        return {persons[ids[k]] for k in keys}
+
+    assert len(of("day", "month", "year", "none")) == 4
+    assert found(since="2012-02-04", until="2012-02-04") == of("day")
+    assert found(since="2012-02-01", until="2012-02-29") == of("day", "month")
+    assert found(since="2012-02-02", until="2012-02-29") == of("day")
+    assert found(since="2012-02-01", until="2012-02-28") == of("day")
+    assert found(since="2012-01-01", until="2012-12-31") == of("day", "month", "year")
+    assert found(since="2012-01-01") == of("day", "month", "year")
+    assert found(since="2012-01-02") == of("day", "month")
+    assert found(until="2012-02-29") == of("day", "month")
+    assert found(since="2012-02-05") == set()
+    assert found(place="Baba Amr") == of("day")
+    assert found(place="حمص") == of("day", "year")
+    for filters, field in (
+        ({"since": "2012-03-01", "until": "2012-02-01"}, "until"),
+        ({"since": "Feb 2012"}, "since"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            list_persons(admin, filters=filters)
+        assert refused.value.field == field
+
+
+def test_a_person_carries_its_corroboration_grade(small, cast):
+    """The grade a count by ``grade`` gives: two sources confirm, one does not, and a copy
+    group counts once."""
+    ids, persons = small
+    khalidi = get_person(cast["reviewer"], persons[ids["a1"]])
+    assert (khalidi.grade, khalidi.independent_sources) == ("confirmed", 2)
+    assert khalidi.to_dict()["grade"] == "confirmed" and khalidi.contested_fields == ()
+    fatima = get_person(cast["reviewer"], persons[ids["a2"]])
+    assert (fatima.grade, fatima.independent_sources) == ("single_source", 1)
+    Source.objects.filter(code__in=("src-a", "src-b")).update(copy_group="one-office")
+    copied = get_person(cast["reviewer"], persons[ids["a1"]])
+    assert (copied.grade, copied.independent_sources) == ("single_source", 1)

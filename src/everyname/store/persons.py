@@ -10,22 +10,26 @@ with such a record, and a person's other records are counted, not shown.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from everyname.core.errors import InvalidInput, NotFound
 from everyname.store.linking import latest_run
-from everyname.store.models import LinkRun, MatchDecision, Membership, Person, Record
+from everyname.store.models import LinkRun, MatchDecision, Membership, Person, Record, Source
 from everyname.store.paging import Page, filters_of, page_of
 from everyname.store.permissions import Actor, Permission, require
 from everyname.store.records import (
     RecordSummary,
     annotate_name_key,
     name_matches,
+    place_matches,
     record_summary,
     vocabulary_value,
 )
@@ -34,12 +38,21 @@ from everyname.store.records import (
 @dataclass(frozen=True)
 class PersonFilters:
     """What a list of persons can be narrowed by (resolved values; a source the person has a
-    record from)."""
+    record from).
+
+    ``since``/``until`` (inclusive, full dates) keep persons whose resolved date of death lies
+    wholly inside the window, as counts do: a month or a year is inside only when all of it
+    is. ``place`` keeps persons with a record naming that place or a place inside it, in
+    either script (see :func:`~everyname.store.records.place_matches`).
+    """
 
     source: str | None = None
     sex: str | None = None
     status: str | None = None
     age_group: str | None = None
+    since: date | str | None = None
+    until: date | str | None = None
+    place: str | None = None
 
     @classmethod
     def of(cls, filters: PersonFilters | Mapping[str, Any] | None) -> PersonFilters:
@@ -127,6 +140,14 @@ def list_persons(
         persons = persons.filter(
             Q(person_id__in=by_name.values("person_id")) | Q(person_id=query.strip())
         )
+    if filters.place and filters.place.strip():
+        there = records.filter(place_matches(filters.place)).values("pk")
+        inside = Membership.objects.filter(link_run=run, record_id__in=there)
+        persons = persons.filter(person_id__in=inside.values("person_id"))
+    window = _date_window(filters.since, filters.until)
+    if window is not None:
+        died = Cast(KT("resolved__date_of_death"), output_field=TextField())
+        persons = persons.annotate(_died=died).filter(window)
     if restricted:
         mine = Membership.objects.filter(link_run=run, record_id__in=records.values("pk"))
         persons = persons.filter(person_id__in=mine.values("person_id"))
@@ -136,6 +157,59 @@ def list_persons(
             persons = persons.filter(**{f"resolved__{name}": value})
     rows, total = page_of(persons.order_by("person_id"), page, page_size)
     return Page(tuple(_person_summary(p) for p in rows), page, page_size, total)
+
+
+DAY, MONTH, YEAR = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", r"^[0-9]{4}-[0-9]{2}$", r"^[0-9]{4}$"
+
+
+def _full_date(value: date | str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{name} must be a full date (YYYY-MM-DD), got {value!r}", field=name
+        ) from None
+
+
+def _date_window(since: date | str | None, until: date | str | None) -> Q | None:
+    """Persons (annotated ``_died``: the resolved date as text) whose date of death lies wholly
+    in the window. A resolved date is a day, a month (YYYY-MM) or a year (YYYY): each precision
+    is compared with the first and last month or year wholly inside, as text of its own length,
+    so the database compares strings and no row is read into Python."""
+    start, end = _full_date(since, "since"), _full_date(until, "until")
+    if start is None and end is None:
+        return None
+    if start is not None and end is not None and start > end:
+        raise InvalidInput(f"until ({end}) is before since ({start})", field="until")
+    day, month, year = Q(_died__regex=DAY), Q(_died__regex=MONTH), Q(_died__regex=YEAR)
+    if start is not None:
+        first_month = (start.year, start.month) if start.day == 1 else _next_month(start)
+        first_year = start.year if (start.month, start.day) == (1, 1) else start.year + 1
+        day &= Q(_died__gte=start.isoformat())
+        month &= Q(_died__gte=f"{first_month[0]:04d}-{first_month[1]:02d}")
+        year &= Q(_died__gte=f"{first_year:04d}")
+    if end is not None:
+        last_day = calendar.monthrange(end.year, end.month)[1]
+        last_month = (end.year, end.month) if end.day == last_day else _previous_month(end)
+        last_year = end.year if (end.month, end.day) == (12, 31) else end.year - 1
+        day &= Q(_died__lte=end.isoformat())
+        month &= Q(_died__lte=f"{last_month[0]:04d}-{last_month[1]:02d}")
+        year &= Q(_died__lte=f"{last_year:04d}")
+    return day | month | year
+
+
+def _next_month(day: date) -> tuple[int, int]:
+    return (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+
+
+def _previous_month(day: date) -> tuple[int, int]:
+    return (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
 
 
 # --- one person ------------------------------------------------------------------------------
@@ -198,6 +272,11 @@ class PersonDetail:
     """Records of this person from sources the acting user is not assigned to."""
     decisions: tuple[Decision, ...]
     id_history: tuple[IdEvent, ...]
+    grade: str = "unknown"
+    """Corroboration (:mod:`everyname.core.corroboration`): confirmed, single_source or
+    contested, counting a copy group of sources once, as counts grade persons."""
+    independent_sources: int = 0
+    contested_fields: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -212,6 +291,9 @@ class PersonDetail:
             "records_not_shown": self.records_not_shown,
             "decisions": [d.to_dict() for d in self.decisions],
             "id_history": [e.to_dict() for e in self.id_history],
+            "grade": self.grade,
+            "independent_sources": self.independent_sources,
+            "contested_fields": list(self.contested_fields),
         }
 
 
@@ -311,6 +393,7 @@ def get_person(actor: Actor, person_id: str, link_run: int | None = None) -> Per
         sources = sorted(set(person.sources or ()))
         require(actor, Permission.VIEW_RECORDS, sources[0] if sources else None)
     resolved = {k: v for k, v in (person.resolved or {}).items() if k != "record_ids"}
+    grade = _corroboration(person)
     return PersonDetail(
         person_id=person.person_id,
         link_run=run.pk,
@@ -323,4 +406,27 @@ def get_person(actor: Actor, person_id: str, link_run: int | None = None) -> Per
         records_not_shown=len(record_ids) - len(visible),
         decisions=_decisions(record_ids),
         id_history=_id_history(person.person_id, runs),
+        grade=str(grade["grade"]),
+        independent_sources=int(grade["independent_sources"]),
+        contested_fields=tuple(f for f in str(grade["contested_fields"]).split(";") if f),
     )
+
+
+def _corroboration(person: Person) -> dict[str, Any]:
+    """The person's row of :func:`~everyname.core.corroboration.corroborate`, with the copy
+    groups in force (the same grade a count by ``grade`` gives)."""
+    import pandas as pd
+
+    from everyname.core.corroboration import corroborate
+
+    sources = [str(s) for s in person.sources or ()]
+    groups = dict(
+        Source.objects.filter(code__in=sources)
+        .exclude(copy_group="")
+        .values_list("code", "copy_group")
+    )
+    memberships = pd.DataFrame({"person_id": [person.person_id] * len(sources), "source": sources})
+    graded = corroborate(
+        memberships, {person.person_id: person.conflicts or []}, groups, [person.person_id]
+    )
+    return graded.table.iloc[0].to_dict()

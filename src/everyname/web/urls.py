@@ -3,7 +3,17 @@ a new page needs a row in its table."""
 
 from django.urls import path
 
-from everyname.web.views import accounts, dashboard, figures, imports, language, records, sources
+from everyname.web.views import (
+    accounts,
+    dashboard,
+    figures,
+    imports,
+    language,
+    persons,
+    records,
+    review,
+    sources,
+)
 from everyname.web.views import audit as audit_log
 from everyname.web.views import upload as uploading
 from everyname.web.views import users as user_admin
@@ -26,6 +36,9 @@ urlpatterns = [
     path("records/", records.list_records, name="records"),
     path("records/<int:record_id>/", records.record, name="record"),
     path("records/<int:record_id>/reveal/", records.reveal, name="record-reveal"),
+    path("persons/", persons.persons, name="persons"),
+    path("persons/<str:person_id>/", persons.person, name="person"),
+    path("review/", review.review, name="review"),
     path("i18n/setlang/", language.set_language, name="set_language"),
     path("accounts/login/", accounts.login, name="login"),
     path("accounts/logout/", accounts.logout, name="logout"),

@@ -1,0 +1,159 @@
+"""``/persons/`` and a person's page on the demo's lists, imported and linked for real (Splink
+on DuckDB): a name typed in Arabic or in Latin letters finds the person of both spellings, the
+filters live in the URL, a recorder sees only their sources, and a person's page sets the
+records side by side with every conflict saying which source says what."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.utils.html import escape
+
+from everyname.core.names import has_arabic
+from everyname.store.linking import run_link
+from everyname.store.models import Source, UserRole
+from everyname.store.persons import get_person, list_persons
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def linked(demo_imported, cast):
+    run_link(cast["admin"])
+    return demo_imported
+
+
+def listed(html: str) -> list[str]:
+    """The person ids a list page links to, in order."""
+    return re.findall(r'href="/persons/([^/"]+)/"', html)
+
+
+def two_scripts(actor):
+    """A person of the demo named in Arabic by one record and in Latin letters by another."""
+    for summary in list_persons(actor, page_size=500).items:
+        if summary.n_records < 2:
+            continue
+        detail = get_person(actor, summary.person_id)
+        arabic = [r.name for r in detail.records if r.name and has_arabic(r.name)]
+        latin = [r.name for r in detail.records if r.name and not has_arabic(r.name)]
+        if arabic and latin:
+            return detail, arabic[0], latin[0]
+    raise AssertionError("the demo has no person named in both scripts")
+
+
+def test_a_name_in_either_script_finds_the_person_of_both_spellings(client, sign_in, linked, cast):
+    sign_in(client, "reviewer")
+    person, arabic, latin = two_scripts(cast["reviewer"])
+    for typed in (arabic, latin):
+        page = client.get("/persons/", {"q": typed})
+        assert page.status_code == 200
+        found = listed(page.content.decode())
+        assert person.person_id in found, typed
+        assert found == [p.person_id for p in list_persons(cast["reviewer"], typed).items]
+    # The name as typed stays in the box, so the search can be read and shared.
+    page = client.get("/persons/", {"q": arabic}).content.decode()
+    assert f'value="{escape(arabic)}"' in page
+
+
+def test_filters_live_in_the_url_and_the_pager_keeps_them(client, sign_in, linked, cast):
+    sign_in(client, "analyst")
+    query = {"status": "civilian", "since": "2012-02-03", "until": "2012-02-09"}
+    page = client.get("/persons/", query)
+    html = page.content.decode()
+    expected = list_persons(cast["analyst"], None, query, 1, 50)
+    assert expected.total > 50
+    assert listed(html) == [p.person_id for p in expected.items]
+    assert f"{expected.total} in all" in html
+    assert 'rel="next"' in html and "status=civilian" in html and "page=2" in html
+    second = client.get("/persons/", {**query, "page": "2"}).content.decode()
+    assert listed(second) == [
+        p.person_id for p in list_persons(cast["analyst"], None, query, 2, 50).items
+    ]
+    # selected filters stay selected
+    assert '<option value="civilian" selected>' in html
+    for field, value in (("place", "Baba Amr"), ("sex", "female"), ("age_group", "child")):
+        one = client.get("/persons/", {field: value}).content.decode()
+        assert listed(one) == [
+            p.person_id for p in list_persons(cast["analyst"], None, {field: value}).items
+        ]
+        assert listed(one), field
+
+
+def test_a_bad_filter_is_named_and_nothing_is_listed(client, sign_in, linked):
+    sign_in(client, "analyst")
+    page = client.get("/persons/", {"since": "2012-02-10", "until": "2012-02-01"})
+    assert page.status_code == 400
+    assert "until" in page.content.decode() and not listed(page.content.decode())
+    assert client.get("/persons/", {"page": "two"}).status_code == 400
+
+
+def test_a_recorder_sees_only_the_persons_of_their_sources(client, sign_in, linked, cast):
+    user = sign_in(client, "recorder")
+    role = UserRole.objects.get(user=user)
+    role.sources.set(Source.objects.filter(code="lcc_homs"))
+    html = client.get("/persons/", {"q": ""}).content.decode()
+    ids = listed(html)
+    assert ids
+    for person_id in ids:
+        assert "lcc_homs" in get_person(cast["admin"], person_id).sources
+    shared = next(
+        p
+        for p in list_persons(cast["admin"], page_size=500).items
+        if len(p.sources) > 1 and "lcc_homs" in p.sources
+    )
+    page = client.get(f"/persons/{shared.person_id}/").content.decode()
+    assert "not assigned to" in page
+    elsewhere = next(
+        p for p in list_persons(cast["admin"], page_size=500).items if "lcc_homs" not in p.sources
+    )
+    assert client.get(f"/persons/{elsewhere.person_id}/").status_code == 403
+    assert client.get("/persons/", {"source": "ngo_national"}).status_code == 403
+
+
+def test_the_person_page_sets_records_side_by_side_and_names_each_conflict(
+    client, sign_in, linked, cast
+):
+    sign_in(client, "reviewer")
+    admin = cast["admin"]
+    person = next(
+        d
+        for d in (get_person(admin, p.person_id) for p in list_persons(admin, page_size=500).items)
+        if any(c["field"] == "age_years" for c in d.conflicts)
+    )
+    html = client.get(f"/persons/{person.person_id}/").content.decode()
+    assert f'<code dir="ltr" id="person-id">{person.person_id}</code>' in html
+    conflict = next(c for c in person.conflicts if c["field"] == "age_years")
+    assert 'class="conflict" data-field="age_years"' in html
+    source_of = {str(r.id): r.source for r in person.records}
+    for value, record_ids in conflict["values"].items():
+        age = value[:-2] if value.endswith(".0") else value
+        sources = sorted({source_of[i] for i in record_ids})
+        said = ", ".join(f'<code dir="ltr">{s}</code>' for s in sources)
+        assert f"{said} says <strong><bdi>{age}</bdi></strong>" in html
+    # every record is a column of the side-by-side table, linked to its own page
+    for record in person.records:
+        assert f'href="/records/{record.id}/"' in html
+    assert 'class="differs"' in html  # the ages differ, so their row is marked
+    assert f'id="grade" class="grade-{person.grade}"' in html
+    assert f'<code dir="ltr">{person.person_id}</code> with {person.n_records} records' in html
+
+
+def test_a_person_page_shows_the_decisions_that_concern_them(client, sign_in, linked, cast):
+    from everyname.store.linking import decide
+
+    sign_in(client, "reviewer")
+    admin = cast["admin"]
+    person = next(p for p in list_persons(admin, page_size=500).items if p.n_records >= 2)
+    records = get_person(admin, person.person_id).records
+    decide(cast["reviewer"], records[0].id, records[1].id, "same", note="same father and date")
+    html = client.get(f"/persons/{person.person_id}/").content.decode()
+    assert "same father and date" in html and "same person" in html
+    assert "<bdi>carol</bdi>" in html  # who decided (the cast's reviewer)
+
+
+def test_unknown_person_and_no_link_run(client, sign_in, demo_imported):
+    sign_in(client, "analyst")
+    page = client.get("/persons/")
+    assert page.status_code == 200 and "No link run yet" in page.content.decode()
+    assert client.get("/persons/P0/").status_code == 404

@@ -1,0 +1,144 @@
+"""``/review/`` on the demo's lists, imported and linked for real: one pair at a time in the
+store's order, names aligned part by part, how many wait and the count's range; a decision
+(a POST with its CSRF token) is recorded and audited and the queue moves on; a skip passes a
+pair over for the session; nobody without the right to review decides anything."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from everyname.store.counting import count
+from everyname.store.linking import pending_pairs, run_link
+from everyname.store.models import AuditEvent, MatchDecision
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def linked(demo_imported, cast):
+    run_link(cast["admin"])
+    return demo_imported
+
+
+def shown_pair(html: str) -> int:
+    found = re.search(r'data-pair="(\d+)"', html)
+    assert found, "no pair on the page"
+    return int(found.group(1))
+
+
+def awaiting(html: str) -> int:
+    return int(re.search(r'<strong id="awaiting">(\d+)</strong>', html).group(1))
+
+
+def decision_form(pair) -> dict[str, str]:
+    return {
+        "pair": str(pair.pair_id),
+        "left": str(pair.left.record_id),
+        "right": str(pair.right.record_id),
+        "run": str(pair.link_run),
+    }
+
+
+def test_the_queue_shows_the_first_pair_the_number_waiting_and_the_range(
+    client, sign_in, linked, cast
+):
+    sign_in(client, "reviewer")
+    html = client.get("/review/").content.decode()
+    first = pending_pairs(cast["reviewer"], 1, 1)
+    pair = first.pairs[0]
+    assert shown_pair(html) == pair.pair_id
+    assert awaiting(html) == first.total
+    counted = count(cast["reviewer"])
+    assert counted.total_low < counted.total
+    assert f"between {counted.total_low} and {counted.total}" in html
+    assert f"all {counted.pairs_awaiting_review} pairs awaiting review" in html
+    # both records, their sources, the names part by part, the score and the buttons
+    for side in (pair.left, pair.right):
+        assert f'href="/records/{side.record_id}/"' in html
+        assert f'<code dir="ltr">{side.source}</code>' in html
+    assert 'id="names"' in html and 'data-part="given"' in html
+    assert f"{round(pair.match_probability * 100)}%" in html
+    for verdict, key in (("same", "s"), ("different", "d"), ("skip", "n")):
+        assert f'name="action" value="{verdict}" accesskey="{key}"' in html
+    assert "csrfmiddlewaretoken" in html
+    # no inline script: keyboard use is the browser's access keys
+    assert "<script" not in html and " onclick=" not in html
+
+
+def test_a_decision_is_recorded_audited_and_the_queue_moves_on(client, sign_in, linked, cast):
+    user = sign_in(client, "reviewer")
+    before = client.get("/review/").content.decode()
+    pair = pending_pairs(cast["reviewer"], 1, 1).pairs[0]
+    response = client.post(
+        "/review/", {**decision_form(pair), "action": "different", "note": "other mother"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/review/"
+    decision = MatchDecision.objects.get()
+    assert (decision.verdict, decision.decided_by, decision.note) == (
+        "different",
+        user.username,
+        "other mother",
+    )
+    assert sorted((decision.record_l_id, decision.record_r_id)) == sorted(
+        (pair.left.record_id, pair.right.record_id)
+    )
+    assert decision.link_run_id == pair.link_run
+    assert AuditEvent.objects.filter(action="match.decided", actor=user.username).count() == 1
+    after = client.get("/review/").content.decode()
+    assert "Recorded: records" in after and "different persons" in after
+    assert shown_pair(after) != pair.pair_id
+    assert awaiting(after) == awaiting(before) - 1
+    assert "other mother" in after  # the reviewer's latest decisions, with the note
+
+
+def test_skipping_passes_a_pair_over_for_the_session_and_decides_nothing(
+    client, sign_in, linked, cast
+):
+    sign_in(client, "reviewer")
+    first = pending_pairs(cast["reviewer"], 1, 1).pairs[0]
+    before = awaiting(client.get("/review/").content.decode())
+    client.post("/review/", {**decision_form(first), "action": "skip"})
+    html = client.get("/review/").content.decode()
+    assert shown_pair(html) != first.pair_id and awaiting(html) == before - 1
+    assert "passed over in this session" in html
+    assert not MatchDecision.objects.exists()
+    client.post("/review/", {"action": "restore"})
+    assert shown_pair(client.get("/review/").content.decode()) == first.pair_id
+
+
+def test_a_bad_verdict_is_named_and_nothing_is_written(client, sign_in, linked, cast):
+    sign_in(client, "reviewer")
+    pair = pending_pairs(cast["reviewer"], 1, 1).pairs[0]
+    client.post("/review/", {**decision_form(pair), "action": "maybe"})
+    html = client.get("/review/").content.decode()
+    assert "Not recorded" in html and "maybe" in html
+    client.post("/review/", {**decision_form(pair), "left": "x", "action": "same"})
+    assert "Not recorded" in client.get("/review/").content.decode()
+    assert not MatchDecision.objects.exists()
+
+
+def test_a_decision_needs_the_csrf_token(sign_in, linked, cast):
+    browser = Client(enforce_csrf_checks=True)
+    sign_in(browser, "reviewer")
+    pair = pending_pairs(cast["reviewer"], 1, 1).pairs[0]
+    refused = browser.post("/review/", {**decision_form(pair), "action": "same"})
+    assert refused.status_code == 403
+    assert not MatchDecision.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["recorder", "viewer"])
+def test_who_may_not_review_decides_nothing(client, sign_in, linked, cast, role):
+    sign_in(client, role)
+    pair = pending_pairs(cast["reviewer"], 1, 1).pairs[0]
+    assert client.get("/review/").status_code == 403
+    assert client.post("/review/", {**decision_form(pair), "action": "same"}).status_code == 403
+    assert not MatchDecision.objects.exists()
+
+
+def test_before_any_link_run_the_queue_says_so(client, sign_in, demo_imported):
+    sign_in(client, "analyst")
+    page = client.get("/review/")
+    assert page.status_code == 200 and "No link run yet" in page.content.decode()

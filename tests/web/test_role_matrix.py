@@ -24,6 +24,17 @@ def everyone(status: int | str, anonymous: int | str = TO_LOGIN) -> dict[str, in
 MATRIX: dict[str, tuple[str, dict[str, int | str]]] = {
     "": ("/", everyone(200)),
     "figures/": ("/figures/", everyone(200)),
+    # analyst-pages: estimates and reports (VIEW_FIGURES) and releases (VIEW_RELEASES) are
+    # everyone's to read; the matrix's database holds none, so one of them is a 404. Jobs are
+    # one's own (any role); there is none.
+    "estimates/": ("/estimates/", everyone(200)),
+    "estimates/<int:estimate_id>/": ("/estimates/1/", everyone(404)),
+    "reports/": ("/reports/", everyone(200)),
+    "reports/<int:report_id>/download/": ("/reports/1/download/", everyone(404)),
+    "releases/": ("/releases/", everyone(200)),
+    "releases/<int:release_id>/<str:name>": ("/releases/1/persons.csv", everyone(404)),
+    "jobs/": ("/jobs/", everyone(200)),
+    "jobs/<int:job_id>/": ("/jobs/1/", everyone(404)),
     # records-pages: sources, imports and records need VIEW_RECORDS (not a viewer); the matrix's
     # database holds no batch or record, so their pages are 404 for those who may look.
     "sources/": ("/sources/", {**everyone(200), "viewer": 403}),
@@ -64,11 +75,6 @@ MATRIX: dict[str, tuple[str, dict[str, int | str]]] = {
         "/records/1/reveal/",
         {**everyone(403), "admin": 405, "analyst": 405},
     ),
-    # review-pages: persons need VIEW_RECORDS (not a viewer); the matrix's database has no link
-    # run, so the list says so (200) and a person is a 404. The queue needs REVIEW.
-    "persons/": ("/persons/", {**everyone(200), "viewer": 403}),
-    "persons/<str:person_id>/": ("/persons/P0/", {**everyone(404), "viewer": 403}),
-    "review/": ("/review/", {**everyone(403), "admin": 200, "analyst": 200, "reviewer": 200}),
     # Signed in already: the sign-in page sends you on.
     "accounts/login/": ("/accounts/login/", everyone(REDIRECT, anonymous=200)),
     # Signing out is a POST; a GET (a link, an image elsewhere) is refused for everyone.

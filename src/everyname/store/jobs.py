@@ -205,14 +205,52 @@ def _requires(permission: Permission) -> Callable[[Actor, dict[str, Any]], None]
     return check
 
 
+def _check_estimate(actor: Actor, params: dict[str, Any]) -> None:
+    """The permission, then the settings and filters, so a page refuses them at once instead
+    of queuing a job bound to fail."""
+    from everyname.store.estimating import EstimateOptions
+
+    require(actor, Permission.RUN_ANALYSIS)
+    try:
+        options = EstimateOptions(**(params.get("options") or {}))
+    except TypeError as error:
+        raise InvalidInput(f"estimate options: {error}", field="options") from None
+    options.check()
+    _filters(params)
+
+
+def _check_report(actor: Actor, params: dict[str, Any]) -> None:
+    from everyname.store.reporting import FORMATS
+
+    require(actor, Permission.RUN_ANALYSIS)
+    if params.get("format", "html") not in FORMATS:
+        raise InvalidInput(
+            f"report format: expected one of {', '.join(FORMATS)}, got {params.get('format')!r}",
+            field="format",
+        )
+    _filters(params)
+
+
+def _check_release(actor: Actor, params: dict[str, Any]) -> None:
+    from everyname.core.release import WITHHOLD_CHOICES
+
+    require(actor, Permission.PUBLISH_RELEASE)
+    withhold = params.get("withhold", "none")
+    if withhold not in WITHHOLD_CHOICES:
+        raise InvalidInput(
+            f"withhold {withhold!r}: expected one of {', '.join(WITHHOLD_CHOICES)}",
+            field="withhold",
+        )
+
+
 KINDS: dict[str, JobKind] = {
     kind.name: kind
     for kind in (
         JobKind("import", _check_import, _run_import, needs_file=True),
         JobKind("link", _requires(Permission.LINK), _run_link),
-        JobKind("estimate", _requires(Permission.RUN_ANALYSIS), _run_estimate),
-        JobKind("report", _requires(Permission.RUN_ANALYSIS), _run_report),
-        JobKind("release", _requires(Permission.PUBLISH_RELEASE), _run_release),
+        JobKind("estimate", _check_estimate, _run_estimate),
+        JobKind("report", _check_report, _run_report),
+        JobKind("release", _check_release, _run_release),
     )
 }
 

@@ -8,13 +8,14 @@ was published, and :func:`list_releases` reads those entries.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
 
-from everyname.core.errors import InvalidInput
+from everyname.core.errors import Conflict, InvalidInput, NotFound
 from everyname.core.release import WITHHOLD_CHOICES, ReleaseManifest, write_release
 from everyname.store.audit import Action, record_event
 from everyname.store.counting import count_input, gazetteer
@@ -76,6 +77,8 @@ class PublishedRelease:
     changes: dict[str, int] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     """File name → SHA-256 (releases published before these were recorded have none)."""
+    id: int = 0
+    """Its audit entry's id: what names one release (versions start again in another folder)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,7 +99,68 @@ def list_releases(actor: Actor) -> tuple[PublishedRelease, ...]:
             published_by=event.actor,
             changes=dict(d.get("changes") or {}),
             files=dict(d.get("files") or {}),
+            id=event.pk,
         )
         for event in events
         for d in (event.details,)
     )
+
+
+RELEASES_FOLDER = "releases"
+
+
+def releases_folder() -> Path:
+    """Where releases published from the web app are written: ``releases`` beside the key file
+    (as the web app's secret key is), a folder of the server's own, so no page names a path on
+    the server. The command line still publishes wherever ``--out`` says."""
+    from everyname import config
+
+    return config.key_file_path().with_name(RELEASES_FOLDER)
+
+
+@dataclass(frozen=True)
+class ReleaseFile:
+    """One file of a published release, open for reading, checked against the SHA-256 recorded
+    when it was published. The caller closes ``handle``."""
+
+    release_id: int
+    version: int
+    name: str
+    sha256: str
+    size_bytes: int
+    handle: IO[bytes] = field(repr=False)
+
+
+def release_file(actor: Actor, release_id: int, name: str) -> ReleaseFile:
+    """One file of a published release (``release_id`` as :func:`list_releases` gives it), for
+    download. Only a file the release's audit entry names is served, so no name reaches another
+    file on the server; a file changed since it was published is refused, not served, since
+    readers rely on the checksums."""
+    require(actor, Permission.VIEW_RELEASES)
+    event = AuditEvent.objects.filter(pk=release_id, action=str(Action.RELEASE_PUBLISHED)).first()
+    if event is None:
+        raise NotFound(f"there is no release {release_id}", field="release")
+    version = int(event.details["version"])
+    files = dict(event.details.get("files") or {})
+    if name not in files:
+        raise NotFound(f"release v{version} has no file {name!r}", field="file")
+    path = Path(str(event.details["folder"])) / name
+    try:
+        handle = path.open("rb")
+    except OSError:
+        raise NotFound(
+            f"{name} of release v{version} is no longer in its folder on this server", field="file"
+        ) from None
+    digest = hashlib.sha256()
+    while chunk := handle.read(1 << 20):
+        digest.update(chunk)
+    if digest.hexdigest() != files[name]:
+        handle.close()
+        raise Conflict(
+            f"{name} of release v{version} has changed since it was published (its SHA-256 is "
+            "not the one recorded): it is not served",
+            field="file",
+        )
+    size = handle.tell()
+    handle.seek(0)
+    return ReleaseFile(release_id, version, name, files[name], size, handle)

@@ -1,0 +1,138 @@
+"""``/estimates/``: an analyst queues an estimate from the form, the worker fits it (the real
+worker loop, ``run_worker``), and the list and the estimate's page show what the store kept:
+settings, seed, lists, the estimate with its interval, and the warnings."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils.html import escape
+
+from everyname.store.estimating import get_estimate, list_estimates
+from everyname.store.jobs import run_worker
+from everyname.store.linking import run_link
+from everyname.store.models import Job
+from everyname.store.permissions import Actor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def linked(demo_imported):
+    """The demo's five lists imported and linked (pairs await review, so the estimate carries
+    a linkage-doubt warning)."""
+    run_link(Actor.local_admin("tester"))
+    return demo_imported
+
+
+def whole(x: float) -> str:
+    return f"{round(x)}"
+
+
+def test_an_analyst_queues_an_estimate_and_finds_it_stored_with_its_settings(
+    client, sign_in, linked
+):
+    analyst = sign_in(client, "analyst")
+    form = {"method": "loglinear", "interval": "profile", "seed": "11", "since": "2012-02-01"}
+    queued = client.post("/estimates/", form)
+    job = Job.objects.get()
+    assert queued.status_code == 302 and queued["Location"] == f"/jobs/{job.pk}/"
+    assert (job.kind, job.username, job.state) == ("estimate", analyst.username, "queued")
+    assert job.params["options"] == {"method": "loglinear", "interval": "profile"}
+    assert job.params["seed"] == 11 and job.params["filters"] == {"since": "2012-02-01"}
+    assert not list_estimates(Actor.local_admin("tester"))  # nothing fitted in the request
+
+    assert run_worker(once=True) == 1
+    (stored,) = list_estimates(Actor.local_admin("tester"))
+    fitted = stored.overall
+    assert stored.seed == 11 and fitted["method"] == "loglinear" and fitted["estimate"]
+    assert stored.created_by == analyst.username
+
+    page = client.get("/estimates/").content.decode()
+    row = page.split(f'<tr id="estimate-{stored.stored_id}">', 1)[1].split("</tr>", 1)[0]
+    assert f"<strong>{whole(fitted['estimate'])}</strong>" in row
+    assert f"[{whole(fitted['lower'])}, {whole(fitted['upper'])}]" in row
+    assert ", ".join(fitted["lists"]) in row and ">11<" in row
+    assert "since=2012-02-01" in row
+    assert f'<span class="warn">{len(fitted["warnings"])}</span>' in row
+
+    detail = client.get(f"/estimates/{stored.stored_id}/").content.decode()
+    assert '<dd id="seed">11</dd>' in detail
+    assert stored.fingerprint in detail and "interval=profile" in detail
+    assert any(w["code"] == "linkage_doubt" for w in fitted["warnings"])
+    for warning in fitted["warnings"]:
+        assert escape(warning["message"]) in detail
+    merged = fitted["pending_merged"]
+    assert f"{whole(merged['estimate'])} ({whole(merged['lower'])} to" in detail
+
+
+def test_a_stratified_estimate_shows_every_stratum_and_its_failures(client, sign_in, linked):
+    sign_in(client, "analyst")
+    lists = "fh_babaamr,lcc_homs"
+    assert (
+        client.post("/estimates/", {"method": "chapman", "lists": lists, "by": "sex"}).status_code
+        == 302
+    )
+    run_worker(once=True)
+    (stored,) = list_estimates(Actor.local_admin("tester"))
+    assert stored.by == "sex" and stored.options.lists == ("fh_babaamr", "lcc_homs")
+    page = client.get("/estimates/").content.decode()
+    assert f"{len(stored.strata)} strata" in page
+    detail = client.get(f"/estimates/{stored.stored_id}/").content.decode()
+    for stratum in stored.strata:
+        assert f"<bdi>{stratum['value']}</bdi>" in detail
+        if stratum["estimate"] is None:
+            assert escape(stratum["error"]) in detail
+        else:
+            assert f'<strong class="figure">{whole(stratum["estimate"])}</strong>' in detail
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"method": "chapman", "interval": "profile"}, "interval"),
+        ({"method": "loglinear", "bootstrap_replicates": "many"}, "bootstrap_replicates"),
+        ({"method": "sideways"}, "method"),
+        ({"since": "2012-02-10", "until": "2012-02-01"}, "until"),
+    ],
+)
+def test_settings_that_cannot_be_used_are_refused_at_once_naming_the_field(
+    client, sign_in, linked, form, field
+):
+    sign_in(client, "analyst")
+    page = client.post("/estimates/", form)
+    assert page.status_code == 400
+    assert f"<code>{field}</code>" in page.content.decode()
+    assert not Job.objects.exists()
+    # The form comes back as it was filled in.
+    for name, value in form.items():
+        if name not in ("method",):
+            assert f'value="{value}"' in page.content.decode()
+
+
+def test_a_viewer_reads_estimates_but_cannot_run_one(client, sign_in, linked):
+    sign_in(client, "analyst")
+    client.post("/estimates/", {"method": "chapman", "lists": "fh_babaamr,lcc_homs"})
+    run_worker(once=True)
+    (stored,) = list_estimates(Actor.local_admin("tester"))
+
+    client.logout()
+    sign_in(client, "viewer")
+    page = client.get("/estimates/").content.decode()
+    assert f'href="/estimates/{stored.stored_id}/"' in page
+    assert "Run a new estimate" not in page and 'name="method"' not in page
+    assert client.get(f"/estimates/{stored.stored_id}/").status_code == 200
+    refused = client.post("/estimates/", {"method": "chapman"})
+    assert refused.status_code == 403 and Job.objects.count() == 1
+    assert client.get("/estimates/999999/").status_code == 404
+
+
+def test_before_any_link_run_the_page_says_nothing_is_stored(client, sign_in, demo_imported):
+    sign_in(client, "analyst")
+    page = client.get("/estimates/")
+    assert page.status_code == 200 and "No estimate stored yet." in page.content.decode()
+    # Queued all the same: the worker's run says why it cannot be fitted.
+    assert client.post("/estimates/", {}).status_code == 302
+    run_worker(once=True)
+    job = Job.objects.get()
+    assert job.state == "failed" and "link" in job.error["message"]
+    assert get_estimate is not None

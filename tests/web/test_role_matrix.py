@@ -75,6 +75,11 @@ MATRIX: dict[str, tuple[str, dict[str, int | str]]] = {
         "/records/1/reveal/",
         {**everyone(403), "admin": 405, "analyst": 405},
     ),
+    # review-pages: persons need VIEW_RECORDS (not a viewer); the matrix's database has no link
+    # run, so the list says so (200) and a person is a 404. The queue needs REVIEW.
+    "persons/": ("/persons/", {**everyone(200), "viewer": 403}),
+    "persons/<str:person_id>/": ("/persons/P0/", {**everyone(404), "viewer": 403}),
+    "review/": ("/review/", {**everyone(403), "admin": 200, "analyst": 200, "reviewer": 200}),
     # Signed in already: the sign-in page sends you on.
     "accounts/login/": ("/accounts/login/", everyone(REDIRECT, anonymous=200)),
     # Signing out is a POST; a GET (a link, an image elsewhere) is refused for everyone.

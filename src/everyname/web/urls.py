@@ -11,9 +11,11 @@ from everyname.web.views import (
     imports,
     jobs,
     language,
+    persons,
     records,
     releases,
     reports,
+    review,
     sources,
 )
 from everyname.web.views import audit as audit_log
@@ -50,6 +52,9 @@ urlpatterns = [
     path("records/", records.list_records, name="records"),
     path("records/<int:record_id>/", records.record, name="record"),
     path("records/<int:record_id>/reveal/", records.reveal, name="record-reveal"),
+    path("persons/", persons.persons, name="persons"),
+    path("persons/<str:person_id>/", persons.person, name="person"),
+    path("review/", review.review, name="review"),
     path("i18n/setlang/", language.set_language, name="set_language"),
     path("accounts/login/", accounts.login, name="login"),
     path("accounts/logout/", accounts.logout, name="logout"),

@@ -4,8 +4,10 @@ headline; /figures/ gives what ``everyname count`` gives, its downloads byte for
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from django.db.models import Count
 from django.utils.html import escape
 from typer.testing import CliRunner
 
@@ -15,6 +17,8 @@ from everyname.core.count import CountFilters
 from everyname.core.count.headline import headline_ar, headline_en
 from everyname.store.counting import count
 from everyname.store.dashboard import DASHBOARD_FIELDS
+from everyname.store.linking import decide, latest_run
+from everyname.store.models import Membership, ReviewPair
 
 pytestmark = pytest.mark.django_db
 runner = CliRunner()
@@ -99,3 +103,103 @@ def test_before_any_link_run_the_pages_say_so(client, sign_in, demo_imported):
     assert "No link run yet" in client.get("/").content.decode()
     page = client.get("/figures/")
     assert page.status_code == 200 and "link" in page.content.decode()
+
+
+CHARTS = (
+    "chart-by-day",
+    "chart-sex-age",
+    "chart-sources",
+    *(f"chart-{f}" for f in DASHBOARD_FIELDS),
+)
+
+
+def _cell(html: str, table: str, row: str) -> list[int]:
+    """The numbers of one row (found by its header's text) of a table (by data-field)."""
+    body = html.split(f'data-field="{table}"', 1)[1].split("</table>", 1)[0]
+    for line in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+        header = re.search(r"<th[^>]*>(.*?)</th>", line, re.S)
+        if header and re.sub(r"<[^>]+>", "", header.group(1)).strip() == row:
+            return [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', line)]
+    raise AssertionError(f"no row {row!r} in {table}")
+
+
+def test_the_dashboard_draws_its_charts_beside_tables_that_agree_with_the_count(
+    client, sign_in, linked, cast
+):
+    sign_in(client, "viewer")
+    html = client.get("/").content.decode()
+    for ident in CHARTS:
+        svg = re.search(rf'<svg [^>]*id="{ident}"[^>]*>', html)
+        assert svg, ident
+        assert 'role="img"' in svg.group(0) and f'aria-labelledby="{ident}-title' in svg.group(0)
+        assert f'id="{ident}-title"' in html and f'id="{ident}-desc"' in html
+    # The Content-Security-Policy refuses inline styles and scripts: the page has neither.
+    assert "style=" not in html and "<script>" not in html and "<style" not in html
+
+    viewer = cast["viewer"]
+    # Deaths per day: the persons with no known day, beside the chart, are count's unknowns.
+    by_day = count(viewer, CountFilters(), ["day"])
+    assert re.search(rf'id="undated">{by_day.unknown("day")} persons', html)
+    assert _cell(html, "by-day", "day unknown")[-1] == by_day.unknown("day")
+    # Sex by age group: each row sums to the age group's count, each column to the sex's.
+    split = count(viewer, CountFilters(), ["age_group", "sex"])
+    columns = [0, 0, 0]
+    for group, label in (("child", "child"), ("adult", "adult"), ("unknown", "unknown")):
+        *by_sex, total = _cell(html, "sex-by-age", label)
+        assert sum(by_sex) == total == split.figure("age_group", group)
+        columns = [a + b for a, b in zip(columns, by_sex, strict=True)]
+    assert columns == [split.figure("sex", s) for s in ("male", "female", "unknown")]
+    # The sources: each one's persons, read straight from the run's memberships.
+    run = latest_run()
+    named = dict(
+        Membership.objects.filter(link_run=run)
+        .values_list("record__source__code")
+        .annotate(n=Count("person_id", distinct=True))
+    )
+    assert len(named) == 5
+    for code, persons in named.items():
+        assert _cell(html, "sources", code)[1] == persons
+    # Every person is in exactly one combination of sources.
+    combos = html.split('data-field="combinations"', 1)[1].split("</table>", 1)[0]
+    assert sum(map(int, re.findall(r'<td class="num">(\d+)</td>', combos))) == split.total
+
+
+def test_the_dashboard_follows_a_decision_made_after_it_was_shown(client, sign_in, linked, cast):
+    sign_in(client, "viewer")
+    before = count(cast["viewer"], CountFilters(), [])
+    assert (
+        f'id="pairs-awaiting-review">{before.pairs_awaiting_review}<'
+        in client.get("/").content.decode()
+    )
+    pair = ReviewPair.objects.filter(link_run=latest_run()).first()
+    decide(cast["reviewer"], pair.record_l_id, pair.record_r_id, "different")
+    html = client.get("/").content.decode()
+    assert f'id="pairs-awaiting-review">{before.pairs_awaiting_review - 1}<' in html
+
+
+def test_figures_send_the_result_alone_to_htmx_and_the_whole_page_without_it(
+    client, sign_in, linked
+):
+    sign_in(client, "viewer")
+    whole = client.get("/figures/", {"by": "sex"})
+    alone = client.get("/figures/", {"by": "sex"}, HTTP_HX_REQUEST="true")
+    for response in (whole, alone):
+        assert response.status_code == 200 and "HX-Request" in response["Vary"]
+    page, part = whole.content.decode(), alone.content.decode()
+    assert "<html" in page and 'hx-get="/figures/"' in page and 'id="figures-result"' in page
+    assert "<html" not in part and "<form" not in part
+    total = re.search(r'<strong id="total">(\d+)</strong>', page).group(1)
+    assert f'<strong id="total">{total}</strong>' in part and 'id="chart-sex"' in part
+    wrong = client.get("/figures/", {"by": "shoe_size"}, HTTP_HX_REQUEST="true")
+    assert wrong.status_code == 400 and "shoe_size" in wrong.content.decode()
+    assert "<html" not in wrong.content.decode()
+
+
+def test_figures_draw_a_chart_per_breakdown_with_its_unknowns(client, sign_in, linked):
+    sign_in(client, "viewer")
+    html = client.get("/figures/", {"by": "place,date,cause"}).content.decode()
+    assert "style=" not in html
+    for field in ("place", "date", "cause"):
+        assert f'id="chart-{field}"' in html
+    place = html.split('id="chart-place"', 1)[1].split("</svg>", 1)[0]
+    assert ">place not resolved</text>" in place and ">unknown</text>" in place

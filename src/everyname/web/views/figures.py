@@ -12,7 +12,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language, get_language_bidi, gettext_lazy
+from django.utils.translation import gettext as _
 
 from everyname.cli.output import json_text, terminal_safe
 from everyname.core import csvout
@@ -21,53 +23,110 @@ from everyname.core.schema import UNKNOWN
 from everyname.store.counting import count
 from everyname.store.linking import NoLinkRun
 from everyname.store.permissions import Permission
+from everyname.web import charts
 from everyname.web.access import requires
 
 CSV_COLUMNS = ["field", "value", "count", "low", "label", "label_ar"]
 """The columns of ``everyname count --format csv``."""
 
 BY_CHOICES = (
-    ("status", _("Status")),
-    ("sex", _("Sex")),
-    ("age_group", _("Age group")),
-    ("cause", _("Cause")),
-    ("outcome", _("Outcome")),
-    ("place", _("Place")),
-    ("governorate", _("Governorate")),
-    ("neighbourhood", _("Neighbourhood")),
-    ("date", _("Day")),
-    ("week", _("Week")),
-    ("month", _("Month")),
-    ("grade", _("Corroboration")),
+    ("status", gettext_lazy("Status")),
+    ("sex", gettext_lazy("Sex")),
+    ("age_group", gettext_lazy("Age group")),
+    ("cause", gettext_lazy("Cause")),
+    ("outcome", gettext_lazy("Outcome")),
+    ("place", gettext_lazy("Place")),
+    ("governorate", gettext_lazy("Governorate")),
+    ("neighbourhood", gettext_lazy("Neighbourhood")),
+    ("date", gettext_lazy("Day")),
+    ("week", gettext_lazy("Week")),
+    ("month", gettext_lazy("Month")),
+    ("grade", gettext_lazy("Corroboration")),
 )
 """The breakdowns the form offers (``everyname count --by`` accepts the same names)."""
 
 FIELD_NAMES = dict(BY_CHOICES)
 
 VALUE_NAMES = {
-    UNKNOWN: _("unknown"),
-    "unresolved": _("place not resolved"),
-    "civilian": _("civilian"),
-    "combatant": _("combatant"),
-    "male": _("male"),
-    "female": _("female"),
-    "child": _("child"),
-    "adult": _("adult"),
-    "killed": _("killed"),
-    "injured": _("injured"),
-    "shelling": _("shelling"),
-    "shooting": _("shooting"),
-    "sniper": _("sniper fire"),
-    "airstrike": _("airstrike"),
-    "explosion": _("explosion"),
-    "torture": _("torture"),
-    "execution": _("execution"),
-    "other": _("other"),
-    "confirmed": _("confirmed by two or more sources"),
-    "single_source": _("one source only"),
-    "contested": _("contested"),
+    UNKNOWN: gettext_lazy("unknown"),
+    "unresolved": gettext_lazy("place not resolved"),
+    "civilian": gettext_lazy("civilian"),
+    "combatant": gettext_lazy("combatant"),
+    "male": gettext_lazy("male"),
+    "female": gettext_lazy("female"),
+    "child": gettext_lazy("child"),
+    "adult": gettext_lazy("adult"),
+    "killed": gettext_lazy("killed"),
+    "injured": gettext_lazy("injured"),
+    "shelling": gettext_lazy("shelling"),
+    "shooting": gettext_lazy("shooting"),
+    "sniper": gettext_lazy("sniper fire"),
+    "airstrike": gettext_lazy("airstrike"),
+    "explosion": gettext_lazy("explosion"),
+    "torture": gettext_lazy("torture"),
+    "execution": gettext_lazy("execution"),
+    "other": gettext_lazy("other"),
+    "confirmed": gettext_lazy("confirmed by two or more sources"),
+    "single_source": gettext_lazy("one source only"),
+    "contested": gettext_lazy("contested"),
 }
 """Category values shown in the page's language (the downloads keep the codes)."""
+
+
+DATE_FIELDS = ("date", "day", "week", "month")
+CHART_BARS = 15
+"""Categories drawn one by one in a breakdown's chart; the rest are one "other" bar (the table
+lists them all). The unknowns are always drawn."""
+
+
+def shown_value(value: str) -> Any:
+    """A category code as the page shows it (the downloads keep the codes)."""
+    return VALUE_NAMES.get(value, value)
+
+
+def with_charts(tables: list[dict[str, Any]], rtl: bool) -> list[dict[str, Any]]:
+    """The breakdown tables, each with its chart (``chart``): bars for categories, steps over
+    time for a breakdown by date. Drawn in the page's language (place names in its script)."""
+    arabic = (get_language() or "").startswith("ar")
+    return [table | {"chart": _chart(table, rtl, arabic)} for table in tables]
+
+
+def _chart(table: dict[str, Any], rtl: bool, arabic: bool) -> Any:
+    rows, field = table["rows"], table["field"]
+    title = str(table["title"])
+    ident = f"chart-{field}"
+    if field in DATE_FIELDS:
+        dated = [r for r in rows if not r["unknown"]]
+        undated = sum(r["count"] for r in rows if r["unknown"])
+        desc = _("%(dated)s persons by date; %(undated)s more with no date this precise.") % {
+            "dated": charts.number(sum(r["count"] for r in dated)),
+            "undated": charts.number(undated),
+        }
+        days = [r["value"] for r in dated]
+        counts = [(r["count"],) for r in dated]
+        series = [charts.Series(_("Persons"))]
+        return charts.time_chart(ident, days, counts, series, title=title, desc=desc, rtl=rtl)
+    known = [r for r in rows if not r["unknown"]]
+    shown, rest = known[:CHART_BARS], known[CHART_BARS:]
+    bars = [charts.Bar(_row_label(r, arabic), r["count"], r["low"]) for r in shown]
+    if rest:
+        label = _("%(n)s others") % {"n": charts.number(len(rest))}
+        bars.append(charts.Bar(label, sum(r["count"] for r in rest), unknown=True))
+    bars += [
+        charts.Bar(_row_label(r, arabic), r["count"], r["low"], unknown=True)
+        for r in rows
+        if r["unknown"]
+    ]
+    desc = _("Persons by %(field)s, the unknowns last; the table lists every row.") % {
+        "field": title
+    }
+    return charts.bar_chart(ident, bars, title=title, desc=desc, rtl=rtl)
+
+
+def _row_label(row: dict[str, Any], arabic: bool) -> str:
+    if row["label"]:
+        return str(row["label_ar"] if arabic and row["label_ar"] else row["label"])
+    return str(row["shown"])
 
 
 def breakdown_tables(result: CountResult) -> list[dict[str, Any]]:
@@ -134,17 +193,25 @@ def figures(request: HttpRequest) -> HttpResponse:
         return response
     downloads = request.GET.copy()
     downloads.pop("format", None)
-    return render(
+    # htmx (the form, changed) asks for the result alone; without script the whole page comes.
+    partial = bool(getattr(request, "htmx", False)) and not request.htmx.boosted  # type: ignore[attr-defined]
+    response = render(
         request,
-        "web/figures.html",
+        "web/_figures_result.html" if partial else "web/figures.html",
         {
             "query": {k: v or "" for k, v in query.items()},
             "by": by,
             "by_choices": BY_CHOICES,
             "error": error,
             "result": result,
-            "tables": breakdown_tables(result) if result is not None else [],
+            "tables": (
+                with_charts(breakdown_tables(result), get_language_bidi())
+                if result is not None
+                else []
+            ),
             "download_query": downloads.urlencode(),
         },
         status=400 if isinstance(error, CountInputError) else 200,
     )
+    patch_vary_headers(response, ("HX-Request",))
+    return response

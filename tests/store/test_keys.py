@@ -55,7 +55,7 @@ def every_kind_of_secret(own_key, tmp_path, cast):
     listing = tmp_path / "list.csv"
     listing.write_bytes(LIST)
     import_file(listing, "src-a", actor="setup")
-    record = Record.objects.get(as_written__full_name="Ahmad Khalil")
+    record = Record.objects.get(normalised__full_name="Ahmad Khalil")
     correct_record(cast["admin"], record.pk, {"reporter_contact": CONTACT}, reason="given later")
     RejectedRow.objects.create(
         batch=Batch.objects.get(),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -121,8 +122,10 @@ def test_records_json_is_stored_with_codes_and_read_with_names(tmp_path, key_fil
     assert first.normalised["father_name"] == "أحمد" and first.as_written["age"] == "34"
     text = _stored_text(first.pk, "normalised")
     assert '"date_of_death_precision"' not in text and '"father_ar"' not in text
-    assert '"sex"' in text and '"full_key"' in text  # what the database filters on keeps its name
-    assert '"age"' not in _stored_text(first.pk, "as_written")
+    assert '"sex"' in text  # what the database filters on keeps its name
+    assert '"full_key"' not in text and first.normalised["full_key"] == "MHMD HMD"
+    assert first.name_key == "MHMD HMD"  # the name search's column
+    assert _stored_text(first.pk, "as_written") == "null"  # rebuilt from the raw row
     # Filters and values through the ORM use the names, coded or kept.
     by_row = dict(
         Record.objects.filter(batch_id=report.batch_id).values_list(
@@ -163,3 +166,156 @@ def test_records_stored_with_names_read_the_same_and_are_migrated(tmp_path, key_
     migration.to_names(apps, None)
     assert '"cause"' in _stored_text(record.pk, "normalised")
     assert unpack(json.loads(_stored_text(record.pk, "normalised"))) == as_coded
+
+
+# --- records stored compactly (issue 12: a list at most 6 × its CSV size) ------------------------
+
+COMPACT_LIST = (
+    "id,name,father,family,sex,age,date of death,date of birth,governorate,notes,Area,"
+    "reporter name,Photo\n"
+    "7,محمد,أحمد,الخالدي,ذكر,34,2012-02-04,1978,حمص,قصف,Bab Amr,Umm Ali,a.jpg\n"
+    "8,Huda,Ali,,female,30-40,2012-02,,Homs,,,,\n"
+    "9,مجهول,,,,child,2012,,,note only,Khalidiya,,b.jpg\n"
+    "10,سمير,,حداد,ذكر,430,2012-02-30,,,,,,\n"
+    "11,  ,,,,,,,,,Area only,,\n"
+)
+
+
+def _expected(path, mapping=None):
+    """Each record as parsing gives it and an import stores it, read back whole."""
+    from everyname.core.ingest import open_source
+    from everyname.store.record_stream import record_columns
+
+    with open_source(path, mapping) as source:
+        parsed = [p for p in source.records() if p.is_valid]
+    return {p.row_number: record_columns(p)[1:4] for p in parsed}
+
+
+def test_a_record_keeps_its_values_compactly_and_reads_them_whole(tmp_path, key_file) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(COMPACT_LIST, encoding="utf-8")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[columns]\n"Area" = "notes"\n[defaults]\nstatus = "civilian"\n')
+    report = import_file(path, "src", actor="tester", mapping_path=mapping)
+    expected = _expected(path, mapping)
+    records = {r.row_number: r for r in Record.objects.filter(batch_id=report.batch_id)}
+    assert set(records) == set(expected) == {2, 3, 4, 5, 6}
+    for row, record in records.items():
+        raw, as_written, normalised = expected[row]
+        assert (record.raw, record.as_written, record.normalised) == (raw, as_written, normalised)
+        assert list(record.raw) == list(raw)  # in file order
+        assert "reporter name" not in record.raw and "reporter_name" not in record.as_written
+        stored = json.loads(_stored_text(record.pk, "raw"))
+        assert stored == list(raw.values())  # the cells; the headers once, with the batch
+        assert _stored_text(record.pk, "as_written") == "null"
+        assert (record.name_key, record.death_from, record.death_to) == (
+            normalised.get("full_key"),
+            *(
+                None if normalised.get(k) is None else date.fromisoformat(normalised[k])
+                for k in ("date_of_death_start", "date_of_death_end")
+            ),
+        )
+    notes = records[4].as_written["notes"]
+    assert notes == "Area: Khalidiya"  # labelled with its header, rebuilt the same
+    first = _stored_text(records[2].pk, "normalised")
+    assert '"father_ar"' not in first and '"AH"' not in first and "full_key" not in first
+    assert '"date_of_death_start"' not in first and json.loads(first)["~"] == "fadb"
+    assert records[3].normalised["date_of_death_end"] == "2012-02-29"  # a month's span
+    assert records[3].normalised["age_min"] == 30.0 and records[3].normalised["age_max"] == 40.0
+    assert records[5].normalised["date_of_death_precision"] == "unknown"  # 30 February
+    assert records[5].as_written["age"] == "430" and records[5].unreadable
+
+
+def test_a_row_unlike_its_header_is_kept_as_read(tmp_path, key_file) -> None:
+    path = tmp_path / "list.json"
+    rows = [
+        {"name": "Ahmad Khalil", "age": "30"},
+        {"name": "Huda Ali", "age": "9", "town": "Homs"},  # a key the first object lacks
+        {"age": "41", "name": "Omar Saleh"},  # another order
+    ]
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    report = import_file(path, "src", actor="tester")
+    expected = _expected(path)
+    for record in Record.objects.filter(batch_id=report.batch_id):
+        raw, as_written, normalised = expected[record.row_number]
+        assert (record.raw, record.as_written, record.normalised) == (raw, as_written, normalised)
+        stored = json.loads(_stored_text(record.pk, "raw"))
+        assert stored == (list(raw.values()) if list(raw) == ["name", "age"] else raw)
+
+
+def test_normalised_values_leave_out_only_what_comes_back_equal() -> None:
+    from everyname.core.ingest import normalise
+    from everyname.store.compact_json import DERIVED, pack_normalised, unpack_normalised
+
+    values, _ = normalise({"full_name": "Ahmad Khalil", "age": "34", "date_of_death": "2013"})
+    values = {k: v for k, v in values.items() if v is not None}
+    packed = pack_normalised(values)
+    assert packed[DERIVED] == "fad" and unpack_normalised(json.loads(json.dumps(packed))) == values
+    older = {**values, "name_forms_version": 1, "full_key": "AHMD KLL"}  # an older rule's forms
+    assert "f" not in pack_normalised(older)[DERIVED]
+    assert unpack_normalised(pack_normalised(older)) == older
+    odd = {**values, "age_min": 34, "date_of_death_end": "2013-06-30"}  # not what they derive
+    assert pack_normalised(odd)[DERIVED] == "f" and unpack_normalised(pack_normalised(odd)) == odd
+
+
+def test_a_correction_moves_the_columns_searched_with_it(tmp_path, key_file, cast) -> None:
+    from everyname.store.records import correct_record, list_records
+
+    path = tmp_path / "list.csv"
+    path.write_text("name,date of death\nAhmad Khalil,2012-02-04\n", encoding="utf-8")
+    import_file(path, "src", actor="tester")
+    record = Record.objects.get()
+    imported = (record.raw, record.as_written)
+    detail = correct_record(
+        cast["admin"], record.pk, {"full_name": "Omar Saleh", "date_of_death": "2013-05"}, "typo"
+    )
+    record = Record.objects.get()
+    assert (record.raw, record.as_written) == imported  # as imported, byte for byte
+    assert record.corrected == {"full_name": "Omar Saleh", "date_of_death": "2013-05"}
+    assert detail.as_written["full_name"] == "Omar Saleh"
+    assert record.name_key == record.normalised["full_key"] == "MR SL"
+    assert (record.death_from, record.death_to) == (date(2013, 5, 1), date(2013, 5, 31))
+    found = list_records(
+        cast["admin"], {"name": "Omar", "since": "2013-05-01", "until": "2013-05-31"}
+    )
+    assert [r.id for r in found.items] == [record.pk]
+    assert not list_records(cast["admin"], {"name": "Ahmad"}).items
+    assert not list_records(cast["admin"], {"until": "2012-12-31"}).items
+
+
+def test_records_stored_before_are_made_compact_by_the_migration(tmp_path, key_file) -> None:
+    from django.db.migrations.loader import MigrationLoader
+
+    migration = importlib.import_module("everyname.store.migrations.0016_compact_records")
+    apps = MigrationLoader(connection).project_state(("store", "0016_compact_records")).apps
+    editor = type("Editor", (), {"connection": connection})()
+    path = tmp_path / "list.csv"
+    path.write_text(COMPACT_LIST, encoding="utf-8")
+    report = import_file(path, "src", actor="tester")
+    records = Record.objects.filter(batch_id=report.batch_id).order_by("pk")
+    before = [(r.raw, r.as_written, r.normalised, r.name_key, r.death_to) for r in records]
+    # back to the form of the records stored before: the raw dict, as_written in full, every
+    # normalised value, no columns for the filters and no plan with the batch
+    migration.expand(apps, editor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE store_record SET name_key = NULL, death_from = NULL, death_to = NULL"
+        )
+        batch = Batch.objects.get(pk=report.batch_id)
+        columns = {k: v for k, v in batch.columns.items() if k != "record_plan"}
+        cursor.execute(
+            "UPDATE store_batch SET columns = %s WHERE id = %s", [json.dumps(columns), batch.pk]
+        )
+    first = records.first()
+    assert json.loads(_stored_text(first.pk, "raw")) == before[0][0]
+    assert json.loads(_stored_text(first.pk, "as_written"))["full_name"] == "محمد"
+    assert '"AH"' in _stored_text(first.pk, "normalised")
+    fresh = Record.objects.filter(batch_id=report.batch_id).order_by("pk")
+    assert [(r.raw, r.as_written, r.normalised) for r in fresh] == [b[:3] for b in before]
+    migration.compact(apps, editor)
+    fresh = Record.objects.filter(batch_id=report.batch_id).order_by("pk")
+    assert [(r.raw, r.as_written, r.normalised, r.name_key, r.death_to) for r in fresh] == before
+    assert isinstance(json.loads(_stored_text(first.pk, "raw")), list)
+    assert _stored_text(first.pk, "as_written") == "null"
+    assert Batch.objects.get(pk=report.batch_id).columns["record_plan"]["headers"][0] == "id"
+    assert protection.check().intact

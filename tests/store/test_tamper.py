@@ -78,8 +78,11 @@ def test_an_edit_in_place_is_refused(stored, table, column):
     model = next(m for m in apps.get_app_config("store").get_models() if m._meta.db_table == table)
     pk = model.objects.order_by("pk").values_list("pk", flat=True).first()
     before = model.objects.filter(pk=pk).values(column).get()
-    assert refused(f'UPDATE {table} SET "{column}" = "{column}" || \'\' WHERE id = %s', [pk]) or (
-        refused(f'UPDATE {table} SET "{column}" = NULL WHERE id = %s', [pk])
+    assert (
+        refused(f'UPDATE {table} SET "{column}" = "{column}" || \'\' WHERE id = %s', [pk])
+        or refused(f'UPDATE {table} SET "{column}" = NULL WHERE id = %s', [pk])
+        # a record's as_written is null when its raw row gives it (store.compact_json)
+        or refused(f'UPDATE {table} SET "{column}" = \'{{}}\' WHERE id = %s', [pk])
     )
     assert model.objects.filter(pk=pk).values(column).get() == before
 

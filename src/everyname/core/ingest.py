@@ -30,7 +30,8 @@ Normalised keys (all present in every record; plain JSON types):
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Mapping as Cells
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -346,12 +347,57 @@ class SourceFile:
         self.close()
 
 
+def labels_notes(columns_used: dict[str, Sequence[str]]) -> bool:
+    """Whether notes gathered from the columns are labelled with their header: when they come
+    from columns that are not themselves notes (IBC's Latin "Name", VDC's "Area \\ Place of
+    birth"), so a reader knows what the text is, or from several columns."""
+    notes_columns = [c for c, fields in columns_used.items() if "notes" in fields]
+    return len(notes_columns) > 1 or any(recognise_header(c) != "notes" for c in notes_columns)
+
+
+def written_fields(
+    cells: Cells[str, str], columns: Iterable[Sequence[Any]], label_notes: bool
+) -> dict[str, str]:
+    """A row's text for each canonical field, from its cells and the columns used
+    (``(column, fields)`` pairs in file order; a later column wins): the one rule, shared by
+    parsing and by the store, which rebuilds a record's ``as_written`` from its raw row
+    instead of keeping both."""
+    as_written: dict[str, str] = {}
+    for column, fields in columns:
+        text = cells.get(column, "")
+        if not text or text.isspace():
+            continue
+        for name in fields:
+            if name == "notes" and label_notes:
+                part = f"{column}: {text}"
+                earlier = as_written.get("notes")
+                as_written["notes"] = f"{earlier}; {part}" if earlier else part
+            else:
+                as_written[name] = text
+    return as_written
+
+
+def record_plan(source: SourceFile) -> dict[str, Any]:
+    """What a batch keeps so that a record's ``as_written`` and ``raw`` are rebuilt from a
+    compact raw row (``store.compact_json``): the raw row's columns in file order (identity
+    columns are never in a stored raw row), the columns used, whether notes are labelled, the
+    mapping's defaults. Plain JSON, in lists (PostgreSQL's jsonb does not keep key order)."""
+    sensitive = set(source.sensitive_columns)
+    return {
+        "headers": [c for c in source.columns if c not in sensitive],
+        "columns": [[c, list(fields)] for c, fields in source.columns_used.items()],
+        "label_notes": labels_notes(source.columns_used),
+        "defaults": dict(source.mapping.defaults) if source.mapping else {},
+    }
+
+
 @dataclass
 class _RowPlan:
     """Everything decided once per file, so that reading a row is a few dictionary lookups."""
 
     file_name: str
     columns: list[_Column]
+    column_fields: tuple[tuple[str, tuple[str, ...]], ...]
     values: dict[str, dict[str, str]] | None
     order: str
     defaults: dict[str, str]
@@ -379,18 +425,15 @@ class _RowPlan:
         # Notes gathered from columns that are not themselves notes (IBC's Latin "Name", VDC's
         # "Area \\ Place of birth") are labelled with their header, so a reader knows what the
         # text is; so are notes gathered from several columns.
-        notes_columns = [c.name for c in columns if "notes" in c.fields]
-        label_notes = len(notes_columns) > 1 or any(
-            recognise_header(c) != "notes" for c in notes_columns
-        )
         return cls(
             file_name=source.name,
             columns=columns,
+            column_fields=tuple((c.name, c.fields) for c in columns),
             values=mapping.values if mapping else None,
             order=mapping.date_order if mapping else "DMY",
             defaults=defaults,
             source_of=source_of,
-            label_notes=label_notes,
+            label_notes=labels_notes(source.columns_used),
             sensitive_fields=frozenset(f for c in columns if c.sensitive for f in c.fields),
             sensitive_columns=source.sensitive_columns,
             known_columns=frozenset(source.columns),
@@ -403,18 +446,7 @@ class _RowPlan:
 
     def parse(self, row: RawRow) -> ParsedRecord:
         cells = row.values
-        as_written: dict[str, str] = {}
-        for column in self.columns:
-            text = cells.get(column.name, "")
-            if not text or text.isspace():
-                continue
-            for name in column.fields:
-                if name == "notes" and self.label_notes:
-                    part = f"{column.name}: {text}"
-                    earlier = as_written.get("notes")
-                    as_written["notes"] = f"{earlier}; {part}" if earlier else part
-                else:
-                    as_written[name] = text
+        as_written = written_fields(cells, self.column_fields, self.label_notes)
         # Only a row nothing can be read from is rejected: a broken row (its cells may have
         # slipped into the wrong columns) or one with text only in columns that are not used.
         problems = [Problem(file=self.file_name, row=row.number, expected=i) for i in row.issues]

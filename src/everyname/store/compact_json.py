@@ -9,7 +9,7 @@ name is (nor a number, which a JSON path would take for an array index), and a
 reading records sees the codes.
 
 What SQL addresses by name keeps its name (:data:`KEPT`): the fields the record filters and the
-name search use in the database (``normalised__sex``, ``KT("normalised__full_key")``...). A key
+name search use in the database (``normalised__sex``, ``normalised__place``...). A key
 used that way later must be added to :data:`KEPT` with a data migration, or be filtered through
 the field (``get_transform`` translates a long name into its code). Records stored before the
 codes keep their long names and read the same; the codes are append-only: a code once given is
@@ -18,9 +18,18 @@ never reused or changed.
 
 from __future__ import annotations
 
+from calendar import monthrange
+from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+
+from everyname.core.names import FORM_COLUMNS
+from everyname.core.schema import SENSITIVE_FIELDS
+
+FORM_KEYS = FORM_COLUMNS
 
 KEPT = frozenset(
     {
@@ -120,3 +129,239 @@ class CompactJSONField(models.JSONField):
 
     def get_transform(self, name: str) -> Any:
         return super().get_transform(CODES.get(name, name))
+
+
+# --- what a record stores of what it can rebuild (issue 12: at most 6 × the list's size) -------
+
+DERIVED = "~"
+"""Key of a stored ``normalised`` dict listing what was left out because it is rebuilt exactly
+on reading (a string of :data:`RULES` letters); absent in a dict stored in full."""
+FORMS, AGE, DEATH, BIRTH = "f", "a", "d", "b"
+_DATE_RULES = ((DEATH, "date_of_death"), (BIRTH, "date_of_birth"))
+NAME_TEXTS = ("full_name", "given_name", "father_name", "grandfather_name", "family_name",
+              "mother_name")  # fmt: skip
+"""The names ``core.names.name_forms`` reads (as ``core.ingest.normalise`` hands them)."""
+
+
+@lru_cache(maxsize=200_000)
+def _forms(names: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    from everyname.core.names import name_forms
+
+    return {k: v for k, v in name_forms(dict(names)).items() if v is not None}
+
+
+def _forms_of(values: dict[str, Any]) -> dict[str, Any] | None:
+    names = tuple((k, v) for k in NAME_TEXTS if isinstance(v := values.get(k), str) and v.strip())
+    return _forms(names) if names else None
+
+
+def _bounds(text: Any, precision: Any) -> tuple[str, str] | None:
+    """The first and last day of an ISO partial date, as ``core.dates`` gives them for the
+    precisions whose span the date alone says (day, month, year)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        if precision == "day" and len(text) == 10:
+            date.fromisoformat(text)
+            return text, text
+        if precision == "month" and len(text) == 7:
+            year, month = int(text[:4]), int(text[5:])
+            return f"{text}-01", f"{text}-{monthrange(year, month)[1]:02d}"
+        if precision == "year" and len(text) == 4 and text.isdigit():
+            return f"{text}-01-01", f"{text}-12-31"
+    except ValueError:
+        return None
+    return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def pack_normalised(values: Any) -> Any:
+    """A record's normalised dict as stored: long names as codes, and without what is rebuilt
+    exactly from the rest (:func:`unpack_normalised`): the name forms when they are today's
+    forms of its names, an exact age's bounds, the span of a date given to the day, month or
+    year. Each part is left out only after checking that it comes back equal."""
+    if not isinstance(values, dict) or DERIVED in values:
+        return pack(values)
+    out = dict(values)
+    rules = ""
+    forms = _forms_of(out)
+    if forms is not None and {k: out[k] for k in FORM_KEYS if k in out} == forms:
+        for key in forms:
+            del out[key]
+        rules += FORMS
+    years = out.get("age_years")
+    if years is not None and _same(out.get("age_min"), years) and _same(out.get("age_max"), years):
+        del out["age_min"], out["age_max"]
+        rules += AGE
+    for rule, name in _DATE_RULES:
+        bounds = _bounds(out.get(name), out.get(f"{name}_precision"))
+        start, end = f"{name}_start", f"{name}_end"
+        if bounds is not None and (out.get(start), out.get(end)) == bounds:
+            del out[start], out[end]
+            rules += rule
+    packed = pack(out)
+    if rules:
+        packed[DERIVED] = rules
+    return packed
+
+
+def unpack_normalised(stored: Any) -> Any:
+    """The inverse of :func:`pack_normalised` (a dict stored in full reads as it is)."""
+    values = unpack(stored)
+    if not isinstance(values, dict) or DERIVED not in values:
+        return values
+    rules = values.pop(DERIVED)
+    if FORMS in rules:
+        values.update(_forms_of(values) or {})
+    if AGE in rules:
+        values["age_min"] = values["age_max"] = values["age_years"]
+    for rule, name in _DATE_RULES:
+        if rule in rules:
+            bounds = _bounds(values[name], values[f"{name}_precision"])
+            values[f"{name}_start"], values[f"{name}_end"] = bounds  # type: ignore[misc]
+    order = _key_order()
+    return dict(sorted(values.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+@lru_cache(maxsize=1)
+def _key_order() -> dict[str, int]:
+    """Keys in the order ``core.ingest.normalise`` gives them, as a record stored in full
+    keeps them."""
+    from everyname.core.ingest import NORMALISED_KEYS
+
+    return {key: n for n, key in enumerate(NORMALISED_KEYS)}
+
+
+def filter_columns(normalised: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """The values SQL filters records by, kept in columns of their own (``Record.name_key``,
+    ``death_from``, ``death_to``): the whole name's key and the span of the date of death."""
+    return (
+        normalised.get("full_key") or None,
+        normalised.get("date_of_death_start") or None,
+        normalised.get("date_of_death_end") or None,
+    )
+
+
+def derived_as_written(raw: dict[str, Any], plan: dict[str, Any]) -> dict[str, str]:
+    """The text of each field as the import read it from the raw row, by the import's own rule
+    (``core.ingest.written_fields``), with the mapping's defaults; never reporter identity."""
+    from everyname.core.ingest import written_fields
+
+    values = written_fields(raw, plan["columns"], plan["label_notes"])
+    for name, value in plan["defaults"].items():
+        values.setdefault(name, value)
+    return {k: v for k, v in values.items() if k not in SENSITIVE_FIELDS}
+
+
+def pack_raw(raw: dict[str, Any], plan: dict[str, Any] | None) -> Any:
+    """A raw row as stored: the list of its cells when its columns are the batch's (the
+    headers are kept once, with the batch), else the dict as read."""
+    if (
+        plan is not None
+        and list(raw) == plan["headers"]
+        and all(isinstance(v, str) for v in raw.values())
+    ):
+        return list(raw.values())
+    return raw
+
+
+def unpack_raw(stored: Any, plan: dict[str, Any] | None) -> Any:
+    if isinstance(stored, list):
+        if plan is None:
+            raise ValueError("a raw row stored as a list needs its batch's record plan")
+        return dict(zip(plan["headers"], stored, strict=True))
+    return stored
+
+
+def pack_as_written(
+    as_written: dict[str, str], raw: dict[str, Any], plan: dict[str, Any] | None
+) -> dict[str, str] | None:
+    """None when the raw row and the batch's plan give ``as_written`` exactly (the usual
+    case), else the dict itself."""
+    if plan is not None and derived_as_written(raw, plan) == as_written:
+        return None
+    return as_written
+
+
+def batch_plan(columns: Any) -> dict[str, Any] | None:
+    """The record plan a batch's ``columns`` keep (None for a batch stored without one)."""
+    return columns.get(PLAN) if isinstance(columns, dict) else None
+
+
+PLAN = "record_plan"
+"""Key of ``Batch.columns`` holding ``core.ingest.record_plan``."""
+
+
+class NormalisedJSONField(CompactJSONField):
+    """``Record.normalised``: stored by :func:`pack_normalised`, read by
+    :func:`unpack_normalised`, so every reader (values_list included) sees the whole dict."""
+
+    def get_prep_value(self, value: Any) -> Any:
+        return models.JSONField.get_prep_value(self, pack_normalised(value))
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return unpack_normalised(
+            models.JSONField.from_db_value(self, value, expression, connection)
+        )
+
+
+class _RebuiltAttribute(DeferredAttribute):
+    """Reads a record's stored column through its field's ``rebuild`` (the raw row from its
+    list, ``as_written`` from the raw row), so ``record.raw`` and ``record.as_written`` are the
+    dicts as imported whatever form the row keeps them in; setting stores the given form."""
+
+    def __get__(self, instance: Any, cls: Any = None) -> Any:
+        if instance is None:
+            return self
+        stored = super().__get__(instance, cls)
+        key = f"_rebuilt_{self.field.attname}"
+        cached = instance.__dict__.get(key)
+        if cached is not None and cached[0] is stored:
+            return cached[1]
+        value = self.field.rebuild(instance, stored)  # type: ignore[attr-defined]
+        instance.__dict__[key] = (stored, value)
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
+
+def _plan_of(record: Any) -> dict[str, Any] | None:
+    return batch_plan(record.batch.columns)
+
+
+class RawRowField(models.JSONField):
+    """``Record.raw``: a list of cells (see :func:`pack_raw`) or the dict; reads as the dict."""
+
+    descriptor_class = _RebuiltAttribute
+
+    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        return model_instance.__dict__.get(self.attname)
+
+    def rebuild(self, instance: Any, stored: Any) -> Any:
+        return unpack_raw(stored, _plan_of(instance)) if isinstance(stored, list) else stored
+
+
+class AsWrittenField(CompactJSONField):
+    """``Record.as_written``: null when the raw row gives it (:func:`pack_as_written`); reads
+    as the dict as imported either way."""
+
+    descriptor_class = _RebuiltAttribute
+
+    def pre_save(self, model_instance: Any, add: bool) -> Any:
+        return model_instance.__dict__.get(self.attname)
+
+    def rebuild(self, instance: Any, stored: Any) -> Any:
+        if stored is not None:
+            return stored
+        plan = _plan_of(instance)
+        if plan is None:
+            raise ValueError(f"record {instance.pk} has no as_written and its batch no plan")
+        return derived_as_written(instance.raw, plan)

@@ -44,10 +44,11 @@ from everyname.core.errors import (
     Problem,
 )
 from everyname.core.headers import identity_field
-from everyname.core.ingest import open_source
+from everyname.core.ingest import open_source, record_plan
 from everyname.core.mapping import Mapping, load_mapping, parse_mapping, with_defaults
 from everyname.store import crypto
 from everyname.store.audit import Action, record_event
+from everyname.store.compact_json import PLAN
 from everyname.store.models import Batch, BatchFileChunk, Record, RejectedRow, Source
 from everyname.store.permissions import Actor, Permission, require
 from everyname.store.record_stream import Rejected, encoded_batches
@@ -430,6 +431,8 @@ def _write(
                     "unused": list(source_file.columns_unused),
                     "withheld": list(source_file.columns_withheld),
                     "defaults": dict(mapping.defaults) if mapping else {},
+                    # the raw rows' headers and how as_written comes from them (compact_json)
+                    PLAN: record_plan(source_file),
                 },
                 imported_by=actor.username,
                 original_compression=ORIGINAL_COMPRESSION,
@@ -655,18 +658,27 @@ class _RecordInserter:
         "raw",
         "as_written",
         "normalised",
+        "name_key",
+        "death_from",
+        "death_to",
         "sensitive_encrypted",
         "unreadable",
     )
     JSON_COLUMNS = frozenset({"raw", "as_written", "normalised", "unreadable"})
+    DATE_COLUMNS = frozenset({"death_from", "death_to"})
 
     def __init__(self, batch: Batch) -> None:
         fields = [Record._meta.get_field(name) for name in self.COLUMNS]
         quote = connection.ops.quote_name
-        json_placeholder = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+        postgresql = connection.vendor == "postgresql"
         columns = ", ".join(quote(f.column) for f in fields)
         placeholders = ", ".join(
-            json_placeholder if name in self.JSON_COLUMNS else "%s" for name in self.COLUMNS
+            "%s::jsonb"
+            if postgresql and name in self.JSON_COLUMNS
+            else "%s::date"
+            if postgresql and name in self.DATE_COLUMNS
+            else "%s"
+            for name in self.COLUMNS
         )
         self.sql = f"INSERT INTO {quote(Record._meta.db_table)} ({columns}) VALUES ({placeholders})"
         self.binary = Record._meta.get_field("sensitive_encrypted")
@@ -684,10 +696,24 @@ class _RecordInserter:
                 raw,
                 as_written,
                 normalised,
+                name_key,
+                death_from,
+                death_to,
                 binary.get_db_prep_save(secret, connection) if secret is not None else None,
                 unreadable,
             )
-            for row_number, record_id, raw, as_written, normalised, secret, unreadable in rows
+            for (
+                row_number,
+                record_id,
+                raw,
+                as_written,
+                normalised,
+                name_key,
+                death_from,
+                death_to,
+                secret,
+                unreadable,
+            ) in rows
         ]
         with connection.cursor() as cursor:
             cursor.executemany(self.sql, prepared)

@@ -499,7 +499,7 @@ def pending_pairs(
     chosen = waiting[(page - 1) * page_size : page * page_size]
     pairs = {p.pk: p for p in ReviewPair.objects.filter(pk__in=chosen)}
     wanted = {pk for p in pairs.values() for pk in (p.record_l_id, p.record_r_id)}
-    records = Record.objects.select_related("source").in_bulk(wanted)
+    records = Record.objects.select_related("source", "batch").in_bulk(wanted)
     return ReviewPage(
         link_run=run.pk,
         page=page,

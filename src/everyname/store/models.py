@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from everyname.store.compact_json import CompactJSONField
+from everyname.store.compact_json import AsWrittenField, NormalisedJSONField, RawRowField
 
 
 class SourceKind(models.TextChoices):
@@ -138,11 +138,20 @@ class Record(models.Model):
     )
     row_number = models.IntegerField()
     source_record_id = models.CharField(max_length=200, blank=True)
-    raw = models.JSONField()
-    # Stored with short codes for the long field names (half of every record's bytes); read
-    # back with the names (store.compact_json).
-    as_written = CompactJSONField()
-    normalised = CompactJSONField()
+    # Each stored in a compact form and read back whole (store.compact_json): ``raw`` as the
+    # list of its cells (the batch keeps the headers once, in ``columns["record_plan"]``);
+    # ``as_written`` null when the raw row and that plan give it exactly; ``normalised`` with
+    # short codes for the long field names and without what it rebuilds exactly (today's name
+    # forms of its names, an exact age's bounds, a date's span). ``record.raw``,
+    # ``record.as_written`` and ``record.normalised`` are the dicts as imported in any case.
+    raw = RawRowField()
+    as_written = AsWrittenField(null=True)
+    normalised = NormalisedJSONField()
+    # What SQL filters records by, in columns of their own (kept with ``normalised``): the
+    # cross-script key of the whole name and the span of the date of death.
+    name_key = models.TextField(null=True, blank=True, editable=False)
+    death_from = models.DateField(null=True, blank=True, editable=False)
+    death_to = models.DateField(null=True, blank=True, editable=False)
     sensitive_encrypted = models.BinaryField(null=True, blank=True, editable=False)
     unreadable = models.JSONField(default=list)
     """Flags: this record's values that could not be read, kept as written in ``as_written`` and

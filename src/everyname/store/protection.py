@@ -7,8 +7,9 @@ these triggers refuse it in the database itself, on SQLite and on PostgreSQL:
   DELETE (nor TRUNCATE on PostgreSQL). A correction is a new revision, a changed mind a newer
   decision.
 - records: no DELETE; an UPDATE may change only the columns a correction changes (the current
-  ``normalised`` values, ``unreadable`` flags, ``corrected`` text, ``source_record_id`` and the
-  re-sealed ``sensitive_encrypted``: ``records.correct_record``). ``raw`` and ``as_written`` stay
+  ``normalised`` values with the columns filtered by that follow them, ``unreadable`` flags,
+  ``corrected`` text, ``source_record_id`` and the re-sealed ``sensitive_encrypted``:
+  ``records.correct_record``). ``raw`` and ``as_written`` stay
   as imported; what changed is in the revision, with its audit entry.
 - batches: no DELETE; an UPDATE may only set the import's counts and unreadable list once, at
   the end of the import that created it (while its counts are still zero).
@@ -57,6 +58,9 @@ RULES: tuple[Rule, ...] = (
         "a record is corrected by a revision (everyname records correct), never edited",
         updatable=(
             "normalised",
+            "name_key",
+            "death_from",
+            "death_to",
             "unreadable",
             "corrected",
             "source_record_id",

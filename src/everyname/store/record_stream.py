@@ -21,11 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from everyname.core.errors import Problem
-from everyname.core.ingest import SourceFile, open_source
+from everyname.core.ingest import SourceFile, open_source, record_plan
 from everyname.core.mapping import Mapping
 from everyname.core.schema import SENSITIVE_FIELDS, ParsedRecord
 from everyname.store import crypto
-from everyname.store.compact_json import pack
+from everyname.store.compact_json import (
+    filter_columns,
+    pack,
+    pack_as_written,
+    pack_normalised,
+    pack_raw,
+)
 
 BATCH_ROWS = 2000
 PARALLEL_FROM_BYTES = 4 << 20
@@ -49,8 +55,8 @@ class EncodedBatch:
     """Up to ``BATCH_ROWS`` rows: valid ones ready to insert, and the rejected ones."""
 
     rows: list[tuple] = field(default_factory=list)
-    """(row_number, source_record_id, raw_json, as_written_json, normalised_json, secret,
-    unreadable_json)"""
+    """(row_number, source_record_id, raw_json, as_written_json, normalised_json, name_key,
+    death_from, death_to, secret, unreadable_json): see :func:`encode_record`"""
     rejected: list[Rejected] = field(default_factory=list)
     unreadable: list[dict[str, Any]] = field(default_factory=list)
     """The valid rows' unreadable values, each ``{"row": n, **flag}``, for the batch's list."""
@@ -105,15 +111,21 @@ def open_identity(token: bytes | memoryview | None) -> dict[str, dict[str, str]]
     return {"fields": dict(stored.get("fields") or {}), "raw": dict(stored.get("raw") or {})}
 
 
-def encode_record(parsed: ParsedRecord) -> tuple:
-    """A valid record as the values of a database row, JSON encoded for ``executemany``."""
+def encode_record(parsed: ParsedRecord, plan: dict[str, Any]) -> tuple:
+    """A valid record as the values of a database row, JSON encoded for ``executemany``, in
+    the compact form ``store.compact_json`` reads back whole: the raw row as a list of cells
+    (``plan`` is the batch's ``core.ingest.record_plan``), ``as_written`` null when the raw row
+    gives it, ``normalised`` with codes and without what it rebuilds, and the values SQL
+    filters by in their own columns."""
     record_id, raw, as_written, normalised, secret, unreadable = record_columns(parsed)
+    kept = pack_as_written(as_written, raw, plan)
     return (
         parsed.row_number,
         record_id,
-        _encode_json(raw),
-        _encode_json(pack(as_written)),  # the field names as codes (store.compact_json)
-        _encode_json(pack(normalised)),
+        _encode_json(pack_raw(raw, plan)),
+        None if kept is None else _encode_json(pack(kept)),
+        _encode_json(pack_normalised(normalised)),
+        *filter_columns(normalised),
         secret,
         _encode_json(unreadable) if unreadable else _NONE,
     )
@@ -123,12 +135,13 @@ def _batches(
     source_file: SourceFile, share: tuple[int, int] | None = None, size: int = BATCH_ROWS
 ) -> Iterator[EncodedBatch]:
     """Batches of ``size`` rows; with ``share=(k, n)`` only the k-th of every n."""
+    plan = record_plan(source_file)
     records = source_file.records(share=(*share, size) if share else None)
     batch = EncodedBatch()
     for parsed in records:
         batch.rows_read += 1
         if parsed.is_valid:
-            batch.rows.append(encode_record(parsed))
+            batch.rows.append(encode_record(parsed, plan))
             for flag in parsed.unreadable:
                 batch.unreadable.append({"row": parsed.row_number, **flag.to_dict()})
         else:

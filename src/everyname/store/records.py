@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet, TextField, Value
+from django.db.models import F, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Concat
 
@@ -45,6 +45,7 @@ from everyname.core.schema import (
 )
 from everyname.store import crypto
 from everyname.store.audit import Action, record_event
+from everyname.store.compact_json import PLAN, filter_columns, pack_as_written, pack_raw
 from everyname.store.linking import latest_run
 from everyname.store.models import (
     Batch,
@@ -140,7 +141,7 @@ def name_matches(text: str) -> Q:
     """Records whose name holds every part of ``text``, in either script and any common
     spelling.
 
-    Compares the stored cross-script key of the whole name (``normalised.full_key``) part by
+    Compares the stored cross-script key of the whole name (``Record.name_key``) part by
     part, so spelling variants and the script do not matter (parts left out, such as a
     father's name, do not either); text with no key (a placeholder
     such as "مجهول") is looked for in the name as written instead. Needs the query annotated
@@ -159,9 +160,7 @@ def annotate_name_key(query: QuerySet) -> QuerySet:
     """``_name_key``: the record's stored name key with a space either side, so that
     :func:`name_matches` compares whole parts ("KLD" must not find "KLDN")."""
     space = Value(" ", output_field=TextField())
-    return query.annotate(
-        _name_key=Concat(space, KT("normalised__full_key"), space, output_field=TextField())
-    )
+    return query.annotate(_name_key=Concat(space, F("name_key"), space, output_field=TextField()))
 
 
 def place_matches(text: str) -> Q:
@@ -221,9 +220,9 @@ def _filtered_records(actor: Actor, filters: RecordFilters) -> QuerySet:
     if since is not None and until is not None and since > until:
         raise InvalidInput(f"until ({until}) is before since ({since})", field="until")
     if since is not None:
-        query = query.filter(normalised__date_of_death_start__gte=since)
+        query = query.filter(death_from__gte=since)
     if until is not None:
-        query = query.filter(normalised__date_of_death_end__lte=until)
+        query = query.filter(death_to__lte=until)
     if filters.place and filters.place.strip():
         query = query.filter(place_matches(filters.place))
     for name in ("status", "sex", "age_group"):
@@ -419,7 +418,8 @@ def list_records(
     require(actor, Permission.VIEW_RECORDS)
     query = _filtered_records(actor, RecordFilters.of(filters))
     rows, total = page_of(
-        query.select_related("source").order_by("pk").defer("raw", "sensitive_encrypted"),
+        # the raw row and the batch's plan give each record's text as imported (compact_json)
+        query.select_related("source", "batch").order_by("pk").defer("sensitive_encrypted"),
         page,
         page_size,
     )
@@ -526,6 +526,14 @@ def enter_record(
         unreadable=_flags(errors, as_written),
     )
     record_id, raw, kept, stored, secret, unreadable = record_columns(parsed)
+    name_key, death_from, death_to = filter_columns(stored)
+    # a typed entry's raw row is its fields, each its own column (see compact_json)
+    plan = {
+        "headers": list(raw),
+        "columns": [[name, [name]] for name in raw],
+        "label_notes": False,
+        "defaults": {},
+    }
     entered_at = datetime.now(UTC)
     document = json.dumps(
         {
@@ -554,6 +562,7 @@ def enter_record(
                 "used": {name: [name] for name in as_written},
                 "unused": [],
                 "defaults": {},
+                PLAN: plan,
             },
             imported_by=actor.username,
             rows_read=1,
@@ -566,9 +575,12 @@ def enter_record(
             source=source,
             row_number=1,
             source_record_id=record_id,
-            raw=raw,
-            as_written=kept,
+            raw=pack_raw(raw, plan),
+            as_written=pack_as_written(kept, raw, plan),
             normalised=stored,
+            name_key=name_key,
+            death_from=death_from,
+            death_to=death_to,
             sensitive_encrypted=secret,
             unreadable=unreadable,
         )
@@ -697,8 +709,12 @@ def _write_revision(
     )
     corrected = dict(record.corrected or {})
     corrected.update({name: text or "" for name, text in plain.items()})
+    name_key, death_from, death_to = filter_columns(stored)
     Record.objects.filter(pk=record.pk).update(
         normalised=stored,
+        name_key=name_key,
+        death_from=death_from,
+        death_to=death_to,
         unreadable=flags,
         corrected=corrected,
         source_record_id=str(stored.get("source_record_id") or "")[:200],

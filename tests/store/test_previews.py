@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from everyname.core.errors import InputRejected, InvalidInput, NotFound, PermissionDenied
 from everyname.core.mapping import parse_mapping
 from everyname.store import jobs, previews
-from everyname.store.imports import import_list
+from everyname.store.imports import AlreadyImported, import_list
 from everyname.store.models import Batch, Job, Record
 from everyname.store.sources import get_or_create_source
 from tests.conftest import shared_data_path
@@ -94,6 +94,9 @@ def test_a_mapping_adjusted_in_the_page_maps_the_unrecognised_column(sources, ca
     assert "neighbourhood" in again.fields
     assert {c.field: c.shown for c in again.rows[1].cells}["neighbourhood"] == "باب السباع"
 
+    # Day first is the default: a mapping says so only when the order changes.
+    assert "dates" not in tomllib.loads(previews.adjust_mapping("", choices, date_order="DMY"))
+    assert text.startswith("[columns]\n")  # plain keys stay plain, as a person writes them
     # Ignoring it, then back to automatic; a column mapped to two fields in the text is kept.
     ignored = previews.adjust_mapping(text, {HOOD: previews.IGNORE})
     assert tomllib.loads(ignored)["ignore"] == [HOOD] and "columns" not in tomllib.loads(ignored)
@@ -282,3 +285,21 @@ def test_a_real_list_is_previewed_as_its_dry_run_reads_it(sources, cast):
         ["id", "name_ar_raw", "dob", "sex"], "mapped"
     )
     assert seen.fields[:1] == ("source_record_id",) and "full_name" in seen.fields
+
+
+def test_a_kept_preview_follows_the_mapping_and_a_later_import_of_the_same_bytes(sources, cast):
+    actor = cast["recorder_a"]
+    staged = previews.stage_upload(actor, upload(ARABIC), "src-a")
+    first = previews.preview_staged(actor, staged.token)
+    assert (staged.path.parent.parent / "preview.pickle").is_file()
+    assert first.already_imported is None
+    report = import_list(cast["admin"], "src-b", upload(ARABIC, "elsewhere.csv"))
+    again = previews.preview_staged(actor, staged.token)
+    assert again.already_imported is not None and again.already_imported.id == report.batch_id
+    previews.set_staged_mapping(actor, staged.token, f'[columns]\n"{HOOD}" = "notes"\n')
+    mapped = previews.preview_staged(actor, staged.token)
+    assert {c.column: c.how for c in mapped.columns}[HOOD] == "mapped"
+    assert previews.staged_upload(actor, staged.token).mapping_name == "list-mapping.toml"
+    with pytest.raises(AlreadyImported):  # committing the same bytes is refused before queueing
+        previews.commit_staged(actor, staged.token)
+    assert not Job.objects.exists()

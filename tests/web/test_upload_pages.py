@@ -54,6 +54,7 @@ def html(response) -> str:
 def test_a_recorder_uploads_maps_the_unknown_column_commits_and_sees_the_batch(client, sign_in):
     sign_in(client, "recorder")
     Source.objects.get_or_create(code="src-b", defaults={"name": "Source B"})
+    assert 'href="/imports/new/"' in html(client.get("/imports/"))
     form = client.get("/imports/new/")
     assert form.status_code == 200
     assert 'value="src-a"' in html(form) and 'value="src-b"' not in html(form)
@@ -180,6 +181,12 @@ def test_a_file_over_the_limit_is_refused_in_words(client, sign_in, settings):
     assert "larger than the upload limit" in html(refused)
 
 
+def test_a_reviewer_is_not_offered_the_upload(client, sign_in):
+    sign_in(client, "reviewer")
+    assert 'href="/imports/new/"' not in html(client.get("/imports/"))
+    assert client.get("/imports/new/").status_code == 403
+
+
 def test_a_recorder_uploads_only_for_their_sources(client, sign_in):
     sign_in(client, "recorder")
     Source.objects.create(code="src-b", name="B")
@@ -234,3 +241,20 @@ def test_a_real_list_with_its_mapping_is_previewed_like_its_dry_run(client, sign
     assert len(seen.unreadable) == len(dry.unreadable)
     assert len(page.context["unreadable"]) == min(len(dry.unreadable), 500)
     assert all(c["plan"].how == "mapped" for c in page.context["columns"])
+
+
+def test_a_job_that_fails_says_why_and_nothing_is_imported(client, sign_in):
+    user = sign_in(client, "recorder")
+    preview_url = upload(client)
+    job_url = client.post(preview_url + "commit/")["Location"]
+    # Meanwhile the same bytes come in another way: the worker's import refuses them.
+    handle = io.BytesIO(ARABIC)
+    handle.name = "by-hand.csv"
+    earlier = import_list(Actor.local_admin("other"), "src-a", handle)
+    with pytest.raises(jobs.JobFailed):
+        jobs.run_job(int(job_url.rstrip("/").rsplit("/", 1)[1]))
+    page = client.get(job_url)
+    text = html(page)
+    assert 'id="job-error"' in text and f"batch {earlier.batch_id}" in text
+    assert '<meta http-equiv="refresh"' not in text and 'id="batch-link"' not in text
+    assert Batch.objects.count() == 1 and user.username not in Batch.objects.get().imported_by

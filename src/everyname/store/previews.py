@@ -29,8 +29,10 @@ import stores it encrypted (``core.ingest`` and ``core.mapping`` enforce it; the
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import pickle
 import re
 import secrets
 import shutil
@@ -38,7 +40,7 @@ import stat
 import tempfile
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -374,6 +376,13 @@ def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _toml_string(key)
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -395,18 +404,18 @@ def mapping_to_toml(data: dict[str, Any]) -> str:
         if isinstance(value, dict):
             tables.append((key, value))
         else:
-            lines.append(f"{_toml_string(key)} = {_toml_value(value)}")
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
     for key, table in tables:
         plain = {k: v for k, v in table.items() if not isinstance(v, dict)}
         nested = {k: v for k, v in table.items() if isinstance(v, dict)}
         if plain or not nested:
             lines.append("")
-            lines.append(f"[{_toml_string(key)}]")
-            lines.extend(f"{_toml_string(k)} = {_toml_value(v)}" for k, v in plain.items())
+            lines.append(f"[{_toml_key(key)}]")
+            lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in plain.items())
         for sub, subtable in nested.items():
             lines.append("")
-            lines.append(f"[{_toml_string(key)}.{_toml_string(sub)}]")
-            lines.extend(f"{_toml_string(k)} = {_toml_value(v)}" for k, v in subtable.items())
+            lines.append(f"[{_toml_key(key)}.{_toml_key(sub)}]")
+            lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in subtable.items())
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
@@ -451,7 +460,9 @@ def adjust_mapping(
                 f"date order {date_order!r}: expected one of {', '.join(DATE_ORDERS)}",
                 field="date_order",
             )
-        data["dates"] = {**(data.get("dates") or {}), "order": date_order}
+        dates = dict(data.get("dates") or {})
+        if date_order != dates.get("order", "DMY"):  # DMY is the default: written if changed
+            data["dates"] = {**dates, "order": date_order}
     if not data["columns"]:
         data.pop("columns")
     adjusted = mapping_to_toml(data) if data else ""
@@ -667,7 +678,7 @@ def staged_upload(actor: Actor, token: str) -> StagedUpload:
 def set_staged_mapping(actor: Actor, token: str, mapping_text: str, mapping_name: str = "") -> None:
     """Change the mapping a waiting upload is previewed and imported with (checked first)."""
     staged = staged_upload(actor, token)
-    name = mapping_name or staged.mapping_name or "mapping.toml"
+    name = mapping_name or staged.mapping_name or f"{Path(staged.file_name).stem}-mapping.toml"
     if mapping_text.strip():
         parse_mapping(mapping_text, name=name)
     meta_path = staging_root() / token / _META
@@ -677,8 +688,24 @@ def set_staged_mapping(actor: Actor, token: str, mapping_text: str, mapping_name
 
 
 def preview_staged(actor: Actor, token: str, *, rows: int = PREVIEW_ROWS) -> ImportPreview:
+    """The preview of a waiting upload with its current mapping.
+
+    Reading a large list takes a while, and the page is reloaded (after each change of the
+    mapping, by a person coming back to it): the preview is kept beside the upload, in its
+    owner-only folder, for as long as the mapping stays the same. Only the batch already holding
+    these bytes is looked up afresh (another import may have committed them meanwhile)."""
     staged = staged_upload(actor, token)
-    return preview_import(
+    key = hashlib.sha256(f"{rows}\n{staged.mapping_text}".encode()).hexdigest()
+    cache = staged.path.parent.parent / "preview.pickle"
+    try:
+        with cache.open("rb") as handle:
+            cached_key, cached = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, ValueError, EOFError, AttributeError):
+        cached_key, cached = None, None
+    if cached_key == key and isinstance(cached, ImportPreview):
+        check_may_import(actor, staged.source)
+        return replace(cached, already_imported=_earlier(actor, cached.sha256))
+    preview = preview_import(
         actor,
         staged.path,
         staged.source,
@@ -686,6 +713,8 @@ def preview_staged(actor: Actor, token: str, *, rows: int = PREVIEW_ROWS) -> Imp
         mapping_name=staged.mapping_name or "mapping.toml",
         rows=rows,
     )
+    files.write_bytes(cache, pickle.dumps((key, preview), protocol=pickle.HIGHEST_PROTOCOL))
+    return preview
 
 
 def discard_staged(actor: Actor, token: str) -> None:

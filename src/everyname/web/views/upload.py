@@ -175,7 +175,6 @@ def _preview_context(
         "listed": LISTED,
         "saved": previews.saved_mappings(actor, staged.source),
         "errors": errors or [],
-        "size": previews.limit_text(staged.size_bytes) if staged.size_bytes else "0 MB",
     }
 
 

@@ -38,3 +38,27 @@ def test_the_review_queue_pages_out_pairs_most_useful_first(demo_imported):
     # pairs a rule held apart are ranked among the uncertain ones, not all after them
     kinds = [pair.kind for pair in pending_pairs(REVIEWER, 1, 500).pairs]
     assert "held_apart" in kinds[: len(kinds) // 2]
+
+
+def test_the_stored_model_names_the_decisions_it_learnt_from(demo_imported):
+    from everyname.store.linking import decide
+
+    run_link(TESTER)
+    page = pending_pairs(REVIEWER, 1, 3)
+    first, second, third = page.pairs
+    decide(REVIEWER, first.left.record_id, first.right.record_id, "same")
+    decide(REVIEWER, second.left.record_id, second.right.record_id, "same")
+    decide(REVIEWER, third.left.record_id, third.right.record_id, "different")
+    run = LinkRun.objects.get(pk=run_link(TESTER).link_run)
+    labels = run.model["everyname_labels"]
+    expected = sorted(
+        sorted([str(p.left.record_id), str(p.right.record_id)]) for p in (first, second)
+    )
+    assert sorted(labels["same_decisions"]) == expected
+    assert labels["different_decisions"] == 1
+    # two decisions are too few to move m (training.min_decisions_for_m), and it says so
+    assert labels["m_from_labels"] is False
+    assert "fewer than 50" in labels["how"]
+    person = dict(Membership.objects.filter(link_run=run).values_list("record_id", "person_id"))
+    assert person[first.left.record_id] == person[first.right.record_id]
+    assert person[third.left.record_id] != person[third.right.record_id]

@@ -43,7 +43,15 @@ from everyname.core.link.records import (
 from everyname.core.link.review import order_for_review
 from everyname.core.link.settings import LinkSettings
 from everyname.core.link.stable_ids import PreviousClusters, assign_person_ids
-from everyname.core.link.train import FALLBACKS_KEY, FEW_PAIRS, model_fallbacks, train
+from everyname.core.link.train import (
+    FALLBACKS_KEY,
+    FEW_PAIRS,
+    LABELS_KEY,
+    Trained,
+    labels_record,
+    model_fallbacks,
+    train,
+)
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(stage, step, steps)`` when a stage starts (steps counted from 1)."""
@@ -202,10 +210,13 @@ def _link_records(
     columns = available_columns(prepared)
     all_decisions = list(decisions)
     usable = [d for d in all_decisions if d.record_id_l in rank and d.record_id_r in rank]
+    in_force: dict[tuple[str, str], MatchDecision] = {}
+    for d in usable:  # a later decision on the same pair wins, in training as in clustering
+        in_force[d.key] = d
     same_pairs = sorted(
         {
             tuple(sorted((rank[d.record_id_l], rank[d.record_id_r])))
-            for d in usable
+            for d in in_force.values()
             if d.verdict == "same"
         }
     )
@@ -240,6 +251,7 @@ def _link_records(
             trained, adjustments, fallbacks = done.model, done.adjustments, done.fallbacks
             fallbacks = thin + fallbacks
             trained[FALLBACKS_KEY] = [f.to_dict() for f in fallbacks]
+            trained[LABELS_KEY] = _labels(usable, same_pairs, original_ids, done, settings)
         else:
             trained, fallbacks = model, model_fallbacks(model)
             fallbacks += [f for f in thin if f not in fallbacks]
@@ -307,6 +319,22 @@ def _link_records(
         timings=durations,
         parameter_adjustments=adjustments,
         fallbacks=fallbacks,
+    )
+
+
+def _labels(
+    decisions: list[MatchDecision],
+    same_pairs: list[tuple[int, int]],
+    original_ids: np.ndarray,
+    done: Trained,
+    settings: LinkSettings,
+) -> dict[str, Any]:
+    """What the model learnt from the decisions, naming records by the caller's ids."""
+    same = [tuple(sorted((str(original_ids[a]), str(original_ids[b])))) for a, b in same_pairs]
+    verdicts = {d.key: d.verdict for d in decisions}  # a later decision on a pair wins
+    n_different = sum(v == "different" for v in verdicts.values())
+    return labels_record(
+        sorted(same), n_different, done.label_weight, settings.training.min_decisions_for_m
     )
 
 

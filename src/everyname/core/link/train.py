@@ -8,13 +8,20 @@ Order, all seeded by ``LinkSettings.seed``:
 3. m probabilities by expectation maximisation, one session per training block. Blocks are
    chosen not to be full of siblings (family name + age, not father + grandfather), since EM
    on sibling-rich blocks learns that agreeing father names mean little;
-4. when reviewers have said "same" often enough, m is re-estimated from those labelled pairs
-   and blended with the EM estimate, weighting the labels by their number
-   (``w = n / (n + 1000)``): a handful of decisions nudges the model, thousands steer it.
-   Reviewed pairs are the uncertain ones, so they are not a random sample of matches; that is
-   why the labels are blended rather than substituted. "Different" decisions are not used for
-   training (u is already estimated from a large random sample of non-matches); every decision
-   is enforced in clustering whatever the model says;
+4. reviewers' decisions are labels. With at least ``training.min_decisions_for_m`` "same"
+   decisions, m is estimated from those pairs alone (Splink's
+   ``estimate_m_from_pairwise_labels``: the share of labelled matches at each level of each
+   comparison) and blended with the EM estimate level by level,
+   ``m = (1 - w)·m_EM + w·m_labels`` with ``w = n / (n + 1000)`` for n "same" decisions: a
+   handful of decisions nudges the model, thousands steer it. Why a blend and not the labels
+   alone: reviewers see the uncertain pairs (``review.py``), so labelled matches over-represent
+   disagreeing names, and m from them alone would make agreement count for less than it
+   does among all matches. "Different" decisions do not train (Splink estimates m from
+   matches only, and u is already estimated from a large random sample of non-matches, which
+   a few hundred hard cases would bias). Every decision, either way, keeps overriding its own
+   pair in clustering whatever the model says. The saved model says what it learnt from:
+   ``everyname_labels`` (``labels_record``) lists the "same" decisions used, the number of
+   "different" ones, the weight w and whether m was updated;
 5. the parameters are made sane (``parameters.py``): pseudo-counts (the prior's too), a
    level no training observed counts no more than the strongest one it did, and the order
    every comparison's levels must keep.
@@ -108,6 +115,8 @@ class Trained:
     model: dict[str, Any]
     adjustments: list[Adjustment]
     fallbacks: list[Fallback]
+    label_weight: float = 0.0
+    """The share w of the reviewers' labels in m (0 when they were too few to use)."""
 
 
 def train(
@@ -230,9 +239,11 @@ def train(
         trained_prior = estimated
     model = linker.misc.save_model_to_json()
     m_untrained, u_untrained = untrained_levels(linker)
+    label_weight = 0.0
     if len(same_pairs) >= t.min_decisions_for_m:
         labelled = _m_from_labels(linker, same_pairs)
         model = blend_m(model, labelled, len(same_pairs))
+        label_weight = label_share(len(same_pairs))
         m_untrained = m_untrained & untrained_levels(linker)[0]
     prior, prior_adjustment = sane_prior(trained_prior, all_pairs)
     model["probability_two_random_records_match"] = prior
@@ -246,11 +257,43 @@ def train(
     if prior_adjustment is not None:
         adjustments.insert(0, prior_adjustment)
     model[FALLBACKS_KEY] = [f.to_dict() for f in fallbacks]
-    return Trained(model, adjustments, fallbacks)
+    return Trained(model, adjustments, fallbacks, label_weight)
 
 
 FALLBACKS_KEY = "everyname_fallbacks"
 """Where a saved model names its fallbacks (Splink ignores the key)."""
+
+LABELS_KEY = "everyname_labels"
+"""Where a saved model says which reviewers' decisions it learnt from (``labels_record``)."""
+
+
+def label_share(n_labels: int) -> float:
+    """w, the labels' share of m: n / (n + LABEL_PSEUDO_COUNT)."""
+    return n_labels / (n_labels + LABEL_PSEUDO_COUNT) if n_labels > 0 else 0.0
+
+
+def labels_record(
+    same: Sequence[tuple[str, str]], n_different: int, weight: float, min_decisions: int
+) -> dict[str, Any]:
+    """What a model learnt from reviewers' decisions, as stored beside it (plain JSON).
+
+    ``same``: the "same" decisions (record id pairs, the caller's ids) whose records were in
+    the run; ``weight``: their share of m (0: not used, fewer than ``min_decisions``)."""
+    used = weight > 0
+    return {
+        "same_decisions": [[str(a), str(b)] for a, b in same],
+        "different_decisions": int(n_different),
+        "m_from_labels": used,
+        "label_weight": float(weight),
+        "min_decisions_for_m": int(min_decisions),
+        "how": (
+            f"m = (1 - w)·m_EM + w·m_labels, w = n / (n + {LABEL_PSEUDO_COUNT:g}) = {weight:.4f} "
+            f"for n = {len(same)} 'same' decisions"
+            if used
+            else f"m from EM only: {len(same)} 'same' decisions, fewer than {min_decisions}"
+        )
+        + "; 'different' decisions do not train; every decision overrides its own pair",
+    }
 
 
 def model_fallbacks(model: dict[str, Any]) -> list[Fallback]:
@@ -307,7 +350,7 @@ def _m_from_labels(linker: Any, same_pairs: Sequence[tuple[int, int]]) -> dict[s
 
 def blend_m(em: dict[str, Any], labelled: dict[str, Any], n_labels: int) -> dict[str, Any]:
     """m = (1 - w) m_EM + w m_labels with w = n / (n + LABEL_PSEUDO_COUNT), level by level."""
-    w = n_labels / (n_labels + LABEL_PSEUDO_COUNT)
+    w = label_share(n_labels)
     out = copy.deepcopy(em)
     by_name = {c["output_column_name"]: c for c in labelled["comparisons"]}
     for comp in out["comparisons"]:

@@ -127,10 +127,13 @@ def test_the_person_page_sets_records_side_by_side_and_names_each_conflict(
     assert 'class="conflict" data-field="age_years"' in html
     source_of = {str(r.id): r.source for r in person.records}
     for value, record_ids in conflict["values"].items():
-        age = value[:-2] if value.endswith(".0") else value
+        years = float(value)  # an age under a year is read in months
+        months = round(years * 12)
+        age = f"{months} month{'' if months == 1 else 's'}" if years < 1 else f"{years:g}"
         sources = sorted({source_of[i] for i in record_ids})
         said = ", ".join(f'<code dir="ltr">{s}</code>' for s in sources)
-        assert f"{said} says <strong><bdi>{age}</bdi></strong>" in html
+        verb = "says" if len(sources) == 1 else "say"
+        assert f"{said} {verb} <strong><bdi>{age}</bdi></strong>" in html
     # every record is a column of the side-by-side table, linked to its own page
     for record in person.records:
         assert f'href="/records/{record.id}/"' in html

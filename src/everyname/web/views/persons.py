@@ -15,6 +15,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from everyname.core.errors import InvalidInput, NotFound
 from everyname.core.schema import VOCABULARIES
@@ -71,6 +72,24 @@ def shown(value: Any) -> str:
     return str(VALUE_NAMES.get(text, text))
 
 
+def shown_age(value: Any) -> str:
+    """An age in years as a reader reads it: under a year, in months ("3 months", not 0.25,
+    which a reader takes for a typing error); else as ``shown``. Text that is not a number
+    (an age that could not be read) is shown as it is."""
+    try:
+        years = float(value)
+    except (TypeError, ValueError):
+        return shown(value)
+    if 0 <= years < 1:
+        months = round(years * 12)
+        return ngettext("%(n)s month", "%(n)s months", months) % {"n": months}
+    return shown(years)
+
+
+def shown_field(name: str, value: Any) -> str:
+    return shown_age(value) if name == "age_years" and value not in (None, "") else shown(value)
+
+
 def _choices(name: str) -> list[tuple[str, str]]:
     return [(v.value, str(VALUE_NAMES.get(v.value, v.value))) for v in VOCABULARIES[name]]
 
@@ -121,7 +140,7 @@ def _row(person: Any) -> dict[str, Any]:
         "n_records": person.n_records,
         "sources": person.sources,
         "sex": shown(person.sex),
-        "age": shown(person.age_years) or shown(person.age_group),
+        "age": shown_field("age_years", person.age_years) or shown(person.age_group),
         "date_of_death": person.date_of_death or "",
         "status": shown(person.status),
         "conflicts": person.conflicts,
@@ -158,7 +177,7 @@ def _detail_context(detail: PersonDetail) -> dict[str, Any]:
                 ids = [str(i) for i in record_ids]
                 said.append(
                     {
-                        "value": shown(value),
+                        "value": shown_field(name, value),
                         "sources": sorted({source_of[i] for i in ids if i in source_of}),
                         "records": [i for i in ids if i in source_of],
                         "hidden": sum(1 for i in ids if i not in source_of),
@@ -168,7 +187,12 @@ def _detail_context(detail: PersonDetail) -> dict[str, Any]:
         if value is None and not conflict:
             continue
         resolved.append(
-            {"field": name, "label": FIELD_LABELS[name], "value": shown(value), "said": said}
+            {
+                "field": name,
+                "label": FIELD_LABELS[name],
+                "value": shown_field(name, value),
+                "said": said,
+            }
         )
     records = []
     for name in RECORD_ROWS:
@@ -177,7 +201,7 @@ def _detail_context(detail: PersonDetail) -> dict[str, Any]:
         records.append(
             {
                 "label": FIELD_LABELS[name],
-                "cells": [shown(c) for c in cells],
+                "cells": [shown_field(name, c) for c in cells],
                 "differs": len(known) > 1,
                 "name": name == "name",
             }

@@ -25,7 +25,7 @@ from everyname.store.linking import decide
 from everyname.store.permissions import Permission
 from everyname.store.review import CLOSE, DIFFERENT, SAME, review_queue
 from everyname.web.access import requires
-from everyname.web.views.persons import FIELD_LABELS, shown
+from everyname.web.views.persons import FIELD_LABELS, shown_field
 
 SKIPPED = "everyname_review_skipped"
 """Session key: the pair ids this reviewer passed over ("not sure") in this session."""
@@ -98,9 +98,10 @@ def _full_names(pair: Any) -> tuple[str, str]:
 def _field(comparison: Any) -> dict[str, Any]:
     agrees = comparison.agrees
     return {
+        "field": comparison.field,
         "label": FIELD_LABELS.get(comparison.field, comparison.label),
-        "left": shown(comparison.left),
-        "right": shown(comparison.right),
+        "left": shown_field(comparison.field, comparison.left),
+        "right": shown_field(comparison.field, comparison.right),
         "class": "missing" if agrees is None else ("agrees" if agrees else "differs"),
         "says": LEVELS[None][1]
         if agrees is None

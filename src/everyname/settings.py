@@ -32,6 +32,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_htmx",  # htmx itself (static django_htmx/htmx-2.min.js) and request.htmx
+    "rest_framework",  # the JSON API (everyname.api)
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served by the app itself (static), no CDN
+    "everyname.api.apps.ApiConfig",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +144,35 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # file is never kept whole; Django's own DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) still bounds the
 # form's other fields, and files over FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to disk, owner-only.
 EVERYNAME_UPLOAD_LIMIT = int(config.env("EVERYNAME_UPLOAD_LIMIT_MB", "200") or "200") * 1024 * 1024
+
+# The JSON API (everyname.api): its own Bearer tokens only (no session, so no CSRF question),
+# errors as {"error", "field"}, a page on every list, a rate per token.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["everyname.api.auth.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["everyname.api.auth.HasRole"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["everyname.api.auth.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "everyname.api.errors.handle",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+#: Requests per API token: a script in a loop slows down, the server stays up for the others.
+API_RATE_PER_TOKEN = "600/minute"
+SPECTACULAR_SETTINGS = {
+    "TITLE": "everyname API",
+    "DESCRIPTION": "Persons, records, sources, imports, counts, estimates and reviews, with the "
+    "permissions of the token's user. Send `Authorization: Bearer TOKEN`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 DATABASES = {"default": config.database_settings()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
     label = "api"
     verbose_name = "everyname JSON API"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from everyname.api import auth  # noqa: F401  (the Bearer scheme, for the document)

@@ -34,7 +34,7 @@ class ApiToken(models.Model):
     revoked_by = models.CharField(max_length=150, blank=True, default="")
 
     class Meta:
-        ordering = ["id"]
+        ordering = ("id",)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user_id})"

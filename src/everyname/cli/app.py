@@ -29,6 +29,7 @@ COMMAND_ORDER: tuple[str, ...] = (
     "restore",
     "originals",
     "user",
+    "token",
     "key",
     "audit",
     "worker",
@@ -72,6 +73,7 @@ def register(app: typer.Typer) -> None:
         linking,
         places,
         serve,
+        tokens,
         users,
         worker,
     )
@@ -100,6 +102,7 @@ def register(app: typer.Typer) -> None:
         "places": places.places_app,
         "claims": counting.claims_app,
         "user": users.user_app,
+        "token": tokens.token_app,
         "key": keys.key_app,
         "audit": audit.audit_app,
     }

@@ -71,6 +71,8 @@ class Action(StrEnum):
     BACKUP_WRITTEN = "backup.written"
     DATABASE_RESTORED = "database.restored"
     ORIGINAL_DOWNLOADED = "batch.original_downloaded"
+    TOKEN_CREATED = "token.created"
+    TOKEN_REVOKED = "token.revoked"
 
 
 def record_event(

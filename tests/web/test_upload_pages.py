@@ -258,3 +258,15 @@ def test_a_job_that_fails_says_why_and_nothing_is_imported(client, sign_in):
     assert 'id="job-error"' in text and f"batch {earlier.batch_id}" in text
     assert '<meta http-equiv="refresh"' not in text and 'id="batch-link"' not in text
     assert Batch.objects.count() == 1 and user.username not in Batch.objects.get().imported_by
+
+
+def test_the_upload_form_still_needs_its_csrf_token(sign_in):
+    """The view reads the body only once its size-limiting handler is in place, so it checks the
+    CSRF token itself (csrf_protect inside csrf_exempt): a forged form is still refused."""
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    sign_in(strict, "recorder")
+    refused = strict.post("/imports/new/", {"source": "src-a", "file": file(ARABIC)})
+    assert refused.status_code == 403
+    assert not Batch.objects.exists() and "csrf" in html(refused).lower()

@@ -142,3 +142,33 @@ def test_before_any_link_run_the_queue_says_so(client, sign_in, demo_imported):
     sign_in(client, "analyst")
     page = client.get("/review/")
     assert page.status_code == 200 and "No link run yet" in page.content.decode()
+
+
+def test_an_analyst_starts_a_link_run_that_applies_the_decisions(client, sign_in, linked, cast):
+    from everyname.store.jobs import run_worker
+    from everyname.store.models import Job, LinkRun
+
+    sign_in(client, "analyst")
+    html = client.get("/review/").content.decode()
+    assert 'id="start-link"' in html
+    pair = pending_pairs(cast["analyst"], 1, 1).pairs[0]
+    client.post("/review/", {**decision_form(pair), "action": "same"})
+    before = count(cast["analyst"]).total
+    response = client.post("/review/link/")
+    job = Job.objects.get(kind="link")
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert run_worker(once=True) == 1
+    assert LinkRun.objects.count() == 2
+    # the pair decided the same person is one person now: one fewer, and no longer in the queue
+    assert count(cast["analyst"]).total == before - 1
+    waiting = {p.pair_id for p in pending_pairs(cast["analyst"], 1, 500).pairs}
+    assert awaiting(client.get("/review/").content.decode()) == len(waiting)
+
+
+def test_a_reviewer_may_not_start_a_link_run(client, sign_in, linked):
+    from everyname.store.models import Job
+
+    sign_in(client, "reviewer")
+    assert 'id="start-link"' not in client.get("/review/").content.decode()
+    assert client.post("/review/link/").status_code == 403
+    assert not Job.objects.exists()

@@ -80,6 +80,8 @@ MATRIX: dict[str, tuple[str, dict[str, int | str]]] = {
     "persons/": ("/persons/", {**everyone(200), "viewer": 403}),
     "persons/<str:person_id>/": ("/persons/P0/", {**everyone(404), "viewer": 403}),
     "review/": ("/review/", {**everyone(403), "admin": 200, "analyst": 200, "reviewer": 200}),
+    # Starting a link run from the queue: LINK (admins, analysts), a POST only.
+    "review/link/": ("/review/link/", {**everyone(403), "admin": 405, "analyst": 405}),
     # Signed in already: the sign-in page sends you on.
     "accounts/login/": ("/accounts/login/", everyone(REDIRECT, anonymous=200)),
     # Signing out is a POST; a GET (a link, an image elsewhere) is refused for everyone.
@@ -111,8 +113,6 @@ def routes(patterns=None, prefix: str = "") -> list[tuple[str, object]]:
     found = []
     for pattern in patterns if patterns is not None else get_resolver().url_patterns:
         route = prefix + str(pattern.pattern)
-        if route.startswith("api/"):
-            continue  # the JSON API has its own table: tests/api/test_api_role_matrix.py
         if isinstance(pattern, URLResolver):
             found.extend(routes(pattern.url_patterns, route))
         elif isinstance(pattern, URLPattern):

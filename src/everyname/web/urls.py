@@ -1,7 +1,7 @@
 """Every page of the app. The role-matrix test (tests/web/test_role_matrix.py) walks this list:
 a new page needs a row in its table."""
 
-from django.urls import include, path
+from django.urls import path
 
 from everyname.web.views import (
     accounts,
@@ -55,8 +55,8 @@ urlpatterns = [
     path("persons/", persons.persons, name="persons"),
     path("persons/<str:person_id>/", persons.person, name="person"),
     path("review/", review.review, name="review"),
+    path("review/link/", review.link, name="review-link"),
     path("i18n/setlang/", language.set_language, name="set_language"),
-    path("api/v1/", include("everyname.api.urls")),  # the JSON API (tests/api/ walks it)
     path("accounts/login/", accounts.login, name="login"),
     path("accounts/logout/", accounts.logout, name="logout"),
     path("accounts/two-factor/", accounts.enrol, name="two-factor-enrol"),

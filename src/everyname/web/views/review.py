@@ -14,13 +14,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from everyname.core.errors import InvalidInput, NotFound
+from everyname.store.jobs import enqueue
 from everyname.store.linking import decide
 from everyname.store.permissions import Permission
 from everyname.store.review import CLOSE, DIFFERENT, SAME, review_queue
@@ -145,6 +146,15 @@ def _act(request: HttpRequest) -> HttpResponse:
         },
     )
     return back
+
+
+@requires(Permission.LINK)
+@require_http_methods(["POST"])
+def link(request: HttpRequest) -> HttpResponse:
+    """Start a link run that applies the decisions so far, as a background job (the store
+    checks the permission again when it queues it); the job's page follows its progress."""
+    job = enqueue(request.actor, "link", {})  # type: ignore[attr-defined]
+    return redirect("job", job_id=job.id)
 
 
 def _number(text: str | None, field: str) -> int:

@@ -1,7 +1,7 @@
 """Every page of the app. The role-matrix test (tests/web/test_role_matrix.py) walks this list:
 a new page needs a row in its table."""
 
-from django.urls import path
+from django.urls import include, path
 
 from everyname.web.views import (
     accounts,
@@ -57,6 +57,7 @@ urlpatterns = [
     path("review/", review.review, name="review"),
     path("review/link/", review.link, name="review-link"),
     path("i18n/setlang/", language.set_language, name="set_language"),
+    path("api/v1/", include("everyname.api.urls")),  # the JSON API (tests/api/ walks it)
     path("accounts/login/", accounts.login, name="login"),
     path("accounts/logout/", accounts.logout, name="logout"),
     path("accounts/two-factor/", accounts.enrol, name="two-factor-enrol"),

@@ -1,0 +1,503 @@
+"""Typing in one victim: what the entry would be, who it might already be, and saving it.
+
+A recorder taking a call from a relative types the victim in; before anything is written,
+:func:`check_entry` reads the values as an import would (``core.ingest.normalise``: an
+unreadable value is flagged, never refused) and asks the latest link run's model which
+existing persons the record might be (``core.link.candidates``: the model's own blocking and
+comparison, best first, with what agrees and what differs). :func:`save_entry` then writes the
+record through :func:`~everyname.store.records.enter_record` and, when the recorder says it is
+the same person as one shown, records that as a decision on the pair (the new record and one
+record of that person), which every later link run enforces, in the same transaction.
+
+A recorder works only for their sources, but a duplicate may sit in any source: a candidate
+from a source the actor may not read is shown by its person and the model's evidence only,
+never by its values. The reporter's identity is never compared and never returned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from everyname.core.errors import InvalidInput, NotFound
+from everyname.core.ingest import normalise
+from everyname.core.link.candidates import Candidate, Evidence, find_candidates
+from everyname.core.schema import CANONICAL_FIELDS, PLACE_FIELDS, SENSITIVE_FIELDS
+from everyname.store import crypto
+from everyname.store.audit import Action, record_event
+from everyname.store.linking import latest_run, records_frame
+from everyname.store.models import LinkRun, MatchDecision, Membership, Record, Source
+from everyname.store.permissions import Actor, Permission, require
+from everyname.store.records import current_as_written, enter_record, shown_name
+
+ENTRY_FIELDS = tuple(f for f in CANONICAL_FIELDS if f not in SENSITIVE_FIELDS)
+"""The fields typed for the victim (the reporter's identity is given apart)."""
+DATE_FIELDS = ("date_of_death", "date_of_birth")
+MAX_CANDIDATES = 10
+SAME_PERSON_NOTE = "entered as the same person as this record"
+
+
+def date_text(year: str | None, month: str | None, day: str | None) -> str | None:
+    """A partial date typed as three boxes, as the text a list would give: "2012",
+    "2012-02" or "2012-02-07" (the import's ISO form, whatever the date order).
+
+    Nothing is checked here: the text is read by the import's own date parser, which flags a
+    day without a month, month 13 or 30 February as it would in a file.
+    """
+    parts = [(p or "").strip() for p in (year, month, day)]
+    if not any(parts):
+        return None
+    year_text, month_text, day_text = parts
+    text = year_text or "0000"
+    if month_text or day_text:
+        text += "-" + (month_text.zfill(2) if month_text else "00")
+    if day_text:
+        text += "-" + day_text.zfill(2)
+    return text
+
+
+def entry_sources(actor: Actor) -> list[tuple[str, str]]:
+    """The sources ``actor`` may enter records for, as (code, name), by code."""
+    require(actor, Permission.ENTER_RECORD)
+    query = Source.objects.order_by("code")
+    scope = actor.source_scope()
+    if scope is not None:
+        query = query.filter(code__in=sorted(scope))
+    return list(query.values_list("code", "name"))
+
+
+@dataclass(frozen=True)
+class PlaceChoice:
+    """A gazetteer place to pick while typing: its names in both scripts and where it is."""
+
+    value: str
+    name_ar: str
+    name_en: str
+    level: str
+    within: tuple[str, ...]
+    """The places holding it, nearest first, in English (Arabic where there is none)."""
+    within_ar: tuple[str, ...]
+
+
+def place_choices(actor: Actor) -> list[PlaceChoice]:
+    """Every gazetteer place, broadest first then by name: what the place box offers.
+
+    The value typed into the record is the Arabic name (the English one where there is none);
+    either resolves to the same place when counts read it, as any spelling the gazetteer knows
+    does."""
+    require(actor, Permission.ENTER_RECORD)
+    from everyname.core.places import level_depth
+    from everyname.store.places import current_gazetteer
+
+    gazetteer = current_gazetteer()
+    out = []
+    for place in gazetteer:
+        above = gazetteer.ancestors(place.id)
+        out.append(
+            PlaceChoice(
+                value=place.name_ar or place.name_en,
+                name_ar=place.name_ar,
+                name_en=place.name_en,
+                level=place.level,
+                within=tuple(p.name_en or p.name_ar for p in above),
+                within_ar=tuple(p.name_ar or p.name_en for p in above),
+            )
+        )
+    out.sort(key=lambda c: (level_depth(c.level), c.name_en or c.name_ar))
+    return out
+
+
+RECORD_LEVEL = {
+    "governorate": "governorate",
+    "district": "district",
+    "city": "locality",
+    "town": "locality",
+    "village": "locality",
+    "neighbourhood": "neighbourhood",
+}
+"""The record field each gazetteer level fills (a subdistrict has none)."""
+
+
+def _arabic(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+def place_levels(written: Mapping[str, str]) -> dict[str, str]:
+    """The level fields a typed place fills: "بابا عمرو" is the neighbourhood Baba Amr, in
+    the city of Homs, in Homs governorate. Only fields left empty are filled, in the script
+    the place was typed in; nothing when the gazetteer does not know the place.
+
+    Why: a record compared by the link model agrees on a place only level by level, and lists
+    give their places by level; a place typed as free text alone would agree with none.
+    """
+    text = (written.get("place") or "").strip()
+    if not text:
+        return {}
+    from everyname.store.places import current_gazetteer
+
+    gazetteer = current_gazetteer()
+    match = gazetteer.resolve(text)
+    if match is None:
+        return {}
+    filled: dict[str, str] = {}
+    for place in (match.entry, *gazetteer.ancestors(match.entry.id)):
+        field = RECORD_LEVEL.get(place.level)
+        if field is None or written.get(field) or field in filled:
+            continue
+        name = place.name_ar if _arabic(text) else place.name_en
+        filled[field] = name or place.name_ar or place.name_en
+    return filled
+
+
+@dataclass(frozen=True)
+class FieldSide:
+    """One field of a possible person beside the value typed, and whether they agree."""
+
+    field: str
+    entered: str
+    existing: str
+    agrees: bool | None
+
+
+@dataclass(frozen=True)
+class PossiblePerson:
+    """An existing person the new record might be, through their most alike record."""
+
+    person_id: str | None
+    """None for a record no link run has placed yet (imported after the latest run)."""
+    record_id: int
+    source: str
+    visible: bool
+    """Whether the actor may read this record's values (a recorder: their sources only)."""
+    name: str | None
+    match_probability: float
+    agrees: tuple[Evidence, ...]
+    differs: tuple[Evidence, ...]
+    missing: tuple[Evidence, ...]
+    fields: tuple[FieldSide, ...]
+    records: int
+    """How many records the person has in the latest run."""
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    """What saving these values would write, and who the record might already be."""
+
+    source: str
+    normalised: dict[str, Any]
+    unreadable: tuple[dict[str, str], ...]
+    """(field, expected) of each value that cannot be read: kept as written, unknown."""
+    persons: tuple[PossiblePerson, ...]
+    link_run: int | None
+    """The run whose model compared the record; None before any link run."""
+    names_somebody: bool
+    place_levels: dict[str, str]
+    """Level fields filled from the gazetteer for the place typed (see :func:`place_levels`):
+    a front end offers them in the form, and the record is compared with them."""
+
+
+SHOWN_FIELDS = (
+    ("full_name", "full_name"),
+    ("sex", "sex"),
+    ("age", "age_years"),
+    ("age_group", "age_group"),
+    ("date_of_birth", "date_of_birth"),
+    ("date_of_death", "date_of_death"),
+    ("place", "place"),
+    ("governorate", "governorate"),
+    ("district", "district"),
+    ("locality", "locality"),
+    ("neighbourhood", "neighbourhood"),
+    ("cause", "cause"),
+    ("status", "status"),
+)
+"""(field as written, normalised key) shown side by side for a possible person."""
+
+
+def _values(values: Mapping[str, str | None]) -> dict[str, str]:
+    unknown = sorted(set(values) - set(ENTRY_FIELDS))
+    if unknown:
+        raise InvalidInput(f"not a field of a record: {', '.join(unknown)}", field=unknown[0])
+    out = {}
+    for name, value in values.items():
+        if value is not None and not isinstance(value, str):
+            raise InvalidInput(f"{name} is text", field=name)
+        if value and not value.isspace():
+            out[name] = value
+    return out
+
+
+def _source(actor: Actor, source_code: str) -> Source:
+    if not source_code:
+        raise InvalidInput("choose the source the record is entered for", field="source")
+    require(actor, Permission.ENTER_RECORD, source_code)
+    source = Source.objects.filter(code=source_code).first()
+    if source is None:
+        raise NotFound(f"no source {source_code!r}", field="source")
+    return source
+
+
+def check_entry(actor: Actor, source_code: str, values: Mapping[str, str | None]) -> EntryCheck:
+    """Read ``values`` as an import would and find the existing persons they might be.
+
+    Nothing is written. Before the first link run there is no model and no person: the check
+    says so (``link_run`` None) and the record can still be saved."""
+    source = _source(actor, source_code)
+    written = _values(values)
+    levels = place_levels(written)
+    written = {**written, **levels}
+    normalised, errors = normalise(written)
+    for name in SENSITIVE_FIELDS:
+        normalised.pop(name, None)
+    unreadable = tuple({"field": f, "expected": e} for f, e in errors)
+    names_somebody = any(normalised.get(n) for n in ("full_name", "given_name", "family_name"))
+    run = latest_run()
+    persons: tuple[PossiblePerson, ...] = ()
+    if run is not None and names_somebody and Record.objects.exists():
+        found = find_candidates(
+            {**normalised, "source": source.code},
+            records_frame(),
+            run.model,
+            limit=MAX_CANDIDATES * 3,
+        )
+        persons = _persons(actor, run, found, normalised, written)
+    return EntryCheck(
+        source=source.code,
+        normalised=normalised,
+        unreadable=unreadable,
+        persons=persons,
+        link_run=None if run is None else run.pk,
+        names_somebody=bool(names_somebody),
+        place_levels=levels,
+    )
+
+
+def _persons(
+    actor: Actor,
+    run: LinkRun,
+    found: tuple[Candidate, ...],
+    normalised: Mapping[str, Any],
+    written: Mapping[str, str],
+) -> tuple[PossiblePerson, ...]:
+    """Candidates grouped by the person the run put them in, each person by its best record
+    (candidates come best first, so the first record seen of a person is its best)."""
+    ids = [int(c.record_id) for c in found]
+    records = Record.objects.select_related("source").in_bulk(ids)
+    person_of = dict(
+        Membership.objects.filter(link_run=run, record_id__in=ids).values_list(
+            "record_id", "person_id"
+        )
+    )
+    sizes: dict[str, int] = {}
+    for person in set(person_of.values()):
+        sizes[person] = Membership.objects.filter(link_run=run, person_id=person).count()
+    seen: set[str] = set()
+    out = []
+    for candidate in found:
+        record = records.get(int(candidate.record_id))
+        if record is None:
+            continue
+        person = person_of.get(record.pk)
+        key = person or f"record:{record.pk}"
+        if key in seen:
+            continue
+        seen.add(key)
+        visible = actor.can(Permission.VIEW_RECORDS, record.source.code)
+        as_written = current_as_written(record) if visible else {}
+        out.append(
+            PossiblePerson(
+                person_id=person,
+                record_id=record.pk,
+                source=record.source.code,
+                visible=visible,
+                name=shown_name(as_written) if visible else None,
+                match_probability=candidate.match_probability,
+                agrees=candidate.agrees,
+                differs=candidate.differs,
+                missing=tuple(e for e in candidate.evidence if e.verdict == "missing"),
+                fields=_sides(normalised, written, record) if visible else (),
+                records=sizes.get(person, 1) if person else 1,
+            )
+        )
+        if len(out) == MAX_CANDIDATES:
+            break
+    return tuple(out)
+
+
+def _age(values: Mapping[str, Any]) -> str:
+    """An age as read: exact years, or the range a "40s" gives."""
+    years = values.get("age_years")
+    if years is not None:
+        return _shown(years)
+    low, high = values.get("age_min"), values.get("age_max")
+    if low is None or high is None:
+        return ""
+    return f"{_shown(low)}–{_shown(high)}"
+
+
+def _overlap(a: Mapping[str, Any], b: Mapping[str, Any], low: str, high: str) -> bool | None:
+    """Whether two spans (a partial date's days, an age's range) can be the same value."""
+    if None in (a.get(low), a.get(high), b.get(low), b.get(high)):
+        return None
+    return bool(a[low] <= b[high] and b[low] <= a[high])
+
+
+SPANS = {
+    "age": ("age_min", "age_max"),
+    "date_of_death": ("date_of_death_start", "date_of_death_end"),
+    "date_of_birth": ("date_of_birth_start", "date_of_birth_end"),
+}
+"""Fields that agree when their spans overlap: "2012-02" and "2012-02-03", "40s" and 45."""
+
+
+def _same_place(field: str, mine: str, other: str) -> bool | None:
+    """Two place texts agree when the gazetteer takes them to one place ("حمص" and "Homs");
+    None when either is empty or unknown to it."""
+    if not mine or not other:
+        return None
+    from everyname.store.places import current_gazetteer
+
+    gazetteer = current_gazetteer()
+    level = None if field == "place" else field
+    a, b = gazetteer.resolve(mine, level=level), gazetteer.resolve(other, level=level)
+    if a is None or b is None:
+        return None if mine != other else True
+    return a.entry.id == b.entry.id
+
+
+def _shown(value: Any) -> str:
+    if value in (None, "", "unknown"):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _sides(
+    normalised: Mapping[str, Any], written: Mapping[str, str], record: Record
+) -> tuple[FieldSide, ...]:
+    theirs = record.normalised or {}
+    their_text = current_as_written(record)
+    out = []
+    for field, key in SHOWN_FIELDS:
+        mine, other = _shown(normalised.get(key)), _shown(theirs.get(key))
+        if field == "full_name":
+            mine = written.get("full_name") or shown_name(written) or ""
+            other = shown_name(their_text) or ""
+            agrees = None  # names: the model's evidence says how they compare, part by part
+        elif field in SPANS:
+            if field == "age":
+                mine, other = _age(normalised), _age(theirs)
+            agrees = _overlap(normalised, theirs, *SPANS[field]) if mine and other else None
+        elif field in PLACE_FIELDS:
+            agrees = _same_place(field, mine, other)
+        else:
+            agrees = None if not mine or not other else mine == other
+        if mine or other:
+            out.append(FieldSide(field, mine, other, agrees))
+    return tuple(out)
+
+
+SEALED_KIND = "everyname reporter"
+
+
+def seal_reporter(actor: Actor, name: str | None, contact: str | None) -> str | None:
+    """The reporter's name and contact encrypted with the database's key, for a form to carry
+    from the check to the save without the identity being in the page (a check re-renders the
+    form; its inputs would otherwise hold the name in the clear). None when neither is given."""
+    require(actor, Permission.ENTER_RECORD)
+    name, contact = (name or "").strip(), (contact or "").strip()
+    if not name and not contact:
+        return None
+    document = json.dumps({"kind": SEALED_KIND, "name": name, "contact": contact})
+    return crypto.encrypt_text(document).decode("ascii")
+
+
+def _unseal(token: str) -> tuple[str | None, str | None]:
+    try:
+        document = json.loads(crypto.decrypt(token.strip().encode("ascii")).decode("utf-8"))
+    except (crypto.KeyFileError, UnicodeError, ValueError):
+        raise InvalidInput(
+            "the reporter's details kept by the form cannot be read: type them again",
+            field="reporter_name",
+        ) from None
+    if not isinstance(document, dict) or document.get("kind") != SEALED_KIND:
+        raise InvalidInput(
+            "the reporter's details kept by the form cannot be read", field="reporter_name"
+        )
+    return document.get("name") or None, document.get("contact") or None
+
+
+@dataclass(frozen=True)
+class SavedEntry:
+    """The record written, and the decision that joins it to a person when one was chosen."""
+
+    record_id: int
+    same_as_record: int | None
+    decision_id: int | None
+
+
+def save_entry(
+    actor: Actor,
+    source_code: str,
+    values: Mapping[str, str | None],
+    reporter_name: str | None = None,
+    reporter_contact: str | None = None,
+    *,
+    reporter_sealed: str | None = None,
+    same_as_record: int | None = None,
+) -> SavedEntry:
+    """Write the entry (``records.enter_record``: checked, normalised and encrypted as an
+    import's row) and, when ``same_as_record`` is given, a "same person" decision between the
+    new record and that record, audited as a reviewer's decision, in one transaction.
+    ``reporter_sealed`` (from :func:`seal_reporter`) stands for the reporter's details when
+    none are typed again.
+
+    The recorder who took the call decides here, as a reviewer would on the pair: the decision
+    is the recorder's and names them; a later decision on the pair supersedes it.
+    """
+    source = _source(actor, source_code)
+    written = _values(values)
+    if (
+        reporter_sealed
+        and not (reporter_name or "").strip()
+        and not (reporter_contact or "").strip()
+    ):
+        reporter_name, reporter_contact = _unseal(reporter_sealed)
+    other = None
+    if same_as_record is not None:
+        if isinstance(same_as_record, bool) or not isinstance(same_as_record, int):
+            raise InvalidInput("same_as_record is a record number", field="same_as_record")
+        other = Record.objects.filter(pk=same_as_record).first()
+        if other is None:
+            raise NotFound(f"There is no record {same_as_record}", field="same_as_record")
+    with transaction.atomic():
+        detail = enter_record(actor, source.code, written, reporter_name, reporter_contact)
+        decision = None
+        if other is not None:
+            left, right = sorted((detail.id, other.pk))
+            decision = MatchDecision.objects.create(
+                record_l_id=left,
+                record_r_id=right,
+                verdict=MatchDecision.Verdict.SAME,
+                decided_by=actor.username,
+                note=SAME_PERSON_NOTE,
+                link_run=latest_run(),
+            )
+            record_event(
+                Action.MATCH_DECIDED,
+                actor,
+                decision,
+                records=[left, right],
+                verdict=decision.verdict,
+                entered=detail.id,
+            )
+    return SavedEntry(
+        record_id=detail.id,
+        same_as_record=None if other is None else other.pk,
+        decision_id=None if decision is None else decision.pk,
+    )

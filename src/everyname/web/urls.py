@@ -3,6 +3,7 @@ a new page needs a row in its table."""
 
 from django.urls import include, path
 
+from everyname.api import pages as api_pages
 from everyname.web.views import (
     accounts,
     dashboard,
@@ -63,6 +64,7 @@ urlpatterns = [
     path("accounts/two-factor/", accounts.enrol, name="two-factor-enrol"),
     path("accounts/two-factor/verify/", accounts.verify, name="two-factor-verify"),
     path("accounts/password/", accounts.password, name="password-change"),
+    path("accounts/tokens/", api_pages.tokens, name="api-tokens-page"),
     path("audit/", audit_log.audit, name="audit"),
     path("users/", user_admin.users, name="users"),
     path("users/<str:name>/", user_admin.user, name="user"),

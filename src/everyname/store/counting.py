@@ -16,9 +16,11 @@ is seen by the next count.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from django.db import connection
@@ -231,9 +233,28 @@ def count(
     down by each field of ``by``, every category's unknowns beside it; with ``explain``, the
     person ids behind each figure. ``to_dict()`` is the ``count --format json`` contract."""
     require(actor, Permission.VIEW_FIGURES)
-    return count_persons(
-        count_input(), filters or CountFilters(), list(by), gazetteer=gazetteer(), explain=explain
-    )
+    data, places = count_input(), gazetteer()
+    filters, fields = filters or CountFilters(), tuple(by)
+    key = (filters, fields, explain)
+    with _results_lock:
+        kept = _results.get(key)
+    if kept is not None and kept[0]() is data and kept[1] is places:
+        return kept[2]
+    result = count_persons(data, filters, list(fields), gazetteer=places, explain=explain)
+    with _results_lock:
+        _results.pop(key, None)
+        _results[key] = (weakref.ref(data), places, result)
+        while len(_results) > KEPT_RESULTS:
+            _results.pop(next(iter(_results)))
+    return result
+
+
+KEPT_RESULTS = 16
+"""Counts kept for the filters asked most recently: a page (the figures, a shared link) asks
+for the same count again and again, and on a million persons a count takes a second. A result
+is used only with the count input and gazetteer it came from, so a change is seen at once."""
+_results: dict[tuple[Any, ...], tuple[weakref.ref[CountInput], Any, CountResult]] = {}
+_results_lock = threading.Lock()
 
 
 # Claims and copy groups live in ``store.claims`` (permission-checked use cases); these two keep

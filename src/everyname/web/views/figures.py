@@ -8,11 +8,15 @@ filters, written by the same functions.
 from __future__ import annotations
 
 import io
+import threading
+import weakref
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, get_language_bidi, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -123,6 +127,41 @@ def _chart(table: dict[str, Any], rtl: bool, arabic: bool) -> Any:
     return charts.bar_chart(ident, bars, title=title, desc=desc, rtl=rtl)
 
 
+def breakdowns_html(result: CountResult, *, folded: bool = False) -> SafeString:
+    """A count's breakdowns, each a chart and its table, as HTML in the page's language
+    (``folded``: each table in a closed ``<details>``, as the dashboard shows them).
+
+    Kept for the result: the counting service hands back the same result for the same
+    filters while nothing has changed, and drawing a breakdown by day or place on a million
+    persons would otherwise be most of a repeated request's time."""
+    key = (id(result), get_language() or "en", folded)
+    with _drawn_lock:
+        kept = _drawn.get(key)
+    if kept is not None and kept[0]() is result:
+        return kept[1]
+    tables = with_charts(breakdown_tables(result), get_language_bidi())
+    html = mark_safe(  # the template escapes every value it shows
+        "".join(
+            render_to_string(
+                "web/_breakdown.html",
+                {"table": table, "in_doubt": result.in_doubt, "folded": folded},
+            )
+            for table in tables
+        )
+    )
+    with _drawn_lock:
+        _drawn.pop(key, None)
+        _drawn[key] = (weakref.ref(result), html)
+        while len(_drawn) > KEPT_DRAWINGS:
+            _drawn.pop(next(iter(_drawn)))
+    return html
+
+
+KEPT_DRAWINGS = 32
+_drawn: dict[tuple[int, str, bool], tuple[weakref.ref[CountResult], SafeString]] = {}
+_drawn_lock = threading.Lock()
+
+
 def _row_label(row: dict[str, Any], arabic: bool) -> str:
     if row["label"]:
         return str(row["label_ar"] if arabic and row["label_ar"] else row["label"])
@@ -204,11 +243,7 @@ def figures(request: HttpRequest) -> HttpResponse:
             "by_choices": BY_CHOICES,
             "error": error,
             "result": result,
-            "tables": (
-                with_charts(breakdown_tables(result), get_language_bidi())
-                if result is not None
-                else []
-            ),
+            "breakdowns": breakdowns_html(result) if result is not None else "",
             "download_query": downloads.urlencode(),
         },
         status=400 if isinstance(error, CountInputError) else 200,

@@ -20,7 +20,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import machine
 
 TARGET = 6.0
-COLUMNS = ("raw", "as_written", "normalised", "unreadable", "sensitive_encrypted")
+COLUMNS = (
+    "raw",
+    "as_written",
+    "normalised",
+    "name_key",
+    "death_from",
+    "death_to",
+    "unreadable",
+    "sensitive_encrypted",
+)
 
 
 def _import(csv_path: Path, workdir: Path) -> tuple[int, float]:
@@ -61,6 +70,12 @@ def main() -> None:
             chunks = db.execute(
                 "SELECT coalesce(sum(length(data)), 0) FROM store_batchfilechunk"
             ).fetchone()[0]
+            # the records table's pages: the rows' bytes, and what SQLite adds (page and cell
+            # headers, free space left in pages)
+            pages, payload, unused = db.execute(
+                "SELECT sum(pgsize), sum(payload), sum(unused) FROM dbstat WHERE name = ?",
+                ["store_record"],
+            ).fetchone()
 
     ratio = db_bytes / csv_bytes
     lines = [
@@ -81,6 +96,13 @@ def main() -> None:
         ),
         f"  {'original file':20s} {chunks / max(records, 1):7.0f}  {chunks / csv_bytes:5.2f} ×"
         "   (compressed and encrypted chunks)",
+        "",
+        "the records table's pages (bytes per record):",
+        f"  rows as stored       {payload / max(records, 1):7.0f}   (the columns above, the "
+        "other columns and each row's header)",
+        f"  SQLite's overhead    {(pages - payload - unused) / max(records, 1):7.0f}   "
+        "(page and cell headers)",
+        f"  free in pages        {unused / max(records, 1):7.0f}",
     ]
     print("\n".join(lines))
     path = machine.record(

@@ -172,3 +172,77 @@ def test_a_reviewer_may_not_start_a_link_run(client, sign_in, linked):
     assert 'id="start-link"' not in client.get("/review/").content.decode()
     assert client.post("/review/link/").status_code == 403
     assert not Job.objects.exists()
+
+
+# --- in the browser --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """``everyname serve`` on the demo's database (its lists imported and linked), with a
+    reviewer (who needs no second factor)."""
+    from tests.web.test_browser import PASSWORD, Server
+
+    root = tmp_path_factory.mktemp("served-review")
+    server = Server(root)
+    server.run("demo")
+    secret = root / "rana.password"
+    secret.write_text(PASSWORD + "\n", encoding="utf-8")
+    server.run(
+        "user", "add", "rana", "--role", "reviewer", "--password-file", str(secret),
+        user="demo-admin",
+    )  # fmt: skip
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.slow
+def test_a_reviewer_decides_three_pairs_with_the_keyboard(served, tmp_path_factory):
+    """Debian's Chromium, as a reviewer works: S, D and N decide or skip without the mouse (a
+    served script; the page also works without it), a letter typed into the note stays in
+    the note, and no request leaves the server."""
+    import os
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.web.test_browser import CHROMIUM, LAUNCH_ARGS, sign_in
+
+    shots = Path(os.environ.get("EVERYNAME_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    requested: list[str] = []
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        context = chromium.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+        context.on("request", lambda request: requested.append(request.url))
+        page = context.new_page()
+        sign_in(page, served, "rana")
+        page.goto(f"{served.url}/review/")
+        waiting = int(page.inner_text("#awaiting"))
+        seen = [page.get_attribute("section.pair", "data-pair")]
+        page.fill("#note", "sad")  # S typed into the note is a letter, not a decision
+        assert page.get_attribute("section.pair", "data-pair") == seen[0]
+        page.locator("h1").click()
+        for key in ("d", "s", "n", "d"):
+            with page.expect_navigation():
+                page.keyboard.press(key)
+            seen.append(page.get_attribute("section.pair", "data-pair"))
+        assert len(set(seen)) == 5, seen
+        # three decided, one passed over for this session: four fewer in the queue shown
+        assert int(page.inner_text("#awaiting")) == waiting - 4
+        rows = page.locator("#recent tbody tr")
+        assert rows.count() == 3
+        assert "sad" in rows.nth(2).inner_text()  # the first decision, with its note
+        page.screenshot(path=shots / "review-keyboard-en.png", full_page=True)
+        page.click("header form.language button")
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        with page.expect_navigation():
+            page.keyboard.press("s")
+        assert int(page.inner_text("#awaiting")) == waiting - 5
+        page.screenshot(path=shots / "review-keyboard-ar.png", full_page=True)
+        context.close()
+        chromium.close()
+    others = {url for url in requested if urlsplit(url).netloc != f"127.0.0.1:{served.port}"}
+    assert not others, others

@@ -26,14 +26,14 @@ def test_make_use_and_revoke_a_token_in_the_web_app(client):
     made = client.post("/accounts/tokens/", {"name": "my notebook"})
     assert made.status_code == 200 and made["Cache-Control"] == "no-store"
     token = re.search(r'id="new-token">([^<]+)<', made.content.decode()).group(1)
-    api = client.get("/api/v1/claims/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    api = client.get("/api/v1/claims", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert api.status_code == 200
     page = client.get("/accounts/tokens/").content.decode()
     assert token not in page and token[:10] in page and "my notebook" in page
     token_id = re.search(r'name="revoke" value="(\d+)"', page).group(1)
     revoked = client.post("/accounts/tokens/", {"revoke": token_id})
     assert revoked.status_code == 302
-    assert client.get("/api/v1/claims/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    assert client.get("/api/v1/claims", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
     assert "Revoke" not in client.get("/accounts/tokens/").content.decode()
 
 
@@ -47,7 +47,7 @@ def test_another_persons_token_cannot_be_revoked_here(client):
     signed_in(client, "farah")
     refused = client.post("/accounts/tokens/", {"revoke": str(theirs.info.id)})
     assert refused.status_code == 400 and "no token" in refused.content.decode()
-    api = client.get("/api/v1/jobs/", HTTP_AUTHORIZATION=f"Bearer {theirs.token}")
+    api = client.get("/api/v1/jobs", HTTP_AUTHORIZATION=f"Bearer {theirs.token}")
     assert api.status_code == 200
 
 

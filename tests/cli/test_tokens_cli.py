@@ -37,7 +37,7 @@ def test_create_list_and_revoke(client, team):
     assert made.exit_code == 0, made.output
     token = made.stdout.strip().splitlines()[-1]
     assert token.startswith("evn_")
-    answer = client.get("/api/v1/claims/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    answer = client.get("/api/v1/claims", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert answer.status_code == 200
     listed = run("token", "list", "farah", "--format", "json", user="amal")
     assert listed.exit_code == 0, listed.output
@@ -46,7 +46,7 @@ def test_create_list_and_revoke(client, team):
     assert token not in listed.stdout
     revoked = run("token", "revoke", str(rows[0]["id"]), user="farah")
     assert revoked.exit_code == 0, revoked.output
-    assert client.get("/api/v1/claims/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    assert client.get("/api/v1/claims", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
 
 
 def test_only_an_administrator_makes_tokens_for_others(team):

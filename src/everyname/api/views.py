@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 
 from everyname.api import serializers as shapes
 from everyname.core.count import CountFilters
-from everyname.core.errors import InvalidInput
+from everyname.core.errors import InvalidInput, NotFound
 from everyname.store import (
     browsing,
     claims,
@@ -357,7 +357,7 @@ class BatchesView(ApiView):
         return Response(found.to_dict())
 
     @extend_schema(
-        summary="Upload a list: imported by a background job (see /jobs/{id}/)",
+        summary="Upload a list: imported by a background job (see /jobs/{id})",
         request={"multipart/form-data": shapes.Upload},
         responses=returns(OpenApiTypes.OBJECT, 202),
     )
@@ -445,7 +445,7 @@ class EstimatesView(ApiView):
         return Response(paged(request, found))
 
     @extend_schema(
-        summary="Run an estimate as a background job (see /jobs/{id}/)",
+        summary="Run an estimate as a background job (see /jobs/{id})",
         request=shapes.EstimateRequest,
         responses=returns(OpenApiTypes.OBJECT, 202),
     )
@@ -478,7 +478,7 @@ class LinkRunsView(ApiView):
     required = needs(POST=Permission.LINK)
 
     @extend_schema(
-        summary="Link the records again, as a background job (see /jobs/{id}/)",
+        summary="Link the records again, as a background job (see /jobs/{id})",
         request=shapes.LinkRequest,
         responses=returns(OpenApiTypes.OBJECT, 202),
     )
@@ -552,3 +552,23 @@ class ReleasesView(ApiView):
     )
     def get(self, request: Request) -> Response:
         return Response(paged(request, releases.list_releases(actor_of(request))))
+
+
+# --- anything else under /api/v1/ --------------------------------------------------------------
+
+
+class NoSuchRoute(APIView):
+    """A path under ``/api/v1/`` that is no route: a 404 in the API's error shape (not the web
+    app's page), for everyone, with or without a token, whatever the method."""
+
+    authentication_classes = ()
+    permission_classes = ()
+    throttle_classes = ()
+
+    @extend_schema(exclude=True)
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        raise NotFound(f"no API route {request.path!r}; see /api/v1/docs/", field="path")

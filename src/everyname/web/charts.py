@@ -26,9 +26,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 640
 """Every chart's width in its own units; the style sheet scales it to the page."""
-ROW = 22
-FONT = 12
-LABEL_CHARS = 28
+ROW = 26
+FONT = 15
+LABEL_CHARS = 24
 """Longer labels are cut with an ellipsis in the chart (whole in its tooltip and table)."""
 
 
@@ -141,7 +141,7 @@ def bar_chart(
 ) -> SafeString:
     """Horizontal bars, one per category, the unknowns last and grey. While linkage is in
     doubt each bar is solid to its low end and hatched from there to its count."""
-    label_w, value_w = 200, 70
+    label_w, value_w = 210, 90
     height = ROW * len(bars) + 8
     top = max((b.value for b in bars), default=0) or 1
     scale = (WIDTH - label_w - value_w) / top
@@ -198,7 +198,7 @@ def stacked_bars(
 ) -> SafeString:
     """One horizontal bar per row (label, counts per series, whether the row is the
     unknowns), split by the series; the row's total at its end."""
-    label_w, value_w = 160, 70
+    label_w, value_w = 170, 80
     height = ROW * len(rows) + 8
     top = max((sum(c) for _, c, _ in rows), default=0) or 1
     scale = (WIDTH - label_w - value_w) / top
@@ -228,7 +228,7 @@ def stacked_bars(
     return canvas.done()
 
 
-def _date_ticks(days: Sequence[str], most: int = 7) -> list[int]:
+def _date_ticks(days: Sequence[str], most: int = 6) -> list[int]:
     """Positions of the days to label, at most ``most``: every few days on a short span, else
     the first of months (or of quarters, or of years). Labels that are not ISO days (weeks,
     months) are taken evenly."""
@@ -266,7 +266,7 @@ def time_chart(
 
     One path per series however many days there are: a column per day would be thousands of
     elements on a long conflict. The axis runs from the first day at the line's start."""
-    axis_w, bottom, plot_h = 56, 22, 200
+    axis_w, bottom, plot_h = 64, 26, 220
     height = plot_h + bottom + 8
     n = max(1, len(days))
     width = (WIDTH - axis_w - 8) / n
@@ -292,7 +292,7 @@ def time_chart(
     for i in _date_ticks(days) if days else []:
         at = axis_w + (i + 0.5) * width
         canvas.line(at, base, at, base + 4, "axis")
-        canvas.text(at, base + 16, days[i], "middle", "value", ltr=True)
+        canvas.text(at, base + 20, days[i], "middle", "value", ltr=True)
     return canvas.done()
 
 
@@ -323,7 +323,7 @@ def upset_chart(
     """An UpSet chart: a column per combination of sources (persons named by exactly those
     sources), most persons first; below, a dot per source in the combination, joined. A
     combination with no sources is the sum of those not shown one by one (labelled ``other``)."""
-    label_w, bar_h, dot_row = 120, 140, 20
+    label_w, bar_h, dot_row = 140, 150, 24
     n = max(1, len(combinations))
     column = min(40, (WIDTH - label_w - 8) / n)
     height = 8 + bar_h + 8 + dot_row * len(sources) + 8
@@ -376,21 +376,21 @@ def interval_chart(
 ) -> SafeString:
     """An estimate as a point on its interval, beside the persons documented by name
     (``labels``: the estimate's and the documented count's names)."""
-    pad, height = 16, 64
+    pad, height = 24, 76
     top = _nice_top(max(upper, estimate, observed or 0))
     scale = (WIDTH - 2 * pad) / top
     canvas = _Canvas(ident, height, title, desc, rtl)
-    axis = 40
+    axis = 48
     canvas.line(pad, axis, WIDTH - pad, axis, "axis")
     for k in range(5):
         at = pad + top * k / 4 * scale
         canvas.line(at, axis, at, axis + 4, "axis")
-        canvas.text(at, axis + 16, number(top * k / 4), "middle", "value small", ltr=True)
+        canvas.text(at, axis + 20, number(top * k / 4), "middle", "value small", ltr=True)
     canvas.rect(pad + lower * scale, pad + upper * scale, axis - 14, 8, "interval",
                 f"{labels[0]}: {number(estimate)} ({number(lower)}–{number(upper)})")  # fmt: skip
     canvas.circle(pad + estimate * scale, axis - 10, 6, "estimate")
     canvas.text(
-        pad + estimate * scale, axis - 20, f"{labels[0]} {number(estimate)}", "middle", "value"
+        pad + estimate * scale, axis - 24, f"{labels[0]} {number(estimate)}", "middle", "value"
     )
     if observed is not None:
         canvas.rect(pad, pad + observed * scale, axis - 4, 3, "observed",

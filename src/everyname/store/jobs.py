@@ -195,7 +195,9 @@ def _run_release(
     out = params.get("out")
     if not out:
         raise InvalidInput("a release needs a folder to write into", field="out")
-    return publish_release(actor, out, params.get("withhold", "none"))
+    manifest = publish_release(actor, out, params.get("withhold", "none"))
+    progress(1, 1, "written")
+    return manifest
 
 
 def _requires(permission: Permission) -> Callable[[Actor, dict[str, Any]], None]:

@@ -95,7 +95,7 @@ def list_releases(actor: Actor) -> tuple[PublishedRelease, ...]:
             link_run=str(d["link_run"]),
             withhold=str(d.get("withhold", "none")),
             persons=int(d.get("persons", 0)),
-            published_at=event.at.isoformat(),
+            published_at=event.at.isoformat(timespec="seconds"),
             published_by=event.actor,
             changes=dict(d.get("changes") or {}),
             files=dict(d.get("files") or {}),

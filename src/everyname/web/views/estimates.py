@@ -20,6 +20,7 @@ from everyname.store.estimating import get_estimate, list_estimates
 from everyname.store.jobs import enqueue
 from everyname.store.permissions import Permission
 from everyname.web.access import requires
+from everyname.web.views.figures import VALUE_NAMES
 
 METHOD_CHOICES = (
     ("", _("Automatic (Chapman for two lists, log-linear for more)")),
@@ -181,6 +182,7 @@ def estimate(request: HttpRequest, estimate_id: int) -> HttpResponse:
     strata = [
         {
             **dict(s),
+            "shown_value": VALUE_NAMES.get(s.get("value"), s.get("value")),
             "shown_warnings": warnings_of(dict(s)),
             "reference": (s.get("details") or {}).get("reference"),
             "model": (s.get("details") or {}).get("model"),
@@ -188,7 +190,11 @@ def estimate(request: HttpRequest, estimate_id: int) -> HttpResponse:
         }
         for s in stored.strata
     ]
-    settings = {k: v for k, v in stored.options.to_dict().items() if v not in (None, False, {}, [])}
+    settings = {
+        k: ", ".join(v) if isinstance(v, list) else v
+        for k, v in stored.options.to_dict().items()
+        if v not in (None, False, {}, [])
+    }
     return render(
         request,
         "web/estimates_detail.html",

@@ -38,6 +38,17 @@ STATE_NAMES = {
     "failed": _("failed"),
 }
 
+PROGRESS_NAMES = {
+    "fitting": _("fitting"),
+    "fitted and stored": _("fitted and stored"),
+    "building": _("building"),
+    "built and stored": _("built and stored"),
+    "writing": _("writing"),
+    "written": _("written"),
+}
+"""The progress messages of the estimate, report and release jobs (store/jobs.py) in the page's
+language; any other (a link run's stages) is shown as the store wrote it, in English."""
+
 
 def made_by(job: JobStatus) -> dict[str, Any] | None:
     """Where the result of a finished job is shown (a link and its words), or None."""
@@ -66,6 +77,7 @@ def shown(job: JobStatus) -> dict[str, Any]:
         "kind_name": KIND_NAMES.get(job.kind, job.kind),
         "state_name": STATE_NAMES.get(job.state, job.state),
         "percent": percent,
+        "message": PROGRESS_NAMES.get(job.message),
         "active": job.state in ("queued", "running"),
         "made": made_by(job),
     }

@@ -27,6 +27,19 @@ WITHHOLD_CHOICES = (
     ("all", _("Withhold every name")),
 )
 
+CHANGE_NAMES = {
+    "added": _("added"),
+    "removed": _("removed"),
+    "merged": _("merged"),
+    "split": _("split"),
+    "corrected": _("corrected"),
+}
+"""The change log's kinds (core.release) in the page's language."""
+
+
+def shown_changes(changes: dict[str, int]) -> list[tuple[str, int]]:
+    return [(CHANGE_NAMES.get(k, k), v) for k, v in changes.items()]
+
 
 @requires(Permission.VIEW_RELEASES)
 def releases(request: HttpRequest) -> HttpResponse:
@@ -51,14 +64,15 @@ def releases(request: HttpRequest) -> HttpResponse:
                 status=400,
             )
         return redirect("job", job_id=job.id)
-    published = list(reversed(list_releases(actor)))
+    published = [
+        {"release": r, "changes": shown_changes(r.changes)} for r in reversed(list_releases(actor))
+    ]
     return render(
         request,
         "web/releases.html",
         {
             "releases": published,
             "withhold_choices": WITHHOLD_CHOICES,
-            "withhold_names": dict(WITHHOLD_CHOICES),
             "withhold": "none",
             "listed": True,
         },

@@ -12,7 +12,7 @@ from everyname.core.errors import PermissionDenied
 from everyname.store.counting import count
 from everyname.store.linking import decide, pending_pairs, run_link
 from everyname.store.models import Record, Source
-from everyname.store.records import enter_record
+from everyname.store.records import current_as_written, enter_record, shown_name
 from everyname.store.review import CLOSE, DIFFERENT, SAME, align_names, review_queue
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,12 @@ def test_the_queue_is_the_stores_first_pair_with_the_count_range(linked, cast):
     assert queue.count_range.low < queue.count_range.high  # the demo leaves doubt
     assert json.loads(json.dumps(queue.to_dict()))["pair"]["pair_id"] == queue.pair.pair_id
     assert queue.names and queue.recent == ()
+    records = Record.objects.in_bulk([queue.pair.left.record_id, queue.pair.right.record_id])
+    assert queue.written == tuple(
+        shown_name(current_as_written(records[side.record_id]))
+        for side in (queue.pair.left, queue.pair.right)
+    )
+    assert all(queue.written)
 
 
 def test_a_decision_moves_the_queue_on_and_narrows_the_range(linked, cast):
@@ -53,6 +59,7 @@ def test_a_decision_moves_the_queue_on_and_narrows_the_range(linked, cast):
     assert [(d.verdict, d.left_record_id, d.note) for d in after.recent] == [
         ("same", min(pair.left.record_id, pair.right.record_id), "n")
     ]
+    assert json.loads(json.dumps(after.to_dict()))["recent"][0]["note"] == "n"
     # another reviewer's list of own decisions is theirs
     assert review_queue(cast["analyst"]).recent == ()
 

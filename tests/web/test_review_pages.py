@@ -9,10 +9,12 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from everyname.store.counting import count
 from everyname.store.linking import pending_pairs, run_link
 from everyname.store.models import AuditEvent, MatchDecision
+from everyname.store.review import review_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +62,8 @@ def test_the_queue_shows_the_first_pair_the_number_waiting_and_the_range(
         assert f'href="/records/{side.record_id}/"' in html
         assert f'<code dir="ltr">{side.source}</code>' in html
     assert 'id="names"' in html and 'data-part="given"' in html
+    for written in review_queue(cast["reviewer"]).written:  # both names as written, whole
+        assert f'<td class="name"><bdi>{escape(written)}</bdi></td>' in html
     assert f"{round(pair.match_probability * 100)}%" in html
     for verdict, key in (("same", "s"), ("different", "d"), ("skip", "n")):
         assert f'name="action" value="{verdict}" accesskey="{key}"' in html

@@ -12,7 +12,8 @@ force).
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from everyname.core.names import MATCH_LEVEL, name_similarity, romanise, split_name
@@ -20,7 +21,7 @@ from everyname.core.names.structure import NameParts
 from everyname.store.linking import NoLinkRun, PairForReview, pending_pairs
 from everyname.store.models import MatchDecision, Record
 from everyname.store.permissions import Actor, Permission, require
-from everyname.store.records import current_as_written
+from everyname.store.records import current_as_written, shown_name
 
 RECENT_DECISIONS = 5
 """How many of the reviewer's own latest decisions the queue shows (who, when, what)."""
@@ -60,8 +61,11 @@ class RecentDecision:
     left_record_id: int
     right_record_id: int
     verdict: str
-    decided_at: str
+    decided_at: datetime
     note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "decided_at": self.decided_at.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ class ReviewQueue:
     skipped: int
     count_range: CountRange | None
     recent: tuple[RecentDecision, ...]
+    written: tuple[str, str] = field(default=("", ""))
+    """The pair's two names as written now (a full name, or the parts a list gave, in order)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,7 +91,8 @@ class ReviewQueue:
             "awaiting": self.awaiting,
             "skipped": self.skipped,
             "count_range": None if self.count_range is None else asdict(self.count_range),
-            "recent": [asdict(d) for d in self.recent],
+            "recent": [d.to_dict() for d in self.recent],
+            "written": list(self.written),
         }
 
 
@@ -140,9 +147,7 @@ def _count_range(actor: Actor) -> CountRange | None:
 def _recent(actor: Actor) -> tuple[RecentDecision, ...]:
     rows = MatchDecision.objects.filter(decided_by=actor.username).order_by("-decided_at", "-id")
     return tuple(
-        RecentDecision(
-            d.pk, d.record_l_id, d.record_r_id, d.verdict, d.decided_at.isoformat(), d.note
-        )
+        RecentDecision(d.pk, d.record_l_id, d.record_r_id, d.verdict, d.decided_at, d.note)
         for d in rows[:RECENT_DECISIONS]
     )
 
@@ -159,9 +164,12 @@ def review_queue(actor: Actor, *, skip: Collection[int] = ()) -> ReviewQueue:
         return ReviewQueue(None, None, (), 0, 0, None, _recent(actor))
     pair = page.pairs[0] if page.pairs else None
     names: tuple[NamePartComparison, ...] = ()
+    written = ("", "")
     if pair is not None:
         records = Record.objects.in_bulk((pair.left.record_id, pair.right.record_id))
-        names = align_names(records[pair.left.record_id], records[pair.right.record_id])
+        left, right = records[pair.left.record_id], records[pair.right.record_id]
+        names = align_names(left, right)
+        written = tuple(shown_name(current_as_written(r)) or "" for r in (left, right))
     return ReviewQueue(
         link_run=page.link_run,
         pair=pair,
@@ -170,4 +178,5 @@ def review_queue(actor: Actor, *, skip: Collection[int] = ()) -> ReviewQueue:
         skipped=len(skip),
         count_range=_count_range(actor),
         recent=_recent(actor),
+        written=written,  # type: ignore[arg-type]
     )

@@ -76,7 +76,7 @@ def review(request: HttpRequest) -> HttpResponse:
                 }
                 for n in queue.names
             ],
-            "full_names": _full_names(pair),
+            "full_names": queue.written,
             "fields": [_field(f) for f in pair.fields if f.field not in NAME_FIELDS]
             if pair
             else [],
@@ -85,15 +85,6 @@ def review(request: HttpRequest) -> HttpResponse:
             "verdicts": VERDICTS,
         },
     )
-
-
-def _full_names(pair: Any) -> tuple[str, str]:
-    if pair is None:
-        return "", ""
-    for f in pair.fields:
-        if f.field == "full_name":
-            return f.left, f.right
-    return "", ""
 
 
 def _field(comparison: Any) -> dict[str, Any]:

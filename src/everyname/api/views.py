@@ -17,7 +17,7 @@ store returns whole (sources, jobs, estimates, claims, releases, tokens) are pag
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -31,6 +31,7 @@ from rest_framework.views import APIView
 from everyname.api import serializers as shapes
 from everyname.core.count import CountFilters
 from everyname.core.errors import InvalidInput, NotFound
+from everyname.core.provenance import json_safe
 from everyname.store import (
     browsing,
     claims,
@@ -75,11 +76,23 @@ def paging(request: Request, default_size: int = 50) -> tuple[int, int]:
     return page, size  # type: ignore[return-value]
 
 
-def paged(request: Request, items: Sequence[Any]) -> dict[str, Any]:
-    """A page of a list the store gives whole, in the store's page shape."""
+def paged(
+    request: Request, items: Sequence[Any], shown: Callable[[Any], Any] | None = None
+) -> dict[str, Any]:
+    """A page of a list the store gives whole, in the store's page shape (each item by its
+    ``to_dict()``, or by ``shown``)."""
     page, size = paging(request)
     start = (page - 1) * size
-    return Page(tuple(items[start : start + size]), page, size, len(items)).to_dict()
+    out = Page(tuple(items[start : start + size]), page, size, len(items))
+    if shown is None:
+        return out.to_dict()
+    return {**out.to_dict(), "items": [shown(item) for item in out.items]}
+
+
+def ok(data: Any, status: int = 200) -> Response:
+    """A store result as JSON: NaN and infinities as null (JSON has neither), NumPy numbers as
+    numbers, dates and paths as text (``core.provenance.json_safe``, as jobs keep results)."""
+    return Response(json_safe(data, default=str), status=status)
 
 
 def text(request: Request, name: str) -> str | None:
@@ -139,7 +152,7 @@ class TokensView(ApiView):
     )
     def get(self, request: Request) -> Response:
         found = tokens.list_tokens(actor_of(request), text(request, "user"))
-        return Response(paged(request, found))
+        return ok(paged(request, found))
 
     @extend_schema(
         summary="Make a token (shown once)",
@@ -150,13 +163,13 @@ class TokensView(ApiView):
         data = valid(shapes.TokenRequest, request)
         actor = actor_of(request)
         made = tokens.create_token(actor, data.get("user") or actor.username, data.get("name", ""))
-        return Response(made.to_dict(), status=201)
+        return ok(made.to_dict(), status=201)
 
 
 class TokenView(ApiView):
     @extend_schema(summary="Revoke a token", responses=returns(OpenApiTypes.OBJECT, conflict=True))
     def delete(self, request: Request, token_id: int) -> Response:
-        return Response(tokens.revoke_token(actor_of(request), token_id).to_dict())
+        return ok(tokens.revoke_token(actor_of(request), token_id).to_dict())
 
 
 # --- counts ----------------------------------------------------------------------------------
@@ -233,7 +246,7 @@ class PersonsView(ApiView):
             size,
             whole(request, "link_run"),
         )
-        return Response(found.to_dict())
+        return ok(found.to_dict())
 
 
 class PersonView(ApiView):
@@ -248,7 +261,7 @@ class PersonView(ApiView):
     )
     def get(self, request: Request, person_id: str) -> Response:
         found = persons.get_person(actor_of(request), person_id, whole(request, "link_run"))
-        return Response(found.to_dict())
+        return ok(found.to_dict())
 
 
 RECORD_FILTERS = (
@@ -281,7 +294,7 @@ class RecordsView(ApiView):
     def get(self, request: Request) -> Response:
         page, size = paging(request)
         filters = {name: text(request, name) for name in RECORD_FILTERS}
-        return Response(records.list_records(actor_of(request), filters, page, size).to_dict())
+        return ok(records.list_records(actor_of(request), filters, page, size).to_dict())
 
 
 class RecordView(ApiView):
@@ -292,7 +305,7 @@ class RecordView(ApiView):
         responses=returns(OpenApiTypes.OBJECT),
     )
     def get(self, request: Request, record_id: int) -> Response:
-        return Response(records.get_record(actor_of(request), record_id).to_dict())
+        return ok(records.get_record(actor_of(request), record_id).to_dict())
 
 
 class CorrectionsView(ApiView):
@@ -308,7 +321,7 @@ class CorrectionsView(ApiView):
         corrected = records.correct_record(
             actor_of(request), record_id, data["changes"], data["reason"]
         )
-        return Response(corrected.to_dict(), status=201)
+        return ok(corrected.to_dict(), status=201)
 
 
 class RevealView(ApiView):
@@ -322,7 +335,7 @@ class RevealView(ApiView):
     def post(self, request: Request, record_id: int) -> Response:
         data = valid(shapes.Reveal, request)
         revealed = secrets.reveal_identity(actor_of(request), record_id, data["reason"])
-        response = Response(revealed.to_dict())
+        response = ok(revealed.to_dict())
         response["Cache-Control"] = "no-store"
         return response
 
@@ -339,7 +352,7 @@ class SourcesView(ApiView):
         responses=returns(shapes.Page),
     )
     def get(self, request: Request) -> Response:
-        return Response(paged(request, sources.sources(actor_of(request))))
+        return ok(paged(request, sources.sources(actor_of(request))))
 
 
 class BatchesView(ApiView):
@@ -354,7 +367,7 @@ class BatchesView(ApiView):
     def get(self, request: Request) -> Response:
         page, size = paging(request)
         found = browsing.list_batches(actor_of(request), text(request, "source"), page, size)
-        return Response(found.to_dict())
+        return ok(found.to_dict())
 
     @extend_schema(
         summary="Upload a list: imported by a background job (see /jobs/{id})",
@@ -378,7 +391,7 @@ class BatchesView(ApiView):
                     "the mapping must be a UTF-8 TOML file", field="mapping"
                 ) from None
         queued = jobs.enqueue(actor_of(request), "import", params, file=data["file"])
-        return Response(queued.to_dict(), status=202)
+        return ok(queued.to_dict(), status=202)
 
 
 class BatchView(ApiView):
@@ -389,7 +402,7 @@ class BatchView(ApiView):
         responses=returns(OpenApiTypes.OBJECT),
     )
     def get(self, request: Request, batch_id: int) -> Response:
-        return Response(sources.batch(actor_of(request), batch_id).to_dict())
+        return ok(sources.batch(actor_of(request), batch_id).to_dict())
 
 
 class RejectedRowsView(ApiView):
@@ -417,7 +430,7 @@ class JobsView(ApiView):
         responses=returns(shapes.Page),
     )
     def get(self, request: Request) -> Response:
-        return Response(paged(request, jobs.list_jobs(actor_of(request), limit=10_000)))
+        return ok(paged(request, jobs.list_jobs(actor_of(request), limit=10_000)))
 
 
 class JobView(ApiView):
@@ -426,7 +439,7 @@ class JobView(ApiView):
         responses=returns(OpenApiTypes.OBJECT),
     )
     def get(self, request: Request, job_id: int) -> Response:
-        return Response(jobs.job_status(actor_of(request), job_id).to_dict())
+        return ok(jobs.job_status(actor_of(request), job_id).to_dict())
 
 
 class EstimatesView(ApiView):
@@ -442,7 +455,7 @@ class EstimatesView(ApiView):
         found = estimating.list_estimates(
             actor_of(request), link_run=whole(request, "link_run"), limit=10_000
         )
-        return Response(paged(request, found))
+        return ok(paged(request, found, lambda e: e.record()))
 
     @extend_schema(
         summary="Run an estimate as a background job (see /jobs/{id})",
@@ -460,7 +473,7 @@ class EstimatesView(ApiView):
         if data.get("seed") is not None:
             params["seed"] = data["seed"]
         queued = jobs.enqueue(actor_of(request), "estimate", params)
-        return Response(queued.to_dict(), status=202)
+        return ok(queued.to_dict(), status=202)
 
 
 class EstimateView(ApiView):
@@ -471,7 +484,8 @@ class EstimateView(ApiView):
         responses=returns(OpenApiTypes.OBJECT),
     )
     def get(self, request: Request, estimate_id: int) -> Response:
-        return Response(estimating.get_estimate(actor_of(request), estimate_id).to_dict())
+        # Everything stored with it: settings, seed, fingerprint, versions, and the result.
+        return ok(estimating.get_estimate(actor_of(request), estimate_id).record())
 
 
 class LinkRunsView(ApiView):
@@ -486,7 +500,7 @@ class LinkRunsView(ApiView):
         data = valid(shapes.LinkRequest, request)
         params = {"threshold": data["threshold"]} if data.get("threshold") is not None else {}
         queued = jobs.enqueue(actor_of(request), "link", params)
-        return Response(queued.to_dict(), status=202)
+        return ok(queued.to_dict(), status=202)
 
 
 # --- review ----------------------------------------------------------------------------------
@@ -503,7 +517,7 @@ class PairsView(ApiView):
     def get(self, request: Request) -> Response:
         page, size = paging(request, default_size=20)
         found = linking.pending_pairs(actor_of(request), page, size)
-        return Response(found.to_dict())
+        return ok(found.to_dict())
 
 
 class DecisionsView(ApiView):
@@ -524,7 +538,7 @@ class DecisionsView(ApiView):
             data.get("link_run"),
             note=data.get("note") or "",
         )
-        return Response(decided.to_dict(), status=201)
+        return ok(decided.to_dict(), status=201)
 
 
 # --- claims and releases ---------------------------------------------------------------------
@@ -539,7 +553,7 @@ class ClaimsView(ApiView):
         responses=returns(shapes.Page),
     )
     def get(self, request: Request) -> Response:
-        return Response(paged(request, claims.list_claims(actor_of(request))))
+        return ok(paged(request, claims.list_claims(actor_of(request))))
 
 
 class ReleasesView(ApiView):
@@ -551,7 +565,7 @@ class ReleasesView(ApiView):
         responses=returns(shapes.Page),
     )
     def get(self, request: Request) -> Response:
-        return Response(paged(request, releases.list_releases(actor_of(request))))
+        return ok(paged(request, releases.list_releases(actor_of(request))))
 
 
 # --- anything else under /api/v1/ --------------------------------------------------------------

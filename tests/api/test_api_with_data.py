@@ -1,0 +1,108 @@
+"""Every read route of the API on the demo's lists, linked, with an estimate, a job, a
+correction and a decision stored: each role gets 200 and a JSON body where its role allows,
+403 where not, so every result the store gives is shown to be JSON the API can send (the
+empty database of the role matrix answers most of these with 404)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from everyname.api.urls import urlpatterns
+from everyname.core.provenance import json_safe
+from everyname.store import jobs
+from everyname.store.estimating import EstimateOptions, estimate
+from everyname.store.linking import decide, pending_pairs, run_link
+from everyname.store.models import Batch, Record
+from everyname.store.persons import list_persons
+from everyname.store.records import correct_record
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/"
+ROLES = ("admin", "analyst", "reviewer", "recorder", "viewer")
+RECORDS = {"admin", "analyst", "reviewer", "recorder"}
+IMPORTERS = {"admin", "analyst", "recorder"}
+REVIEWERS = {"admin", "analyst", "reviewer"}
+
+
+def test_every_read_route_with_data_for_every_role(client, demo_imported, cast, token_for, bearer):
+    from everyname.store.models import Source, UserRole
+
+    run_link(cast["admin"])
+    record = Record.objects.filter(source__code="src-a").first() or Record.objects.first()
+    correct_record(cast["admin"], record.pk, {"sex": "female"}, "the family corrected it")
+    pair = pending_pairs(cast["admin"], 1, 1).pairs[0]
+    decide(cast["admin"], pair.left.record_id, pair.right.record_id, "different", note="t")
+    stored = estimate(cast["admin"], options=EstimateOptions(interval="profile"))
+    person = list_persons(cast["admin"], page_size=1).items[0].person_id
+    batch = Batch.objects.get(pk=record.batch_id)
+    tokens = {role: token_for(role) for role in ROLES}
+    # The recorder is assigned the source of the record and batch read below.
+    UserRole.objects.get(user__username="recorder-user").sources.set(
+        Source.objects.filter(code=record.source.code)
+    )
+    queued = client.post(
+        API + "link-runs", {}, content_type="application/json", **bearer(tokens["analyst"])
+    )
+    assert queued.status_code == 202
+    job = queued.json()["id"]
+
+    reads = {
+        "counts": ("counts?by=sex,place,date", set(ROLES)),
+        "persons": ("persons?page_size=5", RECORDS),
+        "persons/<str:person_id>": (f"persons/{person}", RECORDS),
+        "records": ("records?page_size=5", RECORDS),
+        "records/<int:record_id>": (f"records/{record.pk}", RECORDS),
+        "sources": ("sources", RECORDS),
+        "batches": ("batches", RECORDS),
+        "batches/<int:batch_id>": (f"batches/{batch.pk}", RECORDS),
+        "batches/<int:batch_id>/rejected.csv": (f"batches/{batch.pk}/rejected.csv", IMPORTERS),
+        "jobs": ("jobs", set(ROLES)),
+        "estimates": ("estimates", set(ROLES)),
+        "estimates/<int:estimate_id>": (f"estimates/{stored.stored_id}", set(ROLES)),
+        "review/pairs": ("review/pairs?page_size=3", REVIEWERS),
+        "claims": ("claims", set(ROLES)),
+        "releases": ("releases", set(ROLES)),
+        "tokens": ("tokens", set(ROLES)),
+    }
+    gets = {str(p.pattern) for p in urlpatterns if "get" in _methods(p)}
+    assert gets - {"openapi.json", "docs/", "^.*$", "jobs/<int:job_id>", "link-runs"} == set(reads)
+    wrong = []
+    for role, token in tokens.items():
+        for route, (path, allowed) in reads.items():
+            response = client.get(API + path, **bearer(token))
+            want = 200 if role in allowed else 403
+            if response.status_code != want:
+                wrong.append(f"{role} {path}: {response.status_code} {response.content[:150]!r}")
+            elif want == 200 and not path.endswith(".csv"):
+                body = response.json()
+                if not body:
+                    wrong.append(f"{role} {path}: empty")
+                if "items" in body and route not in ("releases", "jobs") and not body["items"]:
+                    wrong.append(f"{role} {path}: no items")
+    assert not wrong, "; ".join(wrong)
+    # One's own job; an administrator sees everyone's; others are told it does not exist.
+    mine = client.get(API + f"jobs/{job}", **bearer(tokens["analyst"]))
+    assert mine.status_code == 200 and mine.json()["kind"] == "link"
+    assert client.get(API + f"jobs/{job}", **bearer(tokens["admin"])).status_code == 200
+    assert client.get(API + f"jobs/{job}", **bearer(tokens["viewer"])).status_code == 404
+    # The record shows its revision; the estimate what it stored.
+    detail = client.get(API + f"records/{record.pk}", **bearer(tokens["analyst"])).json()
+    assert detail["revisions"][-1]["reason"] == "the family corrected it"
+    fitted = client.get(API + f"estimates/{stored.stored_id}", **bearer(tokens["viewer"])).json()
+    assert fitted["result"] == json.loads(json.dumps(json_safe(stored.to_dict())))
+    assert (fitted["id"], fitted["seed"], fitted["fingerprint"]) == (
+        stored.stored_id,
+        stored.seed,
+        stored.fingerprint,
+    )
+    assert fitted["options"]["interval"] == "profile" and fitted["versions"]
+    listed = client.get(API + "estimates", **bearer(tokens["viewer"])).json()
+    assert listed["items"] == [fitted]
+    assert jobs.job_status(cast["admin"], job).state == "queued"
+
+
+def _methods(pattern) -> set[str]:
+    view = pattern.callback.cls
+    return {m for m in ("get", "post", "delete") if hasattr(view, m)}

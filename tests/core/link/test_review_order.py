@@ -102,3 +102,12 @@ def test_answering_the_queue_in_order_links_more_true_pairs_than_answering_by_en
         return int(sum(n * (n - 1) // 2 for n in same.groupby(["p", "t"]).size()))
 
     assert answered(queue) > answered(by_entropy)
+
+
+def test_pairs_the_sibling_rule_held_apart_wait_behind_likely_matches():
+    persons = pd.Series({"a": "P1", "b": "P2", "c": "P3", "d": "P4"})
+    queue = order_for_review(
+        pending(("a", "b", 0.999), ("c", "d", 0.6)).assign(rule=["siblings", ""]), persons
+    )
+    assert list(queue["record_id_l"]) == ["c", "a"]
+    assert queue["usefulness"].tolist() == pytest.approx([0.6, 0.0999])

@@ -15,7 +15,10 @@ order-dependent agglomeration in the manner of constrained single-link clusterin
    that both hold a record of the same source may join only if every such same-source pair
    is linked directly at ``same_source_threshold`` (or by a "same" decision). Siblings and
    cousins in one list are kept apart this way, while a list's true duplicates, which agree
-   on everything, still join.
+   on everything, still join;
+5. pairs a prior holds apart (``apart``: records of one list that look like siblings, see
+   ``siblings.py``) are cannot-links too, unless a reviewer decided the pair; a pair held
+   apart this way is listed with that rule.
 
 Because strong links are taken first, a record's best match claims it before a weaker rival
 (a cousin in another list) can.
@@ -89,6 +92,8 @@ class _Groups:
         self.members: dict[int, list[int]] = {}
         self.by_source: dict[int, dict[object, list[int]]] = {}
         self.cannot: dict[int, set[int]] = {}
+        self.rule_of: dict[tuple[int, int], str] = {}
+        """Cannot-links that are not reviewers' "different" decisions: (a, b) → rule."""
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -113,6 +118,18 @@ class _Groups:
         if ca and any(m in ca for m in self.members_of(rb)):
             return True
         return bool(cb and any(m in cb for m in self.members_of(ra)))
+
+    def crossing_rule(self, ra: int, rb: int, default: str) -> str:
+        """The rule of a cannot-link between the two groups (``default``: a decision's)."""
+        if not self.rule_of:
+            return default
+        ma, mb = self.members_of(ra), self.members_of(rb)
+        for a in ma:
+            for b in mb:
+                rule = self.rule_of.get((min(a, b), max(a, b)))
+                if rule is not None:
+                    return rule
+        return default
 
     def union(self, ra: int, rb: int) -> int:
         ma, mb = self.members_of(ra), self.members_of(rb)
@@ -145,8 +162,13 @@ def cluster_pairs(
     *,
     one_record_per_source: bool = True,
     same_source_threshold: float = 0.999,
+    apart: pd.DataFrame | None = None,
+    apart_rule: str = "siblings",
 ) -> Clustering:
     """Group records into persons; see the module docstring for the rules.
+
+    ``apart`` (``record_id_l``, ``record_id_r``): pairs a prior keeps apart unless a reviewer
+    decided them, listed with ``apart_rule`` when held apart.
 
     ``pairs`` has columns ``record_id_l``, ``record_id_r``, ``match_probability``; pairs below
     ``threshold`` are ignored. Records in no pair are persons of their own.
@@ -191,8 +213,20 @@ def cluster_pairs(
             )
         groups.union(ra, rb)
 
+    if apart is not None and len(apart):
+        left = index.get_indexer(apart["record_id_l"].astype(str).to_numpy())
+        right = index.get_indexer(apart["record_id_r"].astype(str).to_numpy())
+        for a, b in zip(left.tolist(), right.tolist(), strict=True):
+            key = (min(a, b), max(a, b))
+            if a < 0 or b < 0 or a == b or key in decided:
+                continue
+            if groups.find(a) == groups.find(b):  # "same" decisions joined them already
+                continue
+            groups.cannot.setdefault(groups.find(a), set()).add(b)
+            groups.cannot.setdefault(groups.find(b), set()).add(a)
+            groups.rule_of[key] = apart_rule
     held: list[tuple[str, str, float, str]] = []
-    if len(pairs) and not one_record_per_source and not latest:
+    if len(pairs) and not one_record_per_source and not latest and not groups.rule_of:
         # nothing can hold two records apart: persons are the connected components
         return _components(ids, index, pairs, threshold)
     if len(pairs):
@@ -215,7 +249,7 @@ def cluster_pairs(
             if ra == rb:
                 continue
             if groups.forbidden(ra, rb):
-                held.append((ids[a], ids[b], p, "different"))
+                held.append((ids[a], ids[b], p, groups.crossing_rule(ra, rb, "different")))
                 continue
             if one_record_per_source and not _sources_compatible(groups, ra, rb, strong):
                 held.append((ids[a], ids[b], p, "one_record_per_source"))

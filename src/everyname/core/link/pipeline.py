@@ -42,6 +42,7 @@ from everyname.core.link.records import (
 )
 from everyname.core.link.review import order_for_review
 from everyname.core.link.settings import LinkSettings
+from everyname.core.link.siblings import SIBLINGS, sibling_pairs
 from everyname.core.link.stable_ids import PreviousClusters, assign_person_ids
 from everyname.core.link.train import (
     FALLBACKS_KEY,
@@ -269,7 +270,11 @@ def _link_records(
         settings.threshold,
         usable,
         one_record_per_source=settings.one_record_per_source,
-        same_source_threshold=settings.same_source_threshold,
+        same_source_threshold=_same_source_threshold(settings, prepared),
+        apart=sibling_pairs(prepared, pairs, settings.threshold)
+        if settings.siblings_apart
+        else None,
+        apart_rule=SIBLINGS,
     )
     stage("person ids")
     ids = assign_person_ids(original_ids, clustering.labels, previous)
@@ -298,6 +303,7 @@ def _link_records(
         "pairs_linked": int((pairs["match_probability"] >= settings.threshold).sum()),
         "pairs_awaiting_review": len(review),
         "pairs_held_apart": len(clustering.held_apart),
+        "pairs_held_apart_as_siblings": int((clustering.held_apart["rule"] == SIBLINGS).sum()),
         "decisions_applied": len(usable),
         "decisions_skipped": len(all_decisions) - len(usable),
         "person_ids_kept": ids.kept,
@@ -336,6 +342,18 @@ def _labels(
     return labels_record(
         sorted(same), n_different, done.label_weight, settings.training.min_decisions_for_m
     )
+
+
+def _same_source_threshold(settings: LinkSettings, prepared: pd.DataFrame) -> float:
+    """``same_source_threshold`` for records of several sources; ``threshold`` for one list
+    linked against itself. Why: the extra evidence asked of a same-source pair stands for "a
+    list names a person twice far less often than two lists share one", a comparison that
+    has no meaning with one list, whose prior is estimated from its own pairs and so already
+    says how rarely it repeats itself. Siblings, what the extra evidence also kept apart, are
+    held apart by the sibling rule (``siblings.py``)."""
+    if prepared["source"].nunique() <= 1:
+        return settings.threshold
+    return settings.same_source_threshold
 
 
 def _for_few_records(settings: LinkSettings, n_records: int) -> tuple[LinkSettings, list[Fallback]]:

@@ -15,6 +15,11 @@ The queue is ordered by the expected number of persons the answer changes::
   first of them is answered, not k times: redundant questions share the credit, so a reviewer
   is not shown four pairs of the same two families in a row.
 
+A pair the sibling rule held apart (``siblings.py``, ``rule`` = "siblings") is scored high
+by the model, but the rule exists because such pairs are nearly always two people: on the
+Gaza one-list samples none was a duplicate. Its chance of a "same" is taken as
+``SIBLING_SHARE`` × p, so these pairs wait behind likely matches instead of heading the queue.
+
 Why not pure uncertainty sampling (the pair nearest p = 0.5, as the dedupe library's active
 learner does): dedupe retrains a classifier after every label and links at 0.5, so the pair
 nearest 0.5 is both the likeliest error and the most informative. Here the threshold is 0.99:
@@ -31,6 +36,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+SIBLING_SHARE = 0.1
+"""The share of a sibling-rule pair's match probability counted as its chance of a "same"
+(a declared prior: 1 pair in 1,500 of the Gaza one-list sample's duplicates looked like
+siblings, and none of the pairs the rule held apart was a duplicate)."""
+
 
 def entropy(p: np.ndarray) -> np.ndarray:
     """Binary entropy in bits (1 at p = 0.5, 0 at 0 or 1): how unsure the model is."""
@@ -39,7 +49,8 @@ def entropy(p: np.ndarray) -> np.ndarray:
 
 
 def order_for_review(pending: pd.DataFrame, person_of: pd.Series) -> pd.DataFrame:
-    """``pending`` (``record_id_l``, ``record_id_r``, ``match_probability``) most useful first,
+    """``pending`` (``record_id_l``, ``record_id_r``, ``match_probability``, optionally the
+    ``rule`` that held a pair apart) most useful first,
     with a ``usefulness`` column (see the module docstring). ``person_of`` maps record id →
     person id as the run linked them; a record it lacks counts as a person of its own."""
     out = pending.reset_index(drop=True).copy()
@@ -57,6 +68,8 @@ def order_for_review(pending: pd.DataFrame, person_of: pd.Series) -> pd.DataFram
         pd.Series(list(zip(lo, hi, strict=True))).value_counts()
     )
     p = out["match_probability"].to_numpy(dtype=float)
+    if "rule" in out.columns:
+        p = np.where(out["rule"].to_numpy(dtype=object) == "siblings", SIBLING_SHARE * p, p)
     change = np.where(same, 1.0 - p, p)
     out["usefulness"] = change / k.to_numpy(dtype=float)
     out["_entropy"] = entropy(p)

@@ -144,7 +144,13 @@ class LinkSettings:
     """Why 0.99999: a list names a person twice far less often than two lists share one, about
     a thousand times less (our assumption), so a same-source pair needs ~10 bits (2^10) more
     evidence than the threshold's 0.99 (6.6 bits): 16.6 bits, p = 0.99999. Twins and siblings
-    in one list, who agree on father, grandfather, family and often birth date, stay apart."""
+    in one list, who agree on father, grandfather, family and often birth date, stay apart.
+    Records of ONE source linked against themselves (a list's own duplicates) link at
+    ``threshold`` instead: the comparison with other lists means nothing there, the prior is
+    the list's own, and siblings are held apart by ``siblings_apart``."""
+    siblings_apart: bool = True
+    """Two records of one source with the same father's and family name and different given
+    names are held apart unless a reviewer says "same" (a declared prior: see siblings.py)."""
     seed: int = 42
     blocking: BlockingSettings = field(default_factory=BlockingSettings)
     comparisons: ComparisonSettings = field(default_factory=ComparisonSettings)

@@ -81,3 +81,30 @@ def test_another_users_job_is_not_found_but_an_admin_sees_it(client, sign_in, ma
     assert page.status_code == 200 and "owner-analyst" in page.content.decode()
     client.logout()
     assert client.get(f"/jobs/{job.id}/").status_code == 302  # to sign in
+
+
+def test_an_import_and_a_link_job_link_to_what_they_made(client, sign_in, key_file):
+    import io
+
+    from everyname.store.models import Batch
+    from everyname.store.sources import get_or_create_source
+
+    for code in ("src-a", "src-b"):
+        get_or_create_source(code, "setup")
+    analyst = actor_for(sign_in(client, "analyst"))
+    jobs = []
+    for code, rows in (
+        ("src-a", "name,sex,age\nAhmad Khalil Haddad,m,34\nHuda Ali Sabbagh,f,9\n"),
+        ("src-b", "name,sex,age\nAhmad Khaleel Haddad,m,34\nOmar Saleh Atassi,m,51\n"),
+    ):
+        upload = io.BytesIO(rows.encode())
+        upload.name = f"{code}.csv"
+        jobs.append(enqueue(analyst, "import", {"source": code}, file=upload))
+    assert run_worker(once=True) == 2
+    link = enqueue(analyst, "link", {})
+    assert run_worker(once=True) == 1
+    first = Batch.objects.get(source__code="src-a")
+    imported = client.get(f"/jobs/{jobs[0].id}/").content.decode()
+    assert f'href="/imports/{first.pk}/" id="job-result"' in imported
+    linked = client.get(f"/jobs/{link.id}/").content.decode()
+    assert 'data-state="done"' in linked and 'href="/" id="job-result"' in linked

@@ -64,6 +64,10 @@ def made_by(job: JobStatus) -> dict[str, Any] | None:
         return {"url": reverse("reports") + f"#report-{result['id']}", "text": _("See the report")}
     if job.kind == "release":
         return {"url": reverse("releases"), "text": _("See the releases")}
+    if job.kind == "import" and result.get("batch_id"):
+        return {"url": reverse("batch", args=[result["batch_id"]]), "text": _("See the import")}
+    if job.kind == "link":
+        return {"url": reverse("dashboard"), "text": _("See the figures")}
     return None
 
 

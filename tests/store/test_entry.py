@@ -20,7 +20,7 @@ from everyname.store.entry import (
     seal_reporter,
 )
 from everyname.store.linking import latest_run, run_link
-from everyname.store.models import AuditEvent, MatchDecision, Membership, Record
+from everyname.store.models import AuditEvent, MatchDecision, Membership, Record, Source
 from everyname.store.permissions import Actor, Role
 from everyname.store.records import current_as_written
 from everyname.store.secrets import reveal_identity
@@ -89,7 +89,7 @@ def test_an_arabic_duplicate_is_shown_as_its_person_first(linked):
 
 
 def test_saving_as_the_same_person_records_a_decision(linked):
-    record, _ = _duplicated(linked)
+    record, person = _duplicated(linked)
     before = Record.objects.count()
     saved = save_entry(
         ADMIN, ENTERED_FOR, _typed(record), "أبو أحمد", "0999 111 222", same_as_record=record.pk
@@ -102,6 +102,10 @@ def test_saving_as_the_same_person_records_a_decision(linked):
     assert decision.link_run_id == linked.pk
     event = AuditEvent.objects.filter(action=Action.MATCH_DECIDED).latest("id")
     assert sorted(event.details["records"]) == sorted([saved.record_id, record.pk])
+    # entered again before the next link run, the victim is shown as the person chosen
+    again = check_entry(ADMIN, ENTERED_FOR, _typed(record))
+    assert again.persons[0].person_id == person
+    assert all(p.person_id is not None for p in again.persons if p.record_id == saved.record_id)
     # the next link run puts the new record in the person
     run_link(ADMIN)
     joined = Membership.objects.filter(link_run=latest_run())
@@ -180,25 +184,39 @@ def test_a_gazetteer_place_fills_its_levels(linked):
 
 def test_a_recorder_enters_only_for_their_sources_and_sees_others_only_as_evidence(linked):
     record, person = _duplicated(linked)
-    recorder = Actor("dina", Role.RECORDER, frozenset({ENTERED_FOR}))
-    assert [code for code, _ in entry_sources(recorder)] == [ENTERED_FOR]
+    Source.objects.create(code="src-x", name="A committee with no record yet")
+    recorder = Actor("dina", Role.RECORDER, frozenset({"src-x"}))
+    assert [code for code, _ in entry_sources(recorder)] == ["src-x"]
     with pytest.raises(PermissionDenied):
         check_entry(recorder, record.source.code, _typed(record))
     with pytest.raises(PermissionDenied):
         save_entry(recorder, record.source.code, _typed(record))
-    check = check_entry(recorder, ENTERED_FOR, _typed(record))
+    check = check_entry(recorder, "src-x", _typed(record))
     first = check.persons[0]
     assert first.person_id == person
-    # the duplicate is in a source the recorder may not read: no name, no values
-    assert first.source != ENTERED_FOR
+    # every record of the person is in a source the recorder may not read: no name, no values
     assert not first.visible and first.name is None and first.fields == ()
     assert first.agrees
     # and the recorder may still say it is the same person
-    saved = save_entry(recorder, ENTERED_FOR, _typed(record), same_as_record=record.pk)
+    saved = save_entry(recorder, "src-x", _typed(record), same_as_record=first.record_id)
     assert MatchDecision.objects.get(pk=saved.decision_id).decided_by == "dina"
     for role in (Role.REVIEWER, Role.VIEWER):
         with pytest.raises(PermissionDenied):
             check_entry(Actor("x", role), ENTERED_FOR, _typed(record))
+
+
+def test_a_person_is_shown_through_a_record_the_recorder_may_read(linked):
+    """A person with a record in the recorder's source is shown through that record (its
+    name and values), even when a record of another source is more alike."""
+    record, person = _duplicated(linked)
+    own = Membership.objects.filter(link_run=linked, person_id=person).values_list(
+        "record__source__code", flat=True
+    )
+    mine = sorted(set(own) - {record.source.code})[0]
+    recorder = Actor("dina", Role.RECORDER, frozenset({mine}))
+    first = check_entry(recorder, mine, _typed(record)).persons[0]
+    assert first.person_id == person
+    assert first.visible and first.source == mine and first.name
 
 
 def test_the_reporter_travels_sealed(linked):

@@ -69,6 +69,8 @@ MATRIX: dict[str, tuple[str, dict[str, int | str]]] = {
         {**everyone(404), "reviewer": 403, "viewer": 403},
     ),
     "records/": ("/records/", {**everyone(200), "viewer": 403}),
+    # entry: ENTER_RECORD (admins, analysts, recorders for their sources); the form is a GET.
+    "records/new/": ("/records/new/", {**everyone(200), "reviewer": 403, "viewer": 403}),
     "records/<int:record_id>/": ("/records/1/", {**everyone(404), "viewer": 403}),
     # REVEAL_IDENTITY (admins, analysts), a POST with a reason only.
     "records/<int:record_id>/reveal/": (

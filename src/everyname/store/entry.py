@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from everyname.core.errors import InvalidInput, NotFound
 from everyname.core.ingest import normalise
@@ -283,8 +284,10 @@ def _persons(
     normalised: Mapping[str, Any],
     written: Mapping[str, str],
 ) -> tuple[PossiblePerson, ...]:
-    """Candidates grouped by the person the run put them in, each person by its best record
-    (candidates come best first, so the first record seen of a person is its best)."""
+    """Candidates grouped by the person the run put them in, persons in the order of their
+    best record (candidates come best first). A person is shown through the best of their
+    records the actor may read, so a recorder sees a name where one of their own sources has
+    it; failing that, through their best record, as its evidence only."""
     ids = [int(c.record_id) for c in found]
     records = Record.objects.select_related("source").in_bulk(ids)
     person_of = dict(
@@ -292,40 +295,63 @@ def _persons(
             "record_id", "person_id"
         )
     )
-    sizes: dict[str, int] = {}
-    for person in set(person_of.values()):
-        sizes[person] = Membership.objects.filter(link_run=run, person_id=person).count()
-    seen: set[str] = set()
-    out = []
+    person_of.update(_joined_since(run, [i for i in ids if i not in person_of]))
+    groups: dict[str, list[tuple[Candidate, Record, bool]]] = {}
     for candidate in found:
         record = records.get(int(candidate.record_id))
         if record is None:
             continue
-        person = person_of.get(record.pk)
-        key = person or f"record:{record.pk}"
-        if key in seen:
-            continue
-        seen.add(key)
+        key = person_of.get(record.pk) or f"record:{record.pk}"
         visible = actor.can(Permission.VIEW_RECORDS, record.source.code)
-        as_written = current_as_written(record) if visible else {}
+        groups.setdefault(key, []).append((candidate, record, visible))
+    out = []
+    for group in list(groups.values())[:MAX_CANDIDATES]:
+        candidate, record, visible = next((g for g in group if g[2]), group[0])
+        person = person_of.get(record.pk)
+        size = Membership.objects.filter(link_run=run, person_id=person).count() if person else 1
         out.append(
             PossiblePerson(
                 person_id=person,
                 record_id=record.pk,
                 source=record.source.code,
                 visible=visible,
-                name=shown_name(as_written) if visible else None,
+                name=shown_name(current_as_written(record)) if visible else None,
                 match_probability=candidate.match_probability,
                 agrees=candidate.agrees,
                 differs=candidate.differs,
                 missing=tuple(e for e in candidate.evidence if e.verdict == "missing"),
                 fields=_sides(normalised, written, record) if visible else (),
-                records=sizes.get(person, 1) if person else 1,
+                records=size,
             )
         )
-        if len(out) == MAX_CANDIDATES:
-            break
     return tuple(out)
+
+
+def _joined_since(run: LinkRun, unplaced: list[int]) -> dict[int, str]:
+    """The persons that records entered after ``run`` were said to be ("same person" as one of
+    its records, the latest decision on the pair), so a victim entered twice before the next
+    link run is shown as the person already chosen."""
+    if not unplaced:
+        return {}
+    latest: dict[tuple[int, int], str] = {}
+    for left, right, verdict in (
+        MatchDecision.objects.filter(Q(record_l_id__in=unplaced) | Q(record_r_id__in=unplaced))
+        .order_by("decided_at", "id")
+        .values_list("record_l_id", "record_r_id", "verdict")
+    ):
+        latest[(left, right)] = verdict
+    wanted = set(unplaced)
+    other_of = {}
+    for (left, right), verdict in latest.items():
+        if verdict == MatchDecision.Verdict.SAME:
+            mine, other = (left, right) if left in wanted else (right, left)
+            other_of.setdefault(mine, other)
+    placed = dict(
+        Membership.objects.filter(link_run=run, record_id__in=set(other_of.values())).values_list(
+            "record_id", "person_id"
+        )
+    )
+    return {mine: placed[other] for mine, other in other_of.items() if other in placed}
 
 
 def _age(values: Mapping[str, Any]) -> str:

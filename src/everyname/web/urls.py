@@ -7,6 +7,7 @@ from everyname.api import pages as api_pages
 from everyname.web.views import (
     accounts,
     dashboard,
+    entry,
     estimates,
     figures,
     imports,
@@ -51,6 +52,7 @@ urlpatterns = [
     path("imports/<int:batch_id>/rejected.csv", imports.rejected_csv, name="batch-rejected"),
     path("imports/<int:batch_id>/original/", imports.original, name="batch-original"),
     path("records/", records.list_records, name="records"),
+    path("records/new/", entry.new_record, name="record-new"),
     path("records/<int:record_id>/", records.record, name="record"),
     path("records/<int:record_id>/reveal/", records.reveal, name="record-reveal"),
     path("persons/", persons.persons, name="persons"),

@@ -85,8 +85,19 @@ MATRIX: dict[str, list[tuple[str, str, dict | None, dict[str, int]]]] = {
             only("admin analyst reviewer", 404),
         )
     ],
-    "claims": [("get", "claims", None, everyone(200))],
-    "releases": [("get", "releases", None, everyone(200))],
+    "claims": [
+        ("get", "claims", None, everyone(200)),
+        ("post", "claims", {}, only("admin analyst", 400)),  # MANAGE_CLAIMS; no file
+    ],
+    "releases": [
+        ("get", "releases", None, everyone(200)),
+        # PUBLISH_RELEASE (admins, analysts): queued; a bad withhold is refused at once.
+        ("post", "releases", {}, only("admin analyst", 202)),
+        ("post", "releases", {"withhold": "shoe_size"}, only("admin analyst", 400)),
+    ],
+    "releases/<int:release_id>/<str:name>": [
+        ("get", "releases/1/persons.csv", None, everyone(404))
+    ],
     # Any other path: a 404 in the API's error shape, token or not (the old trailing slash too).
     "^.*$": [
         ("get", "no-such-route", None, everyone(404, anonymous=404)),

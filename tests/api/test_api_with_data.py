@@ -67,7 +67,9 @@ def test_every_read_route_with_data_for_every_role(client, demo_imported, cast, 
         "tokens": ("tokens", set(ROLES)),
     }
     gets = {str(p.pattern) for p in urlpatterns if "get" in _methods(p)}
-    assert gets - {"openapi.json", "docs/", "^.*$", "jobs/<int:job_id>", "link-runs"} == set(reads)
+    elsewhere = {"openapi.json", "docs/", "^.*$", "jobs/<int:job_id>", "link-runs"}
+    elsewhere.add("releases/<int:release_id>/<str:name>")  # the next test
+    assert gets - elsewhere == set(reads)
     wrong = []
     for role, token in tokens.items():
         for route, (path, allowed) in reads.items():
@@ -106,3 +108,60 @@ def test_every_read_route_with_data_for_every_role(client, demo_imported, cast, 
 def _methods(pattern) -> set[str]:
     view = pattern.callback.cls
     return {m for m in ("get", "post", "delete") if hasattr(view, m)}
+
+
+def test_a_release_published_and_its_files_read_claims_imported(
+    client, demo_imported, cast, token_for, bearer, key_file, tmp_path
+):
+    import base64
+    import hashlib
+    import shutil
+
+    from everyname.store.releases import releases_folder
+
+    shutil.rmtree(releases_folder(), ignore_errors=True)
+    run_link(cast["admin"])
+    analyst, viewer = token_for("analyst"), token_for("viewer")
+    refused = client.post(API + "releases", {}, content_type="application/json", **bearer(viewer))
+    assert refused.status_code == 403
+    queued = client.post(
+        API + "releases",
+        {"withhold": "children"},
+        content_type="application/json",
+        **bearer(analyst),
+    )
+    assert queued.status_code == 202, queued.content
+    assert str(releases_folder()) not in queued.content.decode()  # no path of the server
+    assert jobs.run_worker(once=True) == 1
+    assert (
+        client.get(API + f"jobs/{queued.json()['id']}", **bearer(analyst)).json()["state"] == "done"
+    )
+    (release,) = client.get(API + "releases", **bearer(viewer)).json()["items"]
+    assert release["withhold"] == "children" and "persons.csv" in release["files"]
+    for name, digest in release["files"].items():
+        got = client.get(API + f"releases/{release['id']}/{name}", **bearer(viewer))
+        assert got.status_code == 200, name
+        data = b"".join(got.streaming_content)
+        assert hashlib.sha256(data).hexdigest() == digest
+        assert (
+            got["Repr-Digest"]
+            == "sha-256=:" + base64.b64encode(bytes.fromhex(digest)).decode() + ":"
+        )
+    missing = client.get(API + f"releases/{release['id']}/SHA256SUMS", **bearer(viewer))
+    assert missing.status_code == 404 and missing.json()["field"] == "file"
+    shutil.rmtree(releases_folder(), ignore_errors=True)
+
+    # Claims: imported by a CSV upload (all or nothing), read back by everyone.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = client.get(API + "claims", **bearer(viewer)).json()["total"]
+    csv = "source,date,place,category,count,text\nMinistry,2012-02-05,Homs,killed,40,forty killed\n"
+    upload = SimpleUploadedFile("claims.csv", csv.encode(), content_type="text/csv")
+    made = client.post(API + "claims", {"file": upload}, **bearer(analyst))
+    assert made.status_code == 201, made.content
+    assert made.json()["claims"] == 1
+    assert client.get(API + "claims", **bearer(viewer)).json()["total"] == before + 1
+    bad = SimpleUploadedFile("claims.csv", b"source,count\nX,many\n", content_type="text/csv")
+    rejected = client.post(API + "claims", {"file": bad}, **bearer(analyst))
+    assert rejected.status_code == 400 and set(rejected.json()) >= {"error", "field"}
+    assert client.get(API + "claims", **bearer(viewer)).json()["total"] == before + 1

@@ -84,3 +84,13 @@ class Upload(serializers.Serializer):
     dry_run = serializers.BooleanField(required=False, default=False)
     source_name = serializers.CharField(required=False, allow_blank=True)
     source_kind = serializers.CharField(required=False, allow_blank=True)
+
+
+class ClaimsUpload(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV: source,date,place,category,count,text.")
+
+
+class ReleaseRequest(serializers.Serializer):
+    withhold = serializers.CharField(
+        required=False, default="none", help_text="What to withhold (as `everyname export`)."
+    )

@@ -61,6 +61,11 @@ urlpatterns = [
     path("review/decisions", views.DecisionsView.as_view(), name="api-review-decisions"),
     path("claims", views.ClaimsView.as_view(), name="api-claims"),
     path("releases", views.ReleasesView.as_view(), name="api-releases"),
+    path(
+        "releases/<int:release_id>/<str:name>",
+        views.ReleaseFileView.as_view(),
+        name="api-release-file",
+    ),
     # Last: any other path under /api/v1/ is a 404 in the API's error shape.
     re_path(r"^.*$", views.NoSuchRoute.as_view(), name="api-no-such-route"),
 ]

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.request import Request
@@ -50,6 +50,7 @@ from everyname.store.counting import count
 from everyname.store.paging import Page, check_paging
 from everyname.store.permissions import Actor, Permission
 from everyname.web.views.figures import as_json
+from everyname.web.views.reports import digest_header
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -87,6 +88,14 @@ def paged(
     if shown is None:
         return out.to_dict()
     return {**out.to_dict(), "items": [shown(item) for item in out.items]}
+
+
+def shown_job(job: jobs.JobStatus) -> dict[str, Any]:
+    """A job as the API shows it: without the server folder a release job writes into (no
+    response names a path on the server, as no page does)."""
+    out = job.to_dict()
+    out["params"] = {k: v for k, v in out["params"].items() if k != "out"}
+    return out
 
 
 def ok(data: Any, status: int = 200) -> Response:
@@ -391,7 +400,7 @@ class BatchesView(ApiView):
                     "the mapping must be a UTF-8 TOML file", field="mapping"
                 ) from None
         queued = jobs.enqueue(actor_of(request), "import", params, file=data["file"])
-        return ok(queued.to_dict(), status=202)
+        return ok(shown_job(queued), status=202)
 
 
 class BatchView(ApiView):
@@ -430,7 +439,7 @@ class JobsView(ApiView):
         responses=returns(shapes.Page),
     )
     def get(self, request: Request) -> Response:
-        return ok(paged(request, jobs.list_jobs(actor_of(request), limit=10_000)))
+        return ok(paged(request, jobs.list_jobs(actor_of(request), limit=10_000), shown_job))
 
 
 class JobView(ApiView):
@@ -439,7 +448,7 @@ class JobView(ApiView):
         responses=returns(OpenApiTypes.OBJECT),
     )
     def get(self, request: Request, job_id: int) -> Response:
-        return ok(jobs.job_status(actor_of(request), job_id).to_dict())
+        return ok(shown_job(jobs.job_status(actor_of(request), job_id)))
 
 
 class EstimatesView(ApiView):
@@ -473,7 +482,7 @@ class EstimatesView(ApiView):
         if data.get("seed") is not None:
             params["seed"] = data["seed"]
         queued = jobs.enqueue(actor_of(request), "estimate", params)
-        return ok(queued.to_dict(), status=202)
+        return ok(shown_job(queued), status=202)
 
 
 class EstimateView(ApiView):
@@ -500,7 +509,7 @@ class LinkRunsView(ApiView):
         data = valid(shapes.LinkRequest, request)
         params = {"threshold": data["threshold"]} if data.get("threshold") is not None else {}
         queued = jobs.enqueue(actor_of(request), "link", params)
-        return ok(queued.to_dict(), status=202)
+        return ok(shown_job(queued), status=202)
 
 
 # --- review ----------------------------------------------------------------------------------
@@ -545,7 +554,7 @@ class DecisionsView(ApiView):
 
 
 class ClaimsView(ApiView):
-    required = needs(GET=Permission.VIEW_FIGURES)
+    required = needs(GET=Permission.VIEW_FIGURES, POST=Permission.MANAGE_CLAIMS)
 
     @extend_schema(
         summary="Claims: aggregate statements without names, by date",
@@ -555,9 +564,18 @@ class ClaimsView(ApiView):
     def get(self, request: Request) -> Response:
         return ok(paged(request, claims.list_claims(actor_of(request))))
 
+    @extend_schema(
+        summary="Import claims from a CSV (all rows or none, audited)",
+        request={"multipart/form-data": shapes.ClaimsUpload},
+        responses=returns(OpenApiTypes.OBJECT, 201),
+    )
+    def post(self, request: Request) -> Response:
+        data = valid(shapes.ClaimsUpload, request)
+        return ok(claims.import_claims(actor_of(request), data["file"]).to_dict(), 201)
+
 
 class ReleasesView(ApiView):
-    required = needs(GET=Permission.VIEW_RELEASES)
+    required = needs(GET=Permission.VIEW_RELEASES, POST=Permission.PUBLISH_RELEASE)
 
     @extend_schema(
         summary="Releases published from this database, oldest first",
@@ -566,6 +584,37 @@ class ReleasesView(ApiView):
     )
     def get(self, request: Request) -> Response:
         return ok(paged(request, releases.list_releases(actor_of(request))))
+
+    @extend_schema(
+        summary="Publish the next release, as a background job (see /jobs/{id})",
+        request=shapes.ReleaseRequest,
+        responses=returns(OpenApiTypes.OBJECT, 202),
+    )
+    def post(self, request: Request) -> Response:
+        data = valid(shapes.ReleaseRequest, request)
+        # Into the server's own releases folder, as the releases page does: no request names a path.
+        params = {"out": str(releases.releases_folder()), "withhold": data["withhold"]}
+        queued = jobs.enqueue(actor_of(request), "release", params)
+        return ok(shown_job(queued), 202)
+
+
+class ReleaseFileView(ApiView):
+    required = needs(GET=Permission.VIEW_RELEASES)
+
+    @extend_schema(
+        summary="One file of a release, as published (refused if it changed since)",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS, **CONFLICT},
+    )
+    def get(self, request: Request, release_id: int, name: str) -> FileResponse:
+        found = releases.release_file(actor_of(request), release_id, name)
+        response = FileResponse(
+            found.handle,
+            as_attachment=True,
+            filename=f"everyname-v{found.version}-{found.name}",
+            content_type="application/octet-stream",
+        )
+        response["Repr-Digest"] = digest_header(found.sha256)
+        return response
 
 
 # --- anything else under /api/v1/ --------------------------------------------------------------

@@ -252,6 +252,11 @@ def _date_ticks(days: Sequence[str], most: int = 6) -> list[int]:
     return marks[:: max(1, math.ceil(len(marks) / most))]
 
 
+STEP_DAYS = 200
+"""Up to this many days each day is a flat step; beyond, a line through the days' middles
+(a step narrower than a pixel is a line anyway, in half the points)."""
+
+
 def time_chart(
     ident: str,
     days: Sequence[str],
@@ -262,10 +267,12 @@ def time_chart(
     desc: str,
     rtl: bool = False,
 ) -> SafeString:
-    """Persons per day (``days``: ISO days, consecutive) stacked by the series, as steps.
+    """Persons per day (``days``: ISO days, consecutive) stacked by the series.
 
-    One path per series however many days there are: a column per day would be thousands of
-    elements on a long conflict. The axis runs from the first day at the line's start."""
+    One path per series however many days there are (a column per day would be thousands of
+    elements on a long conflict): each series is an area from the axis to its top of the
+    stack, the tallest drawn first, so the page carries each day's level once per series.
+    The axis runs from the first day at the line's start."""
     axis_w, bottom, plot_h = 64, 26, 220
     height = plot_h + bottom + 8
     n = max(1, len(days))
@@ -279,15 +286,18 @@ def time_chart(
         y = base - value * scale
         canvas.line(axis_w, y, WIDTH - 8, y, "grid")
         canvas.text(axis_w - 4, y + FONT / 3, number(value), "end", "value", ltr=True)
-    below = [0] * len(days)
-    for j, one in enumerate(series):
-        above = [b + c[j] for b, c in zip(below, counts, strict=True)]
-        if any(c[j] for c in counts):
-            points = _steps(above, axis_w, width, base, scale)
-            points += reversed(_steps(below, axis_w, width, base, scale))
-            cls = "area unknown" if one.unknown else f"area series-{j}"
-            canvas.path(points, cls, one.label)
-        below = above
+    stacked, level = [], [0] * len(days)
+    for j in range(len(series)):
+        level = [b + c[j] for b, c in zip(level, counts, strict=True)]
+        stacked.append(level)
+    for j in reversed(range(len(series))):
+        if not any(c[j] for c in counts):
+            continue
+        ys = [base - v * scale for v in stacked[j]]
+        outline = _steps(ys, axis_w, width) if len(days) <= STEP_DAYS else _line(ys, axis_w, width)
+        points = [(axis_w, base), *outline, (axis_w + len(days) * width, base)]
+        cls = "area unknown" if series[j].unknown else f"area series-{j}"
+        canvas.path(points, cls, series[j].label)
     canvas.line(axis_w, base, WIDTH - 8, base, "axis")
     for i in _date_ticks(days) if days else []:
         at = axis_w + (i + 0.5) * width
@@ -296,18 +306,32 @@ def time_chart(
     return canvas.done()
 
 
-def _steps(
-    levels: Sequence[int], start: float, width: float, base: float, scale: float
-) -> list[tuple[float, float]]:
-    """The outline of a step line at ``levels`` (one per day), a point only where it moves."""
-    points = [(start, base - (levels[0] if levels else 0) * scale)]
-    for i, level in enumerate(levels):
-        y = base - level * scale
-        if y != points[-1][1]:
-            points.append((start + i * width, points[-1][1]))
-            points.append((start + i * width, y))
-    points.append((start + len(levels) * width, points[-1][1]))
+def _steps(ys: Sequence[float], start: float, width: float) -> list[tuple[float, float]]:
+    """A step per day at ``ys``, a point only where the line turns."""
+    points: list[tuple[float, float]] = []
+    for i, y in enumerate(ys):
+        x = start + i * width
+        if not points:
+            points.append((x, y))
+        elif y != points[-1][1]:
+            points += [(x, points[-1][1]), (x, y)]
+    if ys:
+        points.append((start + len(ys) * width, ys[-1]))
     return points
+
+
+def _line(ys: Sequence[float], start: float, width: float) -> list[tuple[float, float]]:
+    """A line through the middle of each day at ``ys``, without the points it runs straight
+    through (a flat stretch keeps its two ends)."""
+    points = [(start + (i + 0.5) * width, y) for i, y in enumerate(ys)]
+    kept = [
+        p
+        for i, p in enumerate(points)
+        if i in (0, len(points) - 1) or not (points[i - 1][1] == p[1] == points[i + 1][1])
+    ]
+    if kept:
+        kept = [(start, kept[0][1]), *kept, (start + len(ys) * width, kept[-1][1])]
+    return kept
 
 
 def upset_chart(

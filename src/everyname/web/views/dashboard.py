@@ -137,15 +137,22 @@ def _timeline(table: Table, result: CountResult, rtl: bool) -> dict[str, Any]:
         },
         rtl=rtl,
     )
-    # The rows written here, not by the template: years of days are thousands of rows, and
-    # the template engine would take most of a request's time writing them again each time.
-    body = mark_safe(  # ISO days and whole numbers: nothing to escape
+    # A table of every day is the chart's exact alternative while it stays readable; over a
+    # longer span the days are summed by month (the figures page gives each day).
+    by_month = len(days) > TABLE_DAYS
+    rows: dict[str, list[int]] = {}
+    for day, c in zip(days, counts, strict=True):
+        if sum(c):
+            key = day[:7] if by_month else day
+            rows[key] = [a + b for a, b in zip(rows.get(key, [0] * len(c)), c, strict=True)]
+    # Written here, not by the template: years of days are thousands of rows, and the
+    # template engine would spend most of a request writing them again each time.
+    body = mark_safe(  # ISO days or months and whole numbers, escaped all the same
         "".join(
-            f'<tr><th scope="row"><time dir="ltr">{escape(day)}</time></th>'
+            f'<tr><th scope="row"><time dir="ltr">{escape(key)}</time></th>'
             + "".join(f'<td class="num">{int(n)}</td>' for n in c)
             + f'<td class="num">{sum(c)}</td></tr>'
-            for day, c in zip(days, counts, strict=True)
-            if sum(c)
+            for key, c in rows.items()
         )
     )
     return {
@@ -153,9 +160,14 @@ def _timeline(table: Table, result: CountResult, rtl: bool) -> dict[str, Any]:
         "legend": _legend(table),
         "columns": [s.label for s in series],
         "body": body,
+        "by_month": by_month,
         "undated": {"counts": undated, "total": sum(undated)},
         "days": len(days),
     }
+
+
+TABLE_DAYS = 92
+"""The longest span (in days) whose table lists each day; a longer one is tabled by month."""
 
 
 def _sex_age(table: Table, rtl: bool) -> dict[str, Any]:

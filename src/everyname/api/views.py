@@ -579,6 +579,7 @@ class ReleasesView(ApiView):
 
     @extend_schema(
         summary="Releases published from this database, oldest first",
+        operation_id="releases_list",
         parameters=PAGING,
         responses=returns(shapes.Page),
     )

@@ -94,7 +94,7 @@ MATRIX: dict[str, tuple[str, dict[str, int | str]]] = {
     # admin-pages: one's own password, the audit log (VIEW_AUDIT: admins and analysts) and user
     # administration (MANAGE_USERS: admins). "admin-user" is the admin the matrix signs in.
     "accounts/password/": ("/accounts/password/", everyone(200)),
-    # One's own API tokens (everyname.api.pages).
+    # One's own API tokens (everyname.web.views.tokens).
     "accounts/tokens/": ("/accounts/tokens/", everyone(200)),
     "audit/": ("/audit/", {**everyone(403), "admin": 200, "analyst": 200}),
     "users/": ("/users/", {**everyone(403), "admin": 200}),

@@ -3,7 +3,6 @@ a new page needs a row in its table."""
 
 from django.urls import include, path
 
-from everyname.api import pages as api_pages
 from everyname.web.views import (
     accounts,
     dashboard,
@@ -19,6 +18,7 @@ from everyname.web.views import (
     reports,
     review,
     sources,
+    tokens,
 )
 from everyname.web.views import audit as audit_log
 from everyname.web.views import upload as uploading
@@ -66,7 +66,7 @@ urlpatterns = [
     path("accounts/two-factor/", accounts.enrol, name="two-factor-enrol"),
     path("accounts/two-factor/verify/", accounts.verify, name="two-factor-verify"),
     path("accounts/password/", accounts.password, name="password-change"),
-    path("accounts/tokens/", api_pages.tokens, name="api-tokens-page"),
+    path("accounts/tokens/", tokens.tokens, name="api-tokens-page"),
     path("audit/", audit_log.audit, name="audit"),
     path("users/", user_admin.users, name="users"),
     path("users/<str:name>/", user_admin.user, name="user"),

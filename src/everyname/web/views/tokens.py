@@ -35,7 +35,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             error, status = str(exc), 400
     response = render(
         request,
-        "api/tokens.html",
+        "web/tokens.html",
         {"made": made, "error": error, "tokens": list_tokens(actor)},
         status=status,
     )

@@ -10,10 +10,17 @@ import pytest
 
 from everyname.core.errors import PermissionDenied
 from everyname.store.counting import count
-from everyname.store.linking import decide, pending_pairs, run_link
+from everyname.store.linking import FieldComparison, decide, pending_pairs, run_link
 from everyname.store.models import Record, Source
 from everyname.store.records import current_as_written, enter_record, shown_name
-from everyname.store.review import CLOSE, DIFFERENT, SAME, align_names, review_queue
+from everyname.store.review import (
+    CLOSE,
+    DIFFERENT,
+    SAME,
+    align_names,
+    review_queue,
+    same_places,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +109,25 @@ def test_names_align_part_by_part_across_scripts(key_file, cast):
     # a part only one name has is shown, with nothing to compare
     one_sided = [n for n in apart.values() if not n.left or not n.right]
     assert one_sided and all(n.level is None for n in one_sided)
+
+
+def test_one_place_in_two_scripts_agrees_two_places_do_not(linked, cast):
+    """The store compares place texts as written; the queue asks the gazetteer, so "حمص" beside
+    "Homs" agrees and Baba Amr beside Khalidiya still differs."""
+    pairs = pending_pairs(cast["reviewer"], 1, 500).pairs
+    upgraded = [
+        (before, after)
+        for pair in pairs
+        for before, after in zip(pair.fields, same_places(pair.fields), strict=True)
+        if before != after
+    ]
+    assert upgraded
+    for before, after in upgraded:
+        assert before.field in ("governorate", "district", "locality", "neighbourhood", "place")
+        assert (before.agrees, after.agrees) == (False, True) and before.left != before.right
+    assert any({"حمص", "Homs"} == {b.left, b.right} for b, _ in upgraded)
+    apart = FieldComparison("neighbourhood", "neighbourhood", "Baba Amr", "الخالدية", False)
+    unknown = FieldComparison("neighbourhood", "neighbourhood", "Baba Amr", "Nowhere-on-map", False)
+    assert same_places((apart, unknown)) == (apart, unknown)
+    queue = review_queue(cast["reviewer"])
+    assert queue.fields == same_places(queue.pair.fields)

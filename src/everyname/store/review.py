@@ -12,13 +12,14 @@ force).
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from everyname.core.names import MATCH_LEVEL, name_similarity, romanise, split_name
 from everyname.core.names.structure import NameParts
-from everyname.store.linking import NoLinkRun, PairForReview, pending_pairs
+from everyname.core.schema import PLACE_FIELDS
+from everyname.store.linking import FieldComparison, NoLinkRun, PairForReview, pending_pairs
 from everyname.store.models import MatchDecision, Record
 from everyname.store.permissions import Actor, Permission, require
 from everyname.store.records import current_as_written, shown_name
@@ -82,6 +83,9 @@ class ReviewQueue:
     recent: tuple[RecentDecision, ...]
     written: tuple[str, str] = field(default=("", ""))
     """The pair's two names as written now (a full name, or the parts a list gave, in order)."""
+    fields: tuple[FieldComparison, ...] = ()
+    """The pair's fields as the store compares them, except that two place names the gazetteer
+    resolves to one place agree ("حمص" beside "Homs" is not a difference)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +97,7 @@ class ReviewQueue:
             "count_range": None if self.count_range is None else asdict(self.count_range),
             "recent": [d.to_dict() for d in self.recent],
             "written": list(self.written),
+            "fields": [asdict(f) for f in self.fields],
         }
 
 
@@ -132,6 +137,26 @@ def align_names(left: Record, right: Record) -> tuple[NamePartComparison, ...]:
                 )
             )
     return tuple(rows)
+
+
+def same_places(fields: tuple[FieldComparison, ...]) -> tuple[FieldComparison, ...]:
+    """``fields`` with each place field the store found different marked as agreeing when both
+    texts resolve, at that level, to the same gazetteer place (two scripts or spellings of one
+    place); two different places, or a text the gazetteer does not know, stay as they were."""
+    from everyname.store.places import current_gazetteer
+
+    gazetteer = None
+    out = []
+    for comparison in fields:
+        if comparison.field in PLACE_FIELDS and comparison.agrees is False:
+            gazetteer = gazetteer or current_gazetteer()
+            level = None if comparison.field == "place" else comparison.field
+            a = gazetteer.resolve(comparison.left, level=level)
+            b = gazetteer.resolve(comparison.right, level=level)
+            if a is not None and b is not None and a.entry.id == b.entry.id:
+                comparison = replace(comparison, agrees=True)
+        out.append(comparison)
+    return tuple(out)
 
 
 def _count_range(actor: Actor) -> CountRange | None:
@@ -179,4 +204,5 @@ def review_queue(actor: Actor, *, skip: Collection[int] = ()) -> ReviewQueue:
         count_range=_count_range(actor),
         recent=_recent(actor),
         written=written,  # type: ignore[arg-type]
+        fields=same_places(pair.fields) if pair is not None else (),
     )

@@ -77,7 +77,7 @@ def review(request: HttpRequest) -> HttpResponse:
                 for n in queue.names
             ],
             "full_names": queue.written,
-            "fields": [_field(f) for f in pair.fields if f.field not in NAME_FIELDS]
+            "fields": [_field(f) for f in queue.fields if f.field not in NAME_FIELDS]
             if pair
             else [],
             "in_doubt": queue.count_range is not None

@@ -189,10 +189,19 @@ def normalise(
         out["age_group"] = stated_group
     # The comparable name forms (Arabic-normalised, romanised, cross-script key per part) are
     # stored beside the names as written so that linkage compares like with like.
-    names = {name: out[name] for name in NAME_FIELDS if out[name]}
+    names = tuple((name, out[name]) for name in NAME_FIELDS if out[name])
     if names:
-        out.update(name_forms(names))
+        out.update(forms_of_names(names))
     return out, errors
+
+
+@lru_cache(maxsize=8192)
+def forms_of_names(names: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    """``name_forms`` of a record's normalised names (``(field, text)`` pairs, in
+    ``NAME_FIELDS`` order, empty ones left out), remembered: the store asks again for the same
+    names right after (it leaves out forms it can rebuild, ``store.compact_json``), and a list
+    repeats names. The dict returned is shared: copy it, never change it."""
+    return name_forms(dict(names))
 
 
 @dataclass(frozen=True)

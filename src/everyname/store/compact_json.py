@@ -27,7 +27,7 @@ from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
 from everyname.core.names import FORM_COLUMNS
-from everyname.core.schema import SENSITIVE_FIELDS
+from everyname.core.schema import NAME_FIELDS, SENSITIVE_FIELDS
 
 FORM_KEYS = FORM_COLUMNS
 
@@ -138,21 +138,16 @@ DERIVED = "~"
 on reading (a string of :data:`RULES` letters); absent in a dict stored in full."""
 FORMS, AGE, DEATH, BIRTH = "f", "a", "d", "b"
 _DATE_RULES = ((DEATH, "date_of_death"), (BIRTH, "date_of_birth"))
-NAME_TEXTS = ("full_name", "given_name", "father_name", "grandfather_name", "family_name",
-              "mother_name")  # fmt: skip
-"""The names ``core.names.name_forms`` reads (as ``core.ingest.normalise`` hands them)."""
-
-
-@lru_cache(maxsize=200_000)
-def _forms(names: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    from everyname.core.names import name_forms
-
-    return {k: v for k, v in name_forms(dict(names)).items() if v is not None}
 
 
 def _forms_of(values: dict[str, Any]) -> dict[str, Any] | None:
-    names = tuple((k, v) for k in NAME_TEXTS if isinstance(v := values.get(k), str) and v.strip())
-    return _forms(names) if names else None
+    """The name forms ``core.ingest.normalise`` gives a record's names (the non-empty ones)."""
+    from everyname.core.ingest import forms_of_names
+
+    names = tuple((k, v) for k in NAME_FIELDS if (v := values.get(k)))
+    if not names:
+        return None
+    return {k: v for k, v in forms_of_names(names).items() if v is not None}
 
 
 def _bounds(text: Any, precision: Any) -> tuple[str, str] | None:

@@ -43,3 +43,14 @@ def test_bad_boolean_is_refused(monkeypatch):
     monkeypatch.setenv("EVERYNAME_DEBUG", "maybe")
     with pytest.raises(config.ConfigurationError, match="EVERYNAME_DEBUG"):
         config.parse_bool("EVERYNAME_DEBUG")
+
+
+def test_the_upload_limit_in_megabytes(monkeypatch):
+    monkeypatch.delenv("EVERYNAME_UPLOAD_LIMIT_MB", raising=False)
+    assert config.upload_limit_bytes() == 200 * 1024 * 1024
+    monkeypatch.setenv("EVERYNAME_UPLOAD_LIMIT_MB", "5")
+    assert config.upload_limit_bytes() == 5 * 1024 * 1024
+    for bad in ("0", "-3", "big", "1.5"):
+        monkeypatch.setenv("EVERYNAME_UPLOAD_LIMIT_MB", bad)
+        with pytest.raises(config.ConfigurationError, match="EVERYNAME_UPLOAD_LIMIT_MB"):
+            config.upload_limit_bytes()

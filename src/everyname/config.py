@@ -18,6 +18,7 @@ DEFAULT_DATABASE_FILE = "everyname.sqlite3"
 DEFAULT_KEY_FILE = "everyname.key"
 DEFAULT_SECRET_KEY_FILE = "everyname.secret"
 DEFAULT_SQLITE_WAIT = 60
+DEFAULT_UPLOAD_LIMIT_MB = 200
 SUPPORTED_SCHEMES = ("sqlite", "postgres", "postgresql")
 
 ENVIRONMENT_VARIABLES: dict[str, str] = {
@@ -66,6 +67,11 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "EVERYNAME_MAX_XLSX_PART_BYTES": (
         "Largest part of a workbook (a sheet, its shared strings) an import unpacks, in bytes "
         "(default 1073741824)."
+    ),
+    "EVERYNAME_UPLOAD_LIMIT_MB": (
+        "Largest list the web app accepts as an upload, in megabytes (default "
+        f"{DEFAULT_UPLOAD_LIMIT_MB}); a larger one "
+        "is refused while it arrives, never kept whole."
     ),
     "EVERYNAME_SQLITE_WAIT": (
         "Seconds a command on a SQLite database waits for another command's write (an import, "
@@ -147,6 +153,23 @@ def sqlite_wait() -> float:
             f"EVERYNAME_SQLITE_WAIT={value!r} is not understood; use a number of seconds, e.g. 60"
         )
     return seconds
+
+
+def upload_limit_bytes() -> int:
+    """The largest upload the web app takes (``EVERYNAME_UPLOAD_LIMIT_MB``), in bytes."""
+    value = env("EVERYNAME_UPLOAD_LIMIT_MB")
+    if value is None:
+        return DEFAULT_UPLOAD_LIMIT_MB * 1024 * 1024
+    try:
+        megabytes = int(value)
+    except ValueError:
+        megabytes = 0
+    if megabytes < 1:
+        raise ConfigurationError(
+            f"EVERYNAME_UPLOAD_LIMIT_MB={value!r} is not understood; use a whole number of "
+            "megabytes, e.g. 200"
+        )
+    return megabytes * 1024 * 1024
 
 
 def redact_url(url: str) -> str:

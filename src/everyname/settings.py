@@ -143,7 +143,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # EVERYNAME_UPLOAD_LIMIT_MB (default 200). It is enforced while the upload is read, so a larger
 # file is never kept whole; Django's own DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) still bounds the
 # form's other fields, and files over FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to disk, owner-only.
-EVERYNAME_UPLOAD_LIMIT = int(config.env("EVERYNAME_UPLOAD_LIMIT_MB", "200") or "200") * 1024 * 1024
+UPLOAD_LIMIT_BYTES = config.upload_limit_bytes()
 
 # The JSON API (everyname.api): its own Bearer tokens only (no session, so no CSRF question),
 # errors as {"error", "field"}, a page on every list, a rate per token.

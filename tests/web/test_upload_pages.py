@@ -175,7 +175,7 @@ def test_a_mapping_file_may_come_with_the_upload(client, sign_in):
 
 def test_a_file_over_the_limit_is_refused_in_words(client, sign_in, settings):
     sign_in(client, "recorder")
-    settings.EVERYNAME_UPLOAD_LIMIT = 64
+    settings.UPLOAD_LIMIT_BYTES = 64
     refused = client.post("/imports/new/", {"source": "src-a", "file": file(ARABIC)})
     assert refused.status_code == 413
     assert "larger than the upload limit" in html(refused)

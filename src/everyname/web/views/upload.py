@@ -11,7 +11,7 @@ follow the link to the batch's page when it is done.
 Each view parses the request and calls the store (``store.previews``), which checks the
 permission (importing, a recorder only into their sources) and does the work.
 
-The size limit (``EVERYNAME_UPLOAD_LIMIT`` in settings, from ``EVERYNAME_UPLOAD_LIMIT_MB``) is
+The size limit (``UPLOAD_LIMIT_BYTES`` in settings, from ``EVERYNAME_UPLOAD_LIMIT_MB``) is
 enforced while the body is read (:class:`LimitedUpload`), so a file over it is never kept
 whole on disk; the page says so in words.
 """
@@ -52,7 +52,7 @@ STATE_NAMES = {
 
 
 def upload_limit() -> int:
-    return int(getattr(settings, "EVERYNAME_UPLOAD_LIMIT", previews.DEFAULT_LIMIT))
+    return int(getattr(settings, "UPLOAD_LIMIT_BYTES", previews.DEFAULT_LIMIT))
 
 
 class LimitedUpload(FileUploadHandler):

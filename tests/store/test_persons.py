@@ -292,3 +292,28 @@ def test_a_person_carries_its_corroboration_grade(small, cast):
     Source.objects.filter(code__in=("src-a", "src-b")).update(copy_group="one-office")
     copied = get_person(cast["reviewer"], persons[ids["a1"]])
     assert (copied.grade, copied.independent_sources) == ("single_source", 1)
+
+
+def test_one_place_in_two_scripts_is_told_from_a_real_conflict(key_file, cast):
+    """Two records of one person (a reviewer said so), one in Arabic and one in Latin letters:
+    the run lists both place fields as conflicts; the person says which of them are one place
+    written two ways and which are two places."""
+    admin = cast["admin"]
+    for code in ("src-a", "src-b"):
+        Source.objects.create(code=code, name=code, created_by="tester")
+    left = enter_record(
+        admin,
+        "src-a",
+        {"full_name": "محمد الخالدي", "governorate": "حمص", "neighbourhood": "بابا عمرو"},
+    ).id
+    right = enter_record(
+        admin,
+        "src-b",
+        {"full_name": "Mohammed al-Khalidi", "governorate": "Homs", "neighbourhood": "Khalidiya"},
+    ).id
+    decide(left, right, "same")
+    person = person_of(run_link(actor=admin).link_run)[left]
+    detail = get_person(admin, person)
+    assert {c["field"] for c in detail.conflicts} >= {"governorate", "neighbourhood"}
+    assert detail.place_spellings == ("governorate",)
+    assert detail.to_dict()["place_spellings"] == ["governorate"]

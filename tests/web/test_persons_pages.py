@@ -139,6 +139,9 @@ def test_the_person_page_sets_records_side_by_side_and_names_each_conflict(
         assert f'href="/records/{record.id}/"' in html
     assert 'class="differs"' in html  # the ages differ, so their row is marked
     assert f'id="grade" class="grade-{person.grade}"' in html
+    for field in person.place_spellings:  # one place written two ways is not shown as a conflict
+        assert f'class="spellings" data-field="{field}"' in html
+        assert f'class="conflict" data-field="{field}"' not in html
     assert f'<code dir="ltr">{person.person_id}</code> with {person.n_records} records' in html
 
 

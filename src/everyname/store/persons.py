@@ -277,6 +277,9 @@ class PersonDetail:
     contested, counting a copy group of sources once, as counts grade persons."""
     independent_sources: int = 0
     contested_fields: tuple[str, ...] = ()
+    place_spellings: tuple[str, ...] = ()
+    """Place fields among ``conflicts`` whose values all name one gazetteer place (two scripts
+    or spellings of it): listed as conflicts by the link run, not a disagreement to a reader."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -294,6 +297,7 @@ class PersonDetail:
             "grade": self.grade,
             "independent_sources": self.independent_sources,
             "contested_fields": list(self.contested_fields),
+            "place_spellings": list(self.place_spellings),
         }
 
 
@@ -409,7 +413,31 @@ def get_person(actor: Actor, person_id: str, link_run: int | None = None) -> Per
         grade=str(grade["grade"]),
         independent_sources=int(grade["independent_sources"]),
         contested_fields=tuple(f for f in str(grade["contested_fields"]).split(";") if f),
+        place_spellings=_place_spellings(person.conflicts or ()),
     )
+
+
+def _place_spellings(conflicts: Any) -> tuple[str, ...]:
+    """The place fields of ``conflicts`` whose every value resolves, at that level, to the same
+    gazetteer place ("Homs" and "حمص")."""
+    from everyname.core.schema import PLACE_FIELDS
+    from everyname.store.places import current_gazetteer
+
+    out: list[str] = []
+    gazetteer = None
+    for conflict in conflicts:
+        name = conflict.get("field")
+        if name not in PLACE_FIELDS:
+            continue
+        gazetteer = gazetteer or current_gazetteer()
+        level = None if name == "place" else name
+        found = {
+            match.entry.id if (match := gazetteer.resolve(str(value), level=level)) else None
+            for value in conflict.get("values") or {}
+        }
+        if len(found) == 1 and None not in found:
+            out.append(str(name))
+    return tuple(out)
 
 
 def _corroboration(person: Person) -> dict[str, Any]:

@@ -192,6 +192,7 @@ def _detail_context(detail: PersonDetail) -> dict[str, Any]:
                 "label": FIELD_LABELS[name],
                 "value": shown_field(name, value),
                 "said": said,
+                "spellings": name in detail.place_spellings,
             }
         )
     records = []

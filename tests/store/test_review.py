@@ -13,10 +13,13 @@ from everyname.core.errors import ErrorKind, InvalidInput, NotFound, PermissionD
 from everyname.store.linking import (
     EXPORT_COLUMNS,
     REVIEW_FIELDS,
+    WITHDRAWN,
     decide,
+    decisions_in_force,
     export_persons,
     pending_pairs,
     run_link,
+    withdraw_last_decision,
 )
 from everyname.store.models import AuditEvent, LinkRun, MatchDecision, Record
 from everyname.store.releases import list_releases, publish_release
@@ -290,3 +293,80 @@ def test_a_pair_shows_its_records_as_corrected(linked, cast):
         f for f in pending_pairs(cast["reviewer"], 1, 1).pairs[0].fields if f.field == "age_years"
     )
     assert (age.left if shown.left.record_id == left else age.right) == "40"
+
+
+# --- undo -----------------------------------------------------------------------------------
+
+
+def in_force() -> dict[tuple[int, int], str]:
+    return {(int(d.record_id_l), int(d.record_id_r)): d.verdict for d in decisions_in_force()}
+
+
+def test_an_undo_withdraws_ones_own_latest_decision_as_a_new_record(linked, cast, snapshot):
+    reviewer = cast["reviewer"]
+    waiting = pending_pairs(reviewer, 1, 500)
+    first, second = waiting.pairs[0], waiting.pairs[1]
+    decide(reviewer, first.left.record_id, first.right.record_id, "different")
+    kept = decide(reviewer, second.left.record_id, second.right.record_id, "same")
+    assert pending_pairs(reviewer, 1, 500).total == waiting.total - 2
+
+    undone = withdraw_last_decision(reviewer)
+    assert (undone.verdict, undone.left_record_id, undone.right_record_id) == (
+        WITHDRAWN,
+        kept.left_record_id,
+        kept.right_record_id,
+    )
+    # nothing deleted: the decision and its withdrawal are both stored, by the reviewer
+    name = reviewer.username
+    assert list(MatchDecision.objects.order_by("id").values_list("verdict", "decided_by")) == [
+        ("different", name),
+        ("same", name),
+        (WITHDRAWN, name),
+    ]
+    event = AuditEvent.objects.get(action="match.decided", object_id=str(undone.decision_id))
+    assert (event.actor, event.details["verdict"], event.details["withdraws"]) == (
+        name,
+        WITHDRAWN,
+        kept.decision_id,
+    )
+    # the pair waits again; the earlier decision still stands
+    after = pending_pairs(reviewer, 1, 500)
+    assert after.total == waiting.total - 1
+    assert second.pair_id in {p.pair_id for p in after.pairs}
+    assert first.pair_id not in {p.pair_id for p in after.pairs}
+    pair = tuple(sorted((first.left.record_id, first.right.record_id)))
+    assert in_force() == {pair: "different"}
+
+    # one undo, not a walk back through the history: a second one is refused, writing nothing
+    before = snapshot()
+    with pytest.raises(InvalidInput) as info:
+        withdraw_last_decision(reviewer)
+    assert info.value.field == "decision"
+    assert snapshot() == before
+
+
+def test_an_undo_returns_the_pair_to_the_decision_before_it_never_anothers(linked, cast):
+    reviewer, analyst = cast["reviewer"], cast["analyst"]
+    pair = pending_pairs(reviewer, 1, 1).pairs[0]
+    key = tuple(sorted((pair.left.record_id, pair.right.record_id)))
+    decide(reviewer, pair.left.record_id, pair.right.record_id, "different")
+    decide(analyst, pair.left.record_id, pair.right.record_id, "same")
+    with pytest.raises(InvalidInput) as info:  # the analyst's decision is in force, not mine
+        withdraw_last_decision(reviewer)
+    assert "after you" in str(info.value)
+    assert in_force() == {key: "same"}
+    withdraw_last_decision(analyst)
+    assert in_force() == {key: "different"}  # the reviewer's decision is back in force
+    assert pair.pair_id not in {p.pair_id for p in pending_pairs(reviewer, 1, 500).pairs}
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_who_may_undo(linked, cast, snapshot, who):
+    if who in REVIEWERS:
+        with pytest.raises(InvalidInput) as info:  # nothing of theirs to undo yet
+            withdraw_last_decision(cast[who])
+        assert info.value.field == "decision"
+    else:
+        pair = pending_pairs(cast["admin"], 1, 1).pairs[0]
+        decide(cast["admin"], pair.left.record_id, pair.right.record_id, "same")
+        refused(lambda: withdraw_last_decision(cast[who]), snapshot)

@@ -98,6 +98,31 @@ def test_a_decision_is_recorded_audited_and_the_queue_moves_on(client, sign_in, 
     assert "other mother" in after  # the reviewer's latest decisions, with the note
 
 
+def test_undo_withdraws_the_last_decision_and_the_pair_comes_back(client, sign_in, linked, cast):
+    user = sign_in(client, "reviewer")
+    first = client.get("/review/").content.decode()
+    assert 'id="undo"' not in first  # nothing to undo yet
+    pair = pending_pairs(cast["reviewer"], 1, 1).pairs[0]
+    client.post("/review/", {**decision_form(pair), "action": "same"})
+    decided = client.get("/review/").content.decode()
+    assert 'id="undo"' in decided and shown_pair(decided) != pair.pair_id
+
+    response = client.post("/review/", {"action": "undo"})
+    assert response.status_code == 302 and response["Location"] == "/review/"
+    after = client.get("/review/").content.decode()
+    assert "Undone: your decision on records" in after
+    assert shown_pair(after) == pair.pair_id and awaiting(after) == awaiting(first)
+    assert "withdrawn (undo)" in after and 'id="undo"' not in after
+    assert list(MatchDecision.objects.order_by("id").values_list("verdict", "decided_by")) == [
+        ("same", user.username),
+        ("withdrawn", user.username),
+    ]
+    assert AuditEvent.objects.filter(action="match.decided", actor=user.username).count() == 2
+    again = client.post("/review/", {"action": "undo"}, follow=True).content.decode()
+    assert "Not undone: There is no decision of yours to undo" in again
+    assert MatchDecision.objects.count() == 2
+
+
 def test_skipping_passes_a_pair_over_for_the_session_and_decides_nothing(
     client, sign_in, linked, cast
 ):

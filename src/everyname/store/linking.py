@@ -119,14 +119,37 @@ def require_latest_run() -> LinkRun:
     return run
 
 
+WITHDRAWN = "withdrawn"
+"""The verdict of a decision record that withdraws the decision before it on the same pair (a
+reviewer's undo): the withdrawn decision stays stored, and the pair is as it was before it."""
+
+
+def _decision_stacks() -> dict[tuple[int, int], list[tuple[int, str, str]]]:
+    """Each pair's decisions still standing, oldest first, as (id, verdict, by): a withdrawal
+    takes the latest standing one away, so an undo returns the pair to the decision before it
+    (another reviewer's, or none) without deleting anything."""
+    stacks: dict[tuple[int, int], list[tuple[int, str, str]]] = {}
+    rows = MatchDecision.objects.order_by("decided_at", "id").values_list(
+        "pk", "record_l_id", "record_r_id", "verdict", "decided_by"
+    )
+    for pk, left, right, verdict, by in rows:
+        stack = stacks.setdefault((left, right), [])
+        if verdict == WITHDRAWN:
+            if stack:
+                stack.pop()
+        else:
+            stack.append((pk, verdict, by))
+    return stacks
+
+
 def decisions_in_force() -> list[CoreDecision]:
-    """The latest decision on each pair (decisions are never edited; newer ones supersede)."""
-    latest: dict[tuple[int, int], str] = {}
-    for left, right, verdict in MatchDecision.objects.order_by("decided_at", "id").values_list(
-        "record_l_id", "record_r_id", "verdict"
-    ):
-        latest[(left, right)] = verdict
-    return [CoreDecision(str(l_), str(r), v) for (l_, r), v in latest.items()]
+    """The latest decision on each pair (decisions are never edited; newer ones supersede, and
+    a withdrawn one is as if it had not been made)."""
+    return [
+        CoreDecision(str(l_), str(r), stack[-1][1])
+        for (l_, r), stack in _decision_stacks().items()
+        if stack
+    ]
 
 
 def _previous_clusters(run: LinkRun | None) -> PreviousClusters | None:
@@ -469,7 +492,7 @@ def _comparisons(left: Record, right: Record) -> tuple[FieldComparison, ...]:
 
 
 def _decided_pairs() -> set[tuple[int, int]]:
-    return set(MatchDecision.objects.values_list("record_l_id", "record_r_id"))
+    return {pair for pair, stack in _decision_stacks().items() if stack}
 
 
 def pending_pairs(
@@ -589,4 +612,55 @@ def decide(
         decided_at=decision.decided_at.isoformat(),
         note=note,
         link_run=None if run is None else run.pk,
+    )
+
+
+def withdraw_last_decision(actor: Actor) -> Decision:
+    """Undo ``actor``'s own latest decision: a new decision record withdraws it (audited in the
+    same transaction), the pair returns to what was in force before it and to the review queue
+    if nothing else settles it. Nothing is deleted. Refused when the actor's latest record is
+    already a withdrawal (one undo, not a history walk) or when someone decided the pair since
+    (their decision, not this one, is in force)."""
+    require(actor, Permission.REVIEW)
+    with transaction.atomic():
+        last = (
+            MatchDecision.objects.filter(decided_by=actor.username)
+            .order_by("-decided_at", "-id")
+            .first()
+        )
+        if last is None or last.verdict == WITHDRAWN:
+            raise InvalidInput("There is no decision of yours to undo", field="decision")
+        pair = (last.record_l_id, last.record_r_id)
+        standing = _decision_stacks().get(pair) or []
+        if not standing or standing[-1][0] != last.pk:
+            raise InvalidInput(
+                "Someone decided this pair after you: their decision is the one in force",
+                field="decision",
+            )
+        withdrawal = MatchDecision.objects.create(
+            record_l_id=last.record_l_id,
+            record_r_id=last.record_r_id,
+            verdict=WITHDRAWN,
+            decided_by=actor.username,
+            note="",
+            link_run=last.link_run,
+        )
+        record_event(
+            Action.MATCH_DECIDED,
+            actor,
+            withdrawal,
+            records=list(pair),
+            verdict=WITHDRAWN,
+            withdraws=last.pk,
+            withdrawn_verdict=last.verdict,
+        )
+    return Decision(
+        decision_id=withdrawal.pk,
+        left_record_id=last.record_l_id,
+        right_record_id=last.record_r_id,
+        verdict=WITHDRAWN,
+        decided_by=actor.username,
+        decided_at=withdrawal.decided_at.isoformat(),
+        note=withdrawal.note,
+        link_run=last.link_run_id,
     )

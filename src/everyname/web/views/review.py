@@ -3,9 +3,10 @@
 A GET shows the next pair (``store.review.review_queue``): both records side by side, the
 names split into parts and aligned, every field marked as agreeing or differing, the match
 score, how many pairs wait and the count's range. A POST (with its CSRF token) records the
-verdict (``store.linking.decide``, audited) or passes the pair over for this session, then
-sends the reviewer back to the queue for the next pair (post/redirect/get, so a reload never
-decides twice).
+verdict (``store.linking.decide``, audited), withdraws the reviewer's own latest one
+(``store.linking.withdraw_last_decision``: an undo, itself a decision record) or passes the
+pair over for this session, then sends the reviewer back to the queue for the next pair
+(post/redirect/get, so a reload never decides twice).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from everyname.core.errors import InvalidInput, NotFound
 from everyname.store.jobs import enqueue
-from everyname.store.linking import decide
+from everyname.store.linking import decide, withdraw_last_decision
 from everyname.store.permissions import Permission
 from everyname.store.review import CLOSE, DIFFERENT, SAME, review_queue
 from everyname.web.access import requires
@@ -108,6 +109,8 @@ def _act(request: HttpRequest) -> HttpResponse:
     if action == "restore":
         request.session[SKIPPED] = []
         return back
+    if action == "undo":
+        return _undo(request, back)
     pair_id = request.POST.get("pair", "")
     if action == "skip":
         if pair_id.isdigit():
@@ -135,6 +138,22 @@ def _act(request: HttpRequest) -> HttpResponse:
             "right": decision.right_record_id,
             "verdict": VERDICTS[decision.verdict],
         },
+    )
+    return back
+
+
+def _undo(request: HttpRequest, back: HttpResponse) -> HttpResponse:
+    """Withdraw the reviewer's own latest decision (a new, audited decision record; nothing is
+    deleted): the pair comes back to the queue unless an earlier decision still settles it."""
+    try:
+        withdrawn = withdraw_last_decision(request.actor)  # type: ignore[attr-defined]
+    except InvalidInput as exc:
+        messages.error(request, gettext("Not undone: %(why)s") % {"why": exc})
+        return back
+    messages.success(
+        request,
+        gettext("Undone: your decision on records %(left)s and %(right)s is withdrawn.")
+        % {"left": withdrawn.left_record_id, "right": withdrawn.right_record_id},
     )
     return back
 

@@ -8,6 +8,7 @@ A run, as the store and the CLI use it::
                           backend="duckdb", progress=callback)
     result.persons     # record_id, source, person_id (stable across runs)
     result.review      # undecided pairs in [review_floor, threshold), most useful first
+    review_queue(result)  # those and the pairs a rule held apart, in the order reviewers see
     result.to_dict()   # settings, trained model JSON, versions, fingerprint, seed, counts
     persons = resolve_persons(records_as_written, result.persons["person_id"])
 
@@ -21,7 +22,7 @@ from everyname.core.link.backends import BackendUnavailable, make_db_api
 from everyname.core.link.cluster import Clustering, InvalidDecision, MatchDecision, cluster_pairs
 from everyname.core.link.evaluate import PairwiseScores, pairwise_scores
 from everyname.core.link.names import link_input, with_name_forms
-from everyname.core.link.pipeline import LinkResult, link_records
+from everyname.core.link.pipeline import LinkResult, link_records, review_queue
 from everyname.core.link.records import RecordsRejected, prepare_records
 from everyname.core.link.resolve import resolve_persons
 from everyname.core.link.settings import (
@@ -56,5 +57,6 @@ __all__ = [
     "pairwise_scores",
     "prepare_records",
     "resolve_persons",
+    "review_queue",
     "with_name_forms",
 ]

@@ -105,10 +105,31 @@ def export(
         Withhold,
         typer.Option("--withhold", help="public: withhold the names of children, or of all."),
     ] = Withhold.none,
+    site: Annotated[
+        Path | None,
+        typer.Option(
+            "--site",
+            help="public: also write the release's static public site (search, figures, a page "
+            "per person; English and Arabic; no server needed) to this new folder.",
+        ),
+    ] = None,
 ) -> None:
     """Export persons (one row per record with its person id), or a public release."""
+    if site is not None and what is not ExportWhat.public:
+        raise typer.BadParameter("only a public export has a site", param_hint="--site")
     open_database()
     actor = current_actor()
+    if what is ExportWhat.public and site is not None:
+        from everyname.store.site import publish_release_with_site
+
+        manifest, built = publish_release_with_site(actor, out, site, withhold.value)
+        console.print(
+            f"Release v{manifest.version} of link run {manifest.link_run}: "
+            f"{manifest.persons:,} persons in {escape(str(manifest.folder))}; its public site "
+            f"({built.files:,} files, {built.size_bytes / 2**20:.1f} MiB) in "
+            f"{escape(str(built.folder))}: open index.html there."
+        )
+        return
     if what is ExportWhat.public:
         from everyname.store.releases import publish_release
 

@@ -226,18 +226,33 @@ def cluster_pairs(
             groups.cannot.setdefault(groups.find(b), set()).add(a)
             groups.rule_of[key] = apart_rule
     held: list[tuple[str, str, float, str]] = []
-    if len(pairs) and not one_record_per_source and not latest and not groups.rule_of:
-        # nothing can hold two records apart: persons are the connected components
-        return _components(ids, index, pairs, threshold)
-    if len(pairs):
+    troubled: np.ndarray | None = None
+    components: np.ndarray | None = None
+    if len(pairs):  # record positions of every pair, looked up once
         left = index.get_indexer(pairs["record_id_l"].astype(str).to_numpy())
         right = index.get_indexer(pairs["record_id_r"].astype(str).to_numpy())
         prob = pairs["match_probability"].to_numpy(dtype=float)
         keep = (left >= 0) & (right >= 0) & (prob >= threshold) & (left != right)
+    if len(pairs) and not one_record_per_source and not latest:
+        plain = _components(ids, index, left, right, keep)
+        if not groups.rule_of:
+            # nothing can hold two records apart: persons are the connected components
+            return plain
+        # only the components holding a prior's cannot-link need the greedy rules: the
+        # others are persons as they stand (the greedy order within a component is the
+        # global order restricted to it, so this is the same clustering, only faster)
+        components = plain.labels
+        troubled = np.zeros(int(components.max()) + 1, dtype=bool)
+        for a, b in groups.rule_of:
+            troubled[components[a]] = troubled[components[b]] = True
+    if len(pairs):
         left, right, prob = left[keep], right[keep], prob[keep]
         lo, hi = np.minimum(left, right), np.maximum(left, right)
         order = np.lexsort((hi, lo, -prob))
         lo, hi, prob = lo[order], hi[order], prob[order]
+        if troubled is not None and components is not None:
+            inside = troubled[components[lo]]
+            lo, hi, prob = lo[inside], hi[inside], prob[inside]
         if one_record_per_source:
             same_src = src[lo] == src[hi]
             ss = same_src & (prob >= same_source_threshold)
@@ -259,6 +274,9 @@ def cluster_pairs(
     roots = np.arange(len(ids), dtype=np.int64)  # records never joined are their own root
     for root, members in groups.members.items():
         roots[members] = root
+    if troubled is not None and components is not None:
+        # untroubled records keep their component; the others their greedy group
+        roots = np.where(troubled[components], roots + len(troubled), components)
     _, labels = np.unique(roots, return_inverse=True)
     held_df = pd.DataFrame(
         held, columns=["record_id_l", "record_id_r", "match_probability", "rule"]
@@ -269,15 +287,11 @@ def cluster_pairs(
 
 
 def _components(
-    ids: np.ndarray, index: pd.Index, pairs: pd.DataFrame, threshold: float
+    ids: np.ndarray, index: pd.Index, left: np.ndarray, right: np.ndarray, keep: np.ndarray
 ) -> Clustering:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    left = index.get_indexer(pairs["record_id_l"].astype(str).to_numpy())
-    right = index.get_indexer(pairs["record_id_r"].astype(str).to_numpy())
-    prob = pairs["match_probability"].to_numpy(dtype=float)
-    keep = (left >= 0) & (right >= 0) & (prob >= threshold)
     n = len(ids)
     graph = coo_matrix((np.ones(int(keep.sum())), (left[keep], right[keep])), shape=(n, n))
     _, components = connected_components(graph, directed=False)

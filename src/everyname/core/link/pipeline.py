@@ -42,7 +42,7 @@ from everyname.core.link.records import (
 )
 from everyname.core.link.review import order_for_review
 from everyname.core.link.settings import LinkSettings
-from everyname.core.link.siblings import SIBLINGS, sibling_pairs
+from everyname.core.link.siblings import SIBLINGS, sibling_mask
 from everyname.core.link.stable_ids import PreviousClusters, assign_person_ids
 from everyname.core.link.train import (
     FALLBACKS_KEY,
@@ -231,6 +231,7 @@ def _link_records(
         stage("train")
         stage("score")
         pairs = pd.DataFrame({c: pd.Series(dtype=_PAIR_DTYPES[c]) for c in PAIR_COLUMNS})
+        siblings = np.zeros(0, dtype=bool)
         compared = 0
     else:
         settings, thin = _for_few_records(settings, len(prepared))
@@ -261,6 +262,12 @@ def _link_records(
         if dialect == "duckdb":
             register_blocked_pairs(linker, rules_used, RECORDS_TABLE)
         pairs, compared = score_pairs(linker, _review_floor(settings, fallbacks))
+        siblings = np.zeros(len(pairs), dtype=bool)
+        if settings.siblings_apart:  # pairs name ranks: rank r is row order[r] of prepared
+            rows_l = order[pairs["record_id_l"].to_numpy(dtype=np.int64)]
+            rows_r = order[pairs["record_id_r"].to_numpy(dtype=np.int64)]
+            p = pairs["match_probability"].to_numpy()
+            siblings = sibling_mask(prepared, rows_l, rows_r, p, settings.threshold)
         pairs = _with_original_ids(pairs, original_ids)
     stage("cluster")
     clustering = cluster_pairs(
@@ -271,9 +278,7 @@ def _link_records(
         usable,
         one_record_per_source=settings.one_record_per_source,
         same_source_threshold=_same_source_threshold(settings, prepared),
-        apart=sibling_pairs(prepared, pairs, settings.threshold)
-        if settings.siblings_apart
-        else None,
+        apart=pairs.loc[siblings, ["record_id_l", "record_id_r"]] if siblings.any() else None,
         apart_rule=SIBLINGS,
     )
     stage("person ids")

@@ -38,24 +38,40 @@ def sibling_pairs(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float) 
     ``records``: ``record_id``, ``source`` and the name keys (a missing key column means the
     rule cannot apply: no pair is returned); ``pairs``: ``record_id_l``, ``record_id_r``,
     ``match_probability``. Returns ``record_id_l``, ``record_id_r``."""
-    empty = pd.DataFrame({"record_id_l": [], "record_id_r": []}, dtype=object)
-    if not len(pairs) or any(k not in records.columns for k in KEYS):
-        return empty
-    prob = pairs["match_probability"].to_numpy(dtype=float)
-    candidates = pairs[prob >= threshold]
-    if not len(candidates):
-        return empty
     index = pd.Index(records["record_id"])
-    left = index.get_indexer(candidates["record_id_l"])
-    right = index.get_indexer(candidates["record_id_r"])
-    known = (left >= 0) & (right >= 0)
-    left, right = np.where(known, left, 0), np.where(known, right, 0)
-    source = records["source"].to_numpy(dtype=object)
-    look = known & (source[left] == source[right])
-    for key, equal in (("father_key", True), ("family_key", True), ("given_key", False)):
-        values = records[key].astype("string").fillna("").to_numpy(dtype=object)
-        a, b = values[left], values[right]
-        present = (a != "") & (b != "")
-        look &= present & ((a == b) if equal else (a != b))
-    chosen = candidates[look]
-    return chosen[["record_id_l", "record_id_r"]].reset_index(drop=True)
+    left = index.get_indexer(pairs["record_id_l"])
+    right = index.get_indexer(pairs["record_id_r"])
+    mask = sibling_mask(records, left, right, pairs["match_probability"].to_numpy(), threshold)
+    return pairs.loc[mask, ["record_id_l", "record_id_r"]].reset_index(drop=True)
+
+
+def sibling_mask(
+    records: pd.DataFrame,
+    left: np.ndarray,
+    right: np.ndarray,
+    probability: np.ndarray,
+    threshold: float,
+) -> np.ndarray:
+    """Which pairs (given as row positions in ``records``; -1: not there) at or above
+    ``threshold`` look like siblings of one list. Positions, so a million-record run looks
+    nothing up by id."""
+    look = (left >= 0) & (right >= 0) & (np.asarray(probability, dtype=float) >= threshold)
+    if not look.any() or any(k not in records.columns for k in KEYS):
+        return np.zeros(len(left), dtype=bool)
+    rows = np.flatnonzero(look)
+    # narrow the rows column by column, reading only the values of the pairs still in doubt
+    # (a million records' columns are never copied whole)
+    checks = (("source", True), ("father_key", True), ("family_key", True), ("given_key", False))
+    for key, equal in checks:
+        column = records[key]
+        a = column.take(left[rows]).to_numpy(dtype=object)
+        b = column.take(right[rows]).to_numpy(dtype=object)
+        missing = pd.isna(a) | pd.isna(b)  # None, NaN or pd.NA, as a store may give them
+        a, b = np.where(missing, "", a), np.where(missing, "", b)
+        hit = ~missing & (a != "") & (b != "") & ((a == b) if equal else (a != b))
+        rows = rows[hit]
+        if not len(rows):
+            break
+    mask = np.zeros(len(left), dtype=bool)
+    mask[rows] = True
+    return mask

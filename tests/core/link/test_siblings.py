@@ -111,3 +111,14 @@ def filler(n: int) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def test_one_list_against_itself_links_at_the_threshold_several_lists_ask_more():
+    from everyname.core.link.pipeline import _same_source_threshold
+
+    settings = LinkSettings()
+    one = pd.DataFrame({"source": ["moh", "moh", "moh"]})
+    several = pd.DataFrame({"source": ["moh", "moh", "ngo"]})
+    assert _same_source_threshold(settings, one) == settings.threshold
+    assert _same_source_threshold(settings, several) == settings.same_source_threshold
+    assert settings.same_source_threshold > settings.threshold

@@ -10,16 +10,22 @@ from __future__ import annotations
 import pytest
 
 from everyname.core.errors import InvalidInput, PermissionDenied
+from everyname.core.ingest import normalise
+from everyname.core.link.candidates import blocks, find_candidates
 from everyname.store.audit import Action
 from everyname.store.entry import (
+    MAX_CANDIDATES,
+    blocked_records,
     check_entry,
     date_text,
     entry_sources,
+    kept_term_frequencies,
     place_levels,
+    possible_records,
     save_entry,
     seal_reporter,
 )
-from everyname.store.linking import latest_run, run_link
+from everyname.store.linking import latest_run, records_frame, run_link
 from everyname.store.models import AuditEvent, MatchDecision, Membership, Record, Source
 from everyname.store.permissions import Actor, Role
 from everyname.store.records import current_as_written
@@ -111,6 +117,63 @@ def test_saving_as_the_same_person_records_a_decision(linked):
     joined = Membership.objects.filter(link_run=latest_run())
     new_person = joined.get(record_id=saved.record_id).person_id
     assert new_person == joined.get(record_id=record.pk).person_id
+
+
+def _entries(per_script: int = 4) -> list[dict[str, str]]:
+    """Entries typed from demo records, ``per_script`` written in Arabic and as many in Latin
+    letters, spread over the lists."""
+    arabic, latin = [], []
+    for record in Record.objects.order_by("pk"):
+        typed = _typed(record)
+        name = typed.get("full_name") or typed.get("given_name")
+        if name:
+            (arabic if _arabic(name) else latin).append(typed)
+    assert len(arabic) >= per_script and len(latin) >= per_script
+    return [
+        group[n * len(group) // per_script] for group in (arabic, latin) for n in range(per_script)
+    ]
+
+
+def _full_scan(new: dict, run) -> tuple:
+    """What a check gave when it read every record: the model's comparison of the entry with
+    all of them, term frequencies counted among them."""
+    return find_candidates(new, records_frame(), run.model, limit=MAX_CANDIDATES * 3)
+
+
+def _new(typed: dict[str, str]) -> dict:
+    normalised, _ = normalise(typed)
+    return {**normalised, "source": ENTERED_FOR}
+
+
+def test_a_check_reads_the_blocked_records_only_and_scores_as_a_full_scan(linked):
+    total = Record.objects.count()
+    found = 0
+    for typed in _entries():
+        new = _new(typed)
+        needed = blocks(new, linked.model)
+        assert needed, "the demo's model blocks on names and dates of death"
+        read = blocked_records(needed)
+        assert read is not None and read.count() < total / 5, "the records sharing names"
+        fast = possible_records(new, linked)
+        assert fast == _full_scan(new, linked), typed
+        found += bool(fast)
+        # the record typed is among its own candidates
+        assert fast and fast[0].match_probability > 0.5
+    assert found == 8
+
+
+def test_records_added_since_the_run_count_as_in_a_full_scan(linked):
+    typed = _entries(1)[0]
+    before = kept_term_frequencies(linked)
+    saved = save_entry(ADMIN, ENTERED_FOR, typed, None, None)
+    after = kept_term_frequencies(linked)
+    assert after.totals["given_key"] == before.totals["given_key"] + 1
+    key = normalise(typed)[0]["given_key"]
+    assert after.counts["given_key"][key] == before.counts["given_key"][key] + 1
+    new = _new(typed)
+    fast = possible_records(new, linked)
+    assert fast == _full_scan(new, linked)
+    assert str(saved.record_id) in {c.record_id for c in fast}, "the record just entered"
 
 
 def test_saving_as_new_writes_the_record_only(linked):

@@ -9,6 +9,12 @@ record through :func:`~everyname.store.records.enter_record` and, when the recor
 the same person as one shown, records that as a decision on the pair (the new record and one
 record of that person), which every later link run enforces, in the same transaction.
 
+A check reads only the records a blocking rule of the model can pair with the entry (by the
+stored name key and span of the date of death, ``core.link.candidates.blocks``) and counts how
+common each name is once per link run (kept in this process, topped up with the records added
+since), so its cost follows the few records sharing the entry's names, not the size of the
+database; the candidates and their scores are those a scan of every record gives.
+
 A recorder works only for their sources, but a duplicate may sit in any source: a candidate
 from a source the actor may not read is shown by its person and the model's evidence only,
 never by its values. The reporter's identity is never compared and never returned.
@@ -17,23 +23,51 @@ never by its values. The reporter's identity is never compared and never returne
 from __future__ import annotations
 
 import json
+import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+import pandas as pd
+from django.db import connection, transaction
+from django.db.models import Max, Q, QuerySet
 
 from everyname.core.errors import InvalidInput, NotFound
 from everyname.core.ingest import normalise
-from everyname.core.link.candidates import Candidate, Evidence, find_candidates
+from everyname.core.link.candidates import (
+    Block,
+    Candidate,
+    Evidence,
+    TermFrequencies,
+    blocks,
+    find_candidates,
+    term_frequencies,
+)
+from everyname.core.link.names import LINK_FORM_COLUMNS
+from everyname.core.link.records import KNOWN_COLUMNS
+from everyname.core.names import refreshed_name_forms
 from everyname.core.schema import CANONICAL_FIELDS, PLACE_FIELDS, SENSITIVE_FIELDS
 from everyname.store import crypto
 from everyname.store.audit import Action, record_event
-from everyname.store.linking import latest_run, records_frame
-from everyname.store.models import LinkRun, MatchDecision, Membership, Record, Source
+from everyname.store.linking import RECORD_FIELDS, latest_run, records_frame
+from everyname.store.models import (
+    DataVersion,
+    LinkRun,
+    MatchDecision,
+    Membership,
+    Record,
+    RecordRevision,
+    Source,
+)
 from everyname.store.permissions import Actor, Permission, require
-from everyname.store.records import current_as_written, enter_record, shown_name
+from everyname.store.records import (
+    annotate_name_key,
+    current_as_written,
+    enter_record,
+    shown_name,
+)
 
 ENTRY_FIELDS = tuple(f for f in CANONICAL_FIELDS if f not in SENSITIVE_FIELDS)
 """The fields typed for the victim (the reporter's identity is given apart)."""
@@ -259,12 +293,7 @@ def check_entry(actor: Actor, source_code: str, values: Mapping[str, str | None]
     run = latest_run()
     persons: tuple[PossiblePerson, ...] = ()
     if run is not None and names_somebody and Record.objects.exists():
-        found = find_candidates(
-            {**normalised, "source": source.code},
-            records_frame(),
-            run.model,
-            limit=MAX_CANDIDATES * 3,
-        )
+        found = possible_records({**normalised, "source": source.code}, run)
         persons = _persons(actor, run, found, normalised, written)
     return EntryCheck(
         source=source.code,
@@ -275,6 +304,123 @@ def check_entry(actor: Actor, source_code: str, values: Mapping[str, str | None]
         names_somebody=bool(names_somebody),
         place_levels=levels,
     )
+
+
+def possible_records(new: Mapping[str, Any], run: LinkRun) -> tuple[Candidate, ...]:
+    """The existing records ``run``'s model pairs with ``new`` (normalised, with its
+    ``source``), best first: those its blocking rules can pair read from the database, scored
+    with the run's kept term frequencies; every record read when a rule pairs whatever the
+    names (a model blocking on other columns only)."""
+    limit = MAX_CANDIDATES * 3
+    needed = blocks(new, run.model)
+    if needed == ():
+        return ()  # each rule needs a value the entry lacks
+    query = None if needed is None else blocked_records(needed)
+    if query is None:
+        return find_candidates(new, records_frame(), run.model, limit=limit)
+    frequencies = kept_term_frequencies(run)
+    fetched = _records_frame(query)
+    return find_candidates(new, fetched, run.model, limit=limit, frequencies=frequencies)
+
+
+def blocked_records(needed: tuple[Block, ...]) -> QuerySet | None:
+    """The stored records holding what some block asks for (``Record.name_key`` with each
+    key as whole parts, ``death_from``/``death_to`` the date's span); None when a block asks
+    for nothing these columns can say (every record is then read)."""
+    query = _blocked(needed)
+    if query is None:
+        return None
+    return annotate_name_key(Record.objects.all()).filter(query)
+
+
+def _blocked(needed: tuple[Block, ...]) -> Q | None:
+    query = Q(pk__in=[])
+    for block in needed:
+        one = Q()
+        for key in dict.fromkeys(block.name_keys):
+            one &= Q(_name_key__contains=f" {key} ")
+        if len(set(block.name_keys)) < len(block.name_keys):
+            # a key twice (given and father name both Mohammed): each where its part is, a
+            # part the rule does not compare (perhaps absent) allowed between
+            pattern = "".join(
+                "( [^ ]+)?" if key is None else " " + re.escape(key) for key in block.parts
+            )
+            one &= Q(_name_key__regex=pattern + " ")
+        if block.death is not None:
+            try:
+                start, end = (date.fromisoformat(d) for d in block.death)
+            except ValueError:
+                start = end = None
+            if start is not None:
+                one &= Q(death_from=start, death_to=end)
+            elif not block.name_keys:
+                return None
+        query |= one
+    return query
+
+
+def _records_frame(query: QuerySet) -> pd.DataFrame:
+    """The records of ``query`` as :func:`~everyname.store.linking.records_frame` gives every
+    record (the same columns, name forms of older rules recomputed)."""
+    wanted = set(RECORD_FIELDS) | set(KNOWN_COLUMNS) | set(LINK_FORM_COLUMNS)
+    rows = []
+    values = query.order_by("pk").values_list("pk", "source__code", "normalised")
+    for pk, source, normalised in values.iterator(chunk_size=5000):
+        row = {k: v for k, v in normalised.items() if k in wanted}
+        refreshed = refreshed_name_forms(normalised)
+        if refreshed is not None:
+            row.update((k, v) for k, v in refreshed.items() if k in wanted)
+        row["record_id"] = str(pk)
+        row["source"] = source
+        rows.append(row)
+    frame = pd.DataFrame.from_records(rows)
+    for column in RECORD_FIELDS:
+        if column not in frame.columns:
+            frame[column] = None
+    return frame
+
+
+@dataclass(frozen=True)
+class _Kept:
+    stamp: tuple[Any, ...]
+    records: int
+    highest: int
+    frequencies: TermFrequencies
+
+
+_kept: dict[str, _Kept] = {}
+"""Per database, the latest run's term frequencies and what they were counted from."""
+_kept_lock = threading.Lock()
+
+
+def kept_term_frequencies(run: LinkRun) -> TermFrequencies:
+    """How common each value is among every record, for ``run``'s model: counted at the first
+    check after a link run (a scan of every record, as a check used to make each time) and
+    kept in this process; records added since are counted on top at the next check. Any
+    correction or edit in place (a revision, a change counted by ``DataVersion``) and a new
+    run count afresh."""
+    database = str(connection.settings_dict.get("NAME"))
+    revisions = RecordRevision.objects.aggregate(n=Max("id"))["n"] or 0
+    version = DataVersion.objects.aggregate(n=Max("version"))["n"] or 0
+    stamp = (run.pk, str(run.created_at), RecordRevision.objects.count(), revisions, version)
+    extent = Record.objects.aggregate(n=Max("id"))["n"] or 0
+    with _kept_lock:
+        kept = _kept.get(database)
+    if kept is not None and kept.stamp == stamp:
+        if kept.highest == extent and Record.objects.count() == kept.records:
+            return kept.frequencies
+        added = _records_frame(Record.objects.filter(pk__gt=kept.highest, pk__lte=extent))
+        if kept.records + len(added) == Record.objects.filter(pk__lte=extent).count():
+            frequencies = kept.frequencies.plus(term_frequencies(added, run.model))
+            return _keep(database, _Kept(stamp, kept.records + len(added), extent, frequencies))
+    every = _records_frame(Record.objects.filter(pk__lte=extent))
+    return _keep(database, _Kept(stamp, len(every), extent, term_frequencies(every, run.model)))
+
+
+def _keep(database: str, kept: _Kept) -> TermFrequencies:
+    with _kept_lock:
+        _kept[database] = kept
+    return kept.frequencies
 
 
 def _persons(

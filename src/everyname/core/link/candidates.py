@@ -5,8 +5,16 @@ would pair with it are shown, best first, with what agrees and what differs. Thi
 same evidence a link run weighs, not a second, looser matcher: the record is prepared as a link
 run prepares records (name forms, place keys, partial dates as spans), the pairs are those the
 model's own blocking rules find, and each pair is scored with the saved model by Splink's
-``score_pairs``. Term frequencies come from every record given, so agreeing on "Mohammed"
-counts for as little here as in a link run.
+``score_pairs``. Term frequencies come from every record, so agreeing on "Mohammed" counts
+for as little here as in a link run.
+
+A check must not read every record: a recorder waits for it, and a list grows to a million.
+So :func:`blocks` says which stored records a blocking rule of the model can pair with the new
+one (those holding the same name keys, the same span of the date of death), for the store to
+fetch only those; and :func:`term_frequencies` counts each value once for all records, for
+the store to keep between checks. Given both, :func:`find_candidates` scores the fetched
+records alone, with the kept counts (plus the new record, as a scan of every record would
+count it): the same candidates and the same scores as reading every record.
 
 Pure: plain frames and dicts in, frozen results out; no database of ours is touched (DuckDB
 runs in memory for the scoring).
@@ -21,9 +29,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from everyname.core.link.blocking import saved_rules
 from everyname.core.link.names import link_input
 from everyname.core.link.records import NUMBER_COLUMNS, TEXT_COLUMNS, prepare_records
 from everyname.core.link.train import FALLBACKS_KEY
+from everyname.core.schema import NAME_PARTS
 
 OWN_KEYS_PREFIX = FALLBACKS_KEY.split("_")[0] + "_"
 """The prefix of the keys everyname adds to a saved Splink model (``everyname_fallbacks``)."""
@@ -80,6 +90,128 @@ class Candidate:
         }
 
 
+@dataclass(frozen=True)
+class TermFrequencies:
+    """How many records hold each value of each column the model adjusts for its frequency
+    (``counts``), and how many hold any value of it (``totals``): what a link run's term
+    frequency tables are made of, kept so that a check need not count every record again."""
+
+    counts: Mapping[str, Mapping[str, int]]
+    totals: Mapping[str, int]
+
+    def plus(self, other: TermFrequencies) -> TermFrequencies:
+        """These counts and ``other``'s together (records added since these were counted)."""
+        counts = {}
+        for column in {*self.counts, *other.counts}:
+            merged = dict(self.counts.get(column, {}))
+            for value, n in other.counts.get(column, {}).items():
+                merged[value] = merged.get(value, 0) + n
+            counts[column] = merged
+        totals = {
+            c: self.totals.get(c, 0) + other.totals.get(c, 0) for c in {*self.totals, *other.totals}
+        }
+        return TermFrequencies(counts, totals)
+
+
+def term_frequencies(records: pd.DataFrame, model: Mapping[str, Any]) -> TermFrequencies:
+    """Count the values of ``records`` (as :func:`find_candidates` takes them) in each column
+    the ``model`` adjusts for frequency, as Splink counts them (present values only)."""
+    columns = tf_columns(model)
+    if records.empty or not columns:
+        return TermFrequencies({c: {} for c in columns}, {c: 0 for c in columns})
+    frame = records.astype(object).copy()
+    frame["record_id"] = frame["record_id"].astype(str)
+    prepared = _complete(prepare_records(link_input(frame)))
+    counts, totals = {}, {}
+    for column in columns:
+        values = prepared[column].dropna()
+        counts[column] = {str(k): int(n) for k, n in values.value_counts(sort=False).items()}
+        totals[column] = len(values)
+    return TermFrequencies(counts, totals)
+
+
+def tf_columns(model: Mapping[str, Any]) -> tuple[str, ...]:
+    """The columns the model's comparison levels adjust for how common a value is."""
+    out: list[str] = []
+    for comparison in model.get("comparisons") or []:
+        for level in comparison.get("comparison_levels") or []:
+            column = level.get("tf_adjustment_column")
+            if column and column not in out:
+                out.append(str(column))
+    return tuple(out)
+
+
+NAME_KEY_COLUMNS = tuple(f"{part}_key" for part in NAME_PARTS)
+"""The name part keys a stored record's name key (``full_key``) holds, each as whole parts."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """What a stored record must hold for one blocking rule to pair it with the new record:
+    the keys of the name parts the rule compares, as whole parts of its name key
+    (``full_key``), and, when the rule asks for the same date of death, ``death``, the first
+    and last day of its date's span. A looser test than the rule (its other columns are left
+    out): the rule itself is applied to the records fetched.
+
+    ``parts`` runs from the first name part the rule compares to the last, in the order of a
+    name, None for a part between them it does not compare: "Mohammed son of Mohammed" must
+    find the key twice, given and father name side by side, not any Mohammed."""
+
+    parts: tuple[str | None, ...]
+    death: tuple[str, str] | None
+
+    @property
+    def name_keys(self) -> tuple[str, ...]:
+        return tuple(key for key in self.parts if key is not None)
+
+
+def blocks(new: Mapping[str, Any], model: Mapping[str, Any]) -> tuple[Block, ...] | None:
+    """For each blocking rule of ``model`` that can pair ``new`` with anything, what a stored
+    record must hold to be paired by it; records holding none of these need not be read.
+
+    None when some rule could pair ``new`` with a record whatever its name and date (a rule
+    on other columns only, or a rule that is not a list of equal columns): then every record
+    must be read. An empty tuple when no rule can pair it (a value a rule needs is missing)."""
+    rules = saved_rules(dict(model))
+    if rules is None:
+        return None
+    row = prepared_new(new)
+    out = []
+    for rule in rules:
+        values = [row.get(column) for column in rule]
+        if any(_absent(v) for v in values):
+            continue  # missing never equals anything
+        compared = [n for n, c in enumerate(NAME_KEY_COLUMNS) if c in rule]
+        keys: tuple[str | None, ...] = ()
+        if compared:
+            span = NAME_KEY_COLUMNS[compared[0] : compared[-1] + 1]
+            keys = tuple(str(row[c]) if c in rule else None for c in span)
+        death = None
+        if "date_of_death" in rule:
+            start, end = row.get("date_of_death_start"), row.get("date_of_death_end")
+            if not _absent(start) and not _absent(end):
+                death = (str(start), str(end))
+        if not keys and death is None:
+            return None
+        block = Block(keys, death)
+        if block not in out:
+            out.append(block)
+    return tuple(out)
+
+
+def prepared_new(new: Mapping[str, Any]) -> dict[str, Any]:
+    """The new record as a link run compares it (cleaned, place names keyed)."""
+    row = {k: v for k, v in new.items() if k in _WANTED}
+    row["record_id"] = NEW_RECORD_ID
+    row["source"] = str(new.get("source") or NEW_RECORD_ID)
+    prepared = _complete(prepare_records(link_input(pd.DataFrame([row]).astype(object))))
+    return prepared.iloc[0].to_dict()
+
+
+def _absent(value: Any) -> bool:
+    return value is None or value is pd.NA or _is_nan(value)
+
+
 def find_candidates(
     new: Mapping[str, Any],
     records: pd.DataFrame,
@@ -87,6 +219,7 @@ def find_candidates(
     *,
     floor: float = DEFAULT_FLOOR,
     limit: int = DEFAULT_LIMIT,
+    frequencies: TermFrequencies | None = None,
 ) -> tuple[Candidate, ...]:
     """The records of ``records`` the ``model`` pairs with ``new``, most likely first.
 
@@ -95,6 +228,10 @@ def find_candidates(
     ``source`` and the normalised columns, name forms included); ``model`` is a link run's
     saved Splink model. At most ``limit`` candidates at or above ``floor`` come back; none when
     the model compares nothing (a run of a single record) or no blocking rule finds a pair.
+
+    Without ``frequencies``, ``records`` are all the records and how common a value is is
+    counted among them. With ``frequencies`` (:func:`term_frequencies` of all the records),
+    ``records`` need only be those :func:`blocks` lets through: the result is the same.
     """
     comparisons = model.get("comparisons") or []
     rules = model.get("blocking_rules_to_generate_predictions") or []
@@ -108,10 +245,41 @@ def find_candidates(
     )
     frame["record_id"] = frame["record_id"].astype(str)
     prepared = _complete(prepare_records(link_input(frame)))
-    return _score(prepared, model, rules, floor, limit)
+    lookups = None if frequencies is None else _lookups(prepared, model, frequencies)
+    return _score(prepared, model, rules, floor, limit, lookups)
 
 
 _WANTED = frozenset((*TEXT_COLUMNS, *NUMBER_COLUMNS, "full_key", "is_placeholder"))
+
+
+def _lookups(
+    prepared: pd.DataFrame, model: Mapping[str, Any], frequencies: TermFrequencies
+) -> dict[str, pd.DataFrame]:
+    """Splink's term frequency table of each column for the values of ``prepared``, from the
+    kept counts with the new record added, as Splink would count them among every record and
+    the new one (a value of a record added since the counts were kept counts at least as
+    often as it is seen here)."""
+    prefix = str(model.get("term_frequency_adjustment_column_prefix") or "tf_")
+    is_new = prepared["record_id"] == NEW_RECORD_ID
+    out = {}
+    for column in tf_columns(model):
+        kept = frequencies.counts.get(column, {})
+        values = prepared[column]
+        new_value = values[is_new].dropna()
+        mine = str(new_value.iloc[0]) if len(new_value) else None
+        seen = values.dropna().astype(str).value_counts(sort=False)
+        total = max(frequencies.totals.get(column, 0) + (mine is not None), int(seen.sum()))
+        rows = []
+        for value, n in seen.items():
+            count = max(kept.get(value, 0) + (value == mine), int(n))
+            rows.append((value, float(count) / float(total)))
+        out[column] = pd.DataFrame(
+            {
+                column: pd.array([v for v, _ in rows], dtype="string"),
+                f"{prefix}{column}": [f for _, f in rows],
+            }
+        )
+    return out
 
 
 def _complete(prepared: pd.DataFrame) -> pd.DataFrame:
@@ -133,6 +301,7 @@ def _score(
     rules: list[Any],
     floor: float,
     limit: int,
+    lookups: Mapping[str, pd.DataFrame] | None = None,
 ) -> tuple[Candidate, ...]:
     import duckdb
     from splink import Linker
@@ -162,7 +331,23 @@ def _score(
         # what everyname keeps in a saved model beside Splink's settings (the fallbacks, ...)
         # is named everyname_*; Splink refuses keys it does not know
         settings = {k: v for k, v in model.items() if not k.startswith(OWN_KEYS_PREFIX)}
-        linker = Linker(db_api.register("everyname_records"), settings, log_level=None)
+        # validation only logs columns the settings name that the records lack (a saved model
+        # was checked when it was trained, and _complete gives every column): skipped, it
+        # parses every comparison's SQL again and was half of a check's time
+        linker = Linker(
+            db_api.register("everyname_records"),
+            settings,
+            log_level=None,
+            validate_settings=False,
+        )
+        for n, (column, table) in enumerate((lookups or {}).items()):
+            # the kept counts stand for Splink's own count among the records registered
+            con.register("everyname_tf_frame", table)
+            con.execute(f"create table everyname_tf_{n} as select * from everyname_tf_frame")
+            con.unregister("everyname_tf_frame")
+            linker.table_management.register_term_frequency_lookup(
+                db_api.register(f"everyname_tf_{n}"), column
+            )
         scored = linker.inference.score_pairs(
             db_api.register("everyname_new"), db_api.register("everyname_found")
         ).as_pandas_dataframe()

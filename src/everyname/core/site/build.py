@@ -289,8 +289,8 @@ class _Pages:
         manifest = self.release.manifest
         release_line = (
             f"{self.t('release')} v{_e(manifest.get('version'))} · {self.t('link_run')} "
-            f"<code>{_e(manifest.get('link_run'))}</code> · {self.t('created')} "
-            f"{_e(manifest.get('created_at'))}"
+            f"<bdi><code>{_e(manifest.get('link_run'))}</code></bdi> · {self.t('created')} "
+            f'<bdi dir="ltr">{_e(manifest.get("created_at"))}</bdi>'
         )
         tags = "\n".join(f'<script src="{self.root}{_e(s)}"></script>' for s in scripts)
         return self.template.substitute(
@@ -375,14 +375,19 @@ class _Pages:
         low = "" if doubt is None else str(doubt.get("low", ""))
         high = "" if doubt is None else str(doubt.get("high", ""))
         pairs = "" if doubt is None else str(doubt.get("pairs_awaiting_review", ""))
-        body = f"""<dl class="facts">
+        body = (
+            f"""<dl class="facts">
 <dt>{t("total")}</dt><dd id="total">{_number(facts["total"])}</dd>
 <dt>{t("linkage_range")}</dt><dd id="linkage" data-low="{_e(low)}" data-high="{_e(high)}"
  data-pairs="{_e(pairs)}">{linkage}</dd>
 <dt>{t("names_withheld")}</dt><dd id="names-withheld">{_number(facts["names_withheld"])}</dd>
 </dl>
 <p class="note">{t("unknown_note")}</p>
-""" + "\n".join(self._table(name, rows) for name, rows in facts["by"].items())
+<div class="tables">
+"""
+            + "\n".join(self._table(name, rows) for name, rows in facts["by"].items())
+            + "</div>"
+        )
         return self.page("figures.html", label(self.lang, "figures"), body)
 
     def methodology(self) -> str:

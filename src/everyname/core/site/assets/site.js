@@ -348,7 +348,9 @@
     }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      clearTimeout(timer);
       history.replaceState(null, "", "#q=" + encodeURIComponent(input.value));
+      keepHash();
       run(input.value);
     });
     var timer = null;
@@ -396,13 +398,23 @@
         if (/_id$/.test(name) && name !== "person_id") value = placeName(value);
         else if (VOCABULARY[name]) value = valueLabel(value);
         list.appendChild(el("dt", t("field_" + name)));
-        list.appendChild(el("dd", value, { dir: "auto", "data-field": name }));
+        var cell = el("dd", null, { "data-field": name });
+        cell.appendChild(el("bdi", value));  // a Latin value in an Arabic page keeps its order
+        list.appendChild(cell);
       });
       document.body.dataset.shown = id;
     });
   }
 
+  // The other language's page shows the same person or search: its link keeps the address's #.
+  function keepHash() {
+    var link = document.querySelector("header a.language");
+    if (link) link.setAttribute("href", link.getAttribute("href").split("#")[0] + location.hash);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    keepHash();
+    window.addEventListener("hashchange", keepHash);
     var page = document.body.dataset.page;
     if (page === "index") startSearch();
     if (page === "person") { startPerson(); window.addEventListener("hashchange", function () {

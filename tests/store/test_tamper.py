@@ -82,7 +82,7 @@ def test_an_edit_in_place_is_refused(stored, table, column):
         refused(f'UPDATE {table} SET "{column}" = "{column}" || \'\' WHERE id = %s', [pk])
         or refused(f'UPDATE {table} SET "{column}" = NULL WHERE id = %s', [pk])
         # a record's as_written is null when its raw row gives it (store.compact_json)
-        or refused(f'UPDATE {table} SET "{column}" = \'{{}}\' WHERE id = %s', [pk])
+        or refused(f"UPDATE {table} SET \"{column}\" = '{{}}' WHERE id = %s", [pk])
     )
     assert model.objects.filter(pk=pk).values(column).get() == before
 

@@ -14,6 +14,16 @@ used that way later must be added to :data:`KEPT` with a data migration, or be f
 the field (``get_transform`` translates a long name into its code). Records stored before the
 codes keep their long names and read the same; the codes are append-only: a code once given is
 never reused or changed.
+
+A record also keeps no value twice (issue 12: a list at most 6 × its size; see
+benchmarks/results/storage.md): ``raw`` is the list of its cells, the headers kept once with the
+batch (:func:`pack_raw`); ``as_written`` is null when the raw row gives it by the import's own
+rule (:func:`derived_as_written`); ``normalised`` leaves out what it rebuilds exactly
+(:func:`pack_normalised`). The fields below read every form back whole, so ``record.raw``,
+``record.as_written`` and ``record.normalised`` (and ``values_list("normalised")``) are the
+dicts as imported, whatever a row keeps: this module is the one reader of the stored forms.
+What SQL filters by that ``normalised`` may leave out is in columns of its own
+(:func:`filter_columns`). SQL cannot read ``as_written`` or ``raw`` by key any longer.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from typing import Any
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
+from everyname.core.ingest import NORMALISED_KEYS, forms_of_names, written_fields
 from everyname.core.names import FORM_COLUMNS
 from everyname.core.schema import NAME_FIELDS, SENSITIVE_FIELDS
 
@@ -147,13 +148,14 @@ DERIVED = "~"
 """Key of a stored ``normalised`` dict listing what was left out because it is rebuilt exactly
 on reading (a string of :data:`RULES` letters); absent in a dict stored in full."""
 FORMS, AGE, DEATH, BIRTH = "f", "a", "d", "b"
-_DATE_RULES = ((DEATH, "date_of_death"), (BIRTH, "date_of_birth"))
+_DATE_RULES = tuple(
+    (rule, name, f"{name}_start", f"{name}_end")
+    for rule, name in ((DEATH, "date_of_death"), (BIRTH, "date_of_birth"))
+)
 
 
 def _forms_of(values: dict[str, Any]) -> dict[str, Any] | None:
     """The name forms ``core.ingest.normalise`` gives a record's names (the non-empty ones)."""
-    from everyname.core.ingest import forms_of_names
-
     names = tuple((k, v) for k in NAME_FIELDS if (v := values.get(k)))
     if not names:
         return None
@@ -190,24 +192,27 @@ def pack_normalised(values: Any) -> Any:
     year. Each part is left out only after checking that it comes back equal."""
     if not isinstance(values, dict) or DERIVED in values:
         return pack(values)
-    out = dict(values)
     rules = ""
-    forms = _forms_of(out)
-    if forms is not None and {k: out[k] for k in FORM_KEYS if k in out} == forms:
-        for key in forms:
-            del out[key]
+    left_out: set[str] = set()
+    forms = _forms_of(values)
+    if forms is not None and {k: values[k] for k in FORM_KEYS if k in values} == forms:
+        left_out.update(forms)
         rules += FORMS
-    years = out.get("age_years")
-    if years is not None and _same(out.get("age_min"), years) and _same(out.get("age_max"), years):
-        del out["age_min"], out["age_max"]
+    years = values.get("age_years")
+    if (
+        years is not None
+        and _same(values.get("age_min"), years)
+        and _same(values.get("age_max"), years)
+    ):
+        left_out.update(("age_min", "age_max"))
         rules += AGE
-    for rule, name in _DATE_RULES:
-        bounds = _bounds(out.get(name), out.get(f"{name}_precision"))
-        start, end = f"{name}_start", f"{name}_end"
-        if bounds is not None and (out.get(start), out.get(end)) == bounds:
-            del out[start], out[end]
+    for rule, name, start, end in _DATE_RULES:
+        bounds = _bounds(values.get(name), values.get(f"{name}_precision"))
+        if bounds is not None and (values.get(start), values.get(end)) == bounds:
+            left_out.update((start, end))
             rules += rule
-    packed = pack(out)
+    codes = CODES
+    packed = {codes.get(k, k): v for k, v in values.items() if k not in left_out}
     if rules:
         packed[DERIVED] = rules
     return packed
@@ -223,7 +228,7 @@ def unpack_normalised(stored: Any) -> Any:
         values.update(_forms_of(values) or {})
     if AGE in rules:
         values["age_min"] = values["age_max"] = values["age_years"]
-    for rule, name in _DATE_RULES:
+    for rule, name, _start, _end in _DATE_RULES:
         if rule in rules:
             bounds = _bounds(values[name], values[f"{name}_precision"])
             values[f"{name}_start"], values[f"{name}_end"] = bounds  # type: ignore[misc]
@@ -235,8 +240,6 @@ def unpack_normalised(stored: Any) -> Any:
 def _key_order() -> dict[str, int]:
     """Keys in the order ``core.ingest.normalise`` gives them, as a record stored in full
     keeps them."""
-    from everyname.core.ingest import NORMALISED_KEYS
-
     return {key: n for n, key in enumerate(NORMALISED_KEYS)}
 
 
@@ -253,8 +256,6 @@ def filter_columns(normalised: dict[str, Any]) -> tuple[str | None, str | None, 
 def derived_as_written(raw: dict[str, Any], plan: dict[str, Any]) -> dict[str, str]:
     """The text of each field as the import read it from the raw row, by the import's own rule
     (``core.ingest.written_fields``), with the mapping's defaults; never reporter identity."""
-    from everyname.core.ingest import written_fields
-
     values = written_fields(raw, plan["columns"], plan["label_notes"])
     for name, value in plan["defaults"].items():
         values.setdefault(name, value)

@@ -158,6 +158,29 @@ def test_a_person_page_shows_the_decisions_that_concern_them(client, sign_in, li
     assert "<bdi>carol</bdi>" in html  # who decided (the cast's reviewer)
 
 
+def test_an_undone_decision_is_shown_withdrawn_and_the_one_before_in_force(
+    client, sign_in, linked, cast
+):
+    from everyname.store.linking import decide, withdraw_last_decision
+
+    sign_in(client, "reviewer")
+    admin = cast["admin"]
+    person = next(p for p in list_persons(admin, page_size=500).items if p.n_records >= 2)
+    records = get_person(admin, person.person_id).records
+    decide(cast["analyst"], records[0].id, records[1].id, "same", note="first look")
+    decide(cast["reviewer"], records[0].id, records[1].id, "different", note="second look")
+    withdraw_last_decision(cast["reviewer"])
+    decisions = get_person(admin, person.person_id).decisions
+    assert [(d.verdict, d.in_force) for d in decisions] == [
+        ("same", True),
+        ("different", False),
+        ("withdrawn", False),
+    ]
+    html = client.get(f"/persons/{person.person_id}/").content.decode()
+    assert "withdrawn (undo)" in html
+    assert html.count("different persons") == 1  # the withdrawn one, not the undo
+
+
 def test_unknown_person_and_no_link_run(client, sign_in, demo_imported):
     sign_in(client, "analyst")
     page = client.get("/persons/")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -128,10 +128,18 @@ def _decision_stacks() -> dict[tuple[int, int], list[tuple[int, str, str]]]:
     """Each pair's decisions still standing, oldest first, as (id, verdict, by): a withdrawal
     takes the latest standing one away, so an undo returns the pair to the decision before it
     (another reviewer's, or none) without deleting anything."""
-    stacks: dict[tuple[int, int], list[tuple[int, str, str]]] = {}
     rows = MatchDecision.objects.order_by("decided_at", "id").values_list(
         "pk", "record_l_id", "record_r_id", "verdict", "decided_by"
     )
+    return standing_decisions(rows)
+
+
+def standing_decisions(
+    rows: Iterable[tuple[int, int, int, str, str]],
+) -> dict[tuple[int, int], list[tuple[int, str, str]]]:
+    """:func:`_decision_stacks` over given decision rows (id, left, right, verdict, by), oldest
+    first: the one rule of which decisions stand, for anyone who reads decisions."""
+    stacks: dict[tuple[int, int], list[tuple[int, str, str]]] = {}
     for pk, left, right, verdict, by in rows:
         stack = stacks.setdefault((left, right), [])
         if verdict == WITHDRAWN:

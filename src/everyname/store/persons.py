@@ -21,7 +21,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from everyname.core.errors import InvalidInput, NotFound
-from everyname.store.linking import latest_run
+from everyname.store.linking import latest_run, standing_decisions
 from everyname.store.models import LinkRun, MatchDecision, Membership, Person, Record, Source
 from everyname.store.paging import Page, filters_of, page_of
 from everyname.store.permissions import Actor, Permission, require
@@ -349,9 +349,10 @@ def _decisions(record_ids: list[int]) -> tuple[Decision, ...]:
             "pk", "record_l_id", "record_r_id", "verdict", "decided_by", "decided_at", "note"
         )
     )
-    latest = {(left, right): pk for pk, left, right, *_ in rows}
+    standing = standing_decisions(row[:5] for row in rows)
+    in_force = {stack[-1][0] for stack in standing.values() if stack}
     return tuple(
-        Decision(pk, left, right, verdict, by, at, note, latest[(left, right)] == pk)
+        Decision(pk, left, right, verdict, by, at, note, pk in in_force)
         for pk, left, right, verdict, by, at, note in rows
     )
 

@@ -53,10 +53,10 @@ def imported(tmp_path, own_key):
     return path
 
 
-def test_key_and_audit_are_listed_after_user():
+def test_key_and_audit_are_listed_after_user_and_their_tokens():
     order = list(COMMAND_ORDER)
-    assert order.index("key") == order.index("user") + 1
-    assert order.index("audit") == order.index("key") + 1
+    start = order.index("user")
+    assert order[start : start + 4] == ["user", "token", "key", "audit"]
 
 
 def test_key_rotate_reencrypts_and_keeps_the_old_key(imported, own_key):

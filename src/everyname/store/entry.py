@@ -22,7 +22,6 @@ never by its values. The reporter's identity is never compared and never returne
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Mapping
@@ -49,7 +48,6 @@ from everyname.core.link.names import LINK_FORM_COLUMNS
 from everyname.core.link.records import KNOWN_COLUMNS
 from everyname.core.names import refreshed_name_forms
 from everyname.core.schema import CANONICAL_FIELDS, PLACE_FIELDS, SENSITIVE_FIELDS
-from everyname.store import crypto
 from everyname.store.audit import Action, record_event
 from everyname.store.linking import RECORD_FIELDS, latest_run, records_frame
 from everyname.store.models import (
@@ -68,6 +66,7 @@ from everyname.store.records import (
     enter_record,
     shown_name,
 )
+from everyname.store.secrets import open_carried_identity, seal_carried_identity
 
 ENTRY_FIELDS = tuple(f for f in CANONICAL_FIELDS if f not in SENSITIVE_FIELDS)
 """The fields typed for the victim (the reporter's identity is given apart)."""
@@ -574,34 +573,10 @@ def _sides(
     return tuple(out)
 
 
-SEALED_KIND = "everyname reporter"
-
-
 def seal_reporter(actor: Actor, name: str | None, contact: str | None) -> str | None:
-    """The reporter's name and contact encrypted with the database's key, for a form to carry
-    from the check to the save without the identity being in the page (a check re-renders the
-    form; its inputs would otherwise hold the name in the clear). None when neither is given."""
-    require(actor, Permission.ENTER_RECORD)
-    name, contact = (name or "").strip(), (contact or "").strip()
-    if not name and not contact:
-        return None
-    document = json.dumps({"kind": SEALED_KIND, "name": name, "contact": contact})
-    return crypto.encrypt_text(document).decode("ascii")
-
-
-def _unseal(token: str) -> tuple[str | None, str | None]:
-    try:
-        document = json.loads(crypto.decrypt(token.strip().encode("ascii")).decode("utf-8"))
-    except (crypto.KeyFileError, UnicodeError, ValueError):
-        raise InvalidInput(
-            "the reporter's details kept by the form cannot be read: type them again",
-            field="reporter_name",
-        ) from None
-    if not isinstance(document, dict) or document.get("kind") != SEALED_KIND:
-        raise InvalidInput(
-            "the reporter's details kept by the form cannot be read", field="reporter_name"
-        )
-    return document.get("name") or None, document.get("contact") or None
+    """The reporter's details sealed for the entry form to carry from the check to the save
+    (``store.secrets`` holds both sides: it is the one door to a reporter's identity)."""
+    return seal_carried_identity(actor, name, contact)
 
 
 @dataclass(frozen=True)
@@ -639,7 +614,7 @@ def save_entry(
         and not (reporter_name or "").strip()
         and not (reporter_contact or "").strip()
     ):
-        reporter_name, reporter_contact = _unseal(reporter_sealed)
+        reporter_name, reporter_contact = open_carried_identity(actor, reporter_sealed)
     other = None
     if same_as_record is not None:
         if isinstance(same_as_record, bool) or not isinstance(same_as_record, int):

@@ -136,3 +136,42 @@ def change_identity(
             json.dumps({"before": before, "after": after}, ensure_ascii=False)
         ),
     )
+
+
+CARRIED_KIND = "everyname reporter"
+"""What marks a reporter's details sealed for a form (:func:`seal_carried_identity`), so a
+record's own sealed identity pasted into the form is not taken for them."""
+
+
+def seal_carried_identity(actor: Actor, name: str | None, contact: str | None) -> str | None:
+    """The reporter's name and contact encrypted with the database's key, for a form to carry
+    from a check to its save without the identity being in the page (a check re-renders the
+    form, whose inputs would otherwise hold the name in the clear). None when neither is given.
+    """
+    require(actor, Permission.ENTER_RECORD)
+    name, contact = (name or "").strip(), (contact or "").strip()
+    if not name and not contact:
+        return None
+    fields = {"reporter_name": name, "reporter_contact": contact}
+    sealed = seal_identity(fields, {"kind": CARRIED_KIND})
+    return sealed.decode("ascii") if sealed is not None else None
+
+
+def open_carried_identity(actor: Actor, sealed: str) -> tuple[str | None, str | None]:
+    """The inverse of :func:`seal_carried_identity`, only to seal the details again into the
+    record being saved: nothing here returns them to a page, so it is not a reveal and is not
+    audited as one (the record's own sealing is what the audit of the entry covers)."""
+    require(actor, Permission.ENTER_RECORD)
+    try:
+        opened = open_identity((sealed or "").strip().encode("ascii"))
+    except (crypto.KeyFileError, UnicodeError, ValueError):
+        raise InvalidInput(
+            "the reporter's details kept by the form cannot be read: type them again",
+            field="reporter_name",
+        ) from None
+    if opened["raw"].get("kind") != CARRIED_KIND:
+        raise InvalidInput(
+            "the reporter's details kept by the form cannot be read", field="reporter_name"
+        )
+    fields = opened["fields"]
+    return fields.get("reporter_name") or None, fields.get("reporter_contact") or None

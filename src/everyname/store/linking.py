@@ -119,7 +119,7 @@ def require_latest_run() -> LinkRun:
     return run
 
 
-WITHDRAWN = "withdrawn"
+WITHDRAWN = MatchDecision.Verdict.WITHDRAWN.value
 """The verdict of a decision record that withdraws the decision before it on the same pair (a
 reviewer's undo): the withdrawn decision stays stored, and the pair is as it was before it."""
 

@@ -359,6 +359,7 @@ class MatchDecision(models.Model):
     class Verdict(models.TextChoices):
         SAME = "same", "same person"
         DIFFERENT = "different", "different people"
+        WITHDRAWN = "withdrawn", "the reviewer's previous decision on the pair withdrawn (undo)"
 
     record_l = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="+")
     record_r = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="+")

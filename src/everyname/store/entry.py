@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Max, Q, QuerySet
 
@@ -44,12 +43,9 @@ from everyname.core.link.candidates import (
     find_candidates,
     term_frequencies,
 )
-from everyname.core.link.names import LINK_FORM_COLUMNS
-from everyname.core.link.records import KNOWN_COLUMNS
-from everyname.core.names import refreshed_name_forms
 from everyname.core.schema import CANONICAL_FIELDS, PLACE_FIELDS, SENSITIVE_FIELDS
 from everyname.store.audit import Action, record_event
-from everyname.store.linking import RECORD_FIELDS, latest_run, records_frame
+from everyname.store.linking import latest_run, records_frame
 from everyname.store.models import (
     DataVersion,
     LinkRun,
@@ -318,7 +314,7 @@ def possible_records(new: Mapping[str, Any], run: LinkRun) -> tuple[Candidate, .
     if query is None:
         return find_candidates(new, records_frame(), run.model, limit=limit)
     frequencies = kept_term_frequencies(run)
-    fetched = _records_frame(query)
+    fetched = records_frame(query)
     return find_candidates(new, fetched, run.model, limit=limit, frequencies=frequencies)
 
 
@@ -358,27 +354,6 @@ def _blocked(needed: tuple[Block, ...]) -> Q | None:
     return query
 
 
-def _records_frame(query: QuerySet) -> pd.DataFrame:
-    """The records of ``query`` as :func:`~everyname.store.linking.records_frame` gives every
-    record (the same columns, name forms of older rules recomputed)."""
-    wanted = set(RECORD_FIELDS) | set(KNOWN_COLUMNS) | set(LINK_FORM_COLUMNS)
-    rows = []
-    values = query.order_by("pk").values_list("pk", "source__code", "normalised")
-    for pk, source, normalised in values.iterator(chunk_size=5000):
-        row = {k: v for k, v in normalised.items() if k in wanted}
-        refreshed = refreshed_name_forms(normalised)
-        if refreshed is not None:
-            row.update((k, v) for k, v in refreshed.items() if k in wanted)
-        row["record_id"] = str(pk)
-        row["source"] = source
-        rows.append(row)
-    frame = pd.DataFrame.from_records(rows)
-    for column in RECORD_FIELDS:
-        if column not in frame.columns:
-            frame[column] = None
-    return frame
-
-
 @dataclass(frozen=True)
 class _Kept:
     stamp: tuple[Any, ...]
@@ -408,11 +383,11 @@ def kept_term_frequencies(run: LinkRun) -> TermFrequencies:
     if kept is not None and kept.stamp == stamp:
         if kept.highest == extent and Record.objects.count() == kept.records:
             return kept.frequencies
-        added = _records_frame(Record.objects.filter(pk__gt=kept.highest, pk__lte=extent))
+        added = records_frame(Record.objects.filter(pk__gt=kept.highest, pk__lte=extent))
         if kept.records + len(added) == Record.objects.filter(pk__lte=extent).count():
             frequencies = kept.frequencies.plus(term_frequencies(added, run.model))
             return _keep(database, _Kept(stamp, kept.records + len(added), extent, frequencies))
-    every = _records_frame(Record.objects.filter(pk__lte=extent))
+    every = records_frame(Record.objects.filter(pk__lte=extent))
     return _keep(database, _Kept(stamp, len(every), extent, term_frequencies(every, run.model)))
 
 

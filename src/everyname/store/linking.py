@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 from django.db import transaction
+from django.db.models import QuerySet
 
 from everyname.core import csvout
 from everyname.core.errors import InvalidInput, NotFound
@@ -83,15 +84,17 @@ class NoRecords(NotFound):
         super().__init__("There are no records to link. Import a list first.")
 
 
-def records_frame() -> pd.DataFrame:
-    """Every record as one row: id, source code, the normalised fields and the name forms.
+def records_frame(records: QuerySet | None = None) -> pd.DataFrame:
+    """Every record (or those of ``records``, possibly none) as one row: id, source code, the
+    normalised fields and the name forms.
 
     Name forms stored by an older version of the name rules are recomputed from the names as
     written (in memory: the stored record is not edited)."""
     wanted = set(RECORD_FIELDS) | set(KNOWN_COLUMNS) | set(LINK_FORM_COLUMNS)
     rows = []
-    query = Record.objects.values_list("pk", "source__code", "normalised").order_by("pk")
-    for pk, source, normalised in query.iterator(chunk_size=5000):
+    query = (Record.objects.all() if records is None else records).order_by("pk")
+    values = query.values_list("pk", "source__code", "normalised")
+    for pk, source, normalised in values.iterator(chunk_size=5000):
         row = {k: v for k, v in normalised.items() if k in wanted}
         refreshed = refreshed_name_forms(normalised)
         if refreshed is not None:
@@ -100,7 +103,7 @@ def records_frame() -> pd.DataFrame:
         row["source"] = source
         rows.append(row)
     frame = pd.DataFrame.from_records(rows)
-    if frame.empty:
+    if frame.empty and records is None:
         raise NoRecords()
     for column in RECORD_FIELDS:
         if column not in frame.columns:

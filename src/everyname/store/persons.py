@@ -390,8 +390,8 @@ def get_person(actor: Actor, person_id: str, link_run: int | None = None) -> Per
     visible = list(
         _scoped_records(actor)
         .filter(pk__in=record_ids)
-        .select_related("source")
-        .defer("raw", "sensitive_encrypted")
+        .select_related("source", "batch")  # the batch's column plan rebuilds as_written
+        .defer("sensitive_encrypted")
         .order_by("pk")
     )
     if not visible:

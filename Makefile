@@ -37,11 +37,15 @@ test: system-packages lint test-sqlite test-postgres
 system-packages:
 	@sh .ci/system-packages
 
+# On every core (pytest-xdist), each test file whole on one worker so its fixtures are built once;
+# on PostgreSQL each worker starts its own throwaway cluster.
+PYTEST := $(BIN)/pytest -n auto --dist loadfile
+
 test-sqlite: $(STAMP)
-	$(BIN)/pytest
+	$(PYTEST)
 
 test-postgres: $(STAMP)
-	$(BIN)/pytest --db=postgres tests/store tests/cli tests/web
+	$(PYTEST) --db=postgres tests/store tests/cli tests/web
 
 # The web pages' Arabic catalogue: new strings added to the .po (translate them there), then
 # compiled to the .mo the app reads (both are committed; tests/web/test_i18n.py checks them).

@@ -74,7 +74,7 @@ MATRIX: dict[str, list[tuple[str, str, dict | None, dict[str, int]]]] = {
     "estimates/<int:estimate_id>": [("get", "estimates/1", None, everyone(404))],
     "link-runs": [
         ("post", "link-runs", {}, only("admin analyst", 202)),
-        ("get", "link-runs", None, everyone(405)),
+        ("get", "link-runs", None, everyone(200)),
     ],
     "review/pairs": [("get", "review/pairs", None, only("admin analyst reviewer", 404))],
     "review/decisions": [

@@ -9,6 +9,7 @@ from everyname.store.linking import (
     decide,
     decisions_in_force,
     export_persons,
+    list_link_runs,
     pending_pairs,
     run_link,
 )
@@ -68,6 +69,16 @@ def test_unchanged_records_keep_their_person_ids(demo_imported):
     second = LinkRun.objects.get(pk=second_summary.link_run)
     assert person_of(first) == person_of(second)
     assert second_summary.persons_kept_id == second_summary.persons
+
+
+def test_link_runs_are_listed_newest_first_with_what_they_learnt(demo_imported):
+    first, second = run_link(TESTER), run_link(TESTER)
+    listed = list_link_runs(Actor("viewer", Role.VIEWER), page=1, page_size=1)
+    assert listed.total == 2 and [r.id for r in listed.items] == [second.link_run]
+    run = listed.items[0]
+    assert run.counts["persons"] == second.persons and run.created_by == "tester"
+    assert run.labels is not None and "same" in str(run.labels)  # what reviewers taught it
+    assert [r.id for r in list_link_runs(TESTER, 2, 1).items] == [first.link_run]
 
 
 def test_decisions_are_enforced_in_every_later_run(demo_imported):

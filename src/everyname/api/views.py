@@ -498,7 +498,17 @@ class EstimateView(ApiView):
 
 
 class LinkRunsView(ApiView):
-    required = needs(POST=Permission.LINK)
+    required = needs(GET=Permission.VIEW_FIGURES, POST=Permission.LINK)
+
+    @extend_schema(
+        summary="The link runs, newest first (what each was run with and learnt from reviewers)",
+        operation_id="link_runs_list",
+        parameters=PAGING,
+        responses=returns(shapes.Page),
+    )
+    def get(self, request: Request) -> Response:
+        page, size = paging(request)
+        return ok(linking.list_link_runs(actor_of(request), page, size).to_dict())
 
     @extend_schema(
         summary="Link the records again, as a background job (see /jobs/{id})",

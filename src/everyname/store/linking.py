@@ -47,7 +47,7 @@ from everyname.store.models import (
     Record,
     ReviewPair,
 )
-from everyname.store.paging import check_paging
+from everyname.store.paging import Page, check_paging, page_of
 from everyname.store.permissions import Actor, Permission, require
 
 MAX_REVIEW_PAIRS = 5000
@@ -109,6 +109,48 @@ def records_frame(records: QuerySet | None = None) -> pd.DataFrame:
         if column not in frame.columns:
             frame[column] = None
     return frame
+
+
+@dataclass(frozen=True)
+class LinkRunSummary:
+    """A link run as a reader of the results sees it: when and by whom, with what, and what it
+    learnt from reviewers (the model itself stays in the store)."""
+
+    id: int
+    created_at: str
+    created_by: str
+    backend: str
+    threshold: float
+    seed: int
+    counts: dict[str, Any]
+    labels: dict[str, Any] | None
+    id_changes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def list_link_runs(actor: Actor, page: int = 1, page_size: int = 50) -> Page:
+    """The link runs, newest first, one page of them."""
+    from everyname.core.link.train import LABELS_KEY
+
+    require(actor, Permission.VIEW_FIGURES)
+    rows, total = page_of(LinkRun.objects.order_by("-created_at", "-id"), page, page_size)
+    items = tuple(
+        LinkRunSummary(
+            id=run.pk,
+            created_at=run.created_at.isoformat(timespec="seconds"),
+            created_by=run.created_by,
+            backend=run.backend,
+            threshold=run.threshold,
+            seed=run.seed,
+            counts=dict(run.counts or {}),
+            labels=(run.model or {}).get(LABELS_KEY),
+            id_changes=len(run.id_changes or ()),
+        )
+        for run in rows
+    )
+    return Page(items, page, page_size, total)
 
 
 def latest_run() -> LinkRun | None:

@@ -3,12 +3,24 @@ factor where the role requires one)."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 PASSWORD = "a long test passphrase 7"
+CHROMIUM = "/usr/bin/chromium"
+"""Debian's Chromium, driven by Playwright (never a browser build Playwright downloads)."""
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ROLES = ("admin", "analyst", "reviewer", "recorder", "viewer")
 
 
@@ -79,3 +91,22 @@ def unthrottle(device) -> None:
     device.throttling_failure_count = 0
     device.throttling_failure_timestamp = None
     device.save()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for a browser test file."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where the browser tests save their screenshots (``EVERYNAME_SCREENSHOTS`` to keep them)."""
+    folder = Path(os.environ.get("EVERYNAME_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

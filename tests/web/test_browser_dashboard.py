@@ -6,21 +6,12 @@ the figures without reloading the page; and no request goes to another host."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-pytestmark = pytest.mark.slow
+from tests.web import test_browser as _setup
 
-_spec = importlib.util.spec_from_file_location(
-    "everyname_browser_setup", Path(__file__).with_name("test_browser.py")
-)
-assert _spec is not None and _spec.loader is not None
-_setup = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_setup)
-server, browser, visit, shots = _setup.server, _setup.browser, _setup.visit, _setup.shots
-sign_in = _setup.sign_in
+pytestmark = pytest.mark.slow
+server, visit, sign_in = _setup.server, _setup.visit, _setup.sign_in  # its fixtures
 
 CHARTS = ["chart-by-day", "chart-status", "chart-place", "chart-sex-age", "chart-sources"]
 

@@ -8,13 +8,11 @@ Screenshots go to ``$EVERYNAME_SCREENSHOTS`` (default: a temporary folder).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.web.test_browser import CHROMIUM, LAUNCH_ARGS, PASSWORD, Server, sign_in
+from tests.web.test_browser import PASSWORD, Server, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -37,23 +35,6 @@ def server(tmp_path_factory) -> Iterator[Server]:
     served.start()
     yield served
     served.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = Path(os.environ.get("EVERYNAME_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def person_of_the_victim(page, server: Server) -> str:

@@ -25,9 +25,7 @@ from everyname.core.site.build import name_unit_keys
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
 EVERYNAME = Path(sys.executable).with_name("everyname")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 LATIN_PERSON = "Zubayr Qutaybah Zzarnuqi"
 ARABIC_PERSON = "قتيبة عبد الرحمن الزرقاني"
 CHILD = "Yaqzan Zzubhani Qarqashi"
@@ -101,23 +99,6 @@ def published(tmp_path_factory) -> Published:
     built = Published(tmp_path_factory.mktemp("public-site"))
     built.build()
     return built
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = Path(os.environ.get("EVERYNAME_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture

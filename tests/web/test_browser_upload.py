@@ -9,7 +9,6 @@ here (no real person's row is ever in a screenshot).
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.web.test_browser import CHROMIUM, EVERYNAME, LAUNCH_ARGS, PASSWORD, Server, sign_in
+from tests.web.test_browser import EVERYNAME, PASSWORD, Server, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -55,23 +54,6 @@ def server(tmp_path_factory) -> Iterator[Server]:
     worker.terminate()
     worker.wait(timeout=30)
     served.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = Path(os.environ.get("EVERYNAME_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ temporary folder).
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -23,9 +22,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import pytest
 
 from tests.web.test_browser import (
-    CHROMIUM,
     EVERYNAME,
-    LAUNCH_ARGS,
     PASSWORD,
     Server,
     sign_in,
@@ -83,23 +80,6 @@ def server(tmp_path_factory) -> Iterator[Server]:
     worker.terminate()
     worker.wait(timeout=30)
     served.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    folder = Path(os.environ.get("EVERYNAME_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture

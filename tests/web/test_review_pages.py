@@ -237,7 +237,8 @@ def test_a_reviewer_decides_three_pairs_with_the_keyboard(served, tmp_path_facto
 
     from playwright.sync_api import sync_playwright
 
-    from tests.web.test_browser import CHROMIUM, LAUNCH_ARGS, sign_in
+    from tests.web.conftest import CHROMIUM, LAUNCH_ARGS
+    from tests.web.test_browser import sign_in
 
     shots = Path(os.environ.get("EVERYNAME_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
     shots.mkdir(parents=True, exist_ok=True)

@@ -86,9 +86,10 @@ def prepare(workdir: Path, rows: int, password: str) -> list[str]:
 
 
 class Served:
-    """``everyname serve`` on the benchmark's database, and a signed-in viewer's session."""
+    """``everyname serve`` on the benchmark's database, and a signed-in user's session (the
+    viewer's, unless another user is named: benchmarks/work_pages.py signs a reviewer in)."""
 
-    def __init__(self, workdir: Path, password: str):
+    def __init__(self, workdir: Path, password: str, user: str = VIEWER):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
@@ -113,7 +114,7 @@ class Served:
         assert token, "no CSRF token on the sign-in page"
         form = {
             "csrfmiddlewaretoken": token.group(1),
-            "username": VIEWER,
+            "username": user,
             "password": password,
             "next": "/static/web/everyname.css",  # not the dashboard: its first request is timed
         }
@@ -123,7 +124,7 @@ class Served:
             headers={"Referer": f"{self.url}/accounts/login/"},
         )
         with self.opener.open(request, timeout=600) as response:
-            assert response.url.endswith("/everyname.css"), "the viewer could not sign in"
+            assert response.url.endswith("/everyname.css"), f"{user} could not sign in"
 
     def get(self, path: str) -> str:
         with self.opener.open(f"{self.url}{path}", timeout=600) as response:

@@ -77,10 +77,14 @@ class Server:
     def run(self, *args: str, user: str | None = None) -> str:
         return self.run_bytes(*args, user=user).decode("utf-8")
 
-    def add_user(self, name: str, role: str, by: str | None) -> None:
+    def add_user(self, name: str, role: str, by: str | None, sources: str = "") -> None:
+        """``everyname user add`` with the tests' password (and a recorder's sources)."""
         secret = self.root / f"{name}.password"
         secret.write_text(PASSWORD + "\n", encoding="utf-8")
-        self.run("user", "add", name, "--role", role, "--password-file", str(secret), user=by)
+        extra = ["--sources", sources] if sources else []
+        self.run(
+            "user", "add", name, "--role", role, *extra, "--password-file", str(secret), user=by
+        )  # fmt: skip
 
     def start(self) -> None:
         self.process = subprocess.Popen(

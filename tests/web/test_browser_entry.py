@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.web.test_browser import PASSWORD, Server, sign_in
+from tests.web.test_browser import Server, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -26,12 +26,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("served-entry")
     served = Server(root)
     served.run("demo")
-    secret = root / "rana.password"
-    secret.write_text(PASSWORD + "\n", encoding="utf-8")
-    served.run(
-        "user", "add", "rana", "--role", "recorder", "--sources", SOURCE,
-        "--password-file", str(secret), user="demo-admin",
-    )  # fmt: skip
+    served.add_user("rana", "recorder", by="demo-admin", sources=SOURCE)
     served.start()
     yield served
     served.stop()

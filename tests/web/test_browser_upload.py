@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.web.test_browser import EVERYNAME, PASSWORD, Server, sign_in
+from tests.web.test_browser import EVERYNAME, Server, sign_in
 
 pytestmark = pytest.mark.slow
 
@@ -38,12 +38,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("served-upload")
     served = Server(root)
     served.run("demo")
-    secret = root / "rana.password"
-    secret.write_text(PASSWORD + "\n", encoding="utf-8")
-    served.run(
-        "user", "add", "rana", "--role", "recorder", "--sources", SOURCE,
-        "--password-file", str(secret), user="demo-admin",
-    )  # fmt: skip
+    served.add_user("rana", "recorder", by="demo-admin", sources=SOURCE)
     served.start()
     # The worker the server's jobs wait for, as an administrator starts it.
     worker = subprocess.Popen(

@@ -23,7 +23,6 @@ import pytest
 
 from tests.web.test_browser import (
     EVERYNAME,
-    PASSWORD,
     Server,
     sign_in,
     totp,
@@ -60,13 +59,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     served = Server(root)
     served.run("demo")
     for name, (role, sources) in USERS.items():
-        secret = root / f"{name}.password"
-        secret.write_text(PASSWORD + "\n", encoding="utf-8")
-        extra = ["--sources", sources] if sources else []
-        served.run(
-            "user", "add", name, "--role", role, *extra, "--password-file", str(secret),
-            user="demo-admin",
-        )  # fmt: skip
+        served.add_user(name, role, by="demo-admin", sources=sources or "")
     planted = root / "planted.csv"
     planted.write_text(PLANTED_LIST, encoding="utf-8")
     served.run("import", str(planted), "--source", SOURCE_B, user="demo-admin")

@@ -44,6 +44,7 @@ from everyname.core.link.candidates import (
     term_frequencies,
 )
 from everyname.core.schema import CANONICAL_FIELDS, PLACE_FIELDS, SENSITIVE_FIELDS
+from everyname.store import name_index
 from everyname.store.audit import Action, record_event
 from everyname.store.linking import latest_run, records_frame
 from everyname.store.models import (
@@ -320,8 +321,9 @@ def possible_records(new: Mapping[str, Any], run: LinkRun) -> tuple[Candidate, .
 
 def blocked_records(needed: tuple[Block, ...]) -> QuerySet | None:
     """The stored records holding what some block asks for (``Record.name_key`` with each
-    key as whole parts, ``death_from``/``death_to`` the date's span); None when a block asks
-    for nothing these columns can say (every record is then read)."""
+    key as whole parts, found through the name index; ``death_from``/``death_to`` the date's
+    span); None when a block asks for nothing these columns can say (every record is then
+    read)."""
     query = _blocked(needed)
     if query is None:
         return None
@@ -331,9 +333,7 @@ def blocked_records(needed: tuple[Block, ...]) -> QuerySet | None:
 def _blocked(needed: tuple[Block, ...]) -> Q | None:
     query = Q(pk__in=[])
     for block in needed:
-        one = Q()
-        for key in dict.fromkeys(block.name_keys):
-            one &= Q(_name_key__contains=f" {key} ")
+        one = name_index.holding_keys(block.name_keys)
         if len(set(block.name_keys)) < len(block.name_keys):
             # a key twice (given and father name both Mohammed): each where its part is, a
             # part the rule does not compare (perhaps absent) allowed between

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -23,11 +23,11 @@ from django.db.models.functions import Cast
 from everyname.core.errors import InvalidInput, NotFound
 from everyname.store.linking import latest_run, standing_decisions
 from everyname.store.models import LinkRun, MatchDecision, Membership, Person, Record, Source
-from everyname.store.paging import Page, filters_of, page_of
+from everyname.store.paging import Page, check_paging, filters_of, page_of
 from everyname.store.permissions import Actor, Permission, require
 from everyname.store.records import (
     RecordSummary,
-    annotate_name_key,
+    in_sources,
     name_matches,
     place_matches,
     record_summary,
@@ -109,7 +109,7 @@ def _run(link_run: int | None) -> LinkRun:
 def _scoped_records(actor: Actor) -> QuerySet:
     scope = actor.source_scope()
     records = Record.objects.all()
-    return records if scope is None else records.filter(source__code__in=sorted(scope))
+    return records if scope is None else records.filter(in_sources(scope))
 
 
 def list_persons(
@@ -122,41 +122,67 @@ def list_persons(
 ) -> Page:
     """A page of the persons of a link run (default: the latest), ordered by person id.
 
-    ``query`` is a name in either script (every part must match some record of the person) or
-    a person id.
+    ``query`` is a person id or a name in either script (every part must match some record
+    of the person).
     """
     require(actor, Permission.VIEW_RECORDS)
+    check_paging(page, page_size)
     filters = PersonFilters.of(filters)
     run = _run(link_run)
-    persons = Person.objects.filter(link_run=run)
-    records = _scoped_records(actor)
+    text = (query or "").strip()
+    by_id = bool(text) and Person.objects.filter(link_run=run, person_id=text).exists()
+    named = bool(text) and not by_id  # a person id is not looked for as a name
+    scope = actor.source_scope()
+    records = Record.objects.all()
     if filters.source is not None:
         require(actor, Permission.VIEW_RECORDS, filters.source)
-        records = records.filter(source__code=filters.source)
-    restricted = actor.source_scope() is not None or filters.source is not None
-    if query and query.strip():
-        matching = annotate_name_key(records).filter(name_matches(query)).values("pk")
-        by_name = Membership.objects.filter(link_run=run, record_id__in=matching)
-        persons = persons.filter(
-            Q(person_id__in=by_name.values("person_id")) | Q(person_id=query.strip())
-        )
+        records = records.filter(in_sources([filters.source], named))
+    elif scope is not None:
+        records = records.filter(in_sources(scope, named))
+    restricted = scope is not None or filters.source is not None
+    persons = Person.objects.filter(link_run=run)
+    if by_id:
+        if restricted and not _members(run, records).filter(person_id=text).exists():
+            persons = persons.none()
+        persons = persons.filter(person_id=text)
+    elif named:
+        by_name = _members(run, records.filter(name_matches(text)))
+        if not _person_filters(filters):
+            # The persons of the records the name finds, listed and counted once here: asking
+            # the database for the count and then for the page made it find them twice.
+            ids = sorted(set(by_name.values_list("person_id", flat=True)))
+            start = (page - 1) * page_size
+            shown = persons.filter(person_id__in=ids[start : start + page_size])
+            rows = list(shown.order_by("person_id"))
+            return Page(tuple(_person_summary(p) for p in rows), page, page_size, len(ids))
+        persons = persons.filter(person_id__in=by_name.values("person_id"))
+    elif restricted:
+        persons = persons.filter(person_id__in=_members(run, records).values("person_id"))
     if filters.place and filters.place.strip():
-        there = records.filter(place_matches(filters.place)).values("pk")
-        inside = Membership.objects.filter(link_run=run, record_id__in=there)
-        persons = persons.filter(person_id__in=inside.values("person_id"))
+        there = records.filter(place_matches(filters.place))
+        persons = persons.filter(person_id__in=_members(run, there).values("person_id"))
     window = _date_window(filters.since, filters.until)
     if window is not None:
         died = Cast(KT("resolved__date_of_death"), output_field=TextField())
         persons = persons.annotate(_died=died).filter(window)
-    if restricted:
-        mine = Membership.objects.filter(link_run=run, record_id__in=records.values("pk"))
-        persons = persons.filter(person_id__in=mine.values("person_id"))
     for name in ("sex", "status", "age_group"):
         value = vocabulary_value(name, getattr(filters, name))
         if value is not None:
             persons = persons.filter(**{f"resolved__{name}": value})
     rows, total = page_of(persons.order_by("person_id"), page, page_size)
     return Page(tuple(_person_summary(p) for p in rows), page, page_size, total)
+
+
+def _members(run: LinkRun, records: QuerySet) -> QuerySet:
+    """The memberships in ``run`` of these records."""
+    return Membership.objects.filter(link_run=run, record_id__in=records.values("pk"))
+
+
+def _person_filters(filters: PersonFilters) -> bool:
+    """Whether any filter asks about the person rather than which records are searched."""
+    return any(
+        str(getattr(filters, f.name) or "").strip() for f in fields(filters) if f.name != "source"
+    )
 
 
 DAY, MONTH, YEAR = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", r"^[0-9]{4}-[0-9]{2}$", r"^[0-9]{4}$"

@@ -1,0 +1,158 @@
+"""The index a name search reads: which records hold a given cross-script name key.
+
+A name search looks for records whose ``Record.name_key`` holds every key typed ("محمد
+الخالدي" and "Mohammed al-Khalidi" both give ``MHMD KLD``). No ordinary index serves "holds
+this word somewhere", so without one every search read the whole records table (a million
+records: 0.3-0.4 s a search, more for persons; benchmarks/results/work_pages.md). Each
+database has a built-in index for exactly this, used here rather than a table of name parts
+kept by hand:
+
+- SQLite: an FTS5 table over ``store_record.name_key`` (external content, so the keys are not
+  stored twice; ``detail=none``, as only "which records hold this key" is asked: 4 MB for a
+  million records), kept by triggers on the records table, so every way a record is written
+  (an import's bulk insert, an entry, a correction, a restore) keeps it without asking.
+- PostgreSQL: a GIN index on ``string_to_array(name_key, ' ')``, which the ``@>`` of
+  :func:`holding_keys` uses.
+
+The index only narrows: :func:`~everyname.store.records.name_matches` still checks the keys'
+order in the name itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import F, Lookup, Q, TextField, Value
+from django.db.models.expressions import RawSQL
+
+TABLE = "store_record_names"
+GIN_INDEX = "store_record_name_parts"
+TRIGGERS = {
+    f"{TABLE}_insert": f"""
+        CREATE TRIGGER IF NOT EXISTS {TABLE}_insert AFTER INSERT ON store_record
+        WHEN new.name_key IS NOT NULL BEGIN
+            INSERT INTO {TABLE}(rowid, name_key) VALUES (new.id, new.name_key);
+        END""",
+    f"{TABLE}_delete": f"""
+        CREATE TRIGGER IF NOT EXISTS {TABLE}_delete AFTER DELETE ON store_record
+        WHEN old.name_key IS NOT NULL BEGIN
+            INSERT INTO {TABLE}({TABLE}, rowid, name_key) VALUES ('delete', old.id, old.name_key);
+        END""",
+    f"{TABLE}_update": f"""
+        CREATE TRIGGER IF NOT EXISTS {TABLE}_update AFTER UPDATE OF id, name_key ON store_record
+        BEGIN
+            INSERT INTO {TABLE}({TABLE}, rowid, name_key)
+                SELECT 'delete', old.id, old.name_key WHERE old.name_key IS NOT NULL;
+            INSERT INTO {TABLE}(rowid, name_key)
+                SELECT new.id, new.name_key WHERE new.name_key IS NOT NULL;
+        END""",
+}
+"""What keeps the SQLite index: an external-content FTS5 table is told of every change, with
+the values it indexed (an FTS5 'delete' needs the old text)."""
+
+
+def install(db: BaseDatabaseWrapper) -> None:
+    """Creates the index and fills it from the records there are (a migration's step)."""
+    with db.cursor() as cursor:
+        if db.vendor == "sqlite":
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(name_key, "
+                "content='store_record', content_rowid='id', detail='none', columnsize=0)"
+            )
+            cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('rebuild')")
+            for sql in TRIGGERS.values():
+                cursor.execute(sql)
+        elif db.vendor == "postgresql":
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON store_record "
+                "USING gin (string_to_array(name_key, ' '))"
+            )
+
+
+def uninstall(db: BaseDatabaseWrapper) -> None:
+    with db.cursor() as cursor:
+        if db.vendor == "sqlite":
+            for name in TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+        elif db.vendor == "postgresql":
+            cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
+
+
+def keep_triggers(db: BaseDatabaseWrapper) -> None:
+    """Puts back any trigger that is missing: on SQLite, Django changes a column by building
+    the table anew and dropping the old one, and its triggers with it. The index itself
+    stays true through that (the same ids and keys are copied), so only the triggers need
+    putting back; run after every ``migrate``."""
+    if db.vendor != "sqlite":
+        return
+    with db.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master")
+        tables = {row[0] for row in cursor.fetchall()}
+        if TABLE not in tables or "store_record" not in tables:
+            return  # before the migration that makes it
+        for sql in TRIGGERS.values():
+            cursor.execute(sql)
+
+
+class _HoldsParts(Lookup):
+    """PostgreSQL: the name key, split at its spaces, holds every one of the keys given (the
+    very expression the GIN index is built on, so the index serves it)."""
+
+    lookup_name = "everyname_holds_parts"
+
+    def as_sql(self, compiler: Any, db: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, db)
+        rhs, rhs_params = self.process_rhs(compiler, db)
+        return f"string_to_array({lhs}, ' ') @> ({rhs})::text[]", [*lhs_params, *rhs_params]
+
+
+def holding_keys(keys: Sequence[str]) -> Q:
+    """Records whose name key holds every one of ``keys`` as a whole part, in any order,
+    found through the index (the caller checks the order, if it matters)."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return Q()
+    if connection.vendor == "sqlite":
+        # Keys are capital letters only (core.names.keys), so quoting each as an FTS5 string
+        # cannot turn it into an operator.
+        match = " AND ".join(f'"{key}"' for key in keys)
+        return Q(pk__in=RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", (match,)))
+    if connection.vendor == "postgresql":
+        return Q(_HoldsParts(F("name_key"), Value(keys)))
+    query = Q()
+    for key in keys:  # any other database: no index, the same answer
+        query &= Q(name_key__regex=rf"(^| ){key}( |$)")
+    return query
+
+
+class _Like(Lookup):
+    """SQL's LIKE with the pattern as given (Django's own lookups escape ``%``)."""
+
+    lookup_name = "everyname_like"
+
+    def as_sql(self, compiler: Any, db: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, db)
+        rhs, rhs_params = self.process_rhs(compiler, db)
+        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def keys_in_order(keys: Sequence[str]) -> Q:
+    """Records whose name key holds ``keys`` in this order as whole parts, other parts
+    allowed between ("MHMD KLD" in "MHMD BDLRHMN KLD", not in "KLD MHMD" nor "MHMD KLDN").
+
+    A LIKE, which both databases run in their own code (a regular expression is, on SQLite,
+    a Python function called for each row): the key is written with its spaces doubled and a
+    space either side, so that each part of the pattern, `` KEY ``, takes its own spaces."""
+    from django.db.models.functions import Concat, Replace
+
+    if not keys:
+        return Q()
+    space = Value(" ", output_field=TextField())
+    doubled = Replace(F("name_key"), space, Value("  ", output_field=TextField()))
+    spaced = Concat(space, doubled, space, output_field=TextField())
+    pattern = "%" + "%".join(f" {key} " for key in keys) + "%"
+    return Q(_Like(spaced, Value(pattern, output_field=TextField())))

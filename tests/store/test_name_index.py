@@ -1,0 +1,165 @@
+"""The name index (store/name_index.py): a name search answers as a reading of every record
+would, follows every change of a record, survives its triggers being dropped, and is what the
+database reads (not the whole records table)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from everyname.store import name_index
+from everyname.store.linking import run_link
+from everyname.store.models import Record, Source
+from everyname.store.persons import list_persons
+from everyname.store.records import (
+    correct_record,
+    enter_record,
+    list_records,
+    name_keys,
+    name_matches,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Parts in both scripts, some sharing a key (محمد / Muhammad / محمود: MHMD), some a key that is
+# the start of another's (خالد KLD, الخالدي KLD, الخالديني KLDN).
+PARTS = (
+    "محمد",
+    "Muhammad",
+    "محمود",
+    "خالد",
+    "الخالدي",
+    "al-Khalidi",
+    "الخالديني",
+    "عبد الرحمن",
+    "Abdulrahman",
+    "آية",
+    "Hasan",
+)
+NAMES = [" ".join(parts) for n in (1, 2, 3) for parts in itertools.permutations(PARTS[::2], n)]
+
+
+def holds_in_order(keys: list[str], name_key: str | None) -> bool:
+    """Every key a whole part of ``name_key``, in this order, others allowed between: what a
+    reader of every record would say."""
+    parts = iter((name_key or "").split())
+    return all(any(part == key for part in parts) for key in keys)
+
+
+@pytest.fixture
+def named(key_file, cast):
+    for code in ("src-a", "src-b"):
+        Source.objects.create(code=code, name=code, created_by="tester")
+    admin = cast["admin"]
+    for n, name in enumerate(NAMES):
+        enter_record(admin, ("src-a", "src-b")[n % 2], {"full_name": name, "status": "civilian"})
+    return admin
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.sampled_from(PARTS), min_size=1, max_size=3))
+def test_a_name_search_finds_what_reading_every_record_finds(named, cast, typed):
+    query = " ".join(typed)
+    keys = name_keys(query)
+    expected = sorted(
+        pk for pk, key in Record.objects.values_list("pk", "name_key") if holds_in_order(keys, key)
+    )
+    found = [item.id for item in list_records(named, {"name": query}, page_size=500).items]
+    assert found == expected, (query, keys)
+    mine = set(Record.objects.filter(source__code="src-a").values_list("pk", flat=True))
+    as_recorder = list_records(cast["recorder_a"], {"name": query}, page_size=500)
+    assert [item.id for item in as_recorder.items] == [pk for pk in expected if pk in mine]
+
+
+def test_persons_found_by_name_page_and_count_as_with_any_other_filter(named, cast):
+    """A name alone is answered from the persons of the records found (counted once); with a
+    filter on the person, by the database: both give the same persons, pages and totals."""
+    run_link(actor=named)
+    for query in ("محمد الخالدي", "Muhammad", "عبد الرحمن", "Hasan Muhammad"):
+        alone = list_persons(named, query, page_size=500)
+        assert alone.total == len(alone.items) > 0, query
+        filtered = list_persons(named, query, {"status": "civilian"}, page_size=500)
+        dated = list_persons(named, query, {"since": "1900-01-01"}, page_size=500)
+        assert dated.total == 0  # no record has a date of death
+        ids = [p.person_id for p in alone.items]
+        assert ids == sorted(ids)
+        assert [p.person_id for p in filtered.items] == ids
+        pages = [list_persons(named, query, page=n, page_size=3) for n in range(1, 40)]
+        assert [p.person_id for page in pages for p in page.items] == ids
+        assert {page.total for page in pages} == {alone.total}
+        by_id = list_persons(named, ids[0])
+        assert [p.person_id for p in by_id.items] == [ids[0]] and by_id.total == 1
+    recorder = cast["recorder_b"]
+    theirs = {p.person_id for p in list_persons(recorder, page_size=500).items}
+    found = list_persons(recorder, "محمد", page_size=500)
+    assert found.total and {p.person_id for p in found.items} <= theirs
+    other = next(
+        p.person_id for p in list_persons(named, page_size=500).items if p.person_id not in theirs
+    )
+    assert list_persons(recorder, other).total == 0
+
+
+def test_the_index_follows_entries_and_corrections(named):
+    record = enter_record(named, "src-a", {"full_name": "Yousef Shahada"})
+    assert [r.id for r in list_records(named, {"name": "يوسف شحادة"}).items] == [record.id]
+    correct_record(named, record.id, {"full_name": "Yousef Jaber"}, reason="misheard")
+    assert list_records(named, {"name": "يوسف شحادة"}).total == 0
+    assert [r.id for r in list_records(named, {"name": "يوسف جابر"}).items] == [record.id]
+    correct_record(
+        named, record.id, {"full_name": "", "given_name": "Yousef"}, reason="only his first name"
+    )
+    assert [r.id for r in list_records(named, {"name": "Yusuf"}).items] == [record.id]
+
+
+def test_the_index_is_built_from_the_records_already_there(named):
+    """The migration's step, on a database that has records: dropped and made again, the index
+    answers as before."""
+    before = [
+        r.id for r in list_records(named, {"name": "Muhammad al-Khalidi"}, page_size=500).items
+    ]
+    assert before
+    if connection.vendor == "postgresql":  # as a migration's own transaction would be
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    name_index.uninstall(connection)
+    name_index.install(connection)
+    after = [
+        r.id for r in list_records(named, {"name": "Muhammad al-Khalidi"}, page_size=500).items
+    ]
+    assert after == before
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="triggers keep only SQLite's index")
+def test_a_migrate_puts_back_a_dropped_trigger(named):
+    """SQLite drops a table's triggers when Django builds the table anew for a changed column;
+    every migrate puts them back."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {name_index.TABLE}_insert")
+    call_command("migrate", verbosity=0)
+    record = enter_record(named, "src-b", {"full_name": "Yousef Shahada"})
+    assert [r.id for r in list_records(named, {"name": "Yousef Shahada"}).items] == [record.id]
+
+
+def test_a_name_search_reads_the_index_not_every_record(named):
+    records = Record.objects.filter(*[name_matches("محمد الخالدي")])
+    sql, params = records.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert f"{name_index.TABLE} VIRTUAL TABLE" in plan, plan
+            assert "SCAN store_record" not in plan.replace(f"SCAN {name_index.TABLE}", ""), plan
+        else:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a table this small is read whole
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            assert name_index.GIN_INDEX in plan, plan

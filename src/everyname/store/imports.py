@@ -46,7 +46,7 @@ from everyname.core.errors import (
 from everyname.core.headers import identity_field
 from everyname.core.ingest import open_source, record_plan
 from everyname.core.mapping import Mapping, load_mapping, parse_mapping, with_defaults
-from everyname.store import crypto
+from everyname.store import crypto, name_index
 from everyname.store.audit import Action, record_event
 from everyname.store.compact_json import PLAN
 from everyname.store.models import Batch, BatchFileChunk, Record, RejectedRow, Source
@@ -442,44 +442,47 @@ def _write(
         raise
     _store_original(batch, path)
 
-    problems: list[Problem] = []
-    unreadable: list[dict] = []
-    insert = _RecordInserter(batch)
-    sensitive = frozenset(source_file.sensitive_columns)
-    rows = imported = rejected = 0
-    for encoded in encoded_batches(path, mapping, source_file):
-        rows += encoded.rows_read
-        rejected += len(encoded.rejected)
-        if not skip_invalid:
-            for row in encoded.rejected:
-                problems.extend(row.problems)
-        unreadable.extend(encoded.unreadable)
-        if strict:
-            problems.extend(unreadable_problem(path.name, flag) for flag in encoded.unreadable)
-        # Once the import is bound to be refused, keep reading only to report every problem.
-        if not problems:
-            if encoded.rows:
-                insert(encoded.rows)
-                imported += len(encoded.rows)
-            if skip_invalid and encoded.rejected:
-                RejectedRow.objects.bulk_create(
-                    _rejected_row(batch, row, sensitive) for row in encoded.rejected
-                )
-        if progress is not None:
-            progress(encoded.bytes_read, encoded.total_bytes)
-    if problems:
-        problems.sort(key=lambda p: p.row or 0)  # file order, whatever the kind of problem
-        refused = InputRejected(
-            problems,
-            summary=_refusal(display, rows, 0 if skip_invalid else rejected, unreadable, strict),
-        )
-        refused.field = "strict" if skip_invalid or not rejected else "skip_invalid"
-        raise refused
-    if imported == 0:
-        raise InputRejected(
-            [Problem(file=display, expected="at least one valid row")],
-            summary=f"{display}: no valid rows; nothing was imported.",
-        )
+    with name_index.indexed_at_end(batch.pk):
+        problems: list[Problem] = []
+        unreadable: list[dict] = []
+        insert = _RecordInserter(batch)
+        sensitive = frozenset(source_file.sensitive_columns)
+        rows = imported = rejected = 0
+        for encoded in encoded_batches(path, mapping, source_file):
+            rows += encoded.rows_read
+            rejected += len(encoded.rejected)
+            if not skip_invalid:
+                for row in encoded.rejected:
+                    problems.extend(row.problems)
+            unreadable.extend(encoded.unreadable)
+            if strict:
+                problems.extend(unreadable_problem(path.name, flag) for flag in encoded.unreadable)
+            # Once the import is bound to be refused, keep reading only to report every problem.
+            if not problems:
+                if encoded.rows:
+                    insert(encoded.rows)
+                    imported += len(encoded.rows)
+                if skip_invalid and encoded.rejected:
+                    RejectedRow.objects.bulk_create(
+                        _rejected_row(batch, row, sensitive) for row in encoded.rejected
+                    )
+            if progress is not None:
+                progress(encoded.bytes_read, encoded.total_bytes)
+        if problems:
+            problems.sort(key=lambda p: p.row or 0)  # file order, whatever the kind of problem
+            refused = InputRejected(
+                problems,
+                summary=_refusal(
+                    display, rows, 0 if skip_invalid else rejected, unreadable, strict
+                ),
+            )
+            refused.field = "strict" if skip_invalid or not rejected else "skip_invalid"
+            raise refused
+        if imported == 0:
+            raise InputRejected(
+                [Problem(file=display, expected="at least one valid row")],
+                summary=f"{display}: no valid rows; nothing was imported.",
+            )
     Batch.objects.filter(pk=batch.pk).update(
         rows_read=rows,
         records_imported=imported,

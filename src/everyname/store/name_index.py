@@ -20,7 +20,8 @@ order in the name itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
@@ -29,11 +30,13 @@ from django.db.models import F, Lookup, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 
 TABLE = "store_record_names"
+DEFERRED = "store_record_names_deferred"
 GIN_INDEX = "store_record_name_parts"
 TRIGGERS = {
-    f"{TABLE}_insert": f"""
-        CREATE TRIGGER IF NOT EXISTS {TABLE}_insert AFTER INSERT ON store_record
-        WHEN new.name_key IS NOT NULL BEGIN
+    f"{TABLE}_insert_2": f"""
+        CREATE TRIGGER IF NOT EXISTS {TABLE}_insert_2 AFTER INSERT ON store_record
+        WHEN new.name_key IS NOT NULL
+            AND new.batch_id NOT IN (SELECT batch_id FROM {DEFERRED}) BEGIN
             INSERT INTO {TABLE}(rowid, name_key) VALUES (new.id, new.name_key);
         END""",
     f"{TABLE}_delete": f"""
@@ -51,7 +54,11 @@ TRIGGERS = {
         END""",
 }
 """What keeps the SQLite index: an external-content FTS5 table is told of every change, with
-the values it indexed (an FTS5 'delete' needs the old text)."""
+the values it indexed (an FTS5 'delete' needs the old text). A trigger's name changes with its
+definition, so that :func:`keep_triggers` replaces an older one.
+
+An import's records are indexed together at its end instead (:func:`indexed_at_end`): row by
+row, through the trigger, FTS5 took 14 µs a record, a million-row import 11 s of its 54."""
 
 
 def install(db: BaseDatabaseWrapper) -> None:
@@ -63,8 +70,8 @@ def install(db: BaseDatabaseWrapper) -> None:
                 "content='store_record', content_rowid='id', detail='none', columnsize=0)"
             )
             cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('rebuild')")
-            for sql in TRIGGERS.values():
-                cursor.execute(sql)
+            cursor.execute(f"CREATE TABLE IF NOT EXISTS {DEFERRED} (batch_id INTEGER PRIMARY KEY)")
+            _put_triggers(cursor)
         elif db.vendor == "postgresql":
             cursor.execute(
                 f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON store_record "
@@ -75,18 +82,18 @@ def install(db: BaseDatabaseWrapper) -> None:
 def uninstall(db: BaseDatabaseWrapper) -> None:
     with db.cursor() as cursor:
         if db.vendor == "sqlite":
-            for name in TRIGGERS:
+            for name in _our_triggers(cursor):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
             cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {DEFERRED}")
         elif db.vendor == "postgresql":
             cursor.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
 
 
 def keep_triggers(db: BaseDatabaseWrapper) -> None:
-    """Puts back any trigger that is missing: on SQLite, Django changes a column by building
-    the table anew and dropping the old one, and its triggers with it. The index itself
-    stays true through that (the same ids and keys are copied), so only the triggers need
-    putting back; run after every ``migrate``."""
+    """Puts back any trigger that is missing, and then indexes the records afresh: on SQLite,
+    Django changes a column by building the table anew and dropping the old one, and its
+    triggers with it. Run after every ``migrate``."""
     if db.vendor != "sqlite":
         return
     with db.cursor() as cursor:
@@ -94,8 +101,55 @@ def keep_triggers(db: BaseDatabaseWrapper) -> None:
         tables = {row[0] for row in cursor.fetchall()}
         if TABLE not in tables or "store_record" not in tables:
             return  # before the migration that makes it
-        for sql in TRIGGERS.values():
-            cursor.execute(sql)
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {DEFERRED} (batch_id INTEGER PRIMARY KEY)")
+        if set(_our_triggers(cursor)) != set(TRIGGERS):
+            _put_triggers(cursor)
+            # records may have been written while a trigger was missing: read them all again
+            # (a second for a million records)
+            cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('rebuild')")
+
+
+def _our_triggers(cursor: Any) -> list[str]:
+    cursor.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+        [f"{TABLE}_%"],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _put_triggers(cursor: Any) -> None:
+    """Every trigger of :data:`TRIGGERS` there, and no other of ours (an older definition)."""
+    for name in _our_triggers(cursor):
+        if name not in TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {name}")
+    for sql in TRIGGERS.values():
+        cursor.execute(sql)
+
+
+@contextmanager
+def indexed_at_end(batch_id: int) -> Iterator[None]:
+    """The records a batch inserts inside this block are indexed together when it ends, in the
+    caller's transaction (which must be open: if the block fails, the transaction's rollback
+    takes back the records and the deferral with them).
+
+    On SQLite the insert trigger skips the batch's records meanwhile, and one statement adds
+    them all at the end: FTS5 indexes a million names in about a second that way, against 14 s
+    row by row (PostgreSQL's GIN index keeps up on its own)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("indexed_at_end needs the caller's transaction")
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {DEFERRED} (batch_id) VALUES (%s)", [batch_id])
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TABLE}(rowid, name_key) SELECT id, name_key FROM store_record "
+            "WHERE batch_id = %s AND name_key IS NOT NULL",
+            [batch_id],
+        )
+        cursor.execute(f"DELETE FROM {DEFERRED} WHERE batch_id = %s", [batch_id])
 
 
 class _HoldsParts(Lookup):

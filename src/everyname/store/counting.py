@@ -6,31 +6,42 @@ the core's plain input (:class:`~everyname.core.count.CountInput`), built from t
 persons with each person's place resolved against the gazetteer, so that a count for a
 governorate includes every neighbourhood below it.
 
-Building that input reads every person and resolves every place: seconds on a large
-database. It is kept per process (:func:`count_input`), keyed on the run and on a version
-stamp of everything else it depends on (:func:`input_stamp`), so a dashboard asking for
-several breakdowns builds it once, and a decision, a place, a claim or a record added since
-is seen by the next count.
+Building that input reads every person and resolves every place: half a minute or more on a
+million records. The run-only part of it, the persons with their places resolved and the
+memberships (:func:`count_frames`), is built once per link run, by the run itself, and kept in
+the database for every process (:class:`~everyname.store.models.CountFrame`). The whole input
+is kept per process (:func:`count_input`), keyed on the run and on a version stamp of
+everything else it depends on (:func:`input_stamp`), so a dashboard asking for several
+breakdowns builds it once, and a decision, a place, a claim or a record added since is seen by
+the next count.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import logging
 import threading
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, Max
 
+import everyname
 from everyname.core.count import CountFilters, CountInput, CountResult, count_persons
 from everyname.core.count.breakdown import PLACE_COLUMNS, PLACE_LEVELS, resolve_places
 from everyname.core.places import Gazetteer
-from everyname.store.linking import decisions_in_force, require_latest_run
+from everyname.store.linking import decisions_in_force, latest_run, require_latest_run
 from everyname.store.models import (
     Claim,
+    CountFrame,
     DataVersion,
     LinkRun,
     MatchDecision,
@@ -43,6 +54,8 @@ from everyname.store.models import (
     UserPlace,
 )
 from everyname.store.permissions import Actor, Permission, require
+
+logger = logging.getLogger(__name__)
 
 
 def gazetteer() -> Gazetteer:
@@ -79,6 +92,314 @@ def memberships_frame(run: LinkRun) -> pd.DataFrame:
         ((p, str(r), s) for p, r, s in query.iterator(5000)),
         columns=["person_id", "record_id", "source"],
     )
+
+
+# --- the count frames kept in the database ----------------------------------------------
+
+FRAMES_FORMAT = 1
+"""Raise when :func:`persons_frame`, :func:`memberships_frame` or their encoding change: kept
+frames of an older format are built again (the stamp carries it)."""
+PIECE_BYTES = 64 * 1024 * 1024
+"""A frame's Parquet bytes are kept in pieces of at most this size (a field holds 1 GB at most
+on SQLite and PostgreSQL; smaller pieces keep each write and read modest)."""
+FRAME_TRIGGER_PREFIX = "everyname_frames_"
+FRAME_SOURCES: tuple[tuple[str, str], ...] = (
+    ("store_person", ""),
+    ("store_membership", ""),
+    ("store_userplace", ""),
+    ("store_source", "code"),
+    ("store_record", "source_id"),
+)
+"""The tables kept frames are read from, and the column that matters when not every one does.
+Rows are only ever added to them in normal use (a link run adds its persons, an import its
+places), which the stamp sees; an edit or deletion in place (a repair by hand, raw SQL) makes
+the database itself delete every kept frame, through these triggers."""
+
+
+def _frame_triggers(vendor: str) -> dict[str, str]:
+    """Name → statement creating it, for ``vendor`` (none for a database we do not know)."""
+    table = CountFrame._meta.db_table
+    if vendor == "sqlite":
+        out = {}
+        for source, column in FRAME_SOURCES:
+            for op in ("update", "delete"):
+                what = f"UPDATE OF {column}" if op == "update" and column else op.upper()
+                name = f"{FRAME_TRIGGER_PREFIX}{source}_{op}"
+                out[name] = (
+                    f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {what} ON {source} "
+                    f"BEGIN DELETE FROM {table}; END"
+                )
+        return out
+    if vendor == "postgresql":
+        out = {}
+        for source, column in FRAME_SOURCES:
+            update = f"UPDATE OF {column}" if column else "UPDATE"
+            name = f"{FRAME_TRIGGER_PREFIX}{source}"
+            out[name] = (
+                f"CREATE OR REPLACE TRIGGER {name} AFTER {update} OR DELETE OR TRUNCATE "
+                f"ON {source} FOR EACH STATEMENT EXECUTE FUNCTION {FRAME_TRIGGER_PREFIX}forget()"
+            )
+        return out
+    return {}
+
+
+def _installed_frame_triggers(db: Any) -> set[str]:
+    with db.cursor() as cursor:
+        if db.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                [f"{FRAME_TRIGGER_PREFIX}%"],
+            )
+        elif db.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' "
+                "AND tgname LIKE %s",
+                [f"{FRAME_TRIGGER_PREFIX}%"],
+            )
+        else:
+            return set()
+        return {row[0] for row in cursor.fetchall()}
+
+
+def install_frame_triggers(db: Any = None) -> None:
+    """Put the triggers that delete kept frames on an edit in place (migration 0019, and again
+    before frames are kept: on SQLite a migration that changes a column builds the table anew
+    and drops its triggers)."""
+    db = db or connection
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            cursor.execute(
+                f"CREATE OR REPLACE FUNCTION {FRAME_TRIGGER_PREFIX}forget() RETURNS trigger AS $$ "
+                f"BEGIN DELETE FROM {CountFrame._meta.db_table}; RETURN NULL; END; $$ "
+                "LANGUAGE plpgsql"
+            )
+        for statement in _frame_triggers(db.vendor).values():
+            cursor.execute(statement)
+
+
+def uninstall_frame_triggers(db: Any = None) -> None:
+    db = db or connection
+    with db.cursor() as cursor:
+        for name in _frame_triggers(db.vendor):
+            if db.vendor == "sqlite":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            else:
+                table = name.removeprefix(FRAME_TRIGGER_PREFIX)
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        if db.vendor == "postgresql":
+            cursor.execute(f"DROP FUNCTION IF EXISTS {FRAME_TRIGGER_PREFIX}forget()")
+
+
+def _frame_triggers_in_place() -> bool:
+    expected = set(_frame_triggers(connection.vendor))
+    return bool(expected) and expected <= _installed_frame_triggers(connection)
+
+
+@lru_cache(maxsize=1)
+def _bundled_gazetteer_digest() -> str:
+    from importlib import resources
+
+    from everyname.core.places import BUNDLED
+
+    data = resources.files("everyname.core").joinpath("data", BUNDLED).read_bytes()
+    return hashlib.sha256(data).hexdigest()
+
+
+def frames_stamp(run: LinkRun) -> str:
+    """What a run's frames depend on besides its own rows: the run (its id and creation time),
+    the places users imported (row count, highest id), the bundled gazetteer, this code
+    (:data:`FRAMES_FORMAT`, everyname's and pandas' versions)."""
+    places = UserPlace.objects.aggregate(n=Count("id"), last=Max("id"))
+    parts = (
+        FRAMES_FORMAT,
+        everyname.__version__,
+        pd.__version__,
+        _bundled_gazetteer_digest(),
+        run.pk,
+        run.created_at.isoformat(),
+        places["n"],
+        places["last"] or 0,
+    )
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+
+
+def _encode_frame(frame: pd.DataFrame) -> bytes:
+    """Parquet bytes of ``frame``. Columns of Python objects are kept as text: plain when every
+    value is text or None, else as JSON (tuples noted, so they read back as tuples)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    plain = frame.copy()
+    codecs: dict[str, str] = {}
+    for column in frame.columns:
+        if frame[column].dtype != object:
+            continue
+        values = frame[column].tolist()
+        if all(v is None or type(v) is str for v in values):
+            codecs[column] = "text"
+            continue
+        tuples = _has_tuples(values)
+        if tuples and _has_lists(values):
+            raise ValueError(f"column {column!r} mixes lists and tuples")
+        codecs[column] = "json-tuples" if tuples else "json"
+        plain[column] = pd.Series(
+            [None if v is None else json.dumps(v, ensure_ascii=False) for v in values],
+            index=frame.index,
+            dtype=object,
+        )
+    table = pa.Table.from_pandas(plain, preserve_index=True)
+    metadata = {**(table.schema.metadata or {}), b"everyname": json.dumps(codecs).encode()}
+    buffer = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(metadata), buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def _has_tuples(values: list[Any]) -> bool:
+    return any(isinstance(v, tuple) or (isinstance(v, list) and _has_tuples(v)) for v in values)
+
+
+def _has_lists(values: list[Any]) -> bool:
+    return any(
+        isinstance(v, list) or (isinstance(v, tuple) and _has_lists(list(v))) for v in values
+    )
+
+
+def _as_tuples(value: Any) -> Any:
+    return tuple(_as_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def _decode_frame(data: bytes) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(data))
+    codecs = json.loads(table.schema.metadata[b"everyname"])
+    frame = table.to_pandas()
+    for column, codec in codecs.items():
+        values = table.column(column).to_pylist()
+        if codec != "text":
+            values = [None if v is None else json.loads(v) for v in values]
+        if codec == "json-tuples":
+            values = [_as_tuples(v) for v in values]
+        frame[column] = pd.Series(values, index=frame.index, dtype=object)
+    return frame
+
+
+def _same_frame(left: pd.DataFrame, right: pd.DataFrame) -> bool:
+    """Whether two frames are the same to a count: columns, index, dtypes and every value, with
+    its type (a list is not a tuple, 1 is not 1.0) and missing where the other is missing."""
+    if list(left.columns) != list(right.columns) or not left.index.equals(right.index):
+        return False
+    for column in left.columns:
+        a, b = left[column], right[column]
+        if a.dtype != b.dtype:
+            return False
+        if a.dtype != object:
+            if not a.equals(b):
+                return False
+            continue
+        for x, y in zip(a.tolist(), b.tolist(), strict=True):
+            if type(x) is not type(y):
+                return False
+            if not (x == y or (isinstance(x, float) and x != x and y != y)):
+                return False
+    return True
+
+
+def _pieces(data: bytes) -> list[bytes]:
+    return [data[i : i + PIECE_BYTES] for i in range(0, len(data), PIECE_BYTES)] or [b""]
+
+
+def keep_count_frames(run: LinkRun) -> bool:
+    """Build ``run``'s count frames and keep them in the database for every process, in place
+    of any kept before (of any run: only the latest run's are worth their space). Called by
+    the link run, so the worker or the command pays, never a page.
+
+    Frames that would not read back exactly as built are not kept (counts then build them in
+    each process, as before), and neither are they when the database refuses the write (a
+    page's read-only moment, a busy SQLite): returns whether they were kept."""
+    return _keep(run, persons_frame(run), memberships_frame(run))
+
+
+def _keep(run: LinkRun, persons: pd.DataFrame, memberships: pd.DataFrame) -> bool:
+    stamp = frames_stamp(run)
+    try:
+        encoded = {"persons": _encode_frame(persons), "memberships": _encode_frame(memberships)}
+    except (TypeError, ValueError, OverflowError, ImportError) as error:
+        logger.warning("count frames of link run %s not kept: %s", run.pk, error)
+        return False
+    if not all(
+        _same_frame(frame, _decode_frame(encoded[name]))
+        for name, frame in (("persons", persons), ("memberships", memberships))
+    ):
+        logger.warning("count frames of link run %s not kept: they do not read back", run.pk)
+        return False
+    try:
+        with transaction.atomic():
+            install_frame_triggers()
+            CountFrame.objects.all().delete()
+            for name, data in encoded.items():
+                pieces = _pieces(data)
+                for number, piece in enumerate(pieces):
+                    CountFrame.objects.create(
+                        link_run=run,
+                        frame=name,
+                        number=number,
+                        pieces=len(pieces),
+                        stamp=stamp,
+                        data=piece,
+                    )
+    except DatabaseError as error:  # another process keeping them too, a read-only database
+        logger.warning("count frames of link run %s not kept: %s", run.pk, error)
+        return False
+    return True
+
+
+def kept_frames(run: LinkRun) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """``run``'s frames as kept in the database, or None when they are not there whole, were
+    built from other places or code (stamp), or their triggers are missing (an edit made
+    meanwhile would not have removed them)."""
+    rows = list(
+        CountFrame.objects.filter(link_run=run)
+        .order_by("frame", "number")
+        .values_list("frame", "number", "pieces", "stamp")
+    )
+    if not rows or not _frame_triggers_in_place():
+        return None
+    stamp = frames_stamp(run)
+    pieces: dict[str, tuple[int, list[int]]] = {}
+    for name, number, total, kept_stamp in rows:
+        if kept_stamp != stamp:
+            return None
+        pieces.setdefault(name, (total, []))[1].append(number)
+    if set(pieces) != {"persons", "memberships"} or any(
+        numbers != list(range(total)) for total, numbers in pieces.values()
+    ):
+        return None
+    frames = {}
+    for name in ("persons", "memberships"):
+        data = b"".join(
+            bytes(d)
+            for d in CountFrame.objects.filter(link_run=run, frame=name, stamp=stamp)
+            .order_by("number")
+            .values_list("data", flat=True)
+            .iterator(1)
+        )
+        frames[name] = _decode_frame(data)
+    return frames["persons"], frames["memberships"]
+
+
+def count_frames(run: LinkRun) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``run``'s persons (places resolved) and memberships: as kept in the database when they
+    are there and current, else built, and kept when ``run`` is the latest (an older database,
+    a restored one, a places import since: the first count heals it for every process)."""
+    kept = kept_frames(run)
+    if kept is not None:
+        return kept
+    persons, memberships = persons_frame(run), memberships_frame(run)
+    latest = latest_run()
+    if latest is not None and latest.pk == run.pk:
+        _keep(run, persons, memberships)
+    return persons, memberships
 
 
 def claims_frame() -> pd.DataFrame:
@@ -125,9 +446,10 @@ def build_count_input(run: LinkRun | None = None) -> CountInput:
         .exclude(conflicts=[])
         .values_list("person_id", "conflicts")
     }
+    persons, memberships = count_frames(run)
     return CountInput(
-        persons_frame(run),
-        memberships_frame(run),
+        persons,
+        memberships,
         link_run=str(run.pk),
         conflicts=conflicts,
         claims=claims_frame(),
@@ -192,6 +514,9 @@ _inputs: dict[str, tuple[InputStamp, CountInput]] = {}
 """Per database, the latest run's count input and its stamp: one, since a stamp only moves
 forward and a large run's input takes gigabytes."""
 _inputs_lock = threading.Lock()
+_build_lock = threading.Lock()
+"""Held while a count input is built: one build at a time in a process (a build takes seconds
+and its memory; two requests that both find no input would otherwise both build it)."""
 
 
 def count_input(run: LinkRun | None = None) -> CountInput:
@@ -208,9 +533,14 @@ def count_input(run: LinkRun | None = None) -> CountInput:
         kept = _inputs.get(stamp.database)
     if kept is not None and kept[0] == stamp:
         return kept[1]
-    data = build_count_input()
-    with _inputs_lock:
-        _inputs[stamp.database] = (stamp, data)
+    with _build_lock:  # two first requests at once: the second waits and takes the first's
+        with _inputs_lock:
+            kept = _inputs.get(stamp.database)
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        data = build_count_input()
+        with _inputs_lock:
+            _inputs[stamp.database] = (stamp, data)
     return data
 
 

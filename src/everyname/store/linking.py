@@ -307,6 +307,10 @@ def run_link(
             decisions=len(decisions),
             input_fingerprint=result.input_fingerprint,
         )
+    # the run's count frames, built here so the link run pays for them and no page does
+    from everyname.store.counting import keep_count_frames
+
+    keep_count_frames(run)
     previous_ids = set(previous.person_of_record.values()) if previous else set()
     kept = len(previous_ids & set(persons["person_id"]))
     return LinkSummary(

@@ -519,6 +519,35 @@ class DataVersion(models.Model):
     version = models.BigIntegerField(default=0)
 
 
+class CountFrame(models.Model):
+    """One piece of a link run's count frames (``store.counting``): the run's persons with their
+    places resolved, or its memberships, as Parquet bytes cut into pieces (a field holds at
+    most a gigabyte on either database). Built once per run by the link run and read by every
+    process instead of reading every person again.
+
+    Derived data: left out of backups and built again when missing. ``stamp`` says what else
+    they were built from (the gazetteer, the code); triggers delete them all when a row they
+    were read from is edited or deleted in place (migration 0019)."""
+
+    link_run = models.ForeignKey(LinkRun, on_delete=models.CASCADE, related_name="+")
+    frame = models.CharField(max_length=16)
+    """``persons`` or ``memberships``."""
+    number = models.PositiveIntegerField()
+    pieces = models.PositiveIntegerField()
+    """How many pieces the frame has: a frame missing one is never read."""
+    stamp = models.CharField(max_length=128)
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["link_run", "frame", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link_run", "frame", "number"], name="unique_count_frame_piece"
+            )
+        ]
+
+
 class KeyFingerprint(models.Model):
     """Which key this database's identities and files are encrypted with: an HMAC of a constant
     under the key (``crypto.fingerprint``), never the key. One row; a backup carries it like

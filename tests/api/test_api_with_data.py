@@ -166,3 +166,42 @@ def test_a_release_published_and_its_files_read_claims_imported(
     rejected = client.post(API + "claims", {"file": bad}, **bearer(analyst))
     assert rejected.status_code == 400 and set(rejected.json()) >= {"error", "field"}
     assert client.get(API + "claims", **bearer(viewer)).json()["total"] == before + 1
+
+
+def test_a_recorder_reads_a_shared_person_from_their_own_source_only(
+    client, key_file, cast, token_for, bearer
+):
+    """A person with a record in src-a and one in src-b that disagree: the API gives a recorder
+    of src-a what src-a's record says, nothing of src-b's; an analyst both and the conflict."""
+    from everyname.store.models import MatchDecision, Membership, Source
+    from everyname.store.records import enter_record
+
+    for code in ("src-a", "src-b"):
+        Source.objects.create(code=code, name=code, created_by="tester")
+    said = {
+        "src-a": {"full_name": "محمد الخالدي", "age": "12", "neighbourhood": "بابا عمرو"},
+        "src-b": {"full_name": "Mohammed al-Khalidi", "age": "47", "neighbourhood": "Deir Baalba"},
+    }
+    left, right = (enter_record(cast["admin"], code, v).id for code, v in said.items())
+    MatchDecision.objects.create(record_l_id=left, record_r_id=right, verdict="same")
+    run = run_link(cast["admin"]).link_run
+    person = Membership.objects.get(link_run_id=run, record_id=left).person_id
+    recorder, analyst = bearer(token_for("recorder")), bearer(token_for("analyst"))
+
+    mine = client.get(API + f"persons/{person}", **recorder)
+    listed = client.get(API + "persons", **recorder)
+    assert mine.status_code == listed.status_code == 200
+    for text in ("Deir Baalba", "Mohammed al-Khalidi", "src-b", "47", f'"{right}"'):
+        assert text not in mine.content.decode() + listed.content.decode(), text
+    body = mine.json()
+    assert body["resolved"]["age_years"] == 12 and body["conflicts"] == []
+    assert (body["sources"], body["n_records"], body["records_not_shown"]) == (["src-a"], 1, 1)
+    assert body["grade"] == "withheld" and body["independent_sources"] is None
+    (item,) = listed.json()["items"]
+    assert (item["sources"], item["age_years"], item["conflicts"]) == (["src-a"], 12, 0)
+
+    whole = client.get(API + f"persons/{person}", **analyst).json()
+    assert whole["sources"] == ["src-a", "src-b"] and whole["records_not_shown"] == 0
+    (age,) = [c for c in whole["conflicts"] if c["field"] == "age_years"]
+    assert age["values"] == {"12": [str(left)], "47": [str(right)]}
+    assert whole["grade"] != "withheld" and whole["independent_sources"] == 2

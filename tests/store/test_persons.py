@@ -73,7 +73,9 @@ def test_listing_persons_over_the_cast(small, cast, role):
     assert found == {persons[ids[k]] for k in mine}
     assert page.total == len(found)
     khalidi = next(p for p in page.items if p.person_id == persons[ids["a1"]])
-    assert khalidi.n_records == 2 and khalidi.sources == ("src-a", "src-b")
+    # a recorder sees the person as their own source's records make it
+    seen = {"recorder_a": ("src-a",), "recorder_b": ("src-b",)}.get(role, ("src-a", "src-b"))
+    assert khalidi.n_records == len(seen) and khalidi.sources == seen
     assert khalidi.sex == "male"
 
 
@@ -92,10 +94,15 @@ def test_one_person_over_the_cast(small, cast, role):
         role, {ids["a1"], ids["b1"]}
     )
     assert shown == expected and detail.records_not_shown == 2 - len(expected)
-    assert detail.n_records == 2 and detail.sources == ("src-a", "src-b")
-    assert [(d.verdict, d.in_force) for d in detail.decisions] == [("same", True)]
+    seen = {"recorder_a": ("src-a",), "recorder_b": ("src-b",)}.get(role, ("src-a", "src-b"))
+    assert detail.n_records == len(seen) and detail.sources == seen
     assert detail.to_dict()["person_id"] == khalidi
-    assert json.loads(json.dumps(detail.to_dict()))["decisions"][0]["verdict"] == "same"
+    if role.startswith("recorder"):
+        # the decision joins a record of each source: one the recorder may not see
+        assert detail.decisions == () and detail.grade == "withheld"
+    else:
+        assert [(d.verdict, d.in_force) for d in detail.decisions] == [("same", True)]
+        assert json.loads(json.dumps(detail.to_dict()))["decisions"][0]["verdict"] == "same"
     if role == "recorder_b":
         with pytest.raises(PermissionDenied):
             get_person(cast[role], fatima)
@@ -323,3 +330,133 @@ def test_one_place_in_two_scripts_is_told_from_a_real_conflict(key_file, cast):
     assert {c["field"] for c in detail.conflicts} >= {"governorate", "neighbourhood"}
     assert detail.place_spellings == ("governorate",)
     assert detail.to_dict()["place_spellings"] == ["governorate"]
+
+
+DISPUTED = {
+    # one person: two records in src-a, one in src-b that disagrees with them on age, place,
+    # status and date; B's values are written so that none of them can appear by chance
+    "a1": (
+        "src-a",
+        {
+            "full_name": "محمد عبد الرحمن الخالدي",
+            "age": "12",
+            "neighbourhood": "بابا عمرو",
+            "status": "civilian",
+            "date_of_death": "2012-02-04",
+        },
+    ),
+    "a1b": (
+        "src-a",
+        {"full_name": "محمد عبد الرحمن الخالدي", "age": "12", "neighbourhood": "الإنشاءات"},
+    ),
+    "b1": (
+        "src-b",
+        {
+            "full_name": "Mohammed Abdulrahman al-Khalidi",
+            "age": "47",
+            "neighbourhood": "Deir Baalba",
+            "status": "combatant",
+            "date_of_death": "2012-03-09",
+        },
+    ),
+    "a2": ("src-a", {"full_name": "فاطمة أحمد السباعي", "sex": "أنثى"}),
+}
+B_TEXT = ("Deir Baalba", "2012-03-09", "Mohammed Abdulrahman al-Khalidi", "src-b", "combatant")
+
+
+@pytest.fixture
+def disputed(key_file, cast):
+    """The records of :data:`DISPUTED`, linked; reviewers said the Khalidi records are one
+    person and that the second of them is not Fatima."""
+    for code in ("src-a", "src-b"):
+        Source.objects.create(code=code, name=code, created_by="tester")
+    ids = {k: enter_record(cast["admin"], src, v).id for k, (src, v) in DISPUTED.items()}
+    decide(ids["a1"], ids["b1"], "same")
+    decide(ids["a1"], ids["a1b"], "same")
+    decide(ids["a1b"], ids["a2"], "different")
+    run = run_link(actor=cast["admin"]).link_run
+    return ids, person_of(run)
+
+
+def test_a_recorder_sees_a_person_as_their_records_alone_make_it(disputed, cast):
+    """Resolved values, conflicts, sources and decisions of a person shared with a source the
+    recorder is not assigned to come from the recorder's records only: nothing src-b says is
+    in what they get, in the list or on the person."""
+    ids, persons = disputed
+    khalidi = persons[ids["a1"]]
+    mine = get_person(cast["recorder_a"], khalidi)
+    assert {r.id for r in mine.records} == {ids["a1"], ids["a1b"]}
+    assert (mine.n_records, mine.sources, mine.records_not_shown) == (2, ("src-a",), 1)
+    assert mine.resolved["age_years"] == 12 and mine.resolved["status"] == "civilian"
+    # one date among their records: theirs, where the whole person's is unknown (a conflict)
+    assert mine.resolved["date_of_death"] == "2012-02-04"
+    # their own two records still disagree on the neighbourhood, and they see that conflict
+    assert mine.resolved["neighbourhood"] is None
+    assert [c["field"] for c in mine.conflicts] == ["neighbourhood"]
+    assert set(mine.conflicts[0]["values"]) == {"بابا عمرو", "الإنشاءات"}
+    assert {(d.record_l, d.record_r) for d in mine.decisions} == {
+        tuple(sorted((ids["a1"], ids["a1b"]))),
+        tuple(sorted((ids["a1b"], ids["a2"]))),
+    }
+    assert (mine.grade, mine.independent_sources, mine.contested_fields) == ("withheld", None, ())
+    sent = json.dumps(mine.to_dict(), ensure_ascii=False)
+    for text in (*B_TEXT, f'"{ids["b1"]}"'):
+        assert text not in sent, text
+    assert "47" not in {str(v) for c in mine.conflicts for v in c["values"]}
+
+    (summary,) = [p for p in list_persons(cast["recorder_a"]).items if p.person_id == khalidi]
+    assert (summary.n_records, summary.sources, summary.conflicts) == (2, ("src-a",), 1)
+    assert (summary.age_years, summary.status, summary.date_of_death) == (
+        12,
+        "civilian",
+        "2012-02-04",
+    )
+    # found by name, through the list's other path, the person is the same
+    (by_name,) = list_persons(cast["recorder_a"], "محمد الخالدي").items
+    assert by_name == summary
+    listed = json.dumps(list_persons(cast["recorder_a"]).to_dict(), ensure_ascii=False)
+    for text in B_TEXT:
+        assert text not in listed, text
+
+    # the recorder of src-b sees B's values, and none of A's
+    theirs = get_person(cast["recorder_b"], khalidi)
+    assert (theirs.resolved["age_years"], theirs.resolved["neighbourhood"]) == (47, "Deir Baalba")
+    assert theirs.conflicts == () and theirs.decisions == ()
+    assert "بابا عمرو" not in json.dumps(theirs.to_dict(), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("role", ("admin", "analyst", "reviewer"))
+def test_other_roles_see_the_whole_person_as_the_link_run_resolved_it(disputed, cast, role):
+    ids, persons = disputed
+    khalidi = persons[ids["a1"]]
+    stored = Person.objects.get(link_run=LinkRun.objects.latest("pk"), person_id=khalidi)
+    detail = get_person(cast[role], khalidi)
+    assert detail.resolved == {k: v for k, v in stored.resolved.items() if k != "record_ids"}
+    assert list(detail.conflicts) == stored.conflicts
+    assert (detail.n_records, detail.sources, detail.records_not_shown) == (
+        3,
+        ("src-a", "src-b"),
+        0,
+    )
+    assert detail.resolved["age_years"] == 12 and detail.resolved["date_of_death"] is None
+    said = {c["field"]: set(c["values"]) for c in detail.conflicts}
+    assert said["age_years"] == {"12", "47"} and said["status"] == {"civilian", "combatant"}
+    assert said["date_of_death"] == {"2012-02-04", "2012-03-09"}
+    assert "Deir Baalba" in said["neighbourhood"]
+    assert len(detail.decisions) == 3
+    assert (detail.grade, detail.independent_sources) == ("contested", 2)
+    (summary,) = [p for p in list_persons(cast[role]).items if p.person_id == khalidi]
+    assert (summary.n_records, summary.sources) == (3, ("src-a", "src-b"))
+    assert summary.conflicts == len(stored.conflicts) and summary.date_of_death is None
+
+
+def test_a_recorder_of_every_source_of_a_person_sees_it_whole(disputed, cast):
+    """Assigned to both sources, a recorder sees the person as the link run made it, grade
+    included: nothing is hidden from them, so nothing is resolved again."""
+    from everyname.store.permissions import Actor, Role
+
+    ids, persons = disputed
+    both = Actor("gina", Role.RECORDER, frozenset({"src-a", "src-b"}))
+    whole = get_person(cast["analyst"], persons[ids["a1"]])
+    assert get_person(both, persons[ids["a1"]]) == whole
+    assert list_persons(both).items == list_persons(cast["analyst"]).items

@@ -186,3 +186,73 @@ def test_unknown_person_and_no_link_run(client, sign_in, demo_imported):
     page = client.get("/persons/")
     assert page.status_code == 200 and "No link run yet" in page.content.decode()
     assert client.get("/persons/P0/").status_code == 404
+
+
+DISPUTED = (
+    # one person, two sources that disagree on age, place, status and date; B's values written
+    # so that none of them can appear on a page by chance
+    (
+        "src-a",
+        {
+            "full_name": "محمد عبد الرحمن الخالدي",
+            "age": "12",
+            "neighbourhood": "بابا عمرو",
+            "status": "civilian",
+            "date_of_death": "2012-02-04",
+        },
+    ),
+    (
+        "src-b",
+        {
+            "full_name": "Mohammed Abdulrahman al-Khalidi",
+            "age": "47",
+            "neighbourhood": "Deir Baalba",
+            "status": "combatant",
+            "date_of_death": "2012-03-09",
+        },
+    ),
+)
+B_TEXT = ("Deir Baalba", "2012-03-09", "Mohammed Abdulrahman al-Khalidi", "src-b", ">47<")
+
+
+@pytest.fixture
+def disputed(key_file, cast):
+    """The person of :data:`DISPUTED`, linked (a reviewer said its two records are one)."""
+    from everyname.store.models import MatchDecision, Membership
+    from everyname.store.records import enter_record
+
+    for code in ("src-a", "src-b"):
+        Source.objects.create(code=code, name=code, created_by="tester")
+    left, right = (enter_record(cast["admin"], code, values).id for code, values in DISPUTED)
+    MatchDecision.objects.create(record_l_id=left, record_r_id=right, verdict="same")
+    run = run_link(cast["admin"]).link_run
+    return Membership.objects.get(link_run_id=run, record_id=left).person_id
+
+
+def test_a_recorder_reads_nothing_another_source_says_of_a_shared_person(client, sign_in, disputed):
+    sign_in(client, "recorder")  # assigned src-a
+    page = client.get(f"/persons/{disputed}/").content.decode()
+    listing = client.get("/persons/").content.decode()
+    assert listed(listing) == [disputed]
+    for html in (page, listing):
+        for text in B_TEXT:
+            assert text not in html, text
+    assert "<bdi>12</bdi>" in page and "2012-02-04" in page and "بابا عمرو" in page
+    assert 'class="conflict"' not in page  # one record of theirs: nothing to disagree with
+    assert 'id="grade" class="grade-withheld"' in page and "not shown" in page
+    assert "1 more record of this person comes from a source you are not assigned to" in page
+    assert ">12<" in listing and "2012-02-04" in listing and "<td>civilian</td>" in listing
+
+
+@pytest.mark.parametrize("role", ("analyst", "reviewer"))
+def test_other_roles_read_both_sources_and_their_conflict(client, sign_in, disputed, role):
+    sign_in(client, role)
+    page = client.get(f"/persons/{disputed}/").content.decode()
+    for text in ("Deir Baalba", "2012-03-09", "بابا عمرو", "2012-02-04"):
+        assert text in page, text
+    assert 'class="conflict" data-field="age_years"' in page
+    assert '<code dir="ltr">src-b</code> says <strong><bdi>47</bdi></strong>' in page
+    assert '<code dir="ltr">src-a</code> says <strong><bdi>12</bdi></strong>' in page
+    assert 'id="grade" class="grade-contested"' in page
+    listing = client.get("/persons/").content.decode()
+    assert '<code class="code" dir="ltr">src-b</code>' in listing

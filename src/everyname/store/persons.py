@@ -5,7 +5,9 @@ A person is what a link run made of records; the latest run is read unless anoth
 Name search goes through the forms ingest stores with every record (the cross-script key of each
 name part), so "محمد الخالدي" and "Mohammed al-Khalidi" find the same people. A recorder sees a
 person only through the records of the sources assigned to them: the list holds the persons
-with such a record, and a person's other records are counted, not shown.
+with such a record, and a person's other records are counted, not shown. Nor is what those
+records say: a person a recorder sees is resolved again from their records alone (see
+:func:`_seen_by`), so no value, conflict or source of another source reaches them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from everyname.core.errors import InvalidInput, NotFound
-from everyname.store.linking import latest_run, standing_decisions
+from everyname.core.link import resolve_persons
+from everyname.core.provenance import json_safe
+from everyname.store.linking import latest_run, records_frame, standing_decisions
 from everyname.store.models import LinkRun, MatchDecision, Membership, Person, Record, Source
 from everyname.store.paging import Page, check_paging, filters_of, page_of
 from everyname.store.permissions import Actor, Permission, require
@@ -78,20 +82,115 @@ class PersonSummary:
         return out
 
 
-def _person_summary(person: Person) -> PersonSummary:
-    resolved = person.resolved or {}
+def _person_summary(person: Seen) -> PersonSummary:
+    resolved = person.resolved
     return PersonSummary(
         person_id=person.person_id,
         name=resolved.get("name") or resolved.get("full_name"),
         n_records=person.n_records,
-        sources=tuple(person.sources or ()),
+        sources=person.sources,
         sex=resolved.get("sex") or "unknown",
         age_group=resolved.get("age_group") or "unknown",
         age_years=resolved.get("age_years"),
         date_of_death=resolved.get("date_of_death"),
         status=resolved.get("status") or "unknown",
-        conflicts=len(person.conflicts or ()),
+        conflicts=len(person.conflicts),
     )
+
+
+def _summaries(actor: Actor, run: LinkRun, persons: list[Person]) -> tuple[PersonSummary, ...]:
+    """The page's persons as ``actor`` may see them (re-resolving only this page's)."""
+    seen = _seen_by(actor, run, persons)
+    return tuple(_person_summary(seen[p.person_id]) for p in persons)
+
+
+# --- a person as an actor may see it ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a person is made of, from the records one actor may see.
+
+    For an actor who sees every source this is the stored :class:`Person` as the link run
+    resolved it. For a recorder whose sources hold only some of the person's records it is
+    those records resolved again, alone, by the core's own rules
+    (:func:`~everyname.core.link.resolve_persons`, called as a link run calls it): the values
+    most of *their* records give, conflicts among *their* records only, their sources, their
+    number of records. The stored values are resolved from every source's records, so showing
+    them (or a conflict "src-a says 12, src-b says 15") would tell a recorder what records they
+    may not read say.
+
+    Re-resolved values come from the records as they are now: a correction made since the link
+    run shows here at once, where other roles see it in the person after the next run.
+    """
+
+    person_id: str
+    n_records: int
+    sources: tuple[str, ...]
+    resolved: dict[str, Any]
+    conflicts: tuple[dict[str, Any], ...]
+    whole: bool
+    """Whether this is the whole person (every record seen), as every role sees it."""
+
+    @classmethod
+    def of(cls, person: Person) -> Seen:
+        return cls(
+            person_id=person.person_id,
+            n_records=person.n_records,
+            sources=tuple(person.sources or ()),
+            resolved=dict(person.resolved or {}),
+            conflicts=tuple(person.conflicts or ()),
+            whole=True,
+        )
+
+
+def _seen_by(actor: Actor, run: LinkRun, persons: list[Person]) -> dict[str, Seen]:
+    """Each of ``persons`` as ``actor`` may see it (see :class:`Seen`). A person all of whose
+    sources the actor is assigned to is seen whole, as stored; only the others are resolved
+    again, from the actor's records of them (two queries and one small resolution a page)."""
+    scope = actor.source_scope()
+    seen = {p.person_id: Seen.of(p) for p in persons}
+    if scope is None:
+        return seen
+    partial = [p.person_id for p in persons if not set(p.sources or ()) <= scope]
+    if not partial:
+        return seen
+    members = dict(
+        Membership.objects.filter(
+            link_run=run, person_id__in=partial, record__source__code__in=sorted(scope)
+        ).values_list("record_id", "person_id")
+    )
+    resolved = _resolved_from(members)
+    for person_id in partial:
+        # a person none of whose records the actor may see is listed for no one who sees it
+        # this way, but were it ever, it would show nothing rather than every source's values
+        seen[person_id] = resolved.get(person_id) or Seen(person_id, 0, (), {}, (), False)
+    return seen
+
+
+def _resolved_from(person_of: Mapping[int, str]) -> dict[str, Seen]:
+    """The persons these records (record id -> person id) make, each from these records alone,
+    resolved as :func:`~everyname.store.linking.run_link` resolves a run's persons."""
+    if not person_of:
+        return {}
+    frame = records_frame(Record.objects.filter(pk__in=sorted(person_of)))
+    table = resolve_persons(frame, [person_of[int(r)] for r in frame["record_id"]])
+    columns = [
+        c
+        for c in table.columns
+        if c not in ("person_id", "n_records", "sources", "conflicts", "record_ids")
+    ]
+    return {
+        str(row["person_id"]): Seen(
+            person_id=str(row["person_id"]),
+            n_records=int(row["n_records"]),
+            sources=tuple(str(s) for s in row["sources"]),
+            resolved=json_safe({c: row[c] for c in columns}),
+            conflicts=tuple(json_safe(list(row["conflicts"] or []))),
+            whole=False,
+        )
+        for row in table.to_dict("records")
+    }
 
 
 def _run(link_run: int | None) -> LinkRun:
@@ -154,7 +253,7 @@ def list_persons(
             start = (page - 1) * page_size
             shown = persons.filter(person_id__in=ids[start : start + page_size])
             rows = list(shown.order_by("person_id"))
-            return Page(tuple(_person_summary(p) for p in rows), page, page_size, len(ids))
+            return Page(_summaries(actor, run, rows), page, page_size, len(ids))
         persons = persons.filter(person_id__in=by_name.values("person_id"))
     elif restricted:
         persons = persons.filter(person_id__in=_members(run, records).values("person_id"))
@@ -170,7 +269,7 @@ def list_persons(
         if value is not None:
             persons = persons.filter(**{f"resolved__{name}": value})
     rows, total = page_of(persons.order_by("person_id"), page, page_size)
-    return Page(tuple(_person_summary(p) for p in rows), page, page_size, total)
+    return Page(_summaries(actor, run, rows), page, page_size, total)
 
 
 def _members(run: LinkRun, records: QuerySet) -> QuerySet:
@@ -300,8 +399,10 @@ class PersonDetail:
     id_history: tuple[IdEvent, ...]
     grade: str = "unknown"
     """Corroboration (:mod:`everyname.core.corroboration`): confirmed, single_source or
-    contested, counting a copy group of sources once, as counts grade persons."""
-    independent_sources: int = 0
+    contested, counting a copy group of sources once, as counts grade persons; ``withheld``
+    for a recorder not shown some of the person's records (see :func:`get_person`)."""
+    independent_sources: int | None = 0
+    """None when the grade is withheld."""
     contested_fields: tuple[str, ...] = ()
     place_spellings: tuple[str, ...] = ()
     """Place fields among ``conflicts`` whose values all name one gazetteer place (two scripts
@@ -367,7 +468,11 @@ def _id_history(person_id: str, runs: list[LinkRun]) -> tuple[IdEvent, ...]:
     return tuple(events)
 
 
-def _decisions(record_ids: list[int]) -> tuple[Decision, ...]:
+def _decisions(record_ids: list[int], actor: Actor) -> tuple[Decision, ...]:
+    """The decisions on pairs with a record of this person; for a recorder only those on
+    pairs of two records they may see (a decision on another source's record would show its
+    record id, its source and the reviewer's note about it). Which decision is in force is
+    decided over all of them, as every link run decides it."""
     rows = list(
         MatchDecision.objects.filter(Q(record_l_id__in=record_ids) | Q(record_r_id__in=record_ids))
         .order_by("decided_at", "id")
@@ -377,6 +482,10 @@ def _decisions(record_ids: list[int]) -> tuple[Decision, ...]:
     )
     standing = standing_decisions(row[:5] for row in rows)
     in_force = {stack[-1][0] for stack in standing.values() if stack}
+    if actor.source_scope() is not None:
+        named = {r for row in rows for r in row[1:3]}
+        mine = set(_scoped_records(actor).filter(pk__in=sorted(named)).values_list("pk", flat=True))
+        rows = [row for row in rows if row[1] in mine and row[2] in mine]
     return tuple(
         Decision(pk, left, right, verdict, by, at, note, pk in in_force)
         for pk, left, right, verdict, by, at, note in rows
@@ -386,7 +495,16 @@ def _decisions(record_ids: list[int]) -> tuple[Decision, ...]:
 def get_person(actor: Actor, person_id: str, link_run: int | None = None) -> PersonDetail:
     """One person of a link run (default: the latest). An earlier id of the person (from
     before a merge) finds it too, saying so in ``redirected_from``; an id that was split
-    between several persons is not found, and the message names them."""
+    between several persons is not found, and the message names them.
+
+    A recorder not assigned to every source of the person sees it as their records alone make
+    it (:class:`Seen`): values, conflicts, sources and decisions among those records, with the
+    number of records not shown. The corroboration grade is then withheld (``withheld``, no
+    number of independent sources) rather than computed over what they see: the whole
+    person's grade says whether sources they may not read agree with theirs ("contested" is a
+    disagreement with a value they cannot see), and a grade over their records alone would
+    claim what the whole person is not ("one independent source only" of a person two others
+    confirm, "confirmed" of one they contest)."""
     require(actor, Permission.VIEW_RECORDS)
     person_id = str(person_id or "").strip()
     if not person_id:
@@ -426,24 +544,32 @@ def get_person(actor: Actor, person_id: str, link_run: int | None = None) -> Per
     if not visible:
         sources = sorted(set(person.sources or ()))
         require(actor, Permission.VIEW_RECORDS, sources[0] if sources else None)
-    resolved = {k: v for k, v in (person.resolved or {}).items() if k != "record_ids"}
-    grade = _corroboration(person)
+    not_shown = len(record_ids) - len(visible)
+    if not_shown:
+        mine = _resolved_from({r.pk: person.person_id for r in visible})
+        seen = mine.get(person.person_id) or Seen(person.person_id, 0, (), {}, (), False)
+        grade = {"grade": "withheld", "independent_sources": None, "contested_fields": ""}
+    else:
+        seen = Seen.of(person)
+        grade = _corroboration(person)
+    resolved = {k: v for k, v in seen.resolved.items() if k != "record_ids"}
+    independent = grade["independent_sources"]
     return PersonDetail(
         person_id=person.person_id,
         link_run=run.pk,
         redirected_from=redirected_from,
-        n_records=person.n_records,
-        sources=tuple(person.sources or ()),
+        n_records=seen.n_records,
+        sources=seen.sources,
         resolved=resolved,
-        conflicts=tuple(person.conflicts or ()),
+        conflicts=seen.conflicts,
         records=tuple(record_summary(r) for r in visible),
-        records_not_shown=len(record_ids) - len(visible),
-        decisions=_decisions(record_ids),
+        records_not_shown=not_shown,
+        decisions=_decisions(record_ids, actor),
         id_history=_id_history(person.person_id, runs),
         grade=str(grade["grade"]),
-        independent_sources=int(grade["independent_sources"]),
+        independent_sources=None if independent is None else int(independent),
         contested_fields=tuple(f for f in str(grade["contested_fields"]).split(";") if f),
-        place_spellings=_place_spellings(person.conflicts or ()),
+        place_spellings=_place_spellings(seen.conflicts),
     )
 
 

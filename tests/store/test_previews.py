@@ -4,6 +4,7 @@ owner-only until it is committed as an import job that the real worker code runs
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -14,7 +15,13 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from everyname.core.errors import InputRejected, InvalidInput, NotFound, PermissionDenied
+from everyname.core.errors import (
+    Conflict,
+    InputRejected,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from everyname.core.mapping import parse_mapping
 from everyname.store import jobs, previews
 from everyname.store.imports import AlreadyImported, import_list
@@ -202,7 +209,10 @@ def test_a_staged_upload_is_private_and_its_owners_alone(sources, cast):
     with pytest.raises(NotFound):
         previews.staged_upload(cast["recorder_a"], "../" + staged.token)
     seen = previews.preview_staged(cast["recorder_a"], staged.token)
-    assert seen.file_name == "قائمة.csv" and seen.rows_valid == 3
+    assert seen.file_name == "قائمة.csv" and seen.scan.result.rows_valid == 3
+    for kept in staged.folder.glob("scan-*"):  # the scan's files are the owner's alone too
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert {p.suffix for p in staged.folder.glob("scan-*")} == {".json", ".csv"}
 
     previews.discard_staged(cast["recorder_a"], staged.token)
     assert not staged.path.exists()
@@ -291,15 +301,142 @@ def test_a_kept_preview_follows_the_mapping_and_a_later_import_of_the_same_bytes
     actor = cast["recorder_a"]
     staged = previews.stage_upload(actor, upload(ARABIC), "src-a")
     first = previews.preview_staged(actor, staged.token)
-    assert (staged.path.parent.parent / "preview.pickle").is_file()
-    assert first.already_imported is None
+    key = previews.scan_key(staged)
+    assert first.scan.key == key and (staged.folder / f"scan-{key}.json").is_file()
+    assert first.already_imported is None and first.importable
     report = import_list(cast["admin"], "src-b", upload(ARABIC, "elsewhere.csv"))
     again = previews.preview_staged(actor, staged.token)
     assert again.already_imported is not None and again.already_imported.id == report.batch_id
+    assert not again.importable and not again.scan.importable
     previews.set_staged_mapping(actor, staged.token, f'[columns]\n"{HOOD}" = "notes"\n')
     mapped = previews.preview_staged(actor, staged.token)
     assert {c.column: c.how for c in mapped.columns}[HOOD] == "mapped"
+    assert mapped.scan.key != key
     assert previews.staged_upload(actor, staged.token).mapping_name == "list-mapping.toml"
     with pytest.raises(AlreadyImported):  # committing the same bytes is refused before queueing
         previews.commit_staged(actor, staged.token)
     assert not Job.objects.exists()
+
+
+# --- the whole file read in the background -----------------------------------------------------
+
+
+def many_rows(count: int) -> bytes:
+    """A list of ``count`` rows after ARABIC's: each tenth with an age the import cannot read,
+    the witness's name and contact in every row."""
+    lines = [ARABIC.decode().rstrip("\n")]
+    for n in range(count):
+        age = "بالأمس" if n % 10 == 0 else str(20 + n % 50)
+        lines.append(f"اسم {n},{age},2012-04-01,الخالدية,أبو خالد,0933111222")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_large_upload_is_read_whole_by_the_worker_and_kept_for_its_mapping(sources, cast):
+    actor = cast["recorder_a"]
+    staged = previews.stage_upload(actor, upload(ARABIC), "src-a")
+    # Over the threshold (lowered to nothing here): the start of the file at once, no counts.
+    seen = previews.preview_staged(actor, staged.token, inline_bytes=0)
+    assert [c.column for c in seen.columns][:2] == ["الاسم", "العمر"]
+    assert len(seen.rows) == 3 and {c.field: c.shown for c in seen.rows[0].cells}["age"] == "30"
+    assert seen.scan.state == "queued" and seen.scan.result is None and not seen.importable
+    job = Job.objects.get()
+    assert (job.kind, job.params["key"]) == ("preview", seen.scan.key)
+    # Asked again before the worker ran: the same job, not a second one.
+    assert previews.preview_staged(actor, staged.token, inline_bytes=0).scan.job_id == job.pk
+    assert previews.scan_status(actor, staged.token, seen.scan.key, inline_bytes=0).active
+    with pytest.raises(NotFound):  # no CSV before the scan has finished
+        previews.scan_problems_csv(actor, staged.token, seen.scan.key)
+
+    assert jobs.run_worker(once=True) == 1
+
+    done = previews.scan_status(actor, staged.token, seen.scan.key, inline_bytes=0)
+    assert done.state == "done" and done.importable, done
+    result = done.result
+    assert (result.rows_read, result.rows_valid, result.rows_rejected) == (3, 3, 0)
+    assert [(p.row, p.column, p.value) for p in result.unreadable] == [
+        (3, "تاريخ الوفاة", "2012-02-30"),
+        (4, "العمر", "430"),
+    ]
+    # What the in-memory preview of the same bytes finds.
+    whole = previews.preview_import(actor, upload(ARABIC), "src-a")
+    assert list(whole.unreadable) == list(result.unreadable)
+    assert jobs.job_status(actor, job.pk).result["unreadable"] == 2
+
+    # Another mapping: another scan; the first one's result is not shown for it.
+    text = previews.adjust_mapping("", {HOOD: "sex"})
+    previews.set_staged_mapping(actor, staged.token, text)
+    remapped = previews.preview_staged(actor, staged.token, inline_bytes=0)
+    assert remapped.scan.key != seen.scan.key and remapped.scan.state == "queued"
+    assert remapped.scan.result is None
+    stale = previews.scan_status(actor, staged.token, seen.scan.key, inline_bytes=0)
+    assert stale.state == "stale" and stale.result is None and not stale.importable
+    with pytest.raises(NotFound):
+        previews.scan_problems_csv(actor, staged.token, seen.scan.key)
+    with pytest.raises(Conflict):  # an import button of the old page is refused
+        previews.commit_staged(actor, staged.token, key=seen.scan.key)
+    jobs.run_worker(once=True)
+    new = previews.scan_status(actor, staged.token, remapped.scan.key, inline_bytes=0).result
+    assert new.unreadable_count == 5  # the neighbourhoods are no sex
+    # Back to the first mapping: its result is still kept, read again without a job.
+    previews.set_staged_mapping(actor, staged.token, "")
+    back = previews.preview_staged(actor, staged.token, inline_bytes=0)
+    assert back.scan.key == seen.scan.key and back.scan.result == result
+    assert Job.objects.filter(kind="preview").count() == 2
+
+
+def test_a_scan_whose_mapping_changes_keeps_nothing_and_the_next_look_reads_again(sources, cast):
+    actor = cast["recorder_a"]
+    staged = previews.stage_upload(actor, upload(many_rows(2500)), "src-a")
+    key = previews.preview_staged(actor, staged.token, inline_bytes=0).scan.key
+    changes = []
+
+    def meanwhile(done: int, total: int | None, message: str) -> None:
+        # The recorder changes the mapping in the page while the worker reads.
+        if not changes:
+            changes.append(done)
+            previews.set_staged_mapping(actor, staged.token, 'ignore = ["الحي السكني"]\n')
+
+    assert previews.run_scan(actor, staged.token, key, meanwhile) == {
+        "key": key,
+        "superseded": True,
+    }
+    assert changes and not list(staged.folder.glob("scan-*.json"))
+    assert not list(staged.folder.glob("scan-*.csv")) and not list(staged.folder.glob(".scan-*"))
+    # The job queued for the first mapping ends without a result; it is never shown.
+    jobs.run_worker(once=True)
+    assert previews.scan_status(actor, staged.token, key).state == "stale"
+    # Back to the first mapping: its job ended without a result, so it is read again.
+    previews.set_staged_mapping(actor, staged.token, "")
+    assert previews.scan_status(actor, staged.token, key, inline_bytes=0).state == "queued"
+    jobs.run_worker(once=True)
+    result = previews.scan_status(actor, staged.token, key, inline_bytes=0).result
+    assert result.rows_read == 2503 and result.unreadable_count == 2 + 250
+
+
+def test_every_problem_is_in_the_csv_and_no_witness_in_it(sources, cast):
+    actor = cast["recorder_a"]
+    data = many_rows(5000) + "بلا اسم,30,,,أم علي,0999888777,زائد\n".encode()
+    staged = previews.stage_upload(actor, upload(data, "homs.csv"), "src-a")
+    state = previews.preview_staged(actor, staged.token).scan  # small: read in the request
+    assert state.state == "done" and state.job_id is None and not Job.objects.exists()
+    result = state.result
+    assert result.unreadable_count == 2 + 500 and result.rejected_count == 1
+    assert len(result.unreadable) == previews.SCAN_LISTED  # the page lists the first ones
+    path, name = previews.scan_problems_csv(actor, staged.token, state.key)
+    assert name == "homs-problems.csv"
+    text = path.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == list(previews.PROBLEMS_HEADER)
+    unreadable = [r for r in rows[1:] if r[2] == previews.PROBLEM_KINDS["unreadable"]]
+    rejected = [r for r in rows[1:] if r[2] == previews.PROBLEM_KINDS["rejected"]]
+    assert len(unreadable) == result.unreadable_count and len(rejected) == 1
+    assert unreadable[0][:2] == ["3", "تاريخ الوفاة"] and unreadable[0][3] == "2012-02-30"
+    assert ["5", "العمر", unreadable[2][2], "بالأمس"] == unreadable[2][:4] and unreadable[2][4]
+    assert rejected[0][0] == str(2 + 5003) and rejected[0][4]
+    for secret in ("أبو خالد", "0933111222", "أم علي", "0999888777", "0933444555"):
+        assert secret not in text
+    # Another user, or another mapping's key, gets no CSV.
+    with pytest.raises(NotFound):
+        previews.scan_problems_csv(cast["admin"], staged.token, state.key)
+    with pytest.raises(NotFound):
+        previews.scan_problems_csv(actor, staged.token, "0" * 32)

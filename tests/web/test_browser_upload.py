@@ -1,7 +1,9 @@
 """A recorder uploads a list in Debian's Chromium, as a person would: the preview shows one value
 that cannot be read and one column the app does not recognise, the recorder maps that column in
 the page, imports, and watches the job (run by a real ``everyname worker`` process) until the
-batch's page; the same bytes again are named as already imported. In English and in Arabic.
+batch's page; the same bytes again are named as already imported. A list over the size read in
+the request is read whole by the worker while the page already shows its start, then its
+problems appear and download as CSV. In English and in Arabic.
 
 Screenshots go to ``$EVERYNAME_SCREENSHOTS`` (default: a temporary folder). The lists are made
 here (no real person's row is ever in a screenshot).
@@ -9,6 +11,7 @@ here (no real person's row is ever in a screenshot).
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from everyname.store.previews import INLINE_SCAN_BYTES
 from tests.web.test_browser import EVERYNAME, Server, sign_in
 
 pytestmark = pytest.mark.slow
@@ -31,6 +35,19 @@ def arabic_list(extra: str = "") -> bytes:
         "هدى علي,9,2012-02-30,باب السباع,أم علي\n"  # 30 February: cannot be read
         f"عمر صالح{extra},41,2012-03-01,الخالدية,\n"
     ).encode()
+
+
+def long_list(rows: int) -> bytes:
+    """``arabic_list`` and ``rows`` more rows, one in a thousand with an impossible date."""
+    lines = [arabic_list().decode().rstrip("\n")]
+    for n in range(rows):
+        day = "2012-02-30" if n % 1000 == 7 else f"2012-03-{1 + n % 28:02d}"
+        lines.append(f"اسم {n} الحمصي,{20 + n % 60},{day},الخالدية,أبو خالد")
+    return ("\n".join(lines) + "\n").encode()
+
+
+LONG_ROWS = 16_000
+PREVIEW_PAGE = re.compile(r"/imports/new/[A-Za-z0-9_-]+/$")
 
 
 @pytest.fixture(scope="module")
@@ -144,5 +161,53 @@ def test_the_upload_pages_read_right_to_left_in_arabic(server, browser, shots, t
         page.wait_for_selector("#batch-link", timeout=120_000)
         assert page.locator("html").get_attribute("dir") == "rtl"
         page.screenshot(path=shots / "upload-job-done-ar.png", full_page=True)
+    finally:
+        context.close()
+
+
+def look_at_a_long_list(page, server: Server, shots: Path, tmp_path: Path, language: str) -> None:
+    """Upload a list read by the worker: the page's first answer has the columns and first rows
+    and says the whole file is being read; the counts, the problems and the CSV follow."""
+    big = tmp_path / "homs-long.csv"
+    big.write_bytes(long_list(LONG_ROWS))
+    assert big.stat().st_size > INLINE_SCAN_BYTES  # the server's default: not read in a request
+    with page.expect_response(
+        lambda r: r.request.method == "GET" and PREVIEW_PAGE.search(r.url) is not None
+    ) as first:
+        upload(page, server, big)
+    assert 'id="scan-progress"' in first.value.text() and 'id="rows-read"' not in first.value.text()
+    assert page.locator("#rows tbody tr").count() == 20  # the first rows, at once
+    assert page.locator(f'#columns tr[data-column="{HOOD}"]').count() == 1
+    page.screenshot(path=shots / f"preview-scanning-{language}.png", full_page=True)
+    # The block asks again (htmx) until the worker has read the whole file; no reload by hand.
+    page.wait_for_selector("#rows-read", timeout=120_000)
+    assert page.locator("#rows-read").inner_text() == str(3 + LONG_ROWS)
+    assert page.locator("#unreadable tbody tr").count() == 1 + LONG_ROWS // 1000
+    assert page.locator("#commit").is_visible() and "أبو خالد" not in page.content()
+    page.screenshot(path=shots / f"preview-scanned-{language}.png", full_page=True)
+    with page.expect_download() as download:
+        page.click("#problems-csv")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert text.count("2012-02-30") == 1 + LONG_ROWS // 1000 and "أبو خالد" not in text
+    page.click("#discard-form button")
+
+
+def test_a_long_list_is_read_by_the_worker_while_the_page_shows_its_start(
+    server, page, shots, tmp_path
+):
+    sign_in(page, server, "rana")
+    look_at_a_long_list(page, server, shots, tmp_path, "en")
+
+
+def test_a_long_list_is_read_by_the_worker_in_arabic(server, browser, shots, tmp_path):
+    context = browser.new_context(locale="ar", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, server, "rana")
+        page.goto(f"{server.url}/imports/new/")
+        if page.locator("html").get_attribute("lang") != "ar":
+            page.click("header form.language button")
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        look_at_a_long_list(page, server, shots, tmp_path, "ar")
     finally:
         context.close()

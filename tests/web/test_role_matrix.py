@@ -60,6 +60,15 @@ MATRIX: dict[str, tuple[str, dict[str, int | str]]] = {
         "/imports/new/no-such-upload-token-0000000000/mapping.toml",
         {**everyone(404), "reviewer": 403, "viewer": 403},
     ),
+    # The preview's scan block and its problems' CSV (store.previews): no upload is waiting.
+    "imports/new/<str:token>/scan/": (
+        "/imports/new/no-such-upload-token-0000000000/scan/",
+        {**everyone(404), "reviewer": 403, "viewer": 403},
+    ),
+    "imports/new/<str:token>/problems.csv": (
+        "/imports/new/no-such-upload-token-0000000000/problems.csv",
+        {**everyone(404), "reviewer": 403, "viewer": 403},
+    ),
     "imports/new/<str:token>/commit/": (
         "/imports/new/no-such-upload-token-0000000000/commit/",
         {**everyone(405), "reviewer": 403, "viewer": 403},

@@ -234,11 +234,11 @@ def test_a_real_list_with_its_mapping_is_previewed_like_its_dry_run(client, sign
             mapping=SimpleUploadedFile(mapping.name, mapping.read_bytes()),
         )
     )
-    seen = page.context["preview"]
+    seen = page.context["preview"].scan.result
     dry = import_list(Actor.local_admin("t"), "gaza-moh", real, mapping=mapping, dry_run=True)
     assert seen.rows_read == dry.rows_read > 10_000
     assert seen.rows_valid == dry.rows_read - dry.rows_rejected
-    assert len(seen.unreadable) == len(dry.unreadable)
+    assert seen.unreadable_count == len(dry.unreadable)
     assert len(page.context["unreadable"]) == min(len(dry.unreadable), 500)
     assert all(c["plan"].how == "mapped" for c in page.context["columns"])
 
@@ -270,3 +270,71 @@ def test_the_upload_form_still_needs_its_csrf_token(sign_in):
     refused = strict.post("/imports/new/", {"source": "src-a", "file": file(ARABIC)})
     assert refused.status_code == 403
     assert not Batch.objects.exists() and "csrf" in html(refused).lower()
+
+
+def test_a_large_upload_answers_at_once_and_its_block_shows_progress_then_the_result(
+    client, sign_in, settings
+):
+    """Over the size read in the request (lowered here to a few bytes): the page shows the
+    columns and first rows without reading the whole file; the block that htmx asks for again
+    says how far the worker has come, then what it found; a page of another mapping is told to
+    reload, never given this result."""
+    settings.UPLOAD_SCAN_INLINE_BYTES = 64
+    sign_in(client, "recorder")
+    preview_url = upload(client)
+    page = client.get(preview_url)
+    text = html(page)
+    assert page.status_code == 200
+    assert "not recognised: choose a field" in text and "أحمد خليل" in text  # the first rows
+    assert 'id="scan-progress"' in text and 'id="commit-form"' not in text
+    assert 'id="rows-read"' not in text and 'id="unreadable"' not in text
+    assert '<noscript><meta http-equiv="refresh"' in text  # without scripts: the page reloads
+    assert re.search(r'<dd id="scan-summary">being read ·', text)
+    assert WITNESS not in text and PHONE not in text
+    scan = Job.objects.get(kind="preview")
+    key = scan.params["key"]
+    block_url = f"{preview_url}scan/?key={key}"
+    assert f'hx-get="{block_url}"' in text
+
+    block = client.get(block_url, headers={"HX-Request": "true"})
+    assert block.status_code == 200 and 'id="scan-state"' in html(block)
+    assert "queued, waiting for a worker" in html(block) and f'hx-get="{block_url}"' in html(block)
+    assert "<html" not in html(block)  # the block alone
+    # Half way, as the worker writes it: the block says so.
+    Job.objects.filter(pk=scan.pk).update(
+        state="running", progress_done=500, progress_total=1000, progress_message="bytes read"
+    )
+    halfway = html(client.get(block_url))
+    assert 'id="scan-percent">50%' in halfway and 'value="50"' in halfway
+    Job.objects.filter(pk=scan.pk).update(state="queued")
+
+    assert jobs.run_worker(once=True) == 1  # what `everyname worker` runs
+
+    done = html(client.get(block_url))
+    assert 'id="rows-read">3<' in done and 'id="unreadable-count">1<' in done
+    assert "2012-02-30" in done and 'id="commit-form"' in done and f'value="{key}"' in done
+    assert "hx-get" not in done and WITNESS not in done and PHONE not in done
+    # The line at the page's top follows (swapped out of band).
+    assert '<dd id="scan-summary" hx-swap-oob="true">3 rows read, 3 records to import' in done
+    page = client.get(preview_url)  # the page again: the result kept, no second scan
+    assert 'id="rows-read">3<' in html(page) and Job.objects.filter(kind="preview").count() == 1
+    assert "<noscript><meta" not in html(page)
+
+    csv_url = f"{preview_url}problems.csv?key={key}"
+    assert f'href="{csv_url}"' in html(page)
+    download = client.get(csv_url)
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    body = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert "2012-02-30" in body and "تاريخ الوفاة" in body
+    assert WITNESS not in body and PHONE not in body
+
+    # The mapping changes: a new scan; the old page's block and links are refused.
+    changed = client.post(preview_url, {"action": "toml", "toml": f'ignore = ["{HOOD}"]\n'})
+    assert changed.status_code == 302
+    assert 'id="scan-progress"' in html(client.get(preview_url))
+    stale = html(client.get(block_url))
+    assert 'id="scan-stale"' in stale and 'id="rows-read"' not in stale and "hx-get" not in stale
+    assert client.get(csv_url).status_code == 404
+    refused = client.post(preview_url + "commit/", {"key": key})
+    assert refused.status_code == 400 and "was changed after this preview" in html(refused)
+    assert not Job.objects.filter(kind="import").exists()

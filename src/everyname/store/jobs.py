@@ -121,6 +121,23 @@ def _run_import(
     )
 
 
+def _check_preview(actor: Actor, params: dict[str, Any]) -> None:
+    from everyname.store.imports import check_may_import
+    from everyname.store.sources import check_code
+
+    check_may_import(actor, check_code(str(params.get("source") or "")))
+
+
+def _run_preview(
+    actor: Actor, params: dict[str, Any], progress: Progress, file: IO[bytes] | None
+) -> Any:
+    """Reading a waiting upload whole for its preview page (store.previews.run_scan says why
+    this is a job, and what it needs of the worker)."""
+    from everyname.store.previews import run_scan
+
+    return run_scan(actor, str(params.get("token") or ""), str(params.get("key") or ""), progress)
+
+
 def _run_link(
     actor: Actor, params: dict[str, Any], progress: Progress, file: IO[bytes] | None
 ) -> Any:
@@ -249,6 +266,7 @@ KINDS: dict[str, JobKind] = {
     kind.name: kind
     for kind in (
         JobKind("import", _check_import, _run_import, needs_file=True),
+        JobKind("preview", _check_preview, _run_preview),
         JobKind("link", _requires(Permission.LINK), _run_link),
         JobKind("estimate", _check_estimate, _run_estimate),
         JobKind("report", _check_report, _run_report),

@@ -32,7 +32,6 @@ import contextlib
 import hashlib
 import json
 import os
-import pickle
 import re
 import secrets
 import shutil
@@ -40,14 +39,14 @@ import stat
 import tempfile
 import time
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 from everyname import config
-from everyname.core import files
+from everyname.core import csvout, files
 from everyname.core.dates import DATE_ORDERS
-from everyname.core.errors import InputRejected, InvalidInput, NotFound, Problem
+from everyname.core.errors import Conflict, InputRejected, InvalidInput, NotFound, Problem
 from everyname.core.headers import identity_field, resolve_columns
 from everyname.core.ingest import open_source
 from everyname.core.mapping import Mapping, parse_mapping
@@ -62,7 +61,7 @@ from everyname.store.imports import (
     local_copy,
     upload_name,
 )
-from everyname.store.jobs import JobStatus, enqueue
+from everyname.store.jobs import JobStatus, Progress, enqueue, job_status
 from everyname.store.models import Batch, Source
 from everyname.store.permissions import Actor, Permission, require
 from everyname.store.sources import check_code
@@ -558,6 +557,12 @@ class StagedUpload:
     mapping_text: str
     mapping_name: str
     created: float
+    sha256: str
+
+    @property
+    def folder(self) -> Path:
+        """The upload's own folder: its file, its metadata and its scans."""
+        return self.path.parent.parent
 
 
 def staging_root() -> Path:
@@ -617,17 +622,20 @@ def stage_upload(
         if hasattr(file, "seek"):
             file.seek(0)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.PRIVATE_FILE)
+        digest = hashlib.sha256()  # while it arrives: the page's first answer reads no more
         with os.fdopen(fd, "wb") as out:
             while chunk := file.read(CHUNK_BYTES):
                 size += len(chunk)
                 if size > limit:
                     raise too_large(limit)
                 out.write(chunk)
+                digest.update(chunk)
         meta = {
             "user": actor.username,
             "source": source,
             "file_name": name,
             "size": size,
+            "sha256": digest.hexdigest(),
             "mapping_text": mapping_text,
             "mapping_name": mapping_name,
             "created": time.time(),
@@ -649,6 +657,8 @@ def _staged(token: str, meta: dict[str, Any], path: Path) -> StagedUpload:
         mapping_text=meta.get("mapping_text") or "",
         mapping_name=meta.get("mapping_name") or "",
         created=float(meta["created"]),
+        # An upload staged before the hash was kept with it: hashed now (once per request).
+        sha256=meta.get("sha256") or file_sha256(path)[0],
     )
 
 
@@ -687,34 +697,477 @@ def set_staged_mapping(actor: Actor, token: str, mapping_text: str, mapping_name
     files.write_text(meta_path, json.dumps(meta, ensure_ascii=False))
 
 
-def preview_staged(actor: Actor, token: str, *, rows: int = PREVIEW_ROWS) -> ImportPreview:
-    """The preview of a waiting upload with its current mapping.
+# --- the preview of a waiting upload: its start at once, the whole file in the background ----
 
-    Reading a large list takes a while, and the page is reloaded (after each change of the
-    mapping, by a person coming back to it): the preview is kept beside the upload, in its
-    owner-only folder, for as long as the mapping stays the same. Only the batch already holding
-    these bytes is looked up afresh (another import may have committed them meanwhile)."""
+INLINE_SCAN_BYTES = 1024 * 1024
+"""Uploads up to this size are read whole in the request that shows the preview; larger ones by
+the worker (a ``preview`` job). Why 1 MiB: the whole-file reading goes at about 1.7 MB (16,000
+rows) a second on the benchmark machine (benchmarks/results/import.md, "Upload preview"), so a
+list under it answers in well under a second, with every problem on the first page and without
+waiting for a worker; a committee's 200 MB list would take about two minutes, longer than
+browsers and proxies wait."""
+SCAN_LISTED = 500
+"""How many unreadable values and rejected rows a scan keeps to list in the page; the CSV has
+them all."""
+HEAD_ROWS_READ = 5_000
+"""The most rows the page's first answer reads to find :data:`PREVIEW_ROWS` readable ones (a
+list whose first thousands of rows are all rejected shows fewer)."""
+_SCAN_FORMAT = "1"
+"""Part of every scan's key: a change to what a scan keeps makes older scan files unused."""
+_CHECK_SECONDS = 0.5
+"""How often a running scan looks whether its mapping is still the upload's."""
+PROBLEMS_HEADER = ("row", "column", "problem", "value", "expected")
+PROBLEM_KINDS = {
+    "unreadable": "value kept as written, counted as unknown",
+    "rejected": "row not imported",
+    "file": "file cannot be imported as mapped",
+}
+"""The ``problem`` column of the problems' CSV."""
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What reading the whole staged file found, for one mapping (``key``).
+
+    ``unreadable``/``rejected`` are the first :data:`SCAN_LISTED` of each, in file order; the
+    counts are of all of them, and the problems' CSV (:func:`scan_problems_csv`) lists every one.
+    ``problems`` are whole-file problems met while reading (bytes that cannot be decoded past the
+    part first looked at): nothing can be imported then."""
+
+    key: str
+    rows_read: int
+    rows_valid: int
+    unreadable_count: int
+    rejected_count: int
+    unreadable: tuple[Problem, ...]
+    rejected: tuple[Problem, ...]
+    problems: tuple[Problem, ...]
+    seconds: float
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rows_read - self.rows_valid
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "rows_read": self.rows_read,
+            "rows_valid": self.rows_valid,
+            "unreadable_count": self.unreadable_count,
+            "rejected_count": self.rejected_count,
+            "unreadable": [asdict(p) for p in self.unreadable],
+            "rejected": [asdict(p) for p in self.rejected],
+            "problems": [asdict(p) for p in self.problems],
+            "seconds": round(self.seconds, 3),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScanResult:
+        return cls(
+            key=data["key"],
+            rows_read=int(data["rows_read"]),
+            rows_valid=int(data["rows_valid"]),
+            unreadable_count=int(data["unreadable_count"]),
+            rejected_count=int(data["rejected_count"]),
+            unreadable=tuple(Problem(**p) for p in data["unreadable"]),
+            rejected=tuple(Problem(**p) for p in data["rejected"]),
+            problems=tuple(Problem(**p) for p in data["problems"]),
+            seconds=float(data["seconds"]),
+        )
+
+
+@dataclass(frozen=True)
+class ScanState:
+    """Where the whole-file reading of one (upload, mapping) stands.
+
+    ``state``: ``done`` (``result`` is there), ``queued`` or ``running`` (a ``preview`` job,
+    ``done``/``total`` bytes read), ``failed`` (``error`` says why), ``blocked`` (the file cannot
+    be read as mapped at all: the start of the file says why, nothing more to read) or ``stale``
+    (the upload's mapping is no longer the one asked about: its result is never shown)."""
+
+    key: str
+    state: str
+    result: ScanResult | None = None
+    job_id: int | None = None
+    done: int = 0
+    total: int | None = None
+    error: str | None = None
+    already_imported: EarlierBatch | None = None
+    """Looked up afresh each time: another import may have committed these bytes meanwhile."""
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("queued", "running")
+
+    @property
+    def importable(self) -> bool:
+        """Read whole with this mapping, records found, no whole-file problem, not imported."""
+        result = self.result
+        return (
+            result is not None
+            and not result.problems
+            and result.rows_valid > 0
+            and self.already_imported is None
+        )
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return max(0, min(100, round(100 * self.done / self.total)))
+
+
+@dataclass(frozen=True)
+class StagedPreview:
+    """A waiting upload as its page shows it: what the start of the file says (columns, fields,
+    first rows, whole-file problems), at once, and where the reading of the whole file stands."""
+
+    source: str
+    file_name: str
+    sha256: str
+    size_bytes: int
+    file_format: str
+    encoding: str
+    columns: tuple[ColumnPlan, ...]
+    fields: tuple[str, ...]
+    rows: tuple[PreviewRow, ...]
+    problems: tuple[Problem, ...]
+    notes: tuple[str, ...]
+    already_imported: EarlierBatch | None
+    mapping_text: str
+    date_order: str
+    scan: ScanState
+
+    @property
+    def sensitive_columns(self) -> tuple[str, ...]:
+        return tuple(c.column for c in self.columns if c.sensitive)
+
+    @property
+    def importable(self) -> bool:
+        """Whether the import may be started: only once the whole file has been read with this
+        mapping and found to hold records and no whole-file problem."""
+        return not self.problems and self.scan.importable
+
+
+def scan_key(staged: StagedUpload) -> str:
+    """What a scan's result belongs to: the staged bytes and the mapping's exact text."""
+    text = f"{_SCAN_FORMAT}\n{staged.sha256}\n{staged.mapping_text}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _scan_file(folder: Path, key: str, suffix: str) -> Path:
+    return folder / f"scan-{key}.{suffix}"
+
+
+def _loaded(staged: StagedUpload) -> Mapping | None:
+    if not staged.mapping_text.strip():
+        return None
+    return parse_mapping(staged.mapping_text, name=staged.mapping_name or "mapping.toml")
+
+
+def preview_staged(
+    actor: Actor,
+    token: str,
+    *,
+    rows: int = PREVIEW_ROWS,
+    inline_bytes: int = INLINE_SCAN_BYTES,
+) -> StagedPreview:
+    """The preview of a waiting upload with its current mapping, answered at once.
+
+    What needs only the start of the file is read now (the columns and the field each feeds,
+    the first ``rows`` readable rows as they will be stored, the problems that stop the whole
+    file). The whole file (counts, every unreadable value and rejected row) is read in the
+    request for an upload up to ``inline_bytes``, otherwise by a ``preview`` job queued now
+    (once per mapping): see :func:`scan_status` and :func:`run_scan`. A finished scan is kept
+    beside the upload, so showing the page again reads nothing more."""
     staged = staged_upload(actor, token)
-    key = hashlib.sha256(f"{rows}\n{staged.mapping_text}".encode()).hexdigest()
-    cache = staged.path.parent.parent / "preview.pickle"
+    loaded = _loaded(staged)
+    path, display = staged.path, staged.file_name
+    shown_rows: list[PreviewRow] = []
+    problems: list[Problem] = []
     try:
-        with cache.open("rb") as handle:
-            cached_key, cached = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, ValueError, EOFError, AttributeError):
-        cached_key, cached = None, None
-    if cached_key == key and isinstance(cached, ImportPreview):
-        check_may_import(actor, staged.source)
-        return replace(cached, already_imported=_earlier(actor, cached.sha256))
-    preview = preview_import(
-        actor,
-        staged.path,
-        staged.source,
-        staged.mapping_text or None,
-        mapping_name=staged.mapping_name or "mapping.toml",
-        rows=rows,
+        source_file = open_source(path, loaded)
+    except InputRejected as refusal:
+        columns, used, withheld, notes, file_format, encoding = _unopenable(path, loaded)
+        problems.extend(refusal.problems or [Problem(file=display, expected=refusal.summary)])
+    else:
+        with source_file:
+            columns, used = list(source_file.columns), dict(source_file.columns_used)
+            withheld, notes = list(source_file.columns_withheld), list(source_file.notes)
+            file_format, encoding = source_file.format, source_file.encoding or ""
+            fields = tuple(f for f in CANONICAL_FIELDS if f in source_file.fields)
+            try:
+                for read, record in enumerate(source_file.records(), start=1):
+                    if record.is_valid:
+                        shown_rows.append(_row(record, fields))
+                    if len(shown_rows) >= rows or read >= HEAD_ROWS_READ:
+                        break
+            except InputRejected:
+                pass  # undecodable early on: the scan says so, with the row
+    provided = {f for fs in used.values() for f in fs} | set(loaded.defaults if loaded else ())
+    key = scan_key(staged)
+    earlier = _earlier(actor, staged.sha256)
+    if problems:
+        scan = ScanState(key, "blocked", already_imported=earlier)
+    else:
+        scan = replace(
+            _scan_state(actor, staged, key, inline_bytes=inline_bytes), already_imported=earlier
+        )
+    return StagedPreview(
+        source=staged.source,
+        file_name=display,
+        sha256=staged.sha256,
+        size_bytes=staged.size_bytes,
+        file_format=file_format,
+        encoding=encoding,
+        columns=_columns(columns, used, withheld, loaded),
+        fields=tuple(f for f in CANONICAL_FIELDS if f in provided),
+        rows=tuple(shown_rows),
+        problems=tuple(problems),
+        notes=tuple(notes),
+        already_imported=earlier,
+        mapping_text=staged.mapping_text,
+        date_order=loaded.date_order if loaded else "DMY",
+        scan=scan,
     )
-    files.write_bytes(cache, pickle.dumps((key, preview), protocol=pickle.HIGHEST_PROTOCOL))
-    return preview
+
+
+def scan_status(
+    actor: Actor, token: str, key: str, *, inline_bytes: int = INLINE_SCAN_BYTES
+) -> ScanState:
+    """Where the scan of a waiting upload with the mapping ``key`` stands (what the page asks
+    for again while it runs). ``stale`` once the upload's mapping has changed: an old scan's
+    result is never shown for another mapping. A scan missing for the current mapping (its job
+    stopped because the mapping changed meanwhile and then changed back) is started again."""
+    staged = staged_upload(actor, token)
+    if key != scan_key(staged):
+        return ScanState(key, "stale")
+    state = _scan_state(actor, staged, key, inline_bytes=inline_bytes)
+    return replace(state, already_imported=_earlier(actor, staged.sha256))
+
+
+def _read_result(folder: Path, key: str) -> ScanResult | None:
+    try:
+        data = json.loads(_scan_file(folder, key, "json").read_text(encoding="utf-8"))
+        return ScanResult.from_dict(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _scan_state(actor: Actor, staged: StagedUpload, key: str, *, inline_bytes: int) -> ScanState:
+    result = _read_result(staged.folder, key)
+    if result is not None:
+        return ScanState(key, "done", result=result)
+    if staged.size_bytes <= inline_bytes:
+        result = _scan_to_files(staged, key)
+        if result is not None:
+            return ScanState(key, "done", result=result)
+        return ScanState(key, "stale")
+    for _attempt in range(2):
+        job_id = _claim_scan(actor, staged, key)
+        if job_id is None:  # another request is queuing it this very moment
+            return ScanState(key, "queued")
+        status = job_status(actor, job_id)
+        if status.state == "done":
+            result = _read_result(staged.folder, key)
+            if result is not None:
+                return ScanState(key, "done", result=result, job_id=job_id)
+            # Stopped without a result (the mapping changed while it ran): once more.
+            _scan_file(staged.folder, key, "job").unlink(missing_ok=True)
+            continue
+        if status.state == "failed":
+            error = status.error.message if status.error else "the scan stopped"
+            return ScanState(key, "failed", job_id=job_id, error=error)
+        return ScanState(key, status.state, job_id=job_id, done=status.done, total=status.total)
+    return ScanState(key, "failed", error="the scan stopped twice without a result")
+
+
+def _claim_scan(actor: Actor, staged: StagedUpload, key: str) -> int | None:
+    """The ``preview`` job scanning ``key``, queued now unless one is: the job's id is kept in
+    ``scan-<key>.job``, created exclusively so two requests at once queue one job."""
+    marker = _scan_file(staged.folder, key, "job")
+    try:
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.PRIVATE_FILE)
+    except FileExistsError:
+        text = marker.read_text(encoding="ascii").strip()
+        return int(text) if text.isdigit() else None
+    try:
+        status = enqueue(
+            actor, "preview", {"token": staged.token, "key": key, "source": staged.source}
+        )
+    except BaseException:
+        os.close(fd)
+        marker.unlink(missing_ok=True)
+        raise
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(str(status.id))
+    return status.id
+
+
+class _Superseded(Exception):
+    """The upload's mapping changed, or the upload left, while its scan ran."""
+
+
+def _current_key(folder: Path, sha256: str) -> str | None:
+    try:
+        meta = json.loads((folder / _META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    text = f"{_SCAN_FORMAT}\n{sha256}\n{meta.get('mapping_text') or ''}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _scan_to_files(
+    staged: StagedUpload, key: str, progress: Progress | None = None
+) -> ScanResult | None:
+    """Read the whole staged file with the mapping of ``key``; write every problem to
+    ``scan-<key>.csv`` and then the summary to ``scan-<key>.json``, each whole or not at all (the
+    summary's presence says the scan is complete). None if the mapping changed or the upload
+    left meanwhile: nothing is kept then."""
+    folder = staged.folder
+    loaded = _loaded(staged)
+    display = staged.file_name
+    started = time.monotonic()
+    checked = [started]
+
+    def step(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, total, "bytes read")
+        now = time.monotonic()
+        if now - checked[0] >= _CHECK_SECONDS:
+            checked[0] = now
+            if _current_key(folder, staged.sha256) != key:
+                raise _Superseded
+
+    read = valid = unreadable_count = rejected_count = 0
+    unreadable: list[Problem] = []
+    rejected: list[Problem] = []
+    problems: list[Problem] = []
+    try:
+        with files.atomic_write(
+            _scan_file(folder, key, "csv"), "w", encoding="utf-8-sig", newline=""
+        ) as handle:
+            writer = csvout.writer(handle)
+            writer.writerow(PROBLEMS_HEADER)
+
+            def write(kind: str, problem: Problem, hidden: frozenset[str]) -> None:
+                # A witness's identity never: the reader already withholds it (value None);
+                # a column feeding or looking like one is blanked here as well.
+                value = None if problem.column in hidden else problem.value
+                writer.writerow(
+                    [problem.row, problem.column, PROBLEM_KINDS[kind], value, problem.expected]
+                )
+
+            try:
+                source_file = open_source(staged.path, loaded)
+            except InputRejected as refusal:
+                problems.extend(
+                    refusal.problems or [Problem(file=display, expected=refusal.summary)]
+                )
+                for problem in problems:
+                    write("file", problem, frozenset())
+            else:
+                with source_file:
+                    hidden = frozenset(source_file.sensitive_columns)
+                    try:
+                        for record in source_file.records(progress=step):
+                            read += 1
+                            if not record.is_valid:
+                                for problem in record.problems:
+                                    rejected_count += 1
+                                    if len(rejected) < SCAN_LISTED:
+                                        rejected.append(problem)
+                                    write("rejected", problem, hidden)
+                                continue
+                            valid += 1
+                            for value in record.unreadable:
+                                problem = value.problem(display, record.row_number)
+                                if problem.column in hidden:
+                                    problem = replace(problem, value=None)
+                                unreadable_count += 1
+                                if len(unreadable) < SCAN_LISTED:
+                                    unreadable.append(problem)
+                                write("unreadable", problem, hidden)
+                    except InputRejected as refusal:  # undecodable past the part first looked at
+                        problems.extend(refusal.problems)
+                        for problem in refusal.problems:
+                            write("file", problem, hidden)
+            if _current_key(folder, staged.sha256) != key:
+                raise _Superseded
+        result = ScanResult(
+            key=key,
+            rows_read=read,
+            rows_valid=valid,
+            unreadable_count=unreadable_count,
+            rejected_count=rejected_count,
+            unreadable=tuple(unreadable),
+            rejected=tuple(rejected),
+            problems=tuple(problems),
+            seconds=time.monotonic() - started,
+        )
+        files.write_text(
+            _scan_file(folder, key, "json"), json.dumps(result.to_dict(), ensure_ascii=False)
+        )
+    except _Superseded:
+        return None
+    except OSError:
+        if not (folder / _META).is_file():  # dropped or committed while it was read
+            return None
+        raise
+    return result
+
+
+def run_scan(
+    actor: Actor, token: str, key: str, progress: Progress | None = None
+) -> dict[str, Any]:
+    """The ``preview`` job's work: read the whole waiting upload with the mapping of ``key``.
+
+    Why a job: a 200 MB list takes minutes to read, longer than a browser or a proxy waits for
+    a page, and the worker already reports progress and records an error for the page to show.
+    The job reads the upload where the web server staged it (the staging folder, on the web
+    server's disk): a worker started beside ``everyname serve``, as the same user, sees it; a
+    worker on another machine does not, and the job fails saying so. (Copying the file into the
+    job, as an import does, would cost the recorder the copy of 200 MB at every change of the
+    mapping.) The job ends done without a result if the mapping changed while it ran: the page
+    has asked for a scan of the new mapping meanwhile."""
+    if not (staging_root() / token).is_dir() and _TOKEN.match(token or ""):
+        raise NotFound(
+            "this upload is not in this machine's staging folder: it was imported or dropped, "
+            "or this worker runs on another machine or as another user than the web server "
+            "(a preview is read where the web server keeps the upload)",
+            field="upload",
+        )
+    staged = staged_upload(actor, token)
+    if scan_key(staged) != key:
+        return {"key": key, "superseded": True}
+    result = _read_result(staged.folder, key) or _scan_to_files(staged, key, progress)
+    if result is None:
+        return {"key": key, "superseded": True}
+    return {
+        "key": key,
+        "rows_read": result.rows_read,
+        "rows_valid": result.rows_valid,
+        "unreadable": result.unreadable_count,
+        "rejected": result.rejected_count,
+        "seconds": round(result.seconds, 3),
+    }
+
+
+def scan_problems_csv(actor: Actor, token: str, key: str) -> tuple[Path, str]:
+    """Every unreadable value and rejected row a finished scan found (row, column, problem, the
+    value as written, what was expected), as the CSV file kept with the upload, and the name to
+    download it as. Never a witness's identity: the reader withholds those values and the scan
+    blanks any column feeding or looking like one. Only the current mapping's: an old scan's
+    CSV is not found."""
+    staged = staged_upload(actor, token)
+    path = _scan_file(staged.folder, key, "csv")
+    if key != scan_key(staged) or _read_result(staged.folder, key) is None or not path.is_file():
+        raise NotFound(
+            "the problems of this upload with its current mapping are not ready; "
+            "go back to its preview",
+            field="scan",
+        )
+    return path, f"{Path(staged.file_name).stem}-problems.csv"
 
 
 def discard_staged(actor: Actor, token: str) -> None:
@@ -722,13 +1175,24 @@ def discard_staged(actor: Actor, token: str) -> None:
     shutil.rmtree(staged.path.parent.parent, ignore_errors=True)
 
 
-def commit_staged(actor: Actor, token: str, *, skip_invalid: bool = False) -> JobStatus:
+def commit_staged(
+    actor: Actor, token: str, *, skip_invalid: bool = False, key: str | None = None
+) -> JobStatus:
     """Queue the import of a waiting upload, with its mapping, as a background job; the upload
     leaves the staging folder (the job keeps its own encrypted copy until the worker runs it,
-    and the batch keeps the original bytes)."""
+    and the batch keeps the original bytes).
+
+    ``key`` is the :func:`scan_key` of the preview the user looked at: if the mapping changed
+    since (in another tab), the import is refused rather than run with a mapping not seen."""
     staged = staged_upload(actor, token)
+    if key is not None and key != scan_key(staged):
+        raise Conflict(
+            "the mapping of this upload was changed after this preview was shown; "
+            "look at the preview again before importing",
+            field="mapping",
+        )
     # Refused now rather than by the job: the same bytes are never imported twice.
-    _refuse_if_imported(file_sha256(staged.path)[0], staged.file_name)
+    _refuse_if_imported(staged.sha256, staged.file_name)
     params: dict[str, Any] = {"source": staged.source, "skip_invalid": bool(skip_invalid)}
     if staged.mapping_text.strip():
         params["mapping_text"] = staged.mapping_text

@@ -1,12 +1,20 @@
 """``/imports/new/``: uploading a list, its preview and mapping, and the import as a job.
 
 The flow a recorder follows: choose the source and the file (``new``); look at the preview
-(``preview``: the columns and the field each feeds, the first rows as they will be stored, every
-unreadable value and rejected row) and change the mapping there (a choice per column, the date
-order, or the TOML itself; a saved mapping to start from; the mapping saved or downloaded as
-TOML); commit (``commit``), which queues the import as a background job; watch it (``progress``,
-which reloads itself by ``<meta http-equiv="refresh">``, no script, and survives a reload) and
-follow the link to the batch's page when it is done.
+(``preview``: the columns and the field each feeds and the first rows as they will be stored,
+answered at once from the start of the file; then the counts, every unreadable value and
+rejected row and the import button, once the whole file has been read) and change the mapping
+there (a choice per column, the date order, or the TOML itself; a saved mapping to start from;
+the mapping saved or downloaded as TOML); commit (``commit``), which queues the import as a
+background job; watch it (``progress``, which reloads itself by ``<meta http-equiv="refresh">``,
+no script, and survives a reload) and follow the link to the batch's page when it is done.
+
+Reading the whole file takes minutes for a large list (``store.previews.run_scan``): the page
+shows its progress in a small block (``scan``) that htmx asks for again every few seconds, as a
+job's page does, until the result is there (without scripts the page reloads itself); every
+problem is downloadable as CSV (``problems_csv``). The page, the block, the CSV and the import
+button all carry the mapping's scan key, so a result is never shown for another mapping than
+the one it was read with.
 
 Each view parses the request and calls the store (``store.previews``), which checks the
 permission (importing, a recorder only into their sources) and does the work.
@@ -23,7 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -39,7 +47,7 @@ from everyname.store.jobs import job_status
 from everyname.store.permissions import Permission
 from everyname.web.access import requires
 
-LISTED = 500
+LISTED = previews.SCAN_LISTED
 """How many unreadable values and rejected rows the preview lists in the page."""
 REFRESH_SECONDS = 2
 """How often an import's progress page reloads itself while the job waits or runs."""
@@ -53,6 +61,12 @@ STATE_NAMES = {
 
 def upload_limit() -> int:
     return int(getattr(settings, "UPLOAD_LIMIT_BYTES", previews.DEFAULT_LIMIT))
+
+
+def scan_inline_bytes() -> int:
+    """Uploads up to this size are read whole in the request (``UPLOAD_SCAN_INLINE_BYTES``;
+    ``store.previews.INLINE_SCAN_BYTES`` says why 1 MiB), larger ones by the worker."""
+    return int(getattr(settings, "UPLOAD_SCAN_INLINE_BYTES", previews.INLINE_SCAN_BYTES))
 
 
 class LimitedUpload(FileUploadHandler):
@@ -158,7 +172,7 @@ def _preview_context(
 ) -> dict[str, Any]:
     actor = request.actor  # type: ignore[attr-defined]
     staged = previews.staged_upload(actor, token)
-    preview = previews.preview_staged(actor, token)
+    preview = previews.preview_staged(actor, token, inline_bytes=scan_inline_bytes())
     choices = previews.mapping_choices(preview)
     columns = [
         {"plan": c, "choice": choices[c.column], "options": _field_options(c), "index": i}
@@ -170,11 +184,23 @@ def _preview_context(
         "preview": preview,
         "columns": columns,
         "date_orders": DATE_ORDERS,
-        "unreadable": preview.unreadable[:LISTED],
-        "rejected": preview.rejected[:LISTED],
-        "listed": LISTED,
         "saved": previews.saved_mappings(actor, staged.source),
         "errors": errors or [],
+        **_scan_context(preview.scan),
+    }
+
+
+def _scan_context(scan: previews.ScanState) -> dict[str, Any]:
+    """What the scan's block shows (the page includes it; ``scan`` serves it alone)."""
+    result = scan.result
+    return {
+        "scan": scan,
+        "result": result,
+        "unreadable": result.unreadable if result else (),
+        "rejected": result.rejected if result else (),
+        "listed": LISTED,
+        "refresh": REFRESH_SECONDS,
+        "state_name": STATE_NAMES.get(scan.state, scan.state),
     }
 
 
@@ -240,6 +266,45 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @requires(Permission.IMPORT)
+def scan(request: HttpRequest, token: str) -> HttpResponse:
+    """The block of the preview that says how far the reading of the whole file has come, and
+    what it found; asked for again by htmx while it runs. ``key`` is the scan key of the page
+    that asks: a page showing another mapping is told to reload, never given this result."""
+    try:
+        state = previews.scan_status(
+            request.actor,  # type: ignore[attr-defined]
+            token,
+            request.GET.get("key", ""),
+            inline_bytes=scan_inline_bytes(),
+        )
+    except NotFound as exc:
+        raise Http404(str(exc)) from None
+    # The page's line about the whole file (at its top) is updated with the block (out of band).
+    context = {"token": token, "oob": True, **_scan_context(state)}
+    return render(request, "web/upload_scan.html", context)
+
+
+@requires(Permission.IMPORT)
+def problems_csv(request: HttpRequest, token: str) -> HttpResponse:
+    """Every unreadable value and rejected row of the upload with the mapping ``key``, as CSV
+    (never a witness's identity: see ``store.previews.scan_problems_csv``)."""
+    try:
+        path, name = previews.scan_problems_csv(
+            request.actor,  # type: ignore[attr-defined]
+            token,
+            request.GET.get("key", ""),
+        )
+    except NotFound as exc:
+        raise Http404(str(exc)) from None
+    from everyname.web.views.imports import attachment
+
+    response = FileResponse(path.open("rb"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = attachment(name)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@requires(Permission.IMPORT)
 def mapping_toml(request: HttpRequest, token: str) -> HttpResponse:
     """The mapping as it stands, a TOML file for ``everyname import --mapping``."""
     try:
@@ -261,7 +326,10 @@ def commit(request: HttpRequest, token: str) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     try:
         status = previews.commit_staged(
-            actor, token, skip_invalid=request.POST.get("skip_invalid") == "on"
+            actor,
+            token,
+            skip_invalid=request.POST.get("skip_invalid") == "on",
+            key=request.POST.get("key") or None,
         )
     except NotFound as exc:
         raise Http404(str(exc)) from None

@@ -206,6 +206,22 @@ def test_a_row_with_text_only_in_unused_columns_is_rejected(tmp_path: Path) -> N
     assert "at least one of the columns used ('name', 'age')" in problem.expected
 
 
+def test_a_row_with_only_the_reporters_details_is_rejected(tmp_path: Path) -> None:
+    """Nothing about a victim, so no record (typed entry refuses one too); a row with any
+    victim value, even without a name (an unidentified victim), is a record."""
+    path = write(
+        tmp_path,
+        "name,age,reporter name,reporter phone\n,,Abu Ali,0999555666\n,40,Abu Ali,\n",
+        "calls.csv",
+    )
+    reporter_only, unnamed = records(path)
+    (problem,) = reporter_only.problems
+    assert (problem.file, problem.row, problem.value) == ("calls.csv", 2, None)
+    assert "only the reporter's details" in problem.expected
+    assert "Abu Ali" not in problem.expected
+    assert unnamed.is_valid and unnamed.normalised["age_years"] == 40
+
+
 @pytest.mark.parametrize("field_name", CANONICAL_FIELDS)
 def test_every_canonical_name_is_its_own_header(tmp_path: Path, field_name: str) -> None:
     value = {

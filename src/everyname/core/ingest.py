@@ -400,6 +400,11 @@ def record_plan(source: SourceFile) -> dict[str, Any]:
     }
 
 
+ONLY_REPORTER = (
+    "something about the victim: this row has only the reporter's details, so it names nobody"
+)
+
+
 @dataclass
 class _RowPlan:
     """Everything decided once per file, so that reading a row is a few dictionary lookups."""
@@ -456,13 +461,14 @@ class _RowPlan:
     def parse(self, row: RawRow) -> ParsedRecord:
         cells = row.values
         as_written = written_fields(cells, self.column_fields, self.label_notes)
-        # Only a row nothing can be read from is rejected: a broken row (its cells may have
-        # slipped into the wrong columns) or one with text only in columns that are not used.
+        # Only a row nothing about a victim can be read from is rejected: a broken row (its
+        # cells may have slipped into the wrong columns), one with text only in columns that
+        # are not used, or one with only the reporter's details (a record of nobody; typed
+        # entry refuses it too). The rejected row keeps the reporter's cells, encrypted.
         problems = [Problem(file=self.file_name, row=row.number, expected=i) for i in row.issues]
-        if not as_written and not problems:
-            problems.append(
-                Problem(file=self.file_name, row=row.number, expected=self.nothing_read)
-            )
+        if not problems and not as_written.keys() - SENSITIVE_FIELDS:
+            expected = self.nothing_read if not as_written else ONLY_REPORTER
+            problems.append(Problem(file=self.file_name, row=row.number, expected=expected))
         for name, value in self.defaults.items():
             if name not in as_written:
                 as_written[name] = value

@@ -160,6 +160,7 @@ def test_the_encoding_reads_back_every_kind_of_value_or_is_not_kept(linked):
             "text": pd.Series(["a", None, "ب"], dtype=object),
             "ages": pd.Series([34, None, 9.5], dtype=object),
             "lists": pd.Series([["1", "2"], [], None], dtype=object),
+            "json": pd.Series([[1, "a"], None, {"k": [2.5]}], dtype=object),
             "tuples": pd.Series([(("neighbourhood", "x", ()),), (), None], dtype=object),
             "numbers": [1.5, float("nan"), 3.0],
         }
@@ -168,11 +169,26 @@ def test_the_encoding_reads_back_every_kind_of_value_or_is_not_kept(linked):
     assert counting._same_frame(frame, back)
     assert [type(v) for v in back["ages"]] == [int, type(None), float]
     assert back["tuples"].iloc[0] == (("neighbourhood", "x", ()),)
+    assert back["json"].iloc[2] == {"k": [2.5]} and type(back["lists"].iloc[1]) is list
     assert not counting._same_frame(frame, frame.assign(lists=[("1", "2"), [], None]))
 
     mixed = frame.assign(lists=pd.Series([["1"], ("2",), None], dtype=object))
     assert counting._keep(linked, mixed, memberships_frame(linked)) is False
     assert pieces_of(linked)  # what was kept stays
+
+
+def test_large_frames_are_kept_in_pieces_and_a_missing_piece_is_never_read(linked, monkeypatch):
+    monkeypatch.setattr(counting, "PIECE_BYTES", 4096)
+    assert counting.keep_count_frames(linked)
+    pieces = pieces_of(linked)
+    assert len(pieces) > 4 and {p[2] for p in pieces if p[0] == "persons"} == {
+        len([p for p in pieces if p[0] == "persons"])
+    }
+    persons, memberships = kept_frames(linked)
+    assert counting._same_frame(persons, persons_frame(linked))
+    assert counting._same_frame(memberships, memberships_frame(linked))
+    CountFrame.objects.filter(link_run=linked, frame="persons", number=1).delete()
+    assert kept_frames(linked) is None
 
 
 # --- a backup and its restore --------------------------------------------------------------

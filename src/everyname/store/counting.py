@@ -224,8 +224,9 @@ def frames_stamp(run: LinkRun) -> str:
 
 
 def _encode_frame(frame: pd.DataFrame) -> bytes:
-    """Parquet bytes of ``frame``. Columns of Python objects are kept as text: plain when every
-    value is text or None, else as JSON (tuples noted, so they read back as tuples)."""
+    """Parquet bytes of ``frame``. Columns of Python objects are kept as text when every value
+    is text or None, as lists of text when every value is one, else as JSON (tuples noted, so
+    they read back as tuples)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -237,6 +238,10 @@ def _encode_frame(frame: pd.DataFrame) -> bytes:
         values = frame[column].tolist()
         if all(v is None or type(v) is str for v in values):
             codecs[column] = "text"
+            continue
+        if all(v is None or (type(v) is list and all(type(i) is str for i in v)) for v in values):
+            codecs[column] = "text-lists"  # a person's record ids: Parquet's own lists
+            plain[column] = pa.array(values, type=pa.list_(pa.string()))
             continue
         tuples = _has_tuples(values)
         if tuples and _has_lists(values):
@@ -268,6 +273,21 @@ def _as_tuples(value: Any) -> Any:
     return tuple(_as_tuples(v) for v in value) if isinstance(value, list) else value
 
 
+def _read_tuples(texts: list[str | None]) -> list[Any]:
+    """JSON texts read as tuples: mostly the same few (no place left unplaced), each read once
+    and shared, which tuples allow."""
+    read: dict[str, Any] = {}
+    out = []
+    for text in texts:
+        if text is None:
+            out.append(None)
+            continue
+        if text not in read:
+            read[text] = _as_tuples(json.loads(text))
+        out.append(read[text])
+    return out
+
+
 def _decode_frame(data: bytes) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
@@ -276,10 +296,10 @@ def _decode_frame(data: bytes) -> pd.DataFrame:
     frame = table.to_pandas()
     for column, codec in codecs.items():
         values = table.column(column).to_pylist()
-        if codec != "text":
+        if codec == "json":
             values = [None if v is None else json.loads(v) for v in values]
-        if codec == "json-tuples":
-            values = [_as_tuples(v) for v in values]
+        elif codec == "json-tuples":
+            values = _read_tuples(values)
         frame[column] = pd.Series(values, index=frame.index, dtype=object)
     return frame
 

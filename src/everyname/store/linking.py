@@ -50,6 +50,7 @@ from everyname.store.models import (
 )
 from everyname.store.paging import Page, check_paging, page_of
 from everyname.store.permissions import Actor, Permission, require
+from everyname.store.places import place_key
 
 MAX_REVIEW_PAIRS = 5000
 RESOLVED_AS_WRITTEN = ("full_name", *NAME_PART_FIELDS)
@@ -269,7 +270,9 @@ def run_link(
         spark_session=spark_session,
         progress=progress,
     )
-    persons = resolve_persons(frame, result.persons["person_id"].to_numpy())
+    persons = resolve_persons(
+        frame, result.persons["person_id"].to_numpy(), place_key=place_key()
+    )
     with transaction.atomic():
         run = LinkRun.objects.create(
             created_by=actor.username,

@@ -29,6 +29,7 @@ from everyname.store.linking import latest_run, records_frame, standing_decision
 from everyname.store.models import LinkRun, MatchDecision, Membership, Person, Record, Source
 from everyname.store.paging import Page, check_paging, filters_of, page_of
 from everyname.store.permissions import Actor, Permission, require
+from everyname.store.places import place_key
 from everyname.store.records import (
     RecordSummary,
     in_sources,
@@ -174,7 +175,9 @@ def _resolved_from(person_of: Mapping[int, str]) -> dict[str, Seen]:
     if not person_of:
         return {}
     frame = records_frame(Record.objects.filter(pk__in=sorted(person_of)))
-    table = resolve_persons(frame, [person_of[int(r)] for r in frame["record_id"]])
+    table = resolve_persons(
+        frame, [person_of[int(r)] for r in frame["record_id"]], place_key=place_key()
+    )
     columns = [
         c
         for c in table.columns

@@ -10,7 +10,7 @@ database and used by every count from then on (``current_gazetteer``).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +51,20 @@ def current_gazetteer() -> Gazetteer:
         name = f"{place.file_name} (places import {place.batch}, kept in the database)"
         batches.setdefault(name, []).append(_row(place))
     return _gazetteer(tuple((name, tuple(rows)) for name, rows in batches.items()))
+
+
+def place_key() -> Callable[[str, str], str | None]:
+    """Which gazetteer place a record's place field names (``core.link.resolve``'s
+    ``place_key``): "Homs" and "حمص" are one place when a person's records are resolved, not
+    a conflict, nor a tie that leaves the place unknown. ``place`` is free text of any level;
+    the other fields prefer their own level."""
+    gazetteer = current_gazetteer()
+
+    def key(text: str, field: str) -> str | None:
+        match = gazetteer.resolve(text, level=None if field == "place" else field)
+        return None if match is None else match.entry.id
+
+    return key
 
 
 @lru_cache(maxsize=4)

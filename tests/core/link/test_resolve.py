@@ -105,3 +105,39 @@ def test_most_precise_consistent_date_wins_and_impossible_dates_conflict():
         "field": "date_of_death",
         "values": {"2012-02-04": ["3"], "2012-03-10": ["4"]},
     }
+
+
+def test_spellings_of_one_place_are_one_value_with_the_gazetteer():
+    """"Homs" and "حمص" name one governorate: with the bundled gazetteer they are neither a
+    conflict nor a tie that leaves the place unknown; another place still conflicts."""
+    from everyname.core.places import Gazetteer
+
+    gazetteer = Gazetteer.load()
+
+    def place_key(text: str, field: str) -> str | None:
+        match = gazetteer.resolve(text, level=None if field == "place" else field)
+        return None if match is None else match.entry.id
+
+    recs = records(
+        [
+            {"record_id": "1", "source": "a", "governorate": "Homs", "sex": "male"},
+            {"record_id": "2", "source": "b", "governorate": "حمص", "sex": "male"},
+            {"record_id": "3", "source": "a", "governorate": "حمص"},
+            {"record_id": "4", "source": "b", "governorate": "Homs"},
+            {"record_id": "5", "source": "c", "governorate": "Hama"},
+            {"record_id": "6", "source": "c", "governorate": "Nowhere Town"},
+        ]
+    )
+    people = ["P1", "P1", "P2", "P2", "P2", "P3"]
+    plain = resolve_persons(recs, people).set_index("person_id")
+    assert pd.isna(plain.loc["P1", "governorate"])  # compared as texts: a tie
+    assert [c["field"] for c in plain.loc["P1", "conflicts"]] == ["governorate"]
+    placed = resolve_persons(recs, people, place_key=place_key).set_index("person_id")
+    assert placed.loc["P1", "governorate"] == "Homs"  # a tie of spellings: alphabetical
+    assert placed.loc["P1", "conflicts"] == []
+    assert placed.loc["P2", "governorate"] in ("Homs", "حمص")  # two records of three
+    assert placed.loc["P2", "conflicts"] == [
+        {"field": "governorate", "values": {"Hama": ["5"], "Homs": ["4"], "حمص": ["3"]}}
+    ]
+    assert placed.loc["P3", "governorate"] == "Nowhere Town"  # a text no gazetteer knows
+    assert placed.loc["P1", "sex"] == plain.loc["P1", "sex"] == "male"

@@ -7,6 +7,9 @@ Rules:
 - a categorical field (sex, age group, status, cause, each place level) takes the value most
   records give; a tie between known values resolves to unknown (we never pick a side for the
   user) and is listed as a conflict;
+- place texts that name one place (``place_key``: "Homs" and "حمص", "Baba Amr" and "حي بابا
+  عمرو" name one gazetteer entry) are one value, not a conflict: the place is the text most of
+  its records give (a tie: the first in alphabetical order);
 - the name is the one most records give; a tie goes to the most complete (more parts, then
   longer), then the first in alphabetical order, so the choice is reproducible. Spelling
   variants of a name are expected and are not conflicts;
@@ -21,6 +24,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -29,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from everyname.core.link.records import _date_span
-from everyname.core.schema import NAME_PART_FIELDS, PLACE_LEVELS
+from everyname.core.schema import NAME_PART_FIELDS, PLACE_FIELDS, PLACE_LEVELS
 
 CATEGORICAL_FIELDS = (
     "sex",
@@ -43,17 +47,25 @@ CATEGORICAL_FIELDS = (
 UNKNOWN_TEXT = {"", "unknown", "nan", "none", "null"}
 
 
+PlaceKey = Callable[[str, str], str | None]
+"""``(text, field) -> key``: the place a place field's text names (a gazetteer id), or None
+when it names none known."""
+
+
 def resolve_persons(
     records: pd.DataFrame,
     person_ids: pd.Series | np.ndarray | list[str],
     *,
     age_tolerance: float = 2,
+    place_key: PlaceKey | None = None,
 ) -> pd.DataFrame:
     """One row per person: ``person_id``, ``n_records``, ``sources``, ``record_ids``, a column
     per resolved field present in ``records``, and ``conflicts`` (a list, maybe empty).
 
     ``records`` holds ``record_id``, ``source`` and any of: ``full_name`` (or the four name
     part columns), the categorical fields above, ``age_years``, ``date_of_death``.
+    ``place_key`` says which place a place text names, so that two spellings of one place
+    (in two scripts) neither conflict nor tie into unknown; without it, texts are compared.
     """
     frame = records.reset_index(drop=True).copy()
     frame["person_id"] = np.asarray(person_ids, dtype=object)
@@ -71,7 +83,8 @@ def resolve_persons(
         persons["name"] = _resolve_name(frame)
     for field in CATEGORICAL_FIELDS:
         if field in frame.columns:
-            persons[field] = _resolve_categorical(frame, field, conflicts)
+            same = place_key if field in PLACE_FIELDS else None
+            persons[field] = _resolve_categorical(frame, field, conflicts, same)
     if "age_years" in frame.columns:
         persons["age_years"] = _resolve_age(frame, age_tolerance, conflicts)
     if "date_of_death" in frame.columns:
@@ -130,15 +143,30 @@ def _add_conflict(
 
 
 def _resolve_categorical(
-    frame: pd.DataFrame, field: str, conflicts: dict[str, list[dict[str, Any]]]
+    frame: pd.DataFrame,
+    field: str,
+    conflicts: dict[str, list[dict[str, Any]]],
+    same: PlaceKey | None = None,
 ) -> pd.Series:
     known = frame.assign(_v=_known(frame[field])).dropna(subset=["_v"])
-    counts = known.groupby(["person_id", "_v"]).size().rename("n").reset_index()
-    distinct = counts.groupby("person_id")["_v"].transform("size")
+    if same is None:
+        known["_k"] = known["_v"]
+    else:  # each distinct text looked up once: a list has a few thousand place texts
+        keys = {text: same(text, field) for text in known["_v"].unique()}
+        known["_k"] = [keys[text] or f"text:{text}" for text in known["_v"]]
+    counts = known.groupby(["person_id", "_k"]).size().rename("n").reset_index()
+    distinct = counts.groupby("person_id")["_k"].transform("size")
     top = counts.groupby("person_id")["n"].transform("max")
     winners = counts[counts["n"] == top]
-    n_winners = winners.groupby("person_id")["_v"].transform("size")
-    resolved = winners[n_winners == 1].set_index("person_id")["_v"].astype(object)
+    n_winners = winners.groupby("person_id")["_k"].transform("size")
+    won = winners[n_winners == 1][["person_id", "_k"]]
+    if same is None:
+        resolved = won.set_index("person_id")["_k"].astype(object)
+    else:  # the text the winning place is written in most often (a tie: alphabetical order)
+        texts = known.merge(won, on=["person_id", "_k"])
+        texts = texts.groupby(["person_id", "_v"]).size().rename("n").reset_index()
+        texts = texts.sort_values(["person_id", "n", "_v"], ascending=[True, False, True])
+        resolved = texts.drop_duplicates("person_id").set_index("person_id")["_v"].astype(object)
     disputed = counts.loc[distinct > 1, "person_id"].unique()
     if len(disputed):
         _add_conflict(conflicts, field, known[known["person_id"].isin(disputed)], "_v")

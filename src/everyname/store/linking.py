@@ -270,9 +270,7 @@ def run_link(
         spark_session=spark_session,
         progress=progress,
     )
-    persons = resolve_persons(
-        frame, result.persons["person_id"].to_numpy(), place_key=place_key()
-    )
+    persons = resolve_persons(frame, result.persons["person_id"].to_numpy(), place_key=place_key())
     with transaction.atomic():
         run = LinkRun.objects.create(
             created_by=actor.username,

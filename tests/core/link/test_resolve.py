@@ -108,7 +108,7 @@ def test_most_precise_consistent_date_wins_and_impossible_dates_conflict():
 
 
 def test_spellings_of_one_place_are_one_value_with_the_gazetteer():
-    """"Homs" and "حمص" name one governorate: with the bundled gazetteer they are neither a
+    """ "Homs" and "حمص" name one governorate: with the bundled gazetteer they are neither a
     conflict nor a tie that leaves the place unknown; another place still conflicts."""
     from everyname.core.places import Gazetteer
 

@@ -440,3 +440,26 @@ def test_every_problem_is_in_the_csv_and_no_witness_in_it(sources, cast):
         previews.scan_problems_csv(cast["admin"], staged.token, state.key)
     with pytest.raises(NotFound):
         previews.scan_problems_csv(actor, staged.token, "0" * 32)
+
+
+def test_a_worker_that_cannot_see_the_upload_says_so_and_a_dropped_upload_ends_quietly(
+    sources, cast
+):
+    actor = cast["recorder_a"]
+    staged = previews.stage_upload(actor, upload(ARABIC), "src-a")
+    key = previews.preview_staged(actor, staged.token, inline_bytes=0).scan.key
+    job = Job.objects.get(kind="preview")
+    assert job.params["staged_on"] == previews.staged_on()
+    # As if the web server that queued it were another machine: this worker cannot read it.
+    Job.objects.filter(pk=job.pk).update(params={**job.params, "staged_on": "web-1:/tmp/x"})
+    jobs.run_worker(once=True)
+    failed = previews.scan_status(actor, staged.token, key, inline_bytes=0)
+    assert failed.state == "failed" and "web-1:/tmp/x" in failed.error
+    assert "beside `everyname serve`" in failed.error and not failed.importable
+    # An upload dropped before its scan ran: the job ends without a result or an error.
+    other = previews.stage_upload(actor, upload(ARABIC, "other.csv"), "src-a")
+    other_key = previews.preview_staged(actor, other.token, inline_bytes=0).scan.key
+    previews.discard_staged(actor, other.token)
+    jobs.run_worker(once=True)
+    [ended] = [j for j in Job.objects.filter(kind="preview") if j.params["token"] == other.token]
+    assert (ended.state, ended.result) == ("done", {"key": other_key, "gone": True})

@@ -135,7 +135,13 @@ def _run_preview(
     this is a job, and what it needs of the worker)."""
     from everyname.store.previews import run_scan
 
-    return run_scan(actor, str(params.get("token") or ""), str(params.get("key") or ""), progress)
+    return run_scan(
+        actor,
+        str(params.get("token") or ""),
+        str(params.get("key") or ""),
+        progress,
+        where=params.get("staged_on"),
+    )
 
 
 def _run_link(

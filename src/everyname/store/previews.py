@@ -14,6 +14,13 @@ under the system's temporary folder (``TMPDIR``), owner-only, like the files Dja
 uploads to: the bytes never wait in the database in the clear, and a crash leaves nothing a
 later request reads.
 
+The page of a waiting upload answers at once with what the start of the file says (its columns,
+the field each feeds, its first rows); reading the whole file (every unreadable value and
+rejected row; minutes for a 200 MB list) is a scan kept beside the upload, for one (file,
+mapping) pair: done in the request for a small upload, by a ``preview`` job otherwise
+(:func:`preview_staged`, :func:`run_scan`). A scan's result is never shown for another mapping
+than its own, and an import is never started from a page that showed another mapping.
+
 A mapping is TOML text with the semantics of ``everyname import --mapping`` (``core.mapping``):
 the page's column choices are written into that text (:func:`adjust_mapping`), so a saved or
 downloaded mapping works on the command line unchanged. Saved mappings are TOML files in a
@@ -35,6 +42,7 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import stat
 import tempfile
 import time
@@ -701,11 +709,11 @@ def set_staged_mapping(actor: Actor, token: str, mapping_text: str, mapping_name
 
 INLINE_SCAN_BYTES = 1024 * 1024
 """Uploads up to this size are read whole in the request that shows the preview; larger ones by
-the worker (a ``preview`` job). Why 1 MiB: the whole-file reading goes at about 1.7 MB (16,000
-rows) a second on the benchmark machine (benchmarks/results/import.md, "Upload preview"), so a
-list under it answers in well under a second, with every problem on the first page and without
-waiting for a worker; a committee's 200 MB list would take about two minutes, longer than
-browsers and proxies wait."""
+the worker (a ``preview`` job). Why 1 MiB: the whole-file reading goes at about 2 MB (19,000 to
+20,000 rows) a second on the benchmark machine (benchmarks/results/import.md, "Upload
+preview"), so a list under it answers in about half a second at most, with every problem on the
+first page and without waiting for a worker; a 200 MB list takes over a hundred seconds, longer
+than browsers and proxies wait. The web app reads it from ``UPLOAD_SCAN_INLINE_BYTES``."""
 SCAN_LISTED = 500
 """How many unreadable values and rejected rows a scan keeps to list in the page; the CSV has
 them all."""
@@ -992,9 +1000,13 @@ def _claim_scan(actor: Actor, staged: StagedUpload, key: str) -> int | None:
         text = marker.read_text(encoding="ascii").strip()
         return int(text) if text.isdigit() else None
     try:
-        status = enqueue(
-            actor, "preview", {"token": staged.token, "key": key, "source": staged.source}
-        )
+        params = {
+            "token": staged.token,
+            "key": key,
+            "source": staged.source,
+            "staged_on": staged_on(),
+        }
+        status = enqueue(actor, "preview", params)
     except BaseException:
         os.close(fd)
         marker.unlink(missing_ok=True)
@@ -1117,8 +1129,19 @@ def _scan_to_files(
     return result
 
 
+def staged_on() -> str:
+    """Where this process stages uploads (machine and folder): a ``preview`` job names it, so a
+    worker that cannot see that folder says so instead of "not found"."""
+    return f"{socket.gethostname()}:{staging_root()}"
+
+
 def run_scan(
-    actor: Actor, token: str, key: str, progress: Progress | None = None
+    actor: Actor,
+    token: str,
+    key: str,
+    progress: Progress | None = None,
+    *,
+    where: str | None = None,
 ) -> dict[str, Any]:
     """The ``preview`` job's work: read the whole waiting upload with the mapping of ``key``.
 
@@ -1126,17 +1149,19 @@ def run_scan(
     a page, and the worker already reports progress and records an error for the page to show.
     The job reads the upload where the web server staged it (the staging folder, on the web
     server's disk): a worker started beside ``everyname serve``, as the same user, sees it; a
-    worker on another machine does not, and the job fails saying so. (Copying the file into the
-    job, as an import does, would cost the recorder the copy of 200 MB at every change of the
-    mapping.) The job ends done without a result if the mapping changed while it ran: the page
-    has asked for a scan of the new mapping meanwhile."""
-    if not (staging_root() / token).is_dir() and _TOKEN.match(token or ""):
-        raise NotFound(
-            "this upload is not in this machine's staging folder: it was imported or dropped, "
-            "or this worker runs on another machine or as another user than the web server "
-            "(a preview is read where the web server keeps the upload)",
+    worker on another machine does not, and the job fails saying so (``where``: the
+    :func:`staged_on` of the web server that queued it). (Copying the file into the job, as an
+    import does, would cost the recorder the copy of 200 MB at every change of the mapping.)
+    The job ends done without a result if the mapping changed while it ran (the page has asked
+    for a scan of the new mapping meanwhile) or the upload was dropped or imported."""
+    if where is not None and where != staged_on():
+        raise InvalidInput(
+            f"the upload waits on {where}, which this worker ({staged_on()}) cannot read: "
+            "start a worker beside `everyname serve`, on the same machine and as the same user",
             field="upload",
         )
+    if _TOKEN.match(token or "") and not (staging_root() / token / _META).is_file():
+        return {"key": key, "gone": True}
     staged = staged_upload(actor, token)
     if scan_key(staged) != key:
         return {"key": key, "superseded": True}

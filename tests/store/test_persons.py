@@ -461,3 +461,39 @@ def test_a_recorder_of_every_source_of_a_person_sees_it_whole(disputed, cast):
     whole = get_person(cast["analyst"], persons[ids["a1"]])
     assert get_person(both, persons[ids["a1"]]) == whole
     assert list_persons(both).items == list_persons(cast["analyst"]).items
+
+
+def test_a_recorders_filters_ask_only_about_their_own_records(disputed, cast):
+    """Only src-b says the second Jundi is a combatant who died in March 2012: a recorder of
+    src-a filtering on that does not find him (nor learn it); an analyst does, and so does
+    the recorder through what their own record says."""
+    admin = cast["admin"]
+    mine = enter_record(admin, "src-a", {"full_name": "حسن علي الجندي", "sex": "ذكر"}).id
+    theirs = enter_record(
+        admin,
+        "src-b",
+        {
+            "full_name": "Hasan Ali al-Jundi",
+            "sex": "male",
+            "status": "combatant",
+            "date_of_death": "2012-03-15",
+        },
+    ).id
+    decide(mine, theirs, "same")
+    jundi = person_of(run_link(actor=admin).link_run)[mine]
+    asked = (
+        {"status": "combatant"},
+        {"since": "2012-03-01", "until": "2012-03-31"},
+        {"status": "combatant", "sex": "male"},
+    )
+    for filters in asked:
+        found = {p.person_id for p in list_persons(cast["analyst"], filters=filters).items}
+        assert jundi in found, filters
+        for query in (None, "حسن الجندي", jundi):
+            page = list_persons(cast["recorder_a"], query, filters=filters, page_size=500)
+            assert jundi not in {p.person_id for p in page.items}, (filters, query)
+    for query in (None, "Hasan al-Jundi", jundi):
+        page = list_persons(cast["recorder_a"], query, filters={"sex": "male"}, page_size=500)
+        assert jundi in {p.person_id for p in page.items}, query
+        page = list_persons(cast["recorder_b"], query, filters={"status": "combatant"})
+        assert jundi in {p.person_id for p in page.items}, query

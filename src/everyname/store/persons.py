@@ -31,11 +31,13 @@ from everyname.store.paging import Page, check_paging, filters_of, page_of
 from everyname.store.permissions import Actor, Permission, require
 from everyname.store.places import place_key
 from everyname.store.records import (
+    RecordFilters,
     RecordSummary,
     in_sources,
     name_matches,
     place_matches,
     record_summary,
+    records_matching,
     vocabulary_value,
 )
 
@@ -225,7 +227,7 @@ def list_persons(
     """A page of the persons of a link run (default: the latest), ordered by person id.
 
     ``query`` is a person id or a name in either script (every part must match some record
-    of the person).
+    of the person). A recorder's filters ask about their own records (:func:`_recorders_persons`).
     """
     require(actor, Permission.VIEW_RECORDS)
     check_paging(page, page_size)
@@ -235,13 +237,13 @@ def list_persons(
     by_id = bool(text) and Person.objects.filter(link_run=run, person_id=text).exists()
     named = bool(text) and not by_id  # a person id is not looked for as a name
     scope = actor.source_scope()
+    if scope is not None:
+        return _recorders_persons(actor, run, text, by_id, filters, page, page_size)
     records = Record.objects.all()
-    if filters.source is not None:
+    restricted = filters.source is not None
+    if restricted:
         require(actor, Permission.VIEW_RECORDS, filters.source)
         records = records.filter(in_sources([filters.source], named))
-    elif scope is not None:
-        records = records.filter(in_sources(scope, named))
-    restricted = scope is not None or filters.source is not None
     persons = Person.objects.filter(link_run=run)
     if by_id:
         if restricted and not _members(run, records).filter(person_id=text).exists():
@@ -271,6 +273,48 @@ def list_persons(
         value = vocabulary_value(name, getattr(filters, name))
         if value is not None:
             persons = persons.filter(**{f"resolved__{name}": value})
+    rows, total = page_of(persons.order_by("person_id"), page, page_size)
+    return Page(_summaries(actor, run, rows), page, page_size, total)
+
+
+def _recorders_persons(
+    actor: Actor,
+    run: LinkRun,
+    text: str,
+    by_id: bool,
+    filters: PersonFilters,
+    page: int,
+    page_size: int,
+) -> Page:
+    """A recorder's persons: those with a record of their sources that every filter keeps
+    (the name too, unless ``text`` is a person id).
+
+    The filters ask about the recorder's own records, never about the person's resolved
+    values, which other sources' records make: filtering on those told a recorder what a
+    source they may not read says (that someone is a combatant, or died in March)."""
+    if filters.source is not None:
+        require(actor, Permission.VIEW_RECORDS, filters.source)
+    wanted = RecordFilters(
+        name=text if text and not by_id else None,
+        source=filters.source,
+        since=filters.since,
+        until=filters.until,
+        place=filters.place,
+        status=filters.status,
+        sex=filters.sex,
+        age_group=filters.age_group,
+    )
+    members = _members(run, records_matching(actor, wanted))
+    if by_id:
+        members = members.filter(person_id=text)
+    if wanted.name is not None:  # the persons of the records found, listed and counted once
+        ids = sorted(set(members.values_list("person_id", flat=True)))
+        start = (page - 1) * page_size
+        shown = Person.objects.filter(
+            link_run=run, person_id__in=ids[start : start + page_size]
+        ).order_by("person_id")
+        return Page(_summaries(actor, run, list(shown)), page, page_size, len(ids))
+    persons = Person.objects.filter(link_run=run, person_id__in=members.values("person_id"))
     rows, total = page_of(persons.order_by("person_id"), page, page_size)
     return Page(_summaries(actor, run, rows), page, page_size, total)
 

@@ -212,7 +212,9 @@ def in_sources(codes: Iterable[str], named: bool = False) -> Q:
     return Q(In(ExpressionWrapper(F("source_id") + 0, output_field=BigIntegerField()), ids))
 
 
-def _filtered_records(actor: Actor, filters: RecordFilters) -> QuerySet:
+def records_matching(actor: Actor, filters: RecordFilters) -> QuerySet:
+    """The records ``actor`` may see that ``filters`` keep (a recorder: their sources' only).
+    Checks only that a source asked for is theirs: callers check the use case's permission."""
     query = Record.objects.all()
     scope = actor.source_scope()
     named = bool(filters.name and filters.name.strip())
@@ -428,7 +430,7 @@ def list_records(
     """A page of records (oldest first) with their current values; a recorder sees only the
     records of the sources assigned to them."""
     require(actor, Permission.VIEW_RECORDS)
-    query = _filtered_records(actor, RecordFilters.of(filters))
+    query = records_matching(actor, RecordFilters.of(filters))
     rows, total = page_of(
         # the raw row and the batch's plan give each record's text as imported (compact_json)
         query.select_related("source", "batch").order_by("pk").defer("sensitive_encrypted"),

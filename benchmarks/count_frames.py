@@ -21,10 +21,10 @@ from pathlib import Path
 
 import machine
 
-STEPS = ("absent", "keep", "present", "present")
-"""A first count with no frames kept (it builds and keeps them, as an older database's first
-count does), the link run's extra step alone (frames built and kept), then two first counts
-reading them."""
+STEPS = ("before", "absent", "keep", "present", "present")
+"""A first count as before frames were kept (built in the process, not kept), one with no
+frames kept (it builds and keeps them, as an older database's first count does), the link
+run's extra step alone (frames built and kept), then two first counts reading them."""
 
 
 def step(name: str) -> dict[str, object]:
@@ -38,8 +38,10 @@ def step(name: str) -> dict[str, object]:
 
     run = require_latest_run()
     out: dict[str, object] = {"step": name, "load": os.getloadavg()[0]}
-    if name in ("absent", "keep"):
+    if name in ("before", "absent", "keep"):
         CountFrame.objects.all().delete()
+    if name == "before":
+        counting._keep = lambda *args: False  # as before: built in each process, never kept
     started = time.perf_counter()
     if name == "keep":
         persons = counting.persons_frame(run)
@@ -100,8 +102,10 @@ def main() -> None:
                 f"{r['encode_check_write_s']:.1f} s)"
             )
         else:
+            frames = {"before": "built, not kept (as before)", "absent": "absent (built, kept)"}
             what = (
-                f"first count_input(), frames {r['step']} (then a first count by sex, "
+                f"first count_input(), frames {frames.get(r['step'], r['step'])} (then a first "
+                f"count by sex, "
                 f"governorate, month: {r['first_count_s']:.1f} s)"
             )
             r["total_s"] = r["count_input_s"]

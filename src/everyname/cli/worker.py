@@ -20,9 +20,9 @@ def worker(
         typer.Option("--max-jobs", min=1, help="Exit after running this many jobs."),
     ] = None,
 ) -> None:
-    """Run queued jobs (imports, link runs, estimates, reports, releases) until stopped.
+    """Run queued jobs (imports, previews, link runs, estimates, reports, releases).
 
-    Each job runs as the user who queued it, whose permission is checked again when it runs;
+    Runs until stopped. Each job runs as the user who queued it, whose permission is checked again when it runs;
     its progress and its result or error are kept with the job. Several workers may run at
     once. On the command line the same work runs in the foreground instead.
     """

@@ -26,6 +26,7 @@ REFRESH_SECONDS = 2
 
 KIND_NAMES = {
     "import": _("Import"),
+    "preview": _("Reading an uploaded list"),
     "link": _("Link run"),
     "estimate": _("Estimate"),
     "report": _("Report"),

@@ -215,23 +215,30 @@ def run(*args: object, cwd: Path, env: dict[str, str]) -> str:
     return result.stdout
 
 
-@pytest.mark.slow
-def test_a_restored_database_counts_the_same_and_builds_its_frames_again(tmp_path, cast):
-    from everyname.store import backup
-
-    run("demo", cwd=tmp_path, env={})
-    folder = tmp_path / "everyname-demo"
-    env = {
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """The demo's database, made by ``everyname demo`` (which links, so keeps frames)."""
+    root = tmp_path_factory.mktemp("demo-frames")
+    run("demo", cwd=root, env={})
+    folder = root / "everyname-demo"
+    return root, {
         "EVERYNAME_DATABASE_URL": f"sqlite:///{folder / 'everyname-demo.sqlite3'}",
         "EVERYNAME_KEY_FILE": str(folder / "everyname.key"),
         "EVERYNAME_BACKUP_PASSPHRASE": PASSPHRASE,
         "EVERYNAME_USER": "demo-admin",
     }
-    args = ["count", "--by", "sex,place", "--format", "json"]
-    there = json.loads(run(*args, cwd=tmp_path, env=env))
-    run("backup", tmp_path / "plain.enb", cwd=tmp_path, env=env)
 
-    result = backup.restore(cast["admin"], tmp_path / "plain.enb", PASSPHRASE)
+
+@pytest.mark.slow
+def test_a_restored_database_counts_the_same_and_builds_its_frames_again(demo_database, cast):
+    from everyname.store import backup
+
+    root, env = demo_database
+    args = ["count", "--by", "sex,place", "--format", "json"]
+    there = json.loads(run(*args, cwd=root, env=env))
+    run("backup", root / "plain.enb", cwd=root, env=env)
+
+    result = backup.restore(cast["admin"], root / "plain.enb", PASSPHRASE)
     assert "store_countframe" not in {t.table for t in result.tables}  # derived: not backed up
     assert not CountFrame.objects.exists()
     forget_count_inputs()
@@ -241,3 +248,43 @@ def test_a_restored_database_counts_the_same_and_builds_its_frames_again(tmp_pat
         "persons",
         "memberships",
     }
+
+
+TWO_FIRST_COUNTS = """
+import threading
+from everyname.store.bootstrap import setup
+setup()
+from everyname.store.counting import count_input
+from everyname.store.models import CountFrame
+
+CountFrame.objects.all().delete()  # as a database from before frames were kept
+start, inputs = threading.Barrier(2), []
+
+def first_count():
+    start.wait()
+    inputs.append(count_input())
+
+threads = [threading.Thread(target=first_count) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(len(inputs), inputs[0] is inputs[1], CountFrame.objects.count())
+"""
+
+
+@pytest.mark.slow
+def test_two_first_counts_at_once_build_the_input_once(demo_database):
+    root, env = demo_database
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("EVERYNAME_")}
+    done = subprocess.run(
+        [sys.executable, "-c", TWO_FIRST_COUNTS],
+        cwd=root,
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    # one input, built by one thread while the other waited for it; its frames kept once
+    assert done.stdout.split() == ["2", "True", "2"]

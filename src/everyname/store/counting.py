@@ -136,7 +136,7 @@ def _frame_triggers(vendor: str) -> dict[str, str]:
             update = f"UPDATE OF {column}" if column else "UPDATE"
             name = f"{FRAME_TRIGGER_PREFIX}{source}"
             out[name] = (
-                f"CREATE OR REPLACE TRIGGER {name} AFTER {update} OR DELETE OR TRUNCATE "
+                f"CREATE TRIGGER {name} AFTER {update} OR DELETE OR TRUNCATE "
                 f"ON {source} FOR EACH STATEMENT EXECUTE FUNCTION {FRAME_TRIGGER_PREFIX}forget()"
             )
         return out
@@ -173,7 +173,10 @@ def install_frame_triggers(db: Any = None) -> None:
                 f"BEGIN DELETE FROM {CountFrame._meta.db_table}; RETURN NULL; END; $$ "
                 "LANGUAGE plpgsql"
             )
-        for statement in _frame_triggers(db.vendor).values():
+        for name, statement in _frame_triggers(db.vendor).items():
+            if db.vendor == "postgresql":  # CREATE OR REPLACE TRIGGER needs PostgreSQL 14
+                table = name.removeprefix(FRAME_TRIGGER_PREFIX)
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             cursor.execute(statement)
 
 
@@ -344,8 +347,9 @@ def _keep(run: LinkRun, persons: pd.DataFrame, memberships: pd.DataFrame) -> boo
     stamp = frames_stamp(run)
     try:
         encoded = {"persons": _encode_frame(persons), "memberships": _encode_frame(memberships)}
-    except (TypeError, ValueError, OverflowError, ImportError) as error:
-        logger.warning("count frames of link run %s not kept: %s", run.pk, error)
+    except (TypeError, ValueError, OverflowError) as error:
+        # the kind of error only: a message could quote a value, and values name people
+        logger.warning("count frames of link run %s not kept: %s", run.pk, type(error).__name__)
         return False
     if not all(
         _same_frame(frame, _decode_frame(encoded[name]))
@@ -355,7 +359,8 @@ def _keep(run: LinkRun, persons: pd.DataFrame, memberships: pd.DataFrame) -> boo
         return False
     try:
         with transaction.atomic():
-            install_frame_triggers()
+            if not _frame_triggers_in_place():  # DDL only when missing: it locks the tables
+                install_frame_triggers()
             CountFrame.objects.all().delete()
             for name, data in encoded.items():
                 pieces = _pieces(data)

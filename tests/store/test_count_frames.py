@@ -88,6 +88,10 @@ def test_a_link_run_leaves_its_frames_and_the_next_run_replaces_them(linked):
     second = LinkRun.objects.get(pk=run_link(TESTER).link_run)
     assert CountFrame.objects.exclude(link_run=second).count() == 0  # one run's frames kept
     assert [p[0] for p in pieces_of(second)] == ["memberships", "persons"]
+    # an older run's frames (a count of it, a build that finished late) never replace them
+    assert counting.keep_count_frames(linked) is False
+    assert [p[0] for p in pieces_of(second)] == ["memberships", "persons"]
+    assert not pieces_of(linked)
 
 
 def test_counts_from_kept_frames_equal_counts_from_frames_built_afresh(linked):

@@ -339,7 +339,8 @@ def keep_count_frames(run: LinkRun) -> bool:
 
     Frames that would not read back exactly as built are not kept (counts then build them in
     each process, as before), and neither are they when the database refuses the write (a
-    page's read-only moment, a busy SQLite): returns whether they were kept."""
+    page's read-only moment, a busy SQLite) or a newer run has finished meanwhile: returns
+    whether they were kept."""
     return _keep(run, persons_frame(run), memberships_frame(run))
 
 
@@ -359,6 +360,9 @@ def _keep(run: LinkRun, persons: pd.DataFrame, memberships: pd.DataFrame) -> boo
         return False
     try:
         with transaction.atomic():
+            latest = latest_run()
+            if latest is None or latest.pk != run.pk:  # a newer run finished meanwhile
+                return False
             if not _frame_triggers_in_place():  # DDL only when missing: it locks the tables
                 install_frame_triggers()
             CountFrame.objects.all().delete()
@@ -422,7 +426,7 @@ def count_frames(run: LinkRun) -> tuple[pd.DataFrame, pd.DataFrame]:
         return kept
     persons, memberships = persons_frame(run), memberships_frame(run)
     latest = latest_run()
-    if latest is not None and latest.pk == run.pk:
+    if latest is not None and latest.pk == run.pk:  # an older run's would replace the latest's
         _keep(run, persons, memberships)
     return persons, memberships
 

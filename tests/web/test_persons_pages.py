@@ -256,3 +256,36 @@ def test_other_roles_read_both_sources_and_their_conflict(client, sign_in, dispu
     assert 'id="grade" class="grade-contested"' in page
     listing = client.get("/persons/").content.decode()
     assert '<code class="code" dir="ltr">src-b</code>' in listing
+
+
+def test_records_naming_one_place_differently_are_not_marked_as_differing(
+    client, sign_in, linked, cast
+):
+    """ "باب هود" and "Bab Hud" are one neighbourhood: the place row of the records side by
+    side is not marked; two records naming two places still are."""
+    import re
+
+    sign_in(client, "reviewer")
+    admin = cast["admin"]
+    shared = [p for p in list_persons(admin, page_size=500).items if p.n_records >= 2]
+    details = [get_person(admin, p.person_id) for p in shared]
+
+    def place_row(person_id: str) -> str:
+        html = client.get(f"/persons/{person_id}/").content.decode()
+        table = html[html.index('<table class="side" id="records">') :]
+        (row,) = re.findall(r'<tr(?: class="differs")?>\s*<th scope="row">Place', table)
+        return row
+
+    one = [d for d in details if d.records_one_place]
+    assert one, "the demo has persons whose records write one place differently"
+    for detail in one[:3]:
+        assert len({r.place for r in detail.records if r.place}) > 1
+        assert 'class="differs"' not in place_row(detail.person_id)
+    two = [
+        d
+        for d in details
+        if not d.records_one_place and len({r.place for r in d.records if r.place}) > 1
+    ]
+    assert two, "and persons whose records name two places"
+    for detail in two[:3]:
+        assert 'class="differs"' in place_row(detail.person_id)

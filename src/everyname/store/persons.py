@@ -453,7 +453,11 @@ class PersonDetail:
     contested_fields: tuple[str, ...] = ()
     place_spellings: tuple[str, ...] = ()
     """Place fields among ``conflicts`` whose values all name one gazetteer place (two scripts
-    or spellings of it): listed as conflicts by the link run, not a disagreement to a reader."""
+    or spellings of it): listed as conflicts by link runs made before places were compared as
+    places, not a disagreement to a reader."""
+    records_one_place: bool = False
+    """Whether the records shown give their place in different texts that all name one
+    gazetteer place ("باب هود" and "Bab Hud"): a page need not mark them as differing."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -472,6 +476,7 @@ class PersonDetail:
             "independent_sources": self.independent_sources,
             "contested_fields": list(self.contested_fields),
             "place_spellings": list(self.place_spellings),
+            "records_one_place": self.records_one_place,
         }
 
 
@@ -601,6 +606,7 @@ def get_person(actor: Actor, person_id: str, link_run: int | None = None) -> Per
         grade = _corroboration(person)
     resolved = {k: v for k, v in seen.resolved.items() if k != "record_ids"}
     independent = grade["independent_sources"]
+    summaries = tuple(record_summary(r) for r in visible)
     return PersonDetail(
         person_id=person.person_id,
         link_run=run.pk,
@@ -609,7 +615,7 @@ def get_person(actor: Actor, person_id: str, link_run: int | None = None) -> Per
         sources=seen.sources,
         resolved=resolved,
         conflicts=seen.conflicts,
-        records=tuple(record_summary(r) for r in visible),
+        records=summaries,
         records_not_shown=not_shown,
         decisions=_decisions(record_ids, actor),
         id_history=_id_history(person.person_id, runs),
@@ -617,7 +623,18 @@ def get_person(actor: Actor, person_id: str, link_run: int | None = None) -> Per
         independent_sources=None if independent is None else int(independent),
         contested_fields=tuple(f for f in str(grade["contested_fields"]).split(";") if f),
         place_spellings=_place_spellings(seen.conflicts),
+        records_one_place=_one_place(summaries),
     )
+
+
+def _one_place(records: tuple[RecordSummary, ...]) -> bool:
+    """Whether the records' places are different texts naming one gazetteer place."""
+    texts = {r.place for r in records if r.place}
+    if len(texts) < 2:
+        return False
+    key = place_key()
+    found = {key(text, "place") for text in texts}
+    return len(found) == 1 and None not in found
 
 
 def _place_spellings(conflicts: Any) -> tuple[str, ...]:

@@ -203,7 +203,7 @@ def _detail_context(detail: PersonDetail) -> dict[str, Any]:
             {
                 "label": FIELD_LABELS[name],
                 "cells": [shown_field(name, c) for c in cells],
-                "differs": len(known) > 1,
+                "differs": len(known) > 1 and not (name == "place" and detail.records_one_place),
                 "name": name == "name",
             }
         )

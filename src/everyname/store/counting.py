@@ -387,34 +387,28 @@ def kept_frames(run: LinkRun) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """``run``'s frames as kept in the database, or None when they are not there whole, were
     built from other places or code (stamp), or their triggers are missing (an edit made
     meanwhile would not have removed them)."""
-    rows = list(
-        CountFrame.objects.filter(link_run=run)
-        .order_by("frame", "number")
-        .values_list("frame", "number", "pieces", "stamp")
-    )
-    if not rows or not _frame_triggers_in_place():
-        return None
     stamp = frames_stamp(run)
-    pieces: dict[str, tuple[int, list[int]]] = {}
-    for name, number, total, kept_stamp in rows:
-        if kept_stamp != stamp:
+    kept = CountFrame.objects.filter(link_run=run)
+    if not kept.filter(stamp=stamp).exists() or not _frame_triggers_in_place():
+        return None
+    # every piece in one query, so one consistent set even while another process keeps them
+    rows = list(
+        kept.order_by("frame", "number").values_list("frame", "number", "pieces", "stamp", "data")
+    )
+    pieces: dict[str, tuple[int, list[bytes]]] = {}
+    for name, number, total, kept_stamp, data in rows:
+        got = pieces.setdefault(name, (total, []))[1]
+        if kept_stamp != stamp or number != len(got):
             return None
-        pieces.setdefault(name, (total, []))[1].append(number)
+        got.append(bytes(data))
     if set(pieces) != {"persons", "memberships"} or any(
-        numbers != list(range(total)) for total, numbers in pieces.values()
+        len(got) != total for total, got in pieces.values()
     ):
         return None
-    frames = {}
-    for name in ("persons", "memberships"):
-        data = b"".join(
-            bytes(d)
-            for d in CountFrame.objects.filter(link_run=run, frame=name, stamp=stamp)
-            .order_by("number")
-            .values_list("data", flat=True)
-            .iterator(1)
-        )
-        frames[name] = _decode_frame(data)
-    return frames["persons"], frames["memberships"]
+    return (
+        _decode_frame(b"".join(pieces["persons"][1])),
+        _decode_frame(b"".join(pieces["memberships"][1])),
+    )
 
 
 def count_frames(run: LinkRun) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -37,6 +37,7 @@ pytestmark = pytest.mark.django_db
 
 TESTER = Actor.local_admin("tester")
 WINDOW = CountFilters(since="2012-02-03", until="2012-02-09", place="Homs")
+FRAMES = ["conflicts", "memberships", "persons"]
 BREAKDOWNS = (["sex", "place"], ["governorate", "neighbourhood"], ["age_group", "cause"], ["week"])
 LIST = [
     ["name", "sex", "governorate", "neighbourhood"],
@@ -76,21 +77,25 @@ def linked(demo_imported):
 
 def test_a_link_run_leaves_its_frames_and_the_next_run_replaces_them(linked):
     stamp = frames_stamp(linked)
-    assert pieces_of(linked) == [("memberships", 0, 1, stamp), ("persons", 0, 1, stamp)]
-    persons, memberships = kept_frames(linked)
+    assert pieces_of(linked) == [(name, 0, 1, stamp) for name in FRAMES]
+    persons, memberships, conflicts = kept_frames(linked)
     # the very frames a count would build: every column, type and value (lists stay lists,
     # the unplaced texts stay tuples, ages stay numbers, missing stays missing)
     assert counting._same_frame(persons, persons_frame(linked))
     assert counting._same_frame(memberships, memberships_frame(linked))
     assert len(persons) == Person.objects.filter(link_run=linked).count() > 100
     assert persons["place_unresolved"].map(type).eq(tuple).all()
+    assert counting._same_frame(conflicts, counting.conflicts_frame(linked))
+    assert (
+        0 < len(conflicts) == Person.objects.filter(link_run=linked).exclude(conflicts=[]).count()
+    )
 
     second = LinkRun.objects.get(pk=run_link(TESTER).link_run)
     assert CountFrame.objects.exclude(link_run=second).count() == 0  # one run's frames kept
-    assert [p[0] for p in pieces_of(second)] == ["memberships", "persons"]
+    assert [p[0] for p in pieces_of(second)] == FRAMES
     # an older run's frames (a count of it, a build that finished late) never replace them
     assert counting.keep_count_frames(linked) is False
-    assert [p[0] for p in pieces_of(second)] == ["memberships", "persons"]
+    assert [p[0] for p in pieces_of(second)] == FRAMES
     assert not pieces_of(linked)
 
 
@@ -106,8 +111,10 @@ def test_counts_from_kept_frames_equal_counts_from_frames_built_afresh(linked):
     assert any(row["value"] != "unknown" for row in kept[0]["by"]["place"])
     assert kept[4]["total"] < kept[0]["total"]  # the window keeps fewer: filters were applied
     # the count that found none built them, and kept them for every process after it
-    assert [p[0] for p in pieces_of(linked)] == ["memberships", "persons"]
+    assert [p[0] for p in pieces_of(linked)] == FRAMES
     assert figures() == kept[:4]
+    conflicts = Person.objects.filter(link_run=linked).exclude(conflicts=[])
+    assert count_input().conflicts == dict(conflicts.values_list("person_id", "conflicts"))
 
 
 def test_a_places_import_makes_the_next_count_place_persons_anew(tmp_path, key_file):
@@ -177,7 +184,8 @@ def test_the_encoding_reads_back_every_kind_of_value_or_is_not_kept(linked):
     assert not counting._same_frame(frame, frame.assign(lists=[("1", "2"), [], None]))
 
     mixed = frame.assign(lists=pd.Series([["1"], ("2",), None], dtype=object))
-    assert counting._keep(linked, mixed, memberships_frame(linked)) is False
+    frames = counting._build_frames(linked)
+    assert counting._keep(linked, frames._replace(persons=mixed)) is False
     assert pieces_of(linked)  # what was kept stays
 
 
@@ -188,7 +196,7 @@ def test_large_frames_are_kept_in_pieces_and_a_missing_piece_is_never_read(linke
     assert len(pieces) > 4 and {p[2] for p in pieces if p[0] == "persons"} == {
         len([p for p in pieces if p[0] == "persons"])
     }
-    persons, memberships = kept_frames(linked)
+    persons, memberships, _ = kept_frames(linked)
     assert counting._same_frame(persons, persons_frame(linked))
     assert counting._same_frame(memberships, memberships_frame(linked))
     CountFrame.objects.filter(link_run=linked, frame="persons", number=1).delete()
@@ -248,10 +256,7 @@ def test_a_restored_database_counts_the_same_and_builds_its_frames_again(demo_da
     forget_count_inputs()
     here = count(TESTER, by=["sex", "place"]).to_dict()
     assert here == there and here["total"] > 0
-    assert {p[0] for p in pieces_of(LinkRun.objects.latest("created_at"))} == {
-        "persons",
-        "memberships",
-    }
+    assert sorted({p[0] for p in pieces_of(LinkRun.objects.latest("created_at"))}) == FRAMES
 
 
 TWO_FIRST_COUNTS = """
@@ -291,4 +296,4 @@ def test_two_first_counts_at_once_build_the_input_once(demo_database):
     )
     assert done.returncode == 0, done.stderr
     # one input, built by one thread while the other waited for it; its frames kept once
-    assert done.stdout.split() == ["2", "True", "2"]
+    assert done.stdout.split() == ["2", "True", "3"]

@@ -7,13 +7,13 @@ persons with each person's place resolved against the gazetteer, so that a count
 governorate includes every neighbourhood below it.
 
 Building that input reads every person and resolves every place: half a minute or more on a
-million records. The run-only part of it, the persons with their places resolved and the
-memberships (:func:`count_frames`), is built once per link run, by the run itself, and kept in
-the database for every process (:class:`~everyname.store.models.CountFrame`). The whole input
-is kept per process (:func:`count_input`), keyed on the run and on a version stamp of
-everything else it depends on (:func:`input_stamp`), so a dashboard asking for several
-breakdowns builds it once, and a decision, a place, a claim or a record added since is seen by
-the next count.
+million records. The run-only part of it, the persons with their places resolved, the
+memberships and the conflicts (:func:`count_frames`), is built once per link run, by the run
+itself, and kept in the database for every process (:class:`~everyname.store.models.CountFrame`).
+The whole input is kept per process (:func:`count_input`), keyed on the run and on a version
+stamp of everything else it depends on (:func:`input_stamp`), so a dashboard asking for
+several breakdowns builds it once, and a decision, a place, a claim or a record added since is
+seen by the next count.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from django.db import DatabaseError, connection, transaction
@@ -82,6 +82,18 @@ def persons_frame(run: LinkRun) -> pd.DataFrame:
             frame[column] = None
     frame = frame.drop(columns=list(PLACE_COLUMNS), errors="ignore")
     return frame.join(resolve_places(frame, gazetteer()))
+
+
+def conflicts_frame(run: LinkRun) -> pd.DataFrame:
+    """The persons of ``run`` whose records disagree, with what they disagree on (most agree)."""
+    ids, conflicts = [], []
+    query = Person.objects.filter(link_run=run).exclude(conflicts=[])
+    for person_id, conflict in query.values_list("person_id", "conflicts").iterator(5000):
+        ids.append(person_id)
+        conflicts.append(conflict)
+    return pd.DataFrame(
+        {"person_id": pd.Series(ids, dtype=object), "conflicts": pd.Series(conflicts, dtype=object)}
+    )
 
 
 def memberships_frame(run: LinkRun) -> pd.DataFrame:
@@ -341,20 +353,31 @@ def keep_count_frames(run: LinkRun) -> bool:
     each process, as before), and neither are they when the database refuses the write (a
     page's read-only moment, a busy SQLite) or a newer run has finished meanwhile: returns
     whether they were kept."""
-    return _keep(run, persons_frame(run), memberships_frame(run))
+    return _keep(run, _build_frames(run))
 
 
-def _keep(run: LinkRun, persons: pd.DataFrame, memberships: pd.DataFrame) -> bool:
+class Frames(NamedTuple):
+    """What a count reads of a link run and of nothing else changing: built once per run."""
+
+    persons: pd.DataFrame
+    memberships: pd.DataFrame
+    conflicts: pd.DataFrame
+
+
+def _build_frames(run: LinkRun) -> Frames:
+    return Frames(persons_frame(run), memberships_frame(run), conflicts_frame(run))
+
+
+def _keep(run: LinkRun, frames: Frames) -> bool:
     stamp = frames_stamp(run)
     try:
-        encoded = {"persons": _encode_frame(persons), "memberships": _encode_frame(memberships)}
+        encoded = {name: _encode_frame(frame) for name, frame in frames._asdict().items()}
     except (TypeError, ValueError, OverflowError) as error:
         # the kind of error only: a message could quote a value, and values name people
         logger.warning("count frames of link run %s not kept: %s", run.pk, type(error).__name__)
         return False
     if not all(
-        _same_frame(frame, _decode_frame(encoded[name]))
-        for name, frame in (("persons", persons), ("memberships", memberships))
+        _same_frame(frame, _decode_frame(encoded[name])) for name, frame in frames._asdict().items()
     ):
         logger.warning("count frames of link run %s not kept: they do not read back", run.pk)
         return False
@@ -383,7 +406,7 @@ def _keep(run: LinkRun, persons: pd.DataFrame, memberships: pd.DataFrame) -> boo
     return True
 
 
-def kept_frames(run: LinkRun) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+def kept_frames(run: LinkRun) -> Frames | None:
     """``run``'s frames as kept in the database, or None when they are not there whole, were
     built from other places or code (stamp), or their triggers are missing (an edit made
     meanwhile would not have removed them)."""
@@ -401,28 +424,26 @@ def kept_frames(run: LinkRun) -> tuple[pd.DataFrame, pd.DataFrame] | None:
         if kept_stamp != stamp or number != len(got):
             return None
         got.append(bytes(data))
-    if set(pieces) != {"persons", "memberships"} or any(
+    if set(pieces) != set(Frames._fields) or any(
         len(got) != total for total, got in pieces.values()
     ):
         return None
-    return (
-        _decode_frame(b"".join(pieces["persons"][1])),
-        _decode_frame(b"".join(pieces["memberships"][1])),
-    )
+    return Frames(*(_decode_frame(b"".join(pieces[name][1])) for name in Frames._fields))
 
 
-def count_frames(run: LinkRun) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``run``'s persons (places resolved) and memberships: as kept in the database when they
-    are there and current, else built, and kept when ``run`` is the latest (an older database,
-    a restored one, a places import since: the first count heals it for every process)."""
+def count_frames(run: LinkRun) -> Frames:
+    """``run``'s persons (places resolved), memberships and conflicts: as kept in the database
+    when they are there and current, else built, and kept when ``run`` is the latest (an older
+    database, a restored one, a places import since: the first count heals it for every
+    process)."""
     kept = kept_frames(run)
     if kept is not None:
         return kept
-    persons, memberships = persons_frame(run), memberships_frame(run)
+    frames = _build_frames(run)
     latest = latest_run()
     if latest is not None and latest.pk == run.pk:  # an older run's would replace the latest's
-        _keep(run, persons, memberships)
-    return persons, memberships
+        _keep(run, frames)
+    return frames
 
 
 def claims_frame() -> pd.DataFrame:
@@ -463,18 +484,15 @@ def build_count_input(run: LinkRun | None = None) -> CountInput:
     :func:`count_input` for the kept copy)."""
     run = run or require_latest_run()
     decisions = decisions_in_force()
-    conflicts = {
-        person_id: list(conflict)
-        for person_id, conflict in Person.objects.filter(link_run=run)
-        .exclude(conflicts=[])
-        .values_list("person_id", "conflicts")
-    }
-    persons, memberships = count_frames(run)
+    frames = count_frames(run)
+    conflicts = frames.conflicts
     return CountInput(
-        persons,
-        memberships,
+        frames.persons,
+        frames.memberships,
         link_run=str(run.pk),
-        conflicts=conflicts,
+        conflicts={
+            p: list(c) for p, c in zip(conflicts["person_id"], conflicts["conflicts"], strict=True)
+        },
         claims=claims_frame(),
         copy_groups=copy_groups(),
         pending_pairs=pending_pairs_frame(run, {d.key for d in decisions}),

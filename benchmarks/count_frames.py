@@ -50,7 +50,10 @@ def step(name: str) -> dict[str, object]:
         memberships = counting.memberships_frame(run)
         out["memberships_frame_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        out["kept"] = counting._keep(run, persons, memberships)
+        conflicts = counting.conflicts_frame(run)
+        out["conflicts_frame_s"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        out["kept"] = counting._keep(run, counting.Frames(persons, memberships, conflicts))
         out["encode_check_write_s"] = time.perf_counter() - mark
     else:
         data = counting.count_input()
@@ -65,7 +68,7 @@ def step(name: str) -> dict[str, object]:
         frame: sum(
             len(d) for d in CountFrame.objects.filter(frame=frame).values_list("data", flat=True)
         )
-        for frame in ("persons", "memberships")
+        for frame in counting.Frames._fields
     }
     out["peak_mib"] = machine.peak_memory_bytes() / 2**20
     return out
@@ -98,7 +101,8 @@ def main() -> None:
         if r["step"] == "keep":
             what = (
                 f"frames built and kept (persons {r['persons_frame_s']:.1f} s, memberships "
-                f"{r['memberships_frame_s']:.1f} s, encode, check, write "
+                f"{r['memberships_frame_s']:.1f} s, conflicts {r['conflicts_frame_s']:.1f} s, "
+                f"encode, check, write "
                 f"{r['encode_check_write_s']:.1f} s)"
             )
         else:

@@ -5,6 +5,7 @@ settings, seed, lists, the estimate with its interval, and the warnings."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from django.utils.html import escape
 
 from everyname.store.estimating import get_estimate, list_estimates
@@ -12,6 +13,7 @@ from everyname.store.jobs import run_worker
 from everyname.store.linking import run_link
 from everyname.store.models import Job
 from everyname.store.permissions import Actor
+from everyname.web.views.estimates import WARNING_TITLES
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +63,22 @@ def test_an_analyst_queues_an_estimate_and_finds_it_stored_with_its_settings(
     assert any(w["code"] == "linkage_doubt" for w in fitted["warnings"])
     for warning in fitted["warnings"]:
         assert escape(warning["message"]) in detail
+        title = WARNING_TITLES[warning["code"]]  # every code the core gives has its headline
+        assert f"<strong data-warning-title>{escape(str(title))}</strong>" in detail
+    with translation.override("ar"):  # the headline in Arabic, the figures' sentence after it
+        arabic = str(WARNING_TITLES["linkage_doubt"])
+    assert any("\u0600" <= c <= "\u06ff" for c in arabic)
+    client.post("/i18n/setlang/", {"language": "ar", "next": "/"})
+    in_arabic = client.get(f"/estimates/{stored.stored_id}/").content.decode()
+    assert f"<strong data-warning-title>{escape(arabic)}</strong>" in in_arabic
     merged = fitted["pending_merged"]
     assert f"{whole(merged['estimate'])} ({whole(merged['lower'])} to" in detail
+
+
+def test_every_warning_code_of_the_core_has_a_translated_headline():
+    from everyname.core.estimate.cautions import WarningCode
+
+    assert {str(code) for code in WarningCode} | {"linkage_doubt"} == set(WARNING_TITLES)
 
 
 def test_a_stratified_estimate_shows_every_stratum_and_its_failures(client, sign_in, linked):

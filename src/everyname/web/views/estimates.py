@@ -104,12 +104,37 @@ def error_of(exc: Exception) -> dict[str, str]:
     return {"message": str(exc), "field": getattr(exc, "field", None) or ""}
 
 
-def warnings_of(stratum: dict[str, Any]) -> list[str]:
-    """A stratum's warnings and cautions as sentences (the store keeps ``{code, message}``)."""
-    return [
-        w.get("message", str(w)) if isinstance(w, dict) else str(w)
-        for w in stratum.get("warnings") or []
-    ]
+WARNING_TITLES = {
+    "fewer_than_three_lists": _("Fewer than three lists: their independence cannot be tested"),
+    "few_observations": _("Few documented persons: the estimate rests on little data"),
+    "list_covers_almost_all": _("One list names almost everyone: the others add little"),
+    "list_covers_almost_none": _("One list names almost no one: it carries little information"),
+    "no_overlap": _("Lists that do not overlap: nothing links them"),
+    "estimate_far_above_observed": _("The estimate is far above the documented count"),
+    "models_disagree": _("The models disagree: the uncertainty is larger than any interval"),
+    "estimate_does_not_exist": _("No finite estimate exists for these data"),
+    "not_identifiable": _("The model cannot be estimated from these data"),
+    "interval_open": _("The interval has no upper end"),
+    "not_converged": _("The fit did not converge"),
+    "selection_uncertain": _("The choice of model is uncertain"),
+    "bootstrap_not_possible": _("The interval could not be computed by resampling"),
+    "linkage_doubt": _("Pairs awaiting review change the estimate: review them before publishing"),
+}
+"""A headline per warning code (``core.estimate.cautions.WarningCode`` and the linkage doubt),
+translated; the core's sentence with its figures follows it in English."""
+
+
+def warnings_of(stratum: dict[str, Any]) -> list[dict[str, str]]:
+    """A stratum's warnings and cautions: the translated headline of each code (none for a
+    code this page does not know) and the core's sentence (the store keeps ``{code,
+    message}``)."""
+    out = []
+    for w in stratum.get("warnings") or []:
+        known = isinstance(w, dict)
+        title = WARNING_TITLES.get(str(w.get("code"))) if known else None
+        message = w.get("message", str(w)) if known else str(w)
+        out.append({"title": str(title) if title else "", "message": message})
+    return out
 
 
 def shown_filters(filters: dict[str, Any]) -> dict[str, Any]:

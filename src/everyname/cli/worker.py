@@ -22,9 +22,9 @@ def worker(
 ) -> None:
     """Run queued jobs (imports, previews, link runs, estimates, reports, releases).
 
-    Runs until stopped. Each job runs as the user who queued it, whose permission is checked again when it runs;
-    its progress and its result or error are kept with the job. Several workers may run at
-    once. On the command line the same work runs in the foreground instead.
+    Runs until stopped. Each job runs as the user who queued it, whose permission is checked
+    again when it runs; its progress and its result or error are kept with the job. Several
+    workers may run at once. On the command line the same work runs in the foreground instead.
     """
     open_database()
     from everyname.store.jobs import run_worker

@@ -166,6 +166,17 @@ def test_a_link_run_estimate_carries_its_doubt_and_its_place_labels(linked):
     assert result.records_not_linked == 0 and result.pairs_awaiting_review > 0
     fitted = [s for s in result.strata if s["estimate"] is not None]
     assert fitted and all("pending_merged" in s for s in fitted)
+    # a stratum of two lists calls for Chapman's method, which the profile interval (asked
+    # for without a method) does not fit: that stratum says so, the others are fitted
+    two_lists = [s for s in result.strata if s["estimate"] is None and len(s["lists"]) == 2]
+    assert two_lists
+    for stratum in two_lists:
+        assert "applies to the log-linear method only" in stratum["error"]
+        assert "the method here is chapman" in stratum["error"]
+    with pytest.raises(InvalidSettings):  # a method asked for that refuses it: refused at once
+        estimate(
+            TESTER, by="governorate", options=EstimateOptions(method="chapman", interval="profile")
+        )
     by_place = estimate(TESTER, by="places", options=PROFILE)
     assert all(s["value"].split(": ")[0] in ("neighbourhood", "locality", "governorate")
                for s in by_place.strata)  # fmt: skip

@@ -399,6 +399,22 @@ def _fit_stratum(
         data = _fit(hist, options, seed).to_dict()
     except EstimationError as exc:
         data = _failed(hist, options, exc)
+    except InvalidSettings as exc:
+        if options.method is not None:
+            raise  # the method asked for refuses a setting: the request itself is wrong
+        # No method asked for, and this stratum's lists call for one the settings do not fit
+        # (an interval of the log-linear method, where two lists give Chapman's): this
+        # stratum fails, saying why; the others are fitted as asked.
+        from everyname.core.estimate import default_method
+
+        data = _failed(
+            hist,
+            options,
+            EstimationError(
+                f"{exc} (with {hist.n_lists} lists the method here is "
+                f"{default_method(hist)}: choose a method, or leave that setting out)"
+            ),
+        )
     if value is not None:
         data = {"value": value, **data}
     if merged is not None:

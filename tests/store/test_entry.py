@@ -176,6 +176,38 @@ def test_records_added_since_the_run_count_as_in_a_full_scan(linked):
     assert str(saved.record_id) in {c.record_id for c in fast}, "the record just entered"
 
 
+def test_the_link_run_keeps_the_term_frequencies_a_check_would_count(linked):
+    """The run counted them from the records it linked: a process that has not counted them
+    (a restarted server) reads them instead of every record, and they are what counting every
+    record gives; a correction since makes them stale, and a check counts afresh."""
+    from everyname.core.link.candidates import term_frequencies
+    from everyname.store import entry
+    from everyname.store.models import RunTermFrequencies
+    from everyname.store.records import correct_record
+
+    counted = term_frequencies(records_frame(), linked.model)
+    stamp = (linked.pk, str(linked.created_at), *entry.edits_stamp())
+    stored = entry._stored_term_frequencies(linked, stamp)
+    assert stored is not None and stored.records == Record.objects.count()
+    assert (stored.frequencies.counts, stored.frequencies.totals) == (
+        counted.counts,
+        counted.totals,
+    )
+    entry._kept.clear()  # as a process that has not counted them
+    kept = kept_term_frequencies(linked)
+    assert (kept.counts, kept.totals) == (counted.counts, counted.totals)
+
+    record = Record.objects.filter(normalised__given_name__isnull=False).order_by("pk").first()
+    correct_record(ADMIN, record.pk, {"given_name": "Zakariya"}, reason="misheard")
+    stale = (linked.pk, str(linked.created_at), *entry.edits_stamp())
+    assert entry._stored_term_frequencies(linked, stale) is None
+    entry._kept.clear()
+    recounted = kept_term_frequencies(linked)
+    assert recounted.counts == term_frequencies(records_frame(), linked.model).counts
+    assert recounted.counts != counted.counts  # the corrected name is counted
+    assert RunTermFrequencies.objects.filter(link_run=linked).count() == 1
+
+
 def test_saving_as_new_writes_the_record_only(linked):
     record, _ = _duplicated(linked)
     decisions = MatchDecision.objects.count()

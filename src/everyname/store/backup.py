@@ -85,6 +85,7 @@ LIBRARIES = ("django", "psycopg", "cryptography", "splink", "duckdb", "pandas")
 SKIPPED_MODELS: tuple[str, ...] = (
     DataVersion._meta.label_lower,
     "store.countframe",
+    "store.runtermfrequencies",
     "sessions.session",
     "axes.accessattempt",
     "axes.accessattemptexpiration",
@@ -94,7 +95,8 @@ SKIPPED_MODELS: tuple[str, ...] = (
 """Not backed up: the counter of edits made in place, which tells a running process that its
 kept count input is stale (a restored database starts its own); the count frames, derived
 from the persons and places restored with the rest and built again by the first count (or
-link run) after the restore; the web app's sessions, since
+link run) after the restore, and the term frequencies a link run keeps for entry checks,
+counted again by the first check; the web app's sessions, since
 a session restored on another server would sign someone in there without their password; and
 the sign-in attempts and lockouts, which hold staff's addresses and belong to the server that
 saw them. Users, roles and second-factor devices are backed up: the team signs in as before."""

@@ -22,13 +22,16 @@ never by its values. The reporter's identity is never compared and never returne
 
 from __future__ import annotations
 
+import json
 import re
 import threading
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Max, Q, QuerySet
 
@@ -54,6 +57,7 @@ from everyname.store.models import (
     Membership,
     Record,
     RecordRevision,
+    RunTermFrequencies,
     Source,
 )
 from everyname.store.permissions import Actor, Permission, require
@@ -367,22 +371,55 @@ _kept: dict[str, _Kept] = {}
 _kept_lock = threading.Lock()
 
 
-def kept_term_frequencies(run: LinkRun) -> TermFrequencies:
-    """How common each value is among every record, for ``run``'s model: counted at the first
-    check after a link run (a scan of every record, as a check used to make each time) and
-    kept in this process; records added since are counted on top at the next check. Any
-    correction or edit in place (a revision, a change counted by ``DataVersion``) and a new
-    run count afresh."""
-    database = str(connection.settings_dict.get("NAME"))
+def edits_stamp() -> tuple[int, int, int]:
+    """What term frequencies counted before a correction or an edit in place no longer hold:
+    the number of record revisions, the highest revision id and the count of edits in place
+    (``DataVersion``)."""
     revisions = RecordRevision.objects.aggregate(n=Max("id"))["n"] or 0
     version = DataVersion.objects.aggregate(n=Max("version"))["n"] or 0
-    stamp = (run.pk, str(run.created_at), RecordRevision.objects.count(), revisions, version)
+    return (RecordRevision.objects.count(), revisions, version)
+
+
+def keep_term_frequencies(run: LinkRun, records: pd.DataFrame, edits: tuple[int, ...]) -> None:
+    """Counted by the link run from the records it linked (``records_frame()``, read after
+    ``edits`` was taken), and kept with the run: the first check after it then counts only the
+    records added since, instead of reading every record (17 s for 200,000 records)."""
+    frequencies = term_frequencies(records, run.model)
+    highest = int(pd.to_numeric(records["record_id"]).max()) if len(records) else 0
+    data = {"counts": frequencies.counts, "totals": frequencies.totals}
+    stamp = {"edits": list(edits), "records": len(records), "highest": highest}
+    packed = zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    RunTermFrequencies.objects.update_or_create(
+        link_run=run, defaults={"stamp": stamp, "data": packed}
+    )
+
+
+def _stored_term_frequencies(run: LinkRun, stamp: tuple[Any, ...]) -> _Kept | None:
+    """The run's own counts, if no correction or edit in place came after them."""
+    stored = RunTermFrequencies.objects.filter(link_run=run).first()
+    if stored is None or tuple(stored.stamp.get("edits") or ()) != tuple(stamp[2:]):
+        return None
+    data = json.loads(zlib.decompress(bytes(stored.data)).decode("utf-8"))
+    frequencies = TermFrequencies(data["counts"], data["totals"])
+    return _Kept(stamp, int(stored.stamp["records"]), int(stored.stamp["highest"]), frequencies)
+
+
+def kept_term_frequencies(run: LinkRun) -> TermFrequencies:
+    """How common each value is among every record, for ``run``'s model: as the run counted
+    them (:func:`keep_term_frequencies`), or counted at the first check after it (a scan of
+    every record) for a run that did not; kept in this process; records added since are
+    counted on top at the next check. Any correction or edit in place (a revision, a change
+    counted by ``DataVersion``) and a new run count afresh."""
+    database = str(connection.settings_dict.get("NAME"))
+    stamp = (run.pk, str(run.created_at), *edits_stamp())
     extent = Record.objects.aggregate(n=Max("id"))["n"] or 0
     with _kept_lock:
         kept = _kept.get(database)
+    if kept is None or kept.stamp != stamp:
+        kept = _stored_term_frequencies(run, stamp)
     if kept is not None and kept.stamp == stamp:
         if kept.highest == extent and Record.objects.count() == kept.records:
-            return kept.frequencies
+            return _keep(database, kept)
         added = records_frame(Record.objects.filter(pk__gt=kept.highest, pk__lte=extent))
         if kept.records + len(added) == Record.objects.filter(pk__lte=extent).count():
             frequencies = kept.frequencies.plus(term_frequencies(added, run.model))

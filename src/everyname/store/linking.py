@@ -258,6 +258,9 @@ def run_link(
             f"threshold {threshold!r}: expected a probability from 0 to 1", field="threshold"
         )
     settings = LinkSettings() if threshold is None else LinkSettings(threshold=threshold)
+    from everyname.store.entry import edits_stamp, keep_term_frequencies
+
+    edits = edits_stamp()  # before the records are read: a correction meanwhile is seen
     frame = records_frame()
     decisions = decisions_in_force()
     previous = _previous_clusters(latest_run())
@@ -313,6 +316,8 @@ def run_link(
     from everyname.store.counting import keep_count_frames
 
     keep_count_frames(run)
+    # and the term frequencies an entry check needs, counted from the records just linked
+    keep_term_frequencies(run, frame, edits)
     previous_ids = set(previous.person_of_record.values()) if previous else set()
     kept = len(previous_ids & set(persons["person_id"]))
     return LinkSummary(

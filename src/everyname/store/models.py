@@ -548,6 +548,21 @@ class CountFrame(models.Model):
         ]
 
 
+class RunTermFrequencies(models.Model):
+    """A link run's term frequencies (``store.entry``): how many records hold each value of
+    each column its model adjusts for how common a value is, counted by the run from the
+    records it linked, so that the first entry check after a run need not read every record
+    again. ``stamp`` says what they were counted from (the records, the highest record id, the
+    revisions and edits in place then); ``data`` is zlib-compressed JSON.
+
+    Derived data: left out of backups; a check counts afresh when they are missing or stale."""
+
+    link_run = models.OneToOneField(LinkRun, on_delete=models.CASCADE, related_name="+")
+    stamp = models.JSONField()
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
 class KeyFingerprint(models.Model):
     """Which key this database's identities and files are encrypted with: an HMAC of a constant
     under the key (``crypto.fingerprint``), never the key. One row; a backup carries it like

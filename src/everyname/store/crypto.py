@@ -125,7 +125,15 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("RecordRevision", "sensitive_encrypted"),
     ("JobFileChunk", "data"),
 )
-PLAIN_BINARY_COLUMNS: frozenset[tuple[str, str]] = frozenset({("StoredReport", "content")})
+PLAIN_BINARY_COLUMNS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("StoredReport", "content"),
+        # derived from what is stored in the clear beside them (persons' resolved values,
+        # memberships, conflicts; how often each name key occurs), never a reporter's identity
+        ("CountFrame", "data"),
+        ("RunTermFrequencies", "data"),
+    }
+)
 
 
 def recorded_fingerprint(*, lock: bool = False) -> str | None:

@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,34 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+EVERYNAME = Path(sys.executable).with_name("everyname")
+"""The installed command line, run as a user runs it (a process of its own)."""
+
+
+def run_everyname(
+    *args: object, cwd: Path, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """``everyname ARGS`` in ``cwd`` with none of this process's ``EVERYNAME_*`` settings (nor
+    its Django settings module), only ``env``'s; its output as text. ``check``: it must succeed
+    (its output is the failure's message)."""
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("EVERYNAME_") and k != "DJANGO_SETTINGS_MODULE"
+    }
+    result = subprocess.run(
+        [str(EVERYNAME), *map(str, args)],
+        cwd=cwd,
+        env={**environment, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -12,7 +12,6 @@ import random
 import sqlite3
 import stat
 import subprocess
-import sys
 import time
 import urllib.parse
 import uuid
@@ -23,28 +22,13 @@ from typer.testing import CliRunner
 
 from everyname.cli.app import app
 from everyname.store.backup import SKIPPED_MODELS
+from tests.conftest import EVERYNAME, run_everyname
 
-EVERYNAME = Path(sys.executable).with_name("everyname")
 PASSPHRASE = "a long enough passphrase, 2026"
 
 
 def everyname(*args: object, env: dict[str, str], cwd: Path, check: bool = True):
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("EVERYNAME_") and k != "DJANGO_SETTINGS_MODULE"
-    }
-    result = subprocess.run(
-        [str(EVERYNAME), *map(str, args)],
-        cwd=cwd,
-        env={**environment, "COLUMNS": "400", **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if check:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
+    return run_everyname(*args, cwd=cwd, env={"COLUMNS": "400", **env}, check=check)
 
 
 class Database:

@@ -8,10 +8,7 @@ to PostgreSQL. Every row of every table must come back equal.
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,29 +20,15 @@ from everyname.store.audit import Action
 from everyname.store.backup import BackupUnreadable
 from everyname.store.imports import import_file
 from everyname.store.models import AuditEvent, Batch, Record
+from tests.conftest import run_everyname
 
 pytestmark = pytest.mark.django_db
-EVERYNAME = Path(sys.executable).with_name("everyname")
 PASSPHRASE = "a long enough passphrase, 2026"
 SOURCE_ALIAS = "backup_test_source"
 
 
 def run(*args: object, cwd: Path, env: dict[str, str] | None = None):
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("EVERYNAME_") and k != "DJANGO_SETTINGS_MODULE"
-    }
-    result = subprocess.run(
-        [str(EVERYNAME), *map(str, args)],
-        cwd=cwd,
-        env={**environment, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result
+    return run_everyname(*args, cwd=cwd, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,7 @@ from everyname.store.linking import run_link
 from everyname.store.models import CountFrame, LinkRun, Person, Source
 from everyname.store.permissions import Actor
 from everyname.store.places import import_places
+from tests.conftest import run_everyname
 
 pytestmark = pytest.mark.django_db
 
@@ -205,26 +206,11 @@ def test_large_frames_are_kept_in_pieces_and_a_missing_piece_is_never_read(linke
 
 # --- a backup and its restore --------------------------------------------------------------
 
-EVERYNAME = Path(sys.executable).with_name("everyname")
 PASSPHRASE = "a long enough passphrase, 2026"
 
 
 def run(*args: object, cwd: Path, env: dict[str, str]) -> str:
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("EVERYNAME_") and k != "DJANGO_SETTINGS_MODULE"
-    }
-    result = subprocess.run(
-        [str(EVERYNAME), *map(str, args)],
-        cwd=cwd,
-        env={**environment, **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+    return run_everyname(*args, cwd=cwd, env=env).stdout
 
 
 @pytest.fixture(scope="module")

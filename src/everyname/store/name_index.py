@@ -91,9 +91,20 @@ def uninstall(db: BaseDatabaseWrapper) -> None:
 
 
 def keep_triggers(db: BaseDatabaseWrapper) -> None:
-    """Puts back any trigger that is missing, and then indexes the records afresh: on SQLite,
-    Django changes a column by building the table anew and dropping the old one, and its
-    triggers with it. Run after every ``migrate``."""
+    """Puts back what keeps the index, if missing, after every ``migrate``: on SQLite any
+    trigger (Django changes a column by building the table anew and dropping the old one, and
+    its triggers with it), then indexes the records afresh; on PostgreSQL the index itself."""
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM django_migrations WHERE app = 'store' AND name = %s",
+                ["0018_name_index"],
+            )
+            made = cursor.fetchone() is not None
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [GIN_INDEX])
+            if made and cursor.fetchone() is None:
+                install(db)
+        return
     if db.vendor != "sqlite":
         return
     with db.cursor() as cursor:

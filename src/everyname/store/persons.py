@@ -252,13 +252,7 @@ def list_persons(
     elif named:
         by_name = _members(run, records.filter(name_matches(text)))
         if not _person_filters(filters):
-            # The persons of the records the name finds, listed and counted once here: asking
-            # the database for the count and then for the page made it find them twice.
-            ids = sorted(set(by_name.values_list("person_id", flat=True)))
-            start = (page - 1) * page_size
-            shown = persons.filter(person_id__in=ids[start : start + page_size])
-            rows = list(shown.order_by("person_id"))
-            return Page(_summaries(actor, run, rows), page, page_size, len(ids))
+            return _page_of_members(actor, run, by_name, page, page_size)
         persons = persons.filter(person_id__in=by_name.values("person_id"))
     elif restricted:
         persons = persons.filter(person_id__in=_members(run, records).values("person_id"))
@@ -307,16 +301,23 @@ def _recorders_persons(
     members = _members(run, records_matching(actor, wanted))
     if by_id:
         members = members.filter(person_id=text)
-    if wanted.name is not None:  # the persons of the records found, listed and counted once
-        ids = sorted(set(members.values_list("person_id", flat=True)))
-        start = (page - 1) * page_size
-        shown = Person.objects.filter(
-            link_run=run, person_id__in=ids[start : start + page_size]
-        ).order_by("person_id")
-        return Page(_summaries(actor, run, list(shown)), page, page_size, len(ids))
+    if wanted.name is not None:
+        return _page_of_members(actor, run, members, page, page_size)
     persons = Person.objects.filter(link_run=run, person_id__in=members.values("person_id"))
     rows, total = page_of(persons.order_by("person_id"), page, page_size)
     return Page(_summaries(actor, run, rows), page, page_size, total)
+
+
+def _page_of_members(
+    actor: Actor, run: LinkRun, members: QuerySet, page: int, page_size: int
+) -> Page:
+    """The persons of the memberships a name search found, listed and counted once here:
+    asking the database for the count and then for the page made it find them twice."""
+    ids = sorted(set(members.values_list("person_id", flat=True)))
+    start = (page - 1) * page_size
+    shown = Person.objects.filter(link_run=run, person_id__in=ids[start : start + page_size])
+    rows = list(shown.order_by("person_id"))
+    return Page(_summaries(actor, run, rows), page, page_size, len(ids))
 
 
 def _members(run: LinkRun, records: QuerySet) -> QuerySet:

@@ -23,7 +23,7 @@ def test_key_file_is_created_owner_only_and_never_overwritten(tmp_path):
 
 def test_round_trip_and_ciphertext_hides_plaintext(key_file):
     token = crypto.encrypt_text("Umm Khaled, +963 933 000 000")
-    assert b"Khaled" not in token and b"963" not in token
+    assert b"Khaled" not in token and b"+963 933" not in token  # a short "963" could be chance
     assert crypto.decrypt_text(token) == "Umm Khaled, +963 933 000 000"
 
 

@@ -178,20 +178,66 @@ class _HoldsParts(Lookup):
 def holding_keys(keys: Sequence[str]) -> Q:
     """Records whose name key holds every one of ``keys`` as a whole part, in any order,
     found through the index (the caller checks the order, if it matters)."""
-    keys = list(dict.fromkeys(keys))
-    if not keys:
+    return holding_any([keys])
+
+
+def holding_any(readings: Sequence[Sequence[str]]) -> Q:
+    """Records whose name key holds every key of one of ``readings`` (an entry may be
+    several adjacent parts, "MHMD NR"), through the index: one lookup whatever their number."""
+    parts = [list(dict.fromkeys(k for entry in keys for k in entry.split())) for keys in readings]
+    readings = [keys for keys in parts if keys]
+    if not readings:
         return Q()
     if connection.vendor == "sqlite":
         # Keys are capital letters only (core.names.keys), so quoting each as an FTS5 string
         # cannot turn it into an operator.
-        match = " AND ".join(f'"{key}"' for key in keys)
+        match = " OR ".join(
+            "(" + " AND ".join(f'"{key}"' for key in keys) + ")" for keys in readings
+        )
         return Q(pk__in=RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", (match,)))
-    if connection.vendor == "postgresql":
-        return Q(_HoldsParts(F("name_key"), Value(keys)))
     query = Q()
-    for key in keys:  # any other database: no index, the same answer
-        query &= Q(name_key__regex=rf"(^| ){key}( |$)")
+    for keys in readings:
+        if connection.vendor == "postgresql":
+            query |= Q(_HoldsParts(F("name_key"), Value(keys)))
+        else:  # any other database: no index, the same answer
+            one = Q()
+            for key in keys:
+                one &= Q(name_key__regex=rf"(^| ){key}( |$)")
+            query |= one
     return query
+
+
+def known_keys(keys: Sequence[str]) -> set[str]:
+    """Those of ``keys`` some record holds as a part, in one query that reads the index only
+    (a name search asks this of the few dozen ways a name can be cut or joined)."""
+    keys = sorted(set(keys))
+    if not keys:
+        return set()
+    held: set[str] = set()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for start in range(0, len(keys), 200):  # SQLite allows 500 SELECTs in a UNION
+                chunk = keys[start : start + 200]
+                cursor.execute(
+                    " UNION ALL ".join(
+                        f"SELECT %s WHERE EXISTS (SELECT 1 FROM {TABLE} WHERE {TABLE} MATCH %s)"
+                        for _ in chunk
+                    ),
+                    [value for key in chunk for value in (key, f'"{key}"')],
+                )
+                held.update(row[0] for row in cursor.fetchall())
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT k FROM unnest(%s::text[]) AS k WHERE EXISTS (SELECT 1 FROM store_record "
+                "WHERE string_to_array(name_key, ' ') @> ARRAY[k])",
+                [keys],
+            )
+            held.update(row[0] for row in cursor.fetchall())
+        else:
+            from everyname.store.models import Record
+
+            held.update(k for k in keys if Record.objects.filter(holding_keys([k])).exists())
+    return held
 
 
 class _Like(Lookup):
@@ -207,17 +253,27 @@ class _Like(Lookup):
 
 def keys_in_order(keys: Sequence[str]) -> Q:
     """Records whose name key holds ``keys`` in this order as whole parts, other parts
-    allowed between ("MHMD KLD" in "MHMD BDLRHMN KLD", not in "KLD MHMD" nor "MHMD KLDN").
+    allowed between ("MHMD KLD" in "MHMD BDLRHMN KLD", not in "KLD MHMD" nor "MHMD KLDN");
+    an entry of several parts ("MHMD NR") must stand as those parts next to each other.
 
     A LIKE, which both databases run in their own code (a regular expression is, on SQLite,
     a Python function called for each row): the key is written with its spaces doubled and a
     space either side, so that each part of the pattern, `` KEY ``, takes its own spaces."""
+    return in_order_any([keys])
+
+
+def in_order_any(readings: Sequence[Sequence[str]]) -> Q:
+    """Records of which one of ``readings`` is true as :func:`keys_in_order` reads it."""
     from django.db.models.functions import Concat, Replace
 
-    if not keys:
+    readings = [keys for keys in readings if keys]
+    if not readings:
         return Q()
     space = Value(" ", output_field=TextField())
     doubled = Replace(F("name_key"), space, Value("  ", output_field=TextField()))
     spaced = Concat(space, doubled, space, output_field=TextField())
-    pattern = "%" + "%".join(f" {key} " for key in keys) + "%"
-    return Q(_Like(spaced, Value(pattern, output_field=TextField())))
+    query = Q()
+    for keys in readings:
+        pattern = "%" + "%".join(" {} ".format(key.replace(" ", "  ")) for key in keys) + "%"
+        query |= Q(_Like(spaced, Value(pattern, output_field=TextField())))
+    return query

@@ -33,6 +33,7 @@ from everyname.core.errors import InvalidInput, NotFound
 from everyname.core.ingest import normalise
 from everyname.core.mapping import parse_mapping
 from everyname.core.names import name_forms
+from everyname.core.names.readings import key_readings
 from everyname.core.schema import (
     CANONICAL_FIELDS,
     NAME_FIELDS,
@@ -147,12 +148,15 @@ def name_matches(text: str) -> Q:
     looked for in the name as written instead. The records holding every key are found
     through the name index (:mod:`~everyname.store.name_index`); of those, the ones holding
     them in the order typed are kept: "محمد الخالدي" finds "محمد عبد الرحمن الخالدي" but not
-    "خالد محمود" (whose keys are the same, reversed).
+    "خالد محمود" (whose keys are the same, reversed). A compound name is found written as one
+    part or two (:mod:`~everyname.core.names.readings`): "محمد نور الخالدي" finds the record
+    whose given name is "محمد نور" (``MHMDNR KLD``), "محمدنور" the one written "محمد نور".
     """
     keys = name_keys(text)
     if not keys:
         return Q(normalised__full_name__icontains=text.strip())
-    return name_index.holding_keys(keys) & name_index.keys_in_order(keys)
+    readings = key_readings(keys, name_index.known_keys)
+    return name_index.holding_any(readings) & name_index.in_order_any(readings)
 
 
 def annotate_name_key(query: QuerySet) -> QuerySet:

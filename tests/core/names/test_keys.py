@@ -34,3 +34,17 @@ def test_key_of_romanised_arabic_equals_key_of_arabic() -> None:
 @given(st.text())
 def test_never_raises_and_is_upper_ascii(text: str) -> None:
     assert re.fullmatch(r"[A-Z]*", name_key(text))
+
+
+# no article: inside a part of several words name_key keeps it ("نور الدين": NRLDN), and a
+# search's keys already give such a compound as one key
+WORDS = ("محمد", "نور", "داود", "آية", "Mohammed", "Nour", "Dawood", "Aya", "Hasan")
+
+
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=4))
+def test_joined_key_is_the_key_of_the_words_written_as_one_part(words: list[str]) -> None:
+    """What a search joins from typed keys is what ingest stores for a given name of
+    several words ("محمد نور": MHMDNR, "محمد داود": the D written once)."""
+    from everyname.core.names.keys import joined_key
+
+    assert joined_key([name_key(w) for w in words]) == name_key(" ".join(words))

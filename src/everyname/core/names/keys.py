@@ -24,6 +24,7 @@ What the key keeps and drops, and why:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from everyname.core.names.arabic import arabic_not_article_words, has_arabic, normalise_arabic
@@ -100,3 +101,17 @@ def name_key(part: str | None) -> str:
     if not part:
         return ""
     return _key(part)
+
+
+def joined_key(keys: Sequence[str]) -> str:
+    """The key of several name parts written as one, from their keys: what :func:`name_key`
+    gives for the parts together ("محمد نور" as one given name: ``MHMD`` + ``NR`` ->
+    ``MHMDNR``; a letter ending one and starting the next is written once, and a part with
+    no consonant adds nothing), so that a search can compare a name typed in separate words
+    with one stored as a single part. An article inside such a part is kept by name_key
+    ("نور الدين": ``NRLDN``) and dropped by the word's own key; a search's keys already give
+    those compounds as one key, as ingest does."""
+    joined = "".join(key for key in keys if key != NO_CONSONANT)
+    if not joined:
+        return NO_CONSONANT if keys else ""
+    return _REPEATS.sub(r"\1", joined)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -39,7 +40,13 @@ def timed_import(csv_path: Path, workdir: Path):  # type: ignore[no-untyped-def]
     return report, time.perf_counter() - started
 
 
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(csv_path: Path, workdir: Path) -> None:
+    before = cpu_seconds(resource.RUSAGE_SELF), cpu_seconds(resource.RUSAGE_CHILDREN)
     report, seconds = timed_import(csv_path, workdir)
     print(
         json.dumps(
@@ -47,6 +54,11 @@ def child(csv_path: Path, workdir: Path) -> None:
                 "rows": report.rows_read,
                 "records": report.records_imported,
                 "seconds": seconds,
+                # CPU time, which a shared machine's other work does not inflate as it does the
+                # wall clock: the importing process's own (setup included), and its parsing
+                # workers' together (children, counted once they have ended)
+                "importer_cpu": cpu_seconds(resource.RUSAGE_SELF) - before[0],
+                "workers_cpu": cpu_seconds(resource.RUSAGE_CHILDREN) - before[1],
                 "peak_bytes": machine.peak_memory_bytes(),
                 # the worker processes that parse the file in parallel (largest of them)
                 "worker_peak_bytes": machine.peak_memory_bytes(children_only=True),
@@ -59,6 +71,11 @@ def child(csv_path: Path, workdir: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--no-record",
+        action="store_true",
+        help="print the figures only (results/import.md keeps the runs recorded by hand)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("CSV", "WORKDIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -95,8 +112,12 @@ def main() -> None:
         f"process   (target < 1,024 MiB)",
         f"CSV size:        {size / 2**20:,.0f} MiB; database: "
         f"{figures['database_bytes'] / 2**20:,.0f} MiB",
+        f"CPU per row:     {1e6 * figures['importer_cpu'] / figures['rows']:.1f} µs importer, "
+        f"{1e6 * figures['workers_cpu'] / figures['rows']:.1f} µs parsing workers together",
     ]
     print("\n".join(lines))
+    if args.no_record:
+        return
     path = machine.record(
         "import",
         f"Import benchmark: {args.rows:,} generated rows, CSV → SQLite",

@@ -110,6 +110,19 @@ _TEMPLATE = _template()
 NORMALISED_KEYS: tuple[str, ...] = tuple(_TEMPLATE)
 """Every key of ``ParsedRecord.normalised``, in a stable order."""
 
+_TEXT, _ONCE, _PLACE, _VOCABULARY, _AGE, _DATE, _ID = range(7)
+_KIND: dict[str, int] = {"national_id": _ID, **dict.fromkeys(_DATE_KEYS, _DATE), "age": _AGE}
+_KIND.update(dict.fromkeys(VOCABULARIES, _VOCABULARY))
+_KIND.update(dict.fromkeys(_PLACE_FIELDS, _PLACE))
+_KIND.update(dict.fromkeys(_TEXT_FIELDS, _TEXT))
+_KIND.update(dict.fromkeys(("source_record_id", "notes"), _ONCE))
+"""How :func:`normalise` reads each field, looked up once per value (a text field first, then a
+place, a vocabulary, the age, a date, the ID number, as the order of the checks was)."""
+
+_normalise_text = lru_cache(maxsize=16384)(normalise_text)
+""":func:`normalise_text` remembered for the texts a list repeats (names, mostly); an ID or a
+note, which it does not repeat, is normalised each time (``_ONCE``)."""
+
 
 @lru_cache(maxsize=65536)
 def _date_keys(text: str, order: str) -> tuple[str | None, str, str | None, str | None]:
@@ -135,6 +148,7 @@ def normalise(
     errors: list[tuple[str, str]] = []
     age = None
     stated_group: str | None = None
+    kind_of = _KIND.get
     for name, written in as_written.items():
         text = written
         if values:
@@ -143,16 +157,19 @@ def normalise(
                 replacement = table.get(match_key(text))
                 if replacement is not None:
                     text = replacement
-        if name in _TEXT_FIELDS:
+        kind = kind_of(name)
+        if kind == _TEXT:
+            out[name] = _normalise_text(text)
+        elif kind == _ONCE:
             out[name] = normalise_text(text)
-        elif name in _PLACE_FIELDS:
+        elif kind == _PLACE:
             out[name] = normalise_place(text)
-        elif name in VOCABULARIES:
+        elif kind == _VOCABULARY:
             try:
                 out[name] = read_vocabulary(name, text)
             except InvalidValue as error:
                 errors.append((name, error.expected))
-        elif name == "age":
+        elif kind == _AGE:
             try:
                 age = read_age(text)
             except InvalidValue as error:
@@ -170,7 +187,7 @@ def normalise(
                     age.minimum,
                     age.maximum,
                 )
-        elif name in _DATE_KEYS:
+        elif kind == _DATE:
             try:
                 keys = _date_keys(text, date_order)
             except InvalidDate as error:
@@ -181,7 +198,7 @@ def normalise(
                 continue
             precision_key, start_key, end_key = _DATE_KEYS[name]
             out[name], out[precision_key], out[start_key], out[end_key] = keys
-        elif name == "national_id":
+        elif kind == _ID:
             out[name] = normalise_national_id(text)
     if age is not None and out["age_group"] == UNKNOWN:
         out["age_group"] = age_group_from_age(age)

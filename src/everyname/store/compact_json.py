@@ -30,7 +30,8 @@ from __future__ import annotations
 
 from calendar import monthrange
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
+from operator import itemgetter
 from typing import Any
 
 from django.db import models
@@ -218,63 +219,67 @@ def pack_normalised(values: Any) -> Any:
     return packed
 
 
-_STORED_CODE: dict[str, str | None] = {**CODES, **dict.fromkeys(SENSITIVE_FIELDS)}
-"""Code of each key a parsed record's normalised dict stores (None: reporter identity, never
-stored); a key not here is stored under its own name."""
 _FORM_KEY_SET = frozenset(FORM_KEYS)
-_AGE_CODES = (CODES["age_min"], CODES["age_max"])
-_DATE_CODES = tuple(
-    (rule, name, f"{name}_precision", start, end, CODES.get(start, start), CODES.get(end, end))
-    for rule, name, start, end in _DATE_RULES
+_DATE_KEYS = tuple(
+    (rule, name, f"{name}_precision", start, end) for rule, name, start, end in _DATE_RULES
 )
 _cached_bounds = lru_cache(maxsize=4096)(_bounds)
 """:func:`_bounds` remembered: a list has a few thousand distinct dates for a million rows."""
+_second = itemgetter(1)
+
+
+@cache
+def _stored_codes(rules: str) -> dict[str, str | None]:
+    """The code each key of a parsed record's normalised dict is stored under when ``rules``
+    leave out what they rebuild: None for what is not stored (that, and reporter identity); a
+    key not here is stored under its own name."""
+    left_out = set(SENSITIVE_FIELDS)
+    if FORMS in rules:
+        left_out.update(FORM_KEYS)
+    if AGE in rules:
+        left_out.update(("age_min", "age_max"))
+    for rule, _name, start, end in _DATE_RULES:
+        if rule in rules:
+            left_out.update((start, end))
+    return {**CODES, **dict.fromkeys(left_out)}
 
 
 def pack_parsed_normalised(normalised: dict[str, Any]) -> dict[str, Any]:
     """Exactly ``pack_normalised(record_stream.stored_normalised(normalised))``, for a file's
-    import: one pass over the parsed dict instead of three (leaving out unknown values and
-    reporter identity, coding the names, then each rule's check reading the dict again), the
-    left-out parts deleted afterwards so the stored order is the same, date spans remembered.
-    Each part is still left out only after checking that it comes back equal; a test holds it
-    to the straightforward composition, byte for byte."""
-    if normalised.get(DERIVED) is not None:
+    import: each rule's check first, reading only the values it needs, then one pass over the
+    dict that codes its names and leaves out unknown values, reporter identity and what the
+    rules rebuild, instead of a pass for each (date spans remembered). Each part is still left
+    out only after checking that it comes back equal; a test holds this to the straightforward
+    composition, byte for byte."""
+    get = normalised.get
+    if get(DERIVED) is not None:
         return pack(
             {k: v for k, v in normalised.items() if v is not None and k not in SENSITIVE_FIELDS}
         )
-    code_of = _STORED_CODE
-    packed = {
-        code: v
-        for k, v in normalised.items()
-        if v is not None and (code := code_of.get(k, k)) is not None
-    }
-    get = normalised.get
     rules = ""
-    names = tuple((k, v) for k in NAME_FIELDS if (v := get(k)))
+    names = tuple(filter(_second, zip(NAME_FIELDS, map(get, NAME_FIELDS), strict=True)))
     if names:
         forms = forms_of_names(names)
         # pack_normalised compares the forms that are not None with the dict's form keys that
         # are not None: the same as comparing both, key by key, as None-or-value, when the
         # forms have no key of their own beyond the form keys.
-        if tuple(map(get, FORM_KEYS)) == tuple(map(forms.get, FORM_KEYS)) and all(
-            forms[k] is None for k in forms.keys() - _FORM_KEY_SET
+        if tuple(map(get, FORM_KEYS)) == tuple(map(forms.get, FORM_KEYS)) and (
+            forms.keys() <= _FORM_KEY_SET
+            or all(forms[k] is None for k in forms.keys() - _FORM_KEY_SET)
         ):
-            for key in FORM_KEYS:
-                if forms.get(key) is not None:
-                    del packed[code_of.get(key, key)]  # type: ignore[arg-type]
             rules = FORMS
     years = get("age_years")
     if years is not None and _same(get("age_min"), years) and _same(get("age_max"), years):
-        for code in _AGE_CODES:
-            del packed[code]
         rules += AGE
-    for rule, name, precision, start, end, start_code, end_code in _DATE_CODES:
+    for rule, name, precision, start, end in _DATE_KEYS:
         text, given = get(name), get(precision)
         if isinstance(text, str) and isinstance(given, str):
             bounds = _cached_bounds(text, given)
             if bounds is not None and (get(start), get(end)) == bounds:
-                del packed[start_code], packed[end_code]
                 rules += rule
+    code_of = _stored_codes(rules)
+    packed = {code_of.get(k, k): v for k, v in normalised.items() if v is not None}
+    packed.pop(None, None)  # the "code" of all that is not stored
     if rules:
         packed[DERIVED] = rules
     return packed

@@ -23,9 +23,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import machine
 
 
-def timed_import(csv_path: Path, workdir: Path):  # type: ignore[no-untyped-def]
+def cpu_seconds(who: int) -> float:
+    """User and system CPU seconds of this process or of its ended children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_import(csv_path: Path, workdir: Path, cpu: dict[str, float] | None = None):  # type: ignore[no-untyped-def]
     """Import ``csv_path`` into a new SQLite database in ``workdir``: (the report, seconds).
-    Shared with storage_size.py, so both measure the same import."""
+    Shared with storage_size.py, so both measure the same import. ``cpu`` receives the CPU
+    seconds of the import alone (not the database's setup): ``importer``, this process's, and
+    ``workers``, its parsing workers' together (child processes, counted once they have ended).
+    CPU time is what a shared machine's other work does not inflate as it does the wall clock."""
     os.environ["EVERYNAME_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["EVERYNAME_KEY_FILE"] = str(workdir / "bench.key")
     from everyname.store.bootstrap import setup
@@ -35,30 +44,27 @@ def timed_import(csv_path: Path, workdir: Path):  # type: ignore[no-untyped-def]
     from everyname.store.maintenance import initialise
 
     initialise()
+    before = cpu_seconds(resource.RUSAGE_SELF), cpu_seconds(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     report = import_file(csv_path, "bench", actor="benchmark")
-    return report, time.perf_counter() - started
-
-
-def cpu_seconds(who: int) -> float:
-    usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
+    seconds = time.perf_counter() - started
+    if cpu is not None:
+        cpu["importer"] = cpu_seconds(resource.RUSAGE_SELF) - before[0]
+        cpu["workers"] = cpu_seconds(resource.RUSAGE_CHILDREN) - before[1]
+    return report, seconds
 
 
 def child(csv_path: Path, workdir: Path) -> None:
-    before = cpu_seconds(resource.RUSAGE_SELF), cpu_seconds(resource.RUSAGE_CHILDREN)
-    report, seconds = timed_import(csv_path, workdir)
+    cpu: dict[str, float] = {}
+    report, seconds = timed_import(csv_path, workdir, cpu)
     print(
         json.dumps(
             {
                 "rows": report.rows_read,
                 "records": report.records_imported,
                 "seconds": seconds,
-                # CPU time, which a shared machine's other work does not inflate as it does the
-                # wall clock: the importing process's own (setup included), and its parsing
-                # workers' together (children, counted once they have ended)
-                "importer_cpu": cpu_seconds(resource.RUSAGE_SELF) - before[0],
-                "workers_cpu": cpu_seconds(resource.RUSAGE_CHILDREN) - before[1],
+                "importer_cpu": cpu["importer"],
+                "workers_cpu": cpu["workers"],
                 "peak_bytes": machine.peak_memory_bytes(),
                 # the worker processes that parse the file in parallel (largest of them)
                 "worker_peak_bytes": machine.peak_memory_bytes(children_only=True),

@@ -48,6 +48,9 @@ MIN_REPEAT = 10
 ARABIC_NAME, LATIN_NAME = "محمد الخالدي", "Mohammed al-Khalidi"
 """Issue 14's own example: either spelling finds both (the generator's family table has
 الخالدي / Khalidi)."""
+COMPOUND_NAME = "محمد نور"
+"""A compound given name typed as two words: found written as one part too (a list's given-name
+column, "محمدنور"), so read as several readings (core/names/readings.py)."""
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,10 @@ def prepare(workdir: Path, rows: int, password: str) -> tuple[list[str], str, li
     asks = [
         Ask("pages", "records by name, Arabic", f"/records/?name={q(ARABIC_NAME)}"),
         Ask("pages", "records by name, Latin", f"/records/?name={q(LATIN_NAME)}"),
+        Ask("pages", "records by name, compound", f"/records/?name={q(COMPOUND_NAME)}"),
         Ask("pages", "persons by name, Arabic", f"/persons/?q={q(ARABIC_NAME)}"),
         Ask("pages", "persons by name, Latin", f"/persons/?q={q(LATIN_NAME)}"),
+        Ask("pages", "persons by name, compound", f"/persons/?q={q(COMPOUND_NAME)}"),
         Ask("pages", "a person of 2 records", f"/persons/{pair.person_id}/"),
         Ask("pages", f"a person of {largest.n_records} records", f"/persons/{largest.person_id}/"),
         Ask("pages", "the review queue", "/review/"),

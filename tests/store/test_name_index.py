@@ -259,7 +259,7 @@ def test_a_name_search_reads_the_index_not_every_record(named):
     with CaptureQueriesContext(connection) as asked:
         records = Record.objects.filter(name_matches("محمد نور الخالدي"))
     (known,) = asked.captured_queries
-    sql, params = records.query.sql_with_params()
+    sql, params = records.order_by().values("pk").query.sql_with_params()
     # the given name "محمد نور" (MHMDNR KLD), found as one part, and "محمد نور خالد"
     assert sorted(r.name_key for r in records) == ["MHMD NR KLD", "MHMDNR KLD"]
     with connection.cursor() as cursor:
@@ -270,7 +270,11 @@ def test_a_name_search_reads_the_index_not_every_record(named):
                 assert f"{name_index.TABLE} VIRTUAL TABLE" in plan, plan
                 assert "SCAN store_record" not in plan.replace(f"SCAN {name_index.TABLE}", ""), plan
         else:
-            cursor.execute("SET LOCAL enable_seqscan = off")  # a table this small is read whole
+            # A table this small is read whole, or walked along another index (the planner
+            # once chose the batch's index, with the name as a filter): neither is allowed, so
+            # the plan says whether the GIN index can answer at all.
+            for setting in ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan"):
+                cursor.execute(f"SET LOCAL {setting} = off")
             for query, args in ((sql, params), (known["sql"], ())):
                 cursor.execute(f"EXPLAIN {query}", args)
                 plan = " ".join(row[0] for row in cursor.fetchall())

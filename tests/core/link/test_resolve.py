@@ -73,6 +73,24 @@ def test_name_most_given_then_most_complete():
     assert one(persons, "P1")["conflicts"] == []  # spelling variants are not conflicts
 
 
+def test_a_record_with_name_parts_is_named_beside_lists_with_full_names():
+    """A run mixes lists with a full-name column and lists with name parts: a person whose
+    records have only parts is named by them, and parts count towards a shared person's name."""
+    recs = records(
+        [
+            {"record_id": "1", "source": "a", "full_name": "Ahmad Ali Hassan"},
+            {"record_id": "2", "source": "b", "given_name": "Omar", "family_name": "Said"},
+            {"record_id": "3", "source": "c", "given_name": "Omar", "family_name": "Said"},
+            {"record_id": "4", "source": "d", "full_name": "Omar Said Jaber"},
+            {"record_id": "5", "source": "e", "full_name": "unknown", "given_name": "Huda"},
+        ]
+    )
+    persons = resolve_persons(recs, ["P1", "P2", "P2", "P2", "P3"])
+    assert one(persons, "P1")["name"] == "Ahmad Ali Hassan"
+    assert one(persons, "P2")["name"] == "Omar Said"  # given twice, by the parts
+    assert one(persons, "P3")["name"] == "Huda"  # an unknown full name falls back to the parts
+
+
 def test_ages_close_together_agree_far_apart_conflict():
     recs = records(
         [

@@ -99,16 +99,23 @@ def _known(values: pd.Series) -> pd.Series:
 
 
 def _name_column(frame: pd.DataFrame) -> pd.Series | None:
-    if "full_name" in frame.columns:
-        return _known(frame["full_name"])
+    """Each record's name: its full name, else its name parts joined in order. Per record, not
+    per frame: a run mixes lists with a full-name column and lists with name parts, and a
+    record of the second kind is named too."""
+    full = _known(frame["full_name"]) if "full_name" in frame.columns else None
     parts = [c for c in NAME_PART_FIELDS if c in frame.columns]
     if not parts:
-        return None
-    joined = frame[parts].apply(
-        lambda row: " ".join(str(v).strip() for v in row if isinstance(v, str) and v.strip()),
-        axis=1,
+        return full
+    unnamed = frame.index if full is None else full.index[full.isna()]
+    if not len(unnamed):
+        return full
+    joined = _known(
+        frame.loc[unnamed, parts].apply(
+            lambda row: " ".join(str(v).strip() for v in row if isinstance(v, str) and v.strip()),
+            axis=1,
+        )
     )
-    return _known(joined)
+    return joined if full is None else full.fillna(joined)
 
 
 def _resolve_name(frame: pd.DataFrame) -> pd.Series:

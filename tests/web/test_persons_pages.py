@@ -289,3 +289,25 @@ def test_records_naming_one_place_differently_are_not_marked_as_differing(
     assert two, "and persons whose records name two places"
     for detail in two[:3]:
         assert 'class="differs"' in place_row(detail.person_id)
+
+
+def test_every_person_of_the_demo_is_named_and_an_unknown_age_is_marked(
+    client, sign_in, linked, cast
+):
+    """The demo mixes lists with a full-name column and lists with name parts: every person
+    is named (none listed as "no name"); an age nobody gave is marked unknown, as a sex or a
+    status is."""
+    from everyname.store.records import enter_record
+
+    analyst = cast["analyst"]
+    first = list_persons(analyst, page_size=500)
+    pages = [list_persons(analyst, page=n, page_size=500) for n in range(2, first.pages + 1)]
+    assert None not in {p.name for page in (first, *pages) for p in page.items}
+    enter_record(cast["admin"], "lcc_homs", {"given_name": "Ziad", "family_name": "Qasem"})
+    run_link(cast["admin"])
+    sign_in(client, "analyst")
+    page = client.get("/persons/", {"q": "Ziad Qasem"}).content.decode()
+    (row,) = re.findall(r"<tr>\s*<td><a href=\"/persons/.*?</tr>", page, flags=re.S)
+    cells = re.findall(r"<td[^>]*>.*?</td>", row, flags=re.S)
+    assert "Ziad Qasem" in cells[1]  # named by its parts
+    assert cells[5].startswith('<td class="unknown">'), cells[5]  # the age

@@ -133,6 +133,9 @@ def _page_number(text: str | None) -> int:
     return int(text)
 
 
+UNKNOWN = (None, "", "unknown")
+
+
 def _row(person: Any) -> dict[str, Any]:
     return {
         "person_id": person.person_id,
@@ -144,7 +147,8 @@ def _row(person: Any) -> dict[str, Any]:
         "date_of_death": person.date_of_death or "",
         "status": shown(person.status),
         "conflicts": person.conflicts,
-        "unknown": {k for k in ("sex", "status") if getattr(person, k) in (None, "", "unknown")},
+        "unknown": {k for k in ("sex", "status") if getattr(person, k) in UNKNOWN}
+        | ({"age"} if person.age_years is None and person.age_group in UNKNOWN else set()),
     }
 
 

@@ -10,7 +10,6 @@ it saves. Nothing here touches the database.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import json
 import json.encoder
@@ -263,11 +262,6 @@ def _worker(
     path: Path, mapping: Mapping | None, share: tuple[int, int], size: int, out: Any
 ) -> None:
     _exit_with_parent()
-    # What the worker holds from its start (Django, the modules, the file's plan) never becomes
-    # garbage: kept out of the cyclic collector's full passes, which otherwise walk it again and
-    # again while rows are parsed (about a tenth of a worker's time on the benchmark's list).
-    # Reference counting still frees all of it as usual.
-    gc.freeze()
     try:
         with open_source(path, mapping) as source_file:
             for batch in _batches(source_file, share, size):

@@ -12,7 +12,7 @@ kept by hand:
   million records), kept by triggers on the records table, so every way a record is written
   (an import's bulk insert, an entry, a correction, a restore) keeps it without asking.
 - PostgreSQL: a GIN index on ``string_to_array(name_key, ' ')``, which the ``@>`` of
-  :func:`holding_keys` uses.
+  :func:`holding_any` uses.
 
 The index only narrows: :func:`~everyname.store.records.name_matches` still checks the keys'
 order in the name itself.
@@ -251,19 +251,16 @@ class _Like(Lookup):
         return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
 
 
-def keys_in_order(keys: Sequence[str]) -> Q:
-    """Records whose name key holds ``keys`` in this order as whole parts, other parts
-    allowed between ("MHMD KLD" in "MHMD BDLRHMN KLD", not in "KLD MHMD" nor "MHMD KLDN");
-    an entry of several parts ("MHMD NR") must stand as those parts next to each other.
-
-    A LIKE, which both databases run in their own code (a regular expression is, on SQLite,
-    a Python function called for each row): the key is written with its spaces doubled and a
-    space either side, so that each part of the pattern, `` KEY ``, takes its own spaces."""
-    return in_order_any([keys])
-
-
 def in_order_any(readings: Sequence[Sequence[str]]) -> Q:
-    """Records of which one of ``readings`` is true as :func:`keys_in_order` reads it."""
+    """Records whose name key holds the keys of one of ``readings`` in their order as whole
+    parts, other parts allowed between ("MHMD KLD" in "MHMD BDLRHMN KLD", not in "KLD MHMD"
+    nor "MHMD KLDN"); an entry of several parts ("MHMD NR") must stand as those parts next to
+    each other.
+
+    A LIKE per reading, which both databases run in their own code (a regular expression is,
+    on SQLite, a Python function called for each row): the key is written with its spaces
+    doubled and a space either side, so that each part of the pattern, `` KEY ``, takes its
+    own spaces."""
     from django.db.models.functions import Concat, Replace
 
     readings = [keys for keys in readings if keys]

@@ -4,14 +4,16 @@ settings, seed, lists, the estimate with its interval, and the warnings."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import translation
 from django.utils.html import escape
 
-from everyname.store.estimating import get_estimate, list_estimates
+from everyname.store.estimating import estimate, get_estimate, list_estimates
 from everyname.store.jobs import run_worker
 from everyname.store.linking import run_link
-from everyname.store.models import Job
+from everyname.store.models import Job, StoredEstimate
 from everyname.store.permissions import Actor
 from everyname.web.views.estimates import WARNING_TITLES
 
@@ -152,3 +154,94 @@ def test_before_any_link_run_the_page_says_nothing_is_stored(client, sign_in, de
     job = Job.objects.get()
     assert job.state == "failed" and "link" in job.error["message"]
     assert get_estimate is not None
+
+
+ARABIC = re.compile("[\u0600-\u06ff]")
+ENGLISH_PHRASES = (
+    "documented person",
+    "Linkage doubt",
+    "main effects",
+    "bootstrap (",
+    "replicates",
+    "defaults (",
+    "log-normal",
+    "name nobody",
+    "names only",
+    "other places",
+    "neighbourhood",
+    "unknown",
+)
+"""Phrases of the core's English sentences (warnings, the fit's descriptions, place strata)."""
+
+
+def in_arabic(client, path: str) -> str:
+    client.post("/i18n/setlang/", {"language": "ar", "next": "/"})
+    return client.get(path).content.decode()
+
+
+def _fit_by_place():
+    """An estimate per place of the demo (strata by neighbourhood, "other places", "unknown",
+    lists left out, few persons, linkage doubt: most of the warnings a page shows)."""
+    return estimate(Actor.local_admin("tester"), by="places")
+
+
+def test_a_stored_estimate_reads_wholly_in_arabic_and_as_before_in_english(client, sign_in, linked):
+    stored = _fit_by_place()
+    warnings = [w for s in stored.strata for w in s["warnings"]]
+    codes = {w["code"] for w in warnings}
+    assert {"few_observations", "list_covers_almost_none", "linkage_doubt"} <= codes
+    assert any("left_out" in w["params"] for w in warnings) and all(w["params"] for w in warnings)
+    sign_in(client, "analyst")
+    path = f"/estimates/{stored.stored_id}/"
+
+    english = client.get(path).content.decode()
+    for warning in warnings:  # the core's sentence, word for word, as the CLI prints it
+        assert escape(warning["message"]) in english
+    assert "data-warning-detail" not in english
+    first = next(s for s in stored.strata if s.get("details", {}).get("model"))
+    for key in ("model", "interval", "reference"):
+        assert escape(first["details"][key]) in english
+    assert "Neighbourhood: " in english
+
+    arabic = in_arabic(client, path)
+    details = re.findall(r"<span data-warning-detail>(.*?)</span></li>", arabic, re.S)
+    assert len(details) == len(warnings)  # every warning said from its figures
+    for detail in details:
+        assert ARABIC.search(re.sub(r"<code[^>]*>.*?</code>", "", detail))
+    said = re.findall(r'<dd data-said="(\w+)">(.*?)</dd>', arabic, re.S)
+    assert {key for key, _ in said} == {"model", "interval", "reference"}
+    assert all(ARABIC.search(text) and "<bdi" not in text for _, text in said)
+    headings = re.findall(r'<h2 id="stratum-\d+">(.*?)</h2>', arabic, re.S)
+    assert headings and all(h.startswith("<bdi>الحي: ") for h in headings)
+    assert any("أماكن أخرى" in h for h in headings) and any("غير معروف" in h for h in headings)
+    body = arabic.split("<main", 1)[1]
+    shown = re.sub(r"<code[^>]*>.*?</code>", "", body, flags=re.S)  # list codes stay codes
+    for s in stored.strata:
+        shown = shown.replace(escape(s.get("error") or "\x00"), "")  # not yet translated
+    for phrase in ENGLISH_PHRASES:
+        assert phrase not in shown, phrase
+    # The figures are the stored ones, formatted as the page formats numbers.
+    doubt = next(w for w in warnings if w["code"] == "linkage_doubt")["params"]
+    assert f"(وعددها {doubt['pairs']})" in arabic
+
+
+def test_an_estimate_stored_before_warnings_kept_their_figures_shows_its_english(
+    client, sign_in, linked
+):
+    stored = _fit_by_place()
+    row = StoredEstimate.objects.get(pk=stored.stored_id)
+    result = row.result
+    for stratum in result["strata"]:
+        stratum.get("details", {}).pop("said", None)
+        for warning in stratum["warnings"]:
+            warning.pop("params")
+    row.result = result
+    row.save(update_fields=["result"])
+    sign_in(client, "analyst")
+    arabic = in_arabic(client, f"/estimates/{stored.stored_id}/")
+    assert "data-warning-detail" not in arabic and "data-said" in arabic
+    for stratum in result["strata"]:
+        for warning in stratum["warnings"]:
+            assert f'<bdi lang="en" dir="ltr">{escape(warning["message"])}</bdi>' in arabic
+        if model := stratum.get("details", {}).get("model"):
+            assert f'<bdi lang="en" dir="ltr">{escape(model)}</bdi>' in arabic

@@ -426,6 +426,7 @@ def _fit_stratum(
         note = EstimateWarning(
             WarningCode.LIST_COVERS_ALMOST_NONE,
             f"list(s) {', '.join(dropped)} name nobody in this stratum and were left out",
+            {"left_out": list(dropped)},
         )
         data["warnings"].insert(0, note.to_dict())
     if value is not None and value in labels:  # a gazetteer place: its id, in both scripts

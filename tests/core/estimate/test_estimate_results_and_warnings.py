@@ -29,7 +29,9 @@ def test_to_dict_has_the_contract_keys_and_is_json(mse):
     d = r.to_dict()
     assert list(d)[: len(CONTRACT)] == CONTRACT
     assert d["observed"] == 123 and d["lists"] == ["b", "c", "d"] and d["level"] == 0.95
-    assert all(set(x) == {"code", "message"} for x in d["warnings"])
+    assert all(
+        {"code", "message"} <= set(x) <= {"code", "message", "params"} for x in d["warnings"]
+    )
     text = json.dumps(d, allow_nan=False)
     assert json.loads(text)["settings"]["criterion"] == "bic"
     assert d["provenance"]["histories_fingerprint"] == mse("korea_comfort_women_3lists").fingerprint
@@ -71,6 +73,70 @@ def test_data_warnings_fire_on_their_conditions():
     assert w.far_above(100, 999.0) == []
     assert w.disagreement([("a", 100.0), ("b", 149.0)]) == []
     assert w.disagreement([("a", 100.0), ("b", 151.0)])[0].code == WarningCode.MODELS_DISAGREE
+
+
+def test_every_warning_carries_the_figures_of_its_message_through_json():
+    few = CaptureHistories.from_source_sets([{"A"}, {"A", "B"}] * 10 + [{"A", "C"}])
+    made = [
+        *w.data_warnings(few),
+        *w.far_above(100, 1234.0),
+        *w.disagreement([("a", 100.0), ("b", 151.0)], parts=[{"criterion": "AIC"}, {}]),
+    ]
+    by_code = {}
+    for warning in made:
+        back = w.EstimateWarning.from_dict(json.loads(json.dumps(warning.to_dict())))
+        assert back == warning and back.params  # message and figures, read back alike
+        by_code.setdefault(warning.code, []).append(warning.params)
+    assert by_code[WarningCode.FEW_OBSERVATIONS] == [{"observed": 21, "threshold": 50}]
+    assert by_code[WarningCode.LIST_COVERS_ALMOST_ALL] == [{"list": "A", "share": 1.0}]
+    assert by_code[WarningCode.LIST_COVERS_ALMOST_NONE] == [
+        {"list": "C", "persons": 1, "share": 1 / 21}
+    ]
+    assert by_code[WarningCode.ESTIMATE_FAR_ABOVE_OBSERVED] == [
+        {"estimate": 1234.0, "ratio": 10.0, "observed": 100}
+    ]
+    assert by_code[WarningCode.MODELS_DISAGREE] == [
+        {
+            "estimates": [
+                {"label": "a", "criterion": "AIC", "estimate": 100.0},
+                {"label": "b", "estimate": 151.0},
+            ]
+        }
+    ]
+    # The English sentence is the one it always was (the CLI, reports and the API print it).
+    assert made[0].message == (
+        "only 21 documented persons (fewer than 50): the estimate and its interval rest on "
+        "very little data."
+    )
+    # A warning stored before the figures were kept reads back without them.
+    old = w.EstimateWarning.from_dict({"code": "no_overlap", "message": "lists do not overlap"})
+    assert old.params == {} and old.to_dict() == {
+        "code": "no_overlap",
+        "message": "lists do not overlap",
+    }
+
+
+def test_fits_keep_what_their_model_and_interval_descriptions_are_made_of(mse):
+    r = estimate(mse("korea_comfort_women_3lists"), method="loglinear")
+    said = r.to_dict()["details"]["said"]
+    terms = said["model"]["terms"]
+    assert said["model"]["code"] == "loglinear"
+    assert r.details["model"] == (
+        "main effects + " + " + ".join(terms) if terms else "main effects"
+    )
+    assert said["reference"] == {"code": "mse_three_lists", "changed": []}
+    interval = said["interval"]
+    assert (interval["code"], interval["method"], interval["kind"]) == (
+        "bootstrap",
+        "bca",
+        "nonparametric",
+    )
+    assert f"{interval['replicates']} replicates, seed {interval['seed']}" in r.details["interval"]
+    two = estimate(CaptureHistories.from_source_sets([{"A"}] * 5 + [{"B"}] * 5), method="chapman")
+    assert two.details["said"] == {"interval": {"code": "chao"}, "reference": {"code": "chapman"}}
+    assert [x.params for x in two.warnings if x.code == WarningCode.NO_OVERLAP] == [
+        {"lists": ["A", "B"]}
+    ]
 
 
 def test_compare_results_flags_methods_that_disagree(mse):

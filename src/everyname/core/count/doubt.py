@@ -73,6 +73,23 @@ def doubt_warning(linked: Any, merged: Any, pairs_awaiting_review: int) -> str |
     )
 
 
+def doubt_params(linked: Any, merged: Any, pairs_awaiting_review: int) -> dict[str, Any]:
+    """The figures :func:`doubt_warning` quotes, for a page that says it in another language
+    (an unbounded end is None)."""
+    a, b = _plain(linked), _plain(merged)
+
+    def end(value: Any) -> float | None:
+        return None if value is None or not math.isfinite(float(value)) else float(value)
+
+    return {
+        "pairs": int(pairs_awaiting_review),
+        "merged": {"observed": b.get("observed")}
+        | {k: end(b.get(k)) for k in PENDING_MERGED_KEYS[1:]},
+        "linked": {"observed": a.get("observed")}
+        | {k: end(a.get(k)) for k in PENDING_MERGED_KEYS[1:]},
+    }
+
+
 def with_pending_merged(
     linked: Mapping[str, Any], merged: Any, pairs_awaiting_review: int
 ) -> dict[str, Any]:
@@ -84,7 +101,11 @@ def with_pending_merged(
     if warning is not None:
         out["warnings"] = [
             *(out.get("warnings") or []),
-            {"code": "linkage_doubt", "message": warning},
+            {
+                "code": "linkage_doubt",
+                "message": warning,
+                "params": doubt_params(linked, merged, pairs_awaiting_review),
+            },
         ]
     return out
 

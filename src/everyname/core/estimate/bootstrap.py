@@ -388,7 +388,8 @@ def bootstrap_interval(
     if usable.sum() < max(10, replicates // 10):
         raise EstimationError(
             f"only {int(usable.sum())} of {replicates} bootstrap replicates have an estimate: "
-            "the data are too sparse for a bootstrap interval; use the profile interval"
+            "the data are too sparse for a bootstrap interval; use the profile interval",
+            params={"with_estimate": int(usable.sum()), "replicates": int(replicates)},
         )
     details: dict[str, Any] = {
         "replicates": replicates,

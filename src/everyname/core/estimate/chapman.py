@@ -76,6 +76,7 @@ class Chapman:
                     w.WarningCode.NO_OVERLAP,
                     f"lists {a!r} and {b!r} have nobody in common: two-list estimation has "
                     "nothing to go on, and Chapman's figure is little more than n1 * n2.",
+                    {"lists": [a, b]},
                 )
             )
         warns += w.far_above(n, est)
@@ -97,6 +98,7 @@ class Chapman:
                 "m": m,
                 "variance": var,
                 "interval": "Chao (1987) log-normal on the undocumented count; Seber variance",
+                "said": {"interval": {"code": "chao"}, "reference": {"code": "chapman"}},
             },
             provenance={
                 "histories_fingerprint": histories.fingerprint,

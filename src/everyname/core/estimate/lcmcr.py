@@ -433,6 +433,7 @@ class Lcmcr:
                     w.WarningCode.NOT_CONVERGED,
                     f"the sampler may not have converged (split R-hat {rhat:.3f}, effective "
                     f"sample size {ess:.0f}); run longer (more burn-in, samples or thinning).",
+                    {"rhat": float(rhat), "ess": float(ess)},
                 )
             )
         cap = 21 * histories.observed
@@ -443,6 +444,7 @@ class Lcmcr:
                     "the posterior reaches the sampler's cap (the unobserved count is truncated "
                     "at 20 times the documented count, as in the R package): the data put no "
                     "real upper limit on the estimate.",
+                    {"reason": "cap", "cap": 20},
                 )
             )
         warns += w.far_above(histories.observed, median)
@@ -459,6 +461,7 @@ class Lcmcr:
             warnings=w.dedupe(warns),
             details={
                 "model": f"Dirichlet-process latent classes, K*={s.k_star}",
+                "said": {"model": {"code": "latent_classes", "k_star": s.k_star}},
                 "posterior_mean": float(n_all.mean()),
                 "posterior_sd": float(n_all.std(ddof=1)),
                 "split_rhat_log_n": rhat,

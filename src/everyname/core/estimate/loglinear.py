@@ -75,7 +75,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
@@ -330,6 +330,7 @@ class Loglinear:
         if search == "fixed" or not s.reselect_model:
             selection = Selection("fixed", pairs=chosen.pairs)
             rule = "the chosen model refitted (model choice not repeated)"
+            rule_said: dict[str, Any] = {"code": "fixed"}
         elif search == "exhaustive":
             ranked = sorted(candidates, key=lambda f: f.aic if s.ic == "aic" else f.bic)
             limit = s.bootstrap_top_models or default_top_models(table.k)
@@ -340,10 +341,16 @@ class Loglinear:
                 f"lowest {s.ic.upper()} re-chosen in every replicate among the "
                 f"{len(top)} best model(s) on the data"
             )
+            rule_said = {"code": "ic", "criterion": s.ic, "models": len(top)}
         else:
             assert s.stepwise is not None
             selection = Selection(s.stepwise, p_threshold=s.threshold)
             rule = f"stepwise ({s.stepwise.upper()}, p<{s.threshold:g}) repeated in every replicate"
+            rule_said = {
+                "code": "stepwise",
+                "stepwise": s.stepwise,
+                "threshold": f"{s.threshold:g}",
+            }
         assert s.bootstrap_replicates and s.bootstrap_method and s.bootstrap_kind
         lower, upper, details = bootstrap_interval(
             table,
@@ -361,6 +368,14 @@ class Loglinear:
             f"{name} bootstrap ({s.bootstrap_kind}, {s.bootstrap_replicates} replicates, seed "
             f"{seed}); {rule}"
         )
+        details["said"] = {
+            "code": "bootstrap",
+            "method": s.bootstrap_method,
+            "kind": s.bootstrap_kind,
+            "replicates": s.bootstrap_replicates,
+            "seed": seed,
+            "rule": rule_said,
+        }
         return lower, upper, details, top_n
 
     def _search(self, table: Table, s: LoglinearSettings) -> str:
@@ -442,6 +457,8 @@ class Loglinear:
             estimate, lower, upper = avg_est, avg_lo, avg_hi
             model_label = f"average of {len(candidates)} models ({avg_crit.upper()} weights)"
             interval_label = "Buckland et al. (1997) unconditional, log scale"
+            model_said = {"code": "average", "models": len(candidates), "criterion": avg_crit}
+            interval_said: dict[str, Any] = {"code": "buckland"}
         else:
             estimate = chosen.estimate
             if interval == "bootstrap":
@@ -451,12 +468,19 @@ class Loglinear:
                         table, chosen, candidates, search, s, seed_used
                     )
                     interval_label = boot["label"]
+                    interval_said = boot["said"]
                     sparse = _too_few_replicates(boot, s.level)
+                    counts = {
+                        "without_estimate": int(boot["replicates_without_estimate"]),
+                        "replicates": int(boot["replicates"]),
+                    }
                     if sparse and s.interval is None:
-                        raise EstimationError(sparse)
+                        raise EstimationError(sparse, params=counts)
                     if sparse:
                         fallback.append(
-                            w.EstimateWarning(w.WarningCode.BOOTSTRAP_NOT_POSSIBLE, sparse + ".")
+                            w.EstimateWarning(
+                                w.WarningCode.BOOTSTRAP_NOT_POSSIBLE, sparse + ".", counts
+                            )
                         )
                 except EstimationError as exc:
                     if s.interval is not None:  # asked for by name: say it cannot be had
@@ -469,15 +493,19 @@ class Loglinear:
                             f"{str(exc).removesuffix('; use the profile interval')}. The "
                             "profile-likelihood interval is given instead; it does "
                             "not allow for the uncertainty of choosing the model.",
+                            {**exc.params, "fallback": "profile"} if exc.params else {},
                         )
                     )
             if interval == "profile":
                 lower, upper = profile_interval(table, chosen, s.level)
                 interval_label = "profile likelihood (multinomial), conditional on the model"
+                interval_said = {"code": "profile"}
             elif interval == "wald-log":
                 lower, upper = wald_log_interval(table.n, chosen, s.level)
                 interval_label = "normal on the intercept (log scale), conditional on the model"
+                interval_said = {"code": "wald_log"}
             model_label = chosen.name
+            model_said = {"code": "loglinear", "terms": _terms(table, chosen)}
 
         warns = w.data_warnings(histories) + fallback
         if search != "fixed":
@@ -485,7 +513,11 @@ class Loglinear:
                 [
                     (f"AIC ({by_aic.name})", by_aic.estimate),
                     (f"BIC ({by_bic.name})", by_bic.estimate),
-                ]
+                ],
+                parts=[
+                    {"criterion": "AIC", "terms": _terms(table, by_aic)},
+                    {"criterion": "BIC", "terms": _terms(table, by_bic)},
+                ],
             )
         if refused:
             warns.append(
@@ -494,6 +526,7 @@ class Loglinear:
                     f"{refused} model(s) were left out because their estimate does not exist or "
                     "is not identifiable on these sparse overlaps (Chan, Silverman & Vincent "
                     "2021).",
+                    {"models": int(refused)},
                 )
             )
         if not math.isfinite(upper):
@@ -501,6 +534,7 @@ class Loglinear:
                 w.EstimateWarning(
                     w.WarningCode.INTERVAL_OPEN,
                     "the data set no upper limit on the estimate: the interval is open above.",
+                    {"reason": "data"},
                 )
             )
         warns += w.far_above(table.n, estimate)
@@ -531,6 +565,11 @@ class Loglinear:
                 "model": model_label,
                 "selection": selection,
                 "interval": interval_label,
+                "said": {
+                    "model": model_said,
+                    "interval": interval_said,
+                    "reference": _reference_said(s, table.k),
+                },
                 "chosen": {
                     "model": chosen.name,
                     "estimate": chosen.estimate,
@@ -575,6 +614,22 @@ def _too_few_replicates(boot: dict, level: float) -> str | None:
         f"{missing} of {total} bootstrap replicates have no estimate (the lists' overlaps are "
         "too sparse), so an interval from the others would be far too narrow"
     )
+
+
+def _terms(table: Table, fit: ModelFit) -> list[str]:
+    """A model's two-list interactions as ``a:b`` list codes (its name without the words)."""
+    return [f"{table.lists[i]}:{table.lists[j]}" for i, j in fit.pairs]
+
+
+def _reference_said(s: LoglinearSettings, n_lists: int) -> dict[str, Any]:
+    """What :func:`_reference` says, as a code and the settings changed (for a translation)."""
+    default = LoglinearSettings()
+    changed = [
+        f"{f.name}={getattr(s, f.name)!r}"
+        for f in fields(s)
+        if getattr(s, f.name) != getattr(default, f.name)
+    ]
+    return {"code": "mse_three_lists" if n_lists == 3 else "sparsemse", "changed": changed}
 
 
 def _reference(s: LoglinearSettings, n_lists: int) -> str:

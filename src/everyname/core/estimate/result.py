@@ -23,7 +23,14 @@ from everyname.core.provenance import json_safe
 
 
 class EstimationError(EverynameError):
-    """The data cannot support the estimate that was asked for (the message says why)."""
+    """The data cannot support the estimate that was asked for (the message says why;
+    ``params`` holds its figures, for a warning made from it to carry them)."""
+
+    def __init__(
+        self, *args: object, field: str | None = None, params: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(*args, field=field)
+        self.params: dict[str, Any] = dict(params or {})
 
 
 class SettingsError(EverynameError, ValueError):

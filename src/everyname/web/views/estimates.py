@@ -20,7 +20,7 @@ from everyname.store.estimating import get_estimate, list_estimates
 from everyname.store.jobs import enqueue
 from everyname.store.permissions import Permission
 from everyname.web.access import requires
-from everyname.web.views.figures import VALUE_NAMES
+from everyname.web.estimate_text import description, stratum_name, warning_detail
 
 METHOD_CHOICES = (
     ("", _("Automatic (Chapman for two lists, log-linear for more)")),
@@ -121,19 +121,34 @@ WARNING_TITLES = {
     "linkage_doubt": _("Pairs awaiting review change the estimate: review them before publishing"),
 }
 """A headline per warning code (``core.estimate.cautions.WarningCode`` and the linkage doubt),
-translated; the core's sentence with its figures follows it in English."""
+translated; the sentence with its figures follows it (``web.estimate_text``)."""
 
 
-def warnings_of(stratum: dict[str, Any]) -> list[dict[str, str]]:
+def warnings_of(stratum: dict[str, Any]) -> list[dict[str, Any]]:
     """A stratum's warnings and cautions: the translated headline of each code (none for a
-    code this page does not know) and the core's sentence (the store keeps ``{code,
-    message}``)."""
+    code this page does not know) and its sentence in the page's language, made from the
+    figures the store keeps with it (``{code, message, params}``), else the core's English
+    ``message`` (``english`` says which, for the page to mark its language)."""
     out = []
     for w in stratum.get("warnings") or []:
         known = isinstance(w, dict)
         title = WARNING_TITLES.get(str(w.get("code"))) if known else None
         message = w.get("message", str(w)) if known else str(w)
-        out.append({"title": str(title) if title else "", "message": message})
+        detail = warning_detail(w) if known else message
+        out.append(
+            {"title": str(title) if title else "", "message": detail, "english": detail == message}
+        )
+    return out
+
+
+def described(details: dict[str, Any]) -> dict[str, Any]:
+    """The fit's model, interval and reference in the page's language, each with whether it is
+    the core's English (for the page to mark its language and direction)."""
+    out: dict[str, Any] = {}
+    for key in ("model", "interval", "reference"):
+        text = description(details, key)
+        out[key] = text
+        out[f"{key}_english"] = text == details.get(key)
     return out
 
 
@@ -207,11 +222,9 @@ def estimate(request: HttpRequest, estimate_id: int) -> HttpResponse:
     strata = [
         {
             **dict(s),
-            "shown_value": VALUE_NAMES.get(s.get("value"), s.get("value")),
+            "shown_value": stratum_name(s.get("value"), stored.by),
             "shown_warnings": warnings_of(dict(s)),
-            "reference": (s.get("details") or {}).get("reference"),
-            "model": (s.get("details") or {}).get("model"),
-            "interval_label": (s.get("details") or {}).get("interval"),
+            "said": described(dict(s.get("details") or {})),
         }
         for s in stored.strata
     ]

@@ -29,6 +29,17 @@ def cpu_seconds(who: int) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU seconds all processes of the machine have used since boot (Linux), to tell how much
+    other work ran beside the import: its wall clock suffers from it, its CPU time hardly."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def timed_import(csv_path: Path, workdir: Path, cpu: dict[str, float] | None = None):  # type: ignore[no-untyped-def]
     """Import ``csv_path`` into a new SQLite database in ``workdir``: (the report, seconds).
     Shared with storage_size.py, so both measure the same import. ``cpu`` receives the CPU
@@ -45,12 +56,16 @@ def timed_import(csv_path: Path, workdir: Path, cpu: dict[str, float] | None = N
 
     initialise()
     before = cpu_seconds(resource.RUSAGE_SELF), cpu_seconds(resource.RUSAGE_CHILDREN)
+    busy = machine_busy_seconds()
     started = time.perf_counter()
     report = import_file(csv_path, "bench", actor="benchmark")
     seconds = time.perf_counter() - started
     if cpu is not None:
         cpu["importer"] = cpu_seconds(resource.RUSAGE_SELF) - before[0]
         cpu["workers"] = cpu_seconds(resource.RUSAGE_CHILDREN) - before[1]
+        after = machine_busy_seconds()
+        if busy is not None and after is not None:
+            cpu["others"] = max(0.0, after - busy - cpu["importer"] - cpu["workers"])
     return report, seconds
 
 
@@ -65,6 +80,7 @@ def child(csv_path: Path, workdir: Path) -> None:
                 "seconds": seconds,
                 "importer_cpu": cpu["importer"],
                 "workers_cpu": cpu["workers"],
+                "others_cpu": cpu.get("others"),
                 "peak_bytes": machine.peak_memory_bytes(),
                 # the worker processes that parse the file in parallel (largest of them)
                 "worker_peak_bytes": machine.peak_memory_bytes(children_only=True),
@@ -121,6 +137,11 @@ def main() -> None:
         f"CPU per row:     {1e6 * figures['importer_cpu'] / figures['rows']:.1f} µs importer, "
         f"{1e6 * figures['workers_cpu'] / figures['rows']:.1f} µs parsing workers together",
     ]
+    if figures["others_cpu"] is not None:
+        lines.append(
+            f"other work:      {figures['others_cpu']:.1f} CPU s of other processes during the "
+            f"import ({figures['others_cpu'] / figures['seconds']:.2f} cores on average)"
+        )
     print("\n".join(lines))
     if args.no_record:
         return

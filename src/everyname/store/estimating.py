@@ -391,10 +391,13 @@ def _fit_stratum(
         hist, dropped = hist.without_empty_lists()
     try:
         if hist.observed == 0:
-            raise EstimationError("nobody is named here: nothing to estimate from")
+            raise EstimationError(
+                "nobody is named here: nothing to estimate from", params={"code": "nobody_named"}
+            )
         if hist.n_lists < 2:
             raise EstimationError(
-                f"fewer than two lists name persons here ({', '.join(hist.lists) or 'none'})"
+                f"fewer than two lists name persons here ({', '.join(hist.lists) or 'none'})",
+                params={"code": "fewer_than_two_lists", "lists": list(hist.lists)},
             )
         data = _fit(hist, options, seed).to_dict()
     except EstimationError as exc:
@@ -441,8 +444,11 @@ def _fit(hist: Any, options: EstimateOptions, seed: int) -> Any:
 
 
 def _failed(hist: Any, options: EstimateOptions, exc: Exception) -> dict[str, Any]:
+    """A stratum that could not be fitted: its data warnings and why (``error``, and the
+    figures of a reason a page can say in another language, ``error_params``)."""
     from everyname.core.estimate import default_method
 
+    said = {"error_params": dict(exc.params)} if getattr(exc, "params", None) else {}
     return {
         "method": options.method or default_method(hist),
         "observed": hist.observed,
@@ -453,6 +459,7 @@ def _failed(hist: Any, options: EstimateOptions, exc: Exception) -> dict[str, An
         "lists": list(hist.lists),
         "warnings": [w.to_dict() for w in _data_warnings(hist)],
         "error": str(exc),
+        **said,
     }
 
 

@@ -445,6 +445,41 @@ def description(details: Mapping[str, Any], key: str) -> SafeString | str | None
     return stored if text is None else text
 
 
+def _nobody_named(p: Params) -> SafeString:
+    return say(_("nobody is named here: nothing to estimate from"))
+
+
+def _fewer_than_two_lists(p: Params) -> SafeString | None:
+    if not p["lists"]:
+        return None
+    return say(
+        _("fewer than two lists name persons here (%(lists)s)"),
+        lists=joined([code(x) for x in p["lists"]]),
+    )
+
+
+FAILURES: dict[str, Callable[[Params], SafeString | None]] = {
+    "nobody_named": _nobody_named,
+    "fewer_than_two_lists": _fewer_than_two_lists,
+}
+"""Why a stratum was not fitted, for the reasons the store gives with their figures."""
+
+
+def failure(stratum: Mapping[str, Any]) -> SafeString | str | None:
+    """Why a stratum has no estimate, in the page's language (the stored English ``error`` on
+    a page in English or for a reason without a code)."""
+    stored = stratum.get("error")
+    params = stratum.get("error_params") or {}
+    said = FAILURES.get(str(params.get("code")))
+    if in_english() or said is None:
+        return stored
+    try:
+        text = said(params)
+    except (KeyError, TypeError, ValueError):
+        return stored
+    return stored if text is None else text
+
+
 # --- strata --------------------------------------------------------------------------------
 
 PLACE_STRATUM_VALUES = {"other places": pgettext_lazy("estimate stratum", "other places")}

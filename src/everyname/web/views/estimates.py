@@ -20,7 +20,7 @@ from everyname.store.estimating import get_estimate, list_estimates
 from everyname.store.jobs import enqueue
 from everyname.store.permissions import Permission
 from everyname.web.access import requires
-from everyname.web.estimate_text import description, stratum_name, warning_detail
+from everyname.web.estimate_text import description, failure, stratum_name, warning_detail
 
 METHOD_CHOICES = (
     ("", _("Automatic (Chapman for two lists, log-linear for more)")),
@@ -225,6 +225,7 @@ def estimate(request: HttpRequest, estimate_id: int) -> HttpResponse:
             "shown_value": stratum_name(s.get("value"), stored.by),
             "shown_warnings": warnings_of(dict(s)),
             "said": described(dict(s.get("details") or {})),
+            "shown_error": failure(dict(s)),
         }
         for s in stored.strata
     ]

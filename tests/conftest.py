@@ -52,6 +52,25 @@ def run_everyname(
     return result
 
 
+DEMO_PASSPHRASE = "a long enough passphrase, 2026"
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """The demo's database, made once by ``everyname demo`` as a user makes it (its lists
+    imported and linked, an estimate and a report), and the settings that open it: for the
+    tests that run the command line on a real database in a process of its own."""
+    root = tmp_path_factory.mktemp("demo-database")
+    run_everyname("demo", cwd=root)
+    folder = root / "everyname-demo"
+    return root, {
+        "EVERYNAME_DATABASE_URL": f"sqlite:///{folder / 'everyname-demo.sqlite3'}",
+        "EVERYNAME_KEY_FILE": str(folder / "everyname.key"),
+        "EVERYNAME_BACKUP_PASSPHRASE": DEMO_PASSPHRASE,
+        "EVERYNAME_USER": "demo-admin",
+    }
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--db",

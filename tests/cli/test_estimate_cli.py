@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from everyname.cli import commands  # noqa: F401  (registers every command, as the program does)
 from everyname.cli.app import app
+from tests.conftest import run_everyname
 
 MSE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mse"
 CONTRACT = ["method", "observed", "estimate", "lower", "upper", "level", "lists", "warnings"]
@@ -267,3 +268,25 @@ def test_a_criterion_on_six_lists_is_refused_not_ignored():
     result = run("--histories", MSE / "uk_2013_6lists.csv", "--criterion", "bic")
     assert result.exit_code == 1
     assert "leave out --criterion" in " ".join(result.output.split())
+
+
+# --- as a user runs it: a process of its own -----------------------------------------------
+
+
+def test_the_command_estimates_a_database_in_a_process_of_its_own(demo_database):
+    """Run as a program, not in this (already set-up) process: the command sets up Django
+    before it reads the store's estimating module (it once failed there on every database)."""
+    root, env = demo_database
+    done = run_everyname("estimate", "--format", "json", cwd=root, env=env)
+    data = json.loads(done.stdout)
+    assert set(CONTRACT) <= set(data)
+    assert data["lower"] <= data["estimate"] <= data["upper"] and data["observed"] > 0
+
+
+def test_the_command_estimates_a_histories_file_without_any_database(tmp_path):
+    """A histories file needs no database: none is opened, and no database file is made."""
+    args = ["--histories", MSE / "kosovo_1999_4lists.csv", "--format", "json"]
+    done = run_everyname("estimate", *args, cwd=tmp_path)
+    in_process = as_json(run(*args))
+    assert json.loads(done.stdout)["estimate"] == in_process["estimate"] > 0
+    assert list(tmp_path.iterdir()) == []

@@ -32,6 +32,7 @@ from everyname.store.linking import run_link
 from everyname.store.models import CountFrame, LinkRun, Person, Source
 from everyname.store.permissions import Actor
 from everyname.store.places import import_places
+from tests.conftest import DEMO_PASSPHRASE as PASSPHRASE
 from tests.conftest import run_everyname
 
 pytestmark = pytest.mark.django_db
@@ -206,25 +207,9 @@ def test_large_frames_are_kept_in_pieces_and_a_missing_piece_is_never_read(linke
 
 # --- a backup and its restore --------------------------------------------------------------
 
-PASSPHRASE = "a long enough passphrase, 2026"
-
 
 def run(*args: object, cwd: Path, env: dict[str, str]) -> str:
     return run_everyname(*args, cwd=cwd, env=env).stdout
-
-
-@pytest.fixture(scope="module")
-def demo_database(tmp_path_factory) -> tuple[Path, dict[str, str]]:
-    """The demo's database, made by ``everyname demo`` (which links, so keeps frames)."""
-    root = tmp_path_factory.mktemp("demo-frames")
-    run("demo", cwd=root, env={})
-    folder = root / "everyname-demo"
-    return root, {
-        "EVERYNAME_DATABASE_URL": f"sqlite:///{folder / 'everyname-demo.sqlite3'}",
-        "EVERYNAME_KEY_FILE": str(folder / "everyname.key"),
-        "EVERYNAME_BACKUP_PASSPHRASE": PASSPHRASE,
-        "EVERYNAME_USER": "demo-admin",
-    }
 
 
 @pytest.mark.slow

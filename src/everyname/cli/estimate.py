@@ -250,6 +250,9 @@ def estimate_command(
     interval: BCa bootstrap repeating that choice, 1,000 replicates, seed 1234.
     The JSON names the method (details.reference) and the settings used.
     """
+    from everyname.store.bootstrap import configure
+
+    configure()  # the store's estimating module defines models: Django first, as every command
     from everyname.store.estimating import EstimateOptions, InvalidSettings
 
     try:

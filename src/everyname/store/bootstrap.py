@@ -15,13 +15,20 @@ class NotInitialised(EverynameError):
 
 def setup() -> None:
     """Configure Django once per process; a no-op when it is already set up (tests, web)."""
+    configure()
+    _create_private_sqlite_file()
+
+
+def configure() -> None:
+    """Django set up, so that the store's modules (which define its models) can be imported,
+    without touching any database: for work that needs none (an estimate from a histories
+    file), where :func:`setup` would create an empty database file."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "everyname.settings")
     import django
     from django.apps import apps
 
     if not apps.ready:
         django.setup()
-    _create_private_sqlite_file()
 
 
 def _create_private_sqlite_file() -> None:

@@ -257,3 +257,22 @@ def test_a_list_that_names_nobody_is_refused_with_advice():
     h = CaptureHistories.from_source_sets([{"A"}, {"B"}, {"A", "B"}] * 20, lists=["A", "B", "C"])
     with pytest.raises(EstimationError, match="C name nobody"):
         Loglinear().fit(h)
+
+
+def test_a_model_averaged_in_with_an_undetermined_count_opens_the_interval_not_the_run():
+    """A model whose undocumented count is all but undetermined (a standard error of its log
+    in the thousands: seen on a stratum of nine persons, pairs awaiting review merged) made the
+    model average overflow and ended the whole estimate; it opens the interval above."""
+    from everyname.core.estimate.fitting import EXISTS, ModelFit
+    from everyname.core.estimate.loglinear import averaged
+
+    def fit(estimate: float, se_log_n0: float, bic: float) -> ModelFit:
+        log_n0 = math.log(estimate - 9)
+        return ModelFit((), "m", EXISTS, estimate, log_n0, se_log_n0, aic=bic, bic=bic)
+
+    steady = [fit(14.0, 0.4, 10.0), fit(16.0, 0.5, 11.0)]
+    mean, lower, upper, weights = averaged(9, steady, "bic")
+    assert 9 < lower < mean < upper < math.inf and weights.sum() == pytest.approx(1)
+    mean, lower, upper, _ = averaged(9, [*steady, fit(12.0, 1e5, 12.0)], "bic")
+    assert math.isfinite(mean) and mean > 9
+    assert (lower, upper) == (9, math.inf)

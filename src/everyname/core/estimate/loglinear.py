@@ -284,15 +284,29 @@ def averaged(
     """Model-averaged estimate and Buckland et al. (1997) interval; returns weights too."""
     wts = ic_weights(fits, criterion)
     est = np.array([f.estimate for f in fits])
-    var = np.array([(math.exp(f.log_n0) * f.se_log_n0) ** 2 for f in fits])
-    mean = float((wts * est).sum())
-    se = float((wts * np.sqrt(var + (est - mean) ** 2)).sum())
+    # A model whose undocumented count is all but undetermined (a standard error of its log
+    # in the thousands, seen on a stratum of nine persons) has a spread past any float: it
+    # opens the interval above (an infinite upper limit, which the fit then warns of), it
+    # must not end the estimate with an overflow.
+    with np.errstate(over="ignore", invalid="ignore"):
+        log_n0 = np.array([f.log_n0 for f in fits], dtype=float)
+        se_log = np.array([f.se_log_n0 for f in fits], dtype=float)
+        var = (np.exp(log_n0) * se_log) ** 2
+        mean = float((wts * est).sum())
+        se = float((wts * np.sqrt(var + (est - mean) ** 2)).sum())
     n0 = mean - n
     z = norm.ppf(0.5 + level / 2)
     if n0 <= 0:
         return mean, mean, mean, wts
-    c = math.exp(z * se / n0)
+    spread = z * se / n0
+    if not spread < _LARGEST_EXPONENT:
+        return mean, float(n), math.inf, wts
+    c = math.exp(spread)
     return mean, n + n0 / c, n + n0 * c, wts
+
+
+_LARGEST_EXPONENT = math.log(np.finfo(float).max)
+"""The largest x whose exp(x) is a float (about 709.8)."""
 
 
 # --------------------------------------------------------------------------- estimator

@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from django.utils import translation
 
@@ -18,6 +19,7 @@ from everyname.core.estimate.loglinear import Loglinear, LoglinearSettings
 from everyname.web.estimate_text import (
     WARNING_DETAILS,
     description,
+    failure,
     stratum_name,
     warning_detail,
 )
@@ -136,3 +138,21 @@ def test_a_place_stratum_is_named_by_its_field_and_place():
     with translation.override("en"):
         assert stratum_name("neighbourhood: Baba Amr", "places") == "Neighbourhood: Baba Amr"
         assert stratum_name("male", "sex") == "male" and stratum_name(None, None) is None
+
+
+def test_a_model_the_core_refuses_is_said_in_arabic_from_its_figures():
+    """The core's refusal of a log-linear model (here on lists that share nobody) keeps its
+    figures, and a page in Arabic says it from them; in English, the core's own sentence."""
+    from everyname.core.estimate import EstimationError
+
+    rows = {"a": [1, 0, 0, 0], "b": [0, 1, 0, 0], "c": [0, 0, 1, 0], "d": [0, 0, 0, 1]}
+    frame = pd.DataFrame({**rows, "count": [3, 2, 2, 2]})
+    with pytest.raises(EstimationError) as refused:
+        Loglinear().fit(CaptureHistories.from_frame(frame))
+    stratum = {"error": str(refused.value), "error_params": refused.value.params}
+    assert stratum["error_params"]["code"] == "lists_share_too_few"
+    with translation.override("ar"):
+        said = str(failure(stratum))
+    assert ARABIC.search(said) and "cannot be used" not in said
+    with translation.override("en"):
+        assert failure(stratum) == stratum["error"]

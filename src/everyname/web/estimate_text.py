@@ -20,7 +20,13 @@ from typing import Any
 from django.template.defaultfilters import floatformat
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, ngettext, pgettext, pgettext_lazy
+from django.utils.translation import (
+    get_language,
+    gettext_lazy,
+    ngettext,
+    pgettext,
+    pgettext_lazy,
+)
 from django.utils.translation import gettext as _
 
 from everyname.web.views.figures import VALUE_NAMES
@@ -458,9 +464,39 @@ def _fewer_than_two_lists(p: Params) -> SafeString | None:
     )
 
 
+REFUSED_WHY = {
+    1: gettext_lazy("its estimate does not exist (a parameter goes to infinity)"),
+    2: gettext_lazy("it is not identifiable on these data"),
+    3: gettext_lazy("its estimate neither exists nor is identifiable"),
+}
+"""Why the core refuses a log-linear model (core.estimate.fitting's codes, as SparseMSE's)."""
+
+
+def _lists_share_too_few(p: Params) -> SafeString:
+    return say(
+        _(
+            "the model %(model)s cannot be used: %(why)s; the lists share too few persons for "
+            "any log-linear model (none names a person another list names, or almost none): "
+            "merge lists, or estimate a wider stratum"
+        ),
+        model=model_name(p["terms"]),
+        why=REFUSED_WHY[int(p["why"])],
+    )
+
+
+def _model_refused(p: Params) -> SafeString:
+    return say(
+        _("the model %(model)s cannot be used: %(why)s; choose a smaller model"),
+        model=model_name(p["terms"]),
+        why=REFUSED_WHY[int(p["why"])],
+    )
+
+
 FAILURES: dict[str, Callable[[Params], SafeString | None]] = {
     "nobody_named": _nobody_named,
     "fewer_than_two_lists": _fewer_than_two_lists,
+    "lists_share_too_few": _lists_share_too_few,
+    "model_refused": _model_refused,
 }
 """Why a stratum was not fitted, for the reasons the store gives with their figures."""
 

@@ -10,6 +10,7 @@ is itself several per cent; ends read at extreme quantiles vary more, as each te
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from everyname.core.estimate import (
@@ -280,3 +281,23 @@ def test_sparse_overlaps_fall_back_from_the_default_bootstrap_to_the_profile():
     missing = asked.details["bootstrap"]["replicates_without_estimate"]
     assert missing > 0.025 * asked.details["bootstrap"]["replicates"]
     assert asked.upper - asked.lower < default.upper - default.lower
+
+
+def test_lists_that_share_nobody_have_no_estimate_on_the_data_nor_in_a_replicate():
+    """Main effects on lists sharing nobody drift to any size (996,573,267 for nine persons,
+    once shown as an estimate): the search refuses them on the data, and a replicate that
+    draws nobody shared has no estimate (left out of the interval), by both rules alike."""
+    from everyname.core.estimate import EstimationError
+
+    rows = {"a": [1, 0, 0, 0, 1], "b": [0, 1, 0, 0, 1], "c": [0, 0, 1, 0, 0], "d": [0, 0, 0, 1, 0]}
+    shared = CaptureHistories.from_frame(pd.DataFrame({**rows, "count": [3, 2, 2, 1, 1]}))
+    table = Table(shared)
+    nobody_shared = np.where(table.x.sum(axis=1) > 1, 0, table.counts)
+    y = np.vstack([table.counts, nobody_shared]).astype(float)
+    fast = select_scv(table, y, 0.02)
+    slow = [scv_stepwise(table_with_counts(table, row), 0.02)[0].estimate for row in y]
+    np.testing.assert_allclose(fast, slow, rtol=1e-6)
+    assert np.isfinite(fast[0]) and np.isnan(fast[1])
+    apart = CaptureHistories.from_frame(pd.DataFrame({**rows, "count": [3, 2, 2, 2, 0]}))
+    with pytest.raises(EstimationError, match="share too few persons"):
+        Loglinear().fit(apart)

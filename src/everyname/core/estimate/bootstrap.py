@@ -235,9 +235,11 @@ def select_scv(table: Table, y: np.ndarray, p_threshold: float) -> np.ndarray:
     seen = y @ both.T  # (R, pairs)
     current: list[tuple[Pair, ...]] = [()] * r
     base = fit_batch(table, (), y)
-    est = np.where(np.isfinite(base.log_n0), y.sum(axis=1) + np.exp(base.log_n0), np.nan)
+    # a replicate on which main effects have no estimate has none (as on the data: the search
+    # stops, refused), and is left out like any replicate without an estimate
+    est = np.where(base.exists, base.estimate, np.nan)
     mu = base.mu
-    active = np.ones(r, dtype=bool) if p_threshold > 0 else np.zeros(r, dtype=bool)
+    active = base.exists.copy() if p_threshold > 0 else np.zeros(r, dtype=bool)
     pair_index = {p: i for i, p in enumerate(table.all_pairs)}
     while active.any():
         rows = np.flatnonzero(active)

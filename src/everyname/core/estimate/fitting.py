@@ -197,10 +197,14 @@ def bhs_stepwise(table: Table, p_threshold: float = 0.05) -> tuple[ModelFit, lis
 
 
 def scv_stepwise(table: Table, p_threshold: float = 0.02) -> tuple[ModelFit, list[ModelFit]]:
-    """Chan–Silverman–Vincent: add the pair whose overlap is least likely under the model."""
-    current = fit_model(table, (), check=False)
+    """Chan–Silverman–Vincent: add the pair whose overlap is least likely under the model.
+
+    Main effects are checked as every model is: on lists that share nobody at all their
+    estimate does not exist (the fit drifts to any size: 996,573,267 for nine persons on four
+    lists), and the search stops there, refused, as Bales-Hesketh-Silverman's does."""
+    current = fit_model(table, ())
     tried = [current]
-    if p_threshold <= 0:
+    if p_threshold <= 0 or current.code != EXISTS:
         return current, tried
     while True:
         keep, design, _, _ = table.design(current.pairs)

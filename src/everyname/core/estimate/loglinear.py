@@ -435,7 +435,7 @@ class Loglinear:
             pairs = () if s.main_effects_only else self._pairs_of(table, s.model or ())
             chosen = fit_model(table, pairs)
             if not chosen.exists:
-                raise EstimationError(_refusal(chosen))
+                raise _refused(chosen)
             candidates = [chosen]
             selection = "fixed model"
         elif search == "exhaustive":
@@ -454,7 +454,7 @@ class Loglinear:
                 chosen, tried = scv_stepwise(table, s.threshold)
                 selection = f"stepwise (Chan-Silverman-Vincent, p<{s.threshold:g})"
             if not chosen.exists:
-                raise EstimationError(_refusal(chosen))
+                raise _refused(chosen)
             candidates = _unique(f for f in tried if f.exists)
             refused = len(_unique(tried)) - len(candidates)
 
@@ -709,10 +709,23 @@ def _unique(fits: Sequence[ModelFit] | object) -> list[ModelFit]:
     return list(seen.values())
 
 
-def _refusal(fit: ModelFit) -> str:
+def _refused(fit: ModelFit) -> EstimationError:
+    """Why the chosen model cannot give an estimate, with its figures (``params``: a code, the
+    model's two-list terms and why) for a page to say in its language."""
+    terms = fit.name.split(" + ")[1:]  # "main effects + a:b + c:d" (Table.name)
     why = {
         DOES_NOT_EXIST: "its estimate does not exist (a parameter goes to infinity)",
         NOT_IDENTIFIABLE: "it is not identifiable on these data",
         DOES_NOT_EXIST + NOT_IDENTIFIABLE: "its estimate neither exists nor is identifiable",
     }[fit.code]
-    return f"the model {fit.name} cannot be used: {why}; choose a smaller model"
+    if not fit.pairs:  # nothing smaller to choose: the lists themselves share too few
+        return EstimationError(
+            f"the model {fit.name} cannot be used: {why}; the lists share too few persons "
+            "for any log-linear model (none names a person another list names, or almost "
+            "none): merge lists, or estimate a wider stratum",
+            params={"code": "lists_share_too_few", "terms": [], "why": int(fit.code)},
+        )
+    return EstimationError(
+        f"the model {fit.name} cannot be used: {why}; choose a smaller model",
+        params={"code": "model_refused", "terms": terms, "why": int(fit.code)},
+    )

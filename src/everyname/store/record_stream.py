@@ -10,7 +10,6 @@ it saves. Nothing here touches the database.
 
 from __future__ import annotations
 
-import itertools
 import json
 import json.encoder
 import multiprocessing
@@ -27,7 +26,13 @@ from everyname.core.ingest import SourceFile, open_source, record_plan
 from everyname.core.mapping import Mapping
 from everyname.core.schema import SENSITIVE_FIELDS, ParsedRecord
 from everyname.store import crypto
-from everyname.store.compact_json import pack, pack_as_written, pack_parsed_normalised
+from everyname.store.compact_json import (
+    filter_columns,
+    pack,
+    pack_as_written,
+    pack_parsed_normalised,
+    pack_raw,
+)
 
 BATCH_ROWS = 2000
 PARALLEL_FROM_BYTES = 4 << 20
@@ -93,13 +98,19 @@ def record_columns(
     secret_fields = {f: parsed.as_written[f] for f in SENSITIVE_FIELDS if parsed.as_written.get(f)}
     secret_raw = {k: v for k, v in parsed.raw.items() if k in sensitive_columns and v}
     return (
-        str(normalised.get("source_record_id") or "")[:200],
+        stored_record_id(normalised),
         raw,
         as_written,
         normalised,
         seal_identity(secret_fields, secret_raw),
         [f.to_dict() for f in parsed.unreadable],
     )
+
+
+def stored_record_id(normalised: dict[str, Any]) -> str:
+    """The record's id in its source as ``Record.source_record_id`` holds it (cut to the
+    column's 200 characters; empty when the source gave none)."""
+    return str(normalised.get("source_record_id") or "")[:200]
 
 
 def stored_normalised(normalised: dict[str, Any]) -> dict[str, Any]:
@@ -155,7 +166,6 @@ class RecordEncoder:
 
     def __init__(self, plan: dict[str, Any]) -> None:
         self.plan = plan
-        self.headers: list[str] = plan["headers"]
         sensitive = set(SENSITIVE_FIELDS)
         self.as_written_derived = all(
             not sensitive.intersection(fields) or sensitive.issuperset(fields)
@@ -185,28 +195,18 @@ class RecordEncoder:
                 {k: v for k, v in as_written.items() if k not in SENSITIVE_FIELDS}, raw, self.plan
             )
             kept_json = None if kept is None else _write_json(pack(kept))
-        if list(raw) == self.headers and all(map(isinstance, raw.values(), _STR)):
-            raw_json = _write_json(list(raw.values()))
-        else:
-            raw_json = _write_json(raw)
         normalised = parsed.normalised
         unreadable = parsed.unreadable
         return (
             parsed.row_number,
-            str(normalised.get("source_record_id") or "")[:200],
-            raw_json,
+            stored_record_id(normalised),
+            _write_json(pack_raw(raw, self.plan)),
             kept_json,
             _write_json(pack_parsed_normalised(normalised)),
-            normalised.get("full_key") or None,
-            normalised.get("date_of_death_start") or None,
-            normalised.get("date_of_death_end") or None,
+            *filter_columns(normalised),
             seal_identity(secret_fields, secret_raw),
             _write_json([f.to_dict() for f in unreadable]) if unreadable else _NONE,
         )
-
-
-_STR = itertools.repeat(str)
-"""``str`` as often as asked: ``map(isinstance, values, _STR)`` checks that all are text."""
 
 
 def _batches(

@@ -311,16 +311,26 @@ def warning_detail(warning: Mapping[str, Any]) -> SafeString | str:
     """A stored warning's sentence in the page's language: made from its ``params``, or its
     English ``message`` (a page in English, a warning stored without figures, a form this page
     does not know)."""
-    message = str(warning.get("message", ""))
-    said = WARNING_DETAILS.get(str(warning.get("code")))
-    params = warning.get("params")
-    if in_english() or said is None or not params:
-        return message
+    return _in_page_language(
+        str(warning.get("message", "")),
+        WARNING_DETAILS.get(str(warning.get("code"))),
+        warning.get("params"),
+    )
+
+
+def _in_page_language(
+    english: Any, say_it: Callable[[Params], SafeString | None] | None, params: Params | None
+) -> Any:
+    """``say_it(params)`` on a page in another language than English, else (a page in English,
+    nothing to say it with or from, figures of a form it does not know) ``english``, as the
+    core stored it."""
+    if in_english() or say_it is None or not params:
+        return english
     try:
-        text = said(params)
+        text = say_it(params)
     except (KeyError, TypeError, ValueError):
-        return message
-    return message if text is None else text
+        return english
+    return english if text is None else text
 
 
 # --- the fit's descriptions ----------------------------------------------------------------
@@ -440,15 +450,8 @@ DESCRIPTIONS: dict[str, Callable[[Params], SafeString | None]] = {
 def description(details: Mapping[str, Any], key: str) -> SafeString | str | None:
     """A fit's ``model``, ``interval`` or ``reference`` in the page's language (the English
     the core stored on a page in English or when nothing else was stored; None: none)."""
-    stored = details.get(key)
     said = (details.get("said") or {}).get(key)
-    if in_english() or not said:
-        return stored
-    try:
-        text = DESCRIPTIONS[key](said)
-    except (KeyError, TypeError, ValueError):
-        return stored
-    return stored if text is None else text
+    return _in_page_language(details.get(key), DESCRIPTIONS.get(key), said)
 
 
 def _nobody_named(p: Params) -> SafeString:
@@ -504,16 +507,8 @@ FAILURES: dict[str, Callable[[Params], SafeString | None]] = {
 def failure(stratum: Mapping[str, Any]) -> SafeString | str | None:
     """Why a stratum has no estimate, in the page's language (the stored English ``error`` on
     a page in English or for a reason without a code)."""
-    stored = stratum.get("error")
     params = stratum.get("error_params") or {}
-    said = FAILURES.get(str(params.get("code")))
-    if in_english() or said is None:
-        return stored
-    try:
-        text = said(params)
-    except (KeyError, TypeError, ValueError):
-        return stored
-    return stored if text is None else text
+    return _in_page_language(stratum.get("error"), FAILURES.get(str(params.get("code"))), params)
 
 
 # --- strata --------------------------------------------------------------------------------

@@ -435,7 +435,7 @@ class Loglinear:
             pairs = () if s.main_effects_only else self._pairs_of(table, s.model or ())
             chosen = fit_model(table, pairs)
             if not chosen.exists:
-                raise _refused(chosen)
+                raise _refused(table, chosen)
             candidates = [chosen]
             selection = "fixed model"
         elif search == "exhaustive":
@@ -454,7 +454,7 @@ class Loglinear:
                 chosen, tried = scv_stepwise(table, s.threshold)
                 selection = f"stepwise (Chan-Silverman-Vincent, p<{s.threshold:g})"
             if not chosen.exists:
-                raise _refused(chosen)
+                raise _refused(table, chosen)
             candidates = _unique(f for f in tried if f.exists)
             refused = len(_unique(tried)) - len(candidates)
 
@@ -646,26 +646,24 @@ def _reference_said(s: LoglinearSettings, n_lists: int) -> dict[str, Any]:
     return {"code": "mse_three_lists" if n_lists == 3 else "sparsemse", "changed": changed}
 
 
+_REFERENCES = {
+    "mse_three_lists": (
+        "MultipleSystemsEstimation::estimate_population default for three lists (Silverman, "
+        "Chan & Vincent 2024): lowest BIC over every pairwise log-linear model, with a BCa "
+        "bootstrap re-choosing among all of them (1,000 replicates, seed 1234)"
+    ),
+    "sparsemse": (
+        "SparseMSE::estimatepopulation defaults (Chan, Silverman & Vincent 2021): stepwise "
+        "search p<0.02, BCa bootstrap repeating it (1,000 replicates, seed 1234)"
+    ),
+}
+
+
 def _reference(s: LoglinearSettings, n_lists: int) -> str:
     """The published default these settings follow, and what was changed from it."""
-    if n_lists == 3:
-        text = (
-            "MultipleSystemsEstimation::estimate_population default for three lists (Silverman, "
-            "Chan & Vincent 2024): lowest BIC over every pairwise log-linear model, with a BCa "
-            "bootstrap re-choosing among all of them (1,000 replicates, seed 1234)"
-        )
-    else:
-        text = (
-            "SparseMSE::estimatepopulation defaults (Chan, Silverman & Vincent 2021): stepwise "
-            "search p<0.02, BCa bootstrap repeating it (1,000 replicates, seed 1234)"
-        )
-    default = LoglinearSettings()
-    changed = [
-        f"{f.name}={getattr(s, f.name)!r}"
-        for f in fields(s)
-        if getattr(s, f.name) != getattr(default, f.name)
-    ]
-    return text + ("; changed here: " + ", ".join(changed) if changed else "")
+    said = _reference_said(s, n_lists)
+    changed = said["changed"]
+    return _REFERENCES[said["code"]] + ("; changed here: " + ", ".join(changed) if changed else "")
 
 
 def _used_settings(
@@ -709,10 +707,9 @@ def _unique(fits: Sequence[ModelFit] | object) -> list[ModelFit]:
     return list(seen.values())
 
 
-def _refused(fit: ModelFit) -> EstimationError:
+def _refused(table: Table, fit: ModelFit) -> EstimationError:
     """Why the chosen model cannot give an estimate, with its figures (``params``: a code, the
     model's two-list terms and why) for a page to say in its language."""
-    terms = fit.name.split(" + ")[1:]  # "main effects + a:b + c:d" (Table.name)
     why = {
         DOES_NOT_EXIST: "its estimate does not exist (a parameter goes to infinity)",
         NOT_IDENTIFIABLE: "it is not identifiable on these data",
@@ -727,5 +724,5 @@ def _refused(fit: ModelFit) -> EstimationError:
         )
     return EstimationError(
         f"the model {fit.name} cannot be used: {why}; choose a smaller model",
-        params={"code": "model_refused", "terms": terms, "why": int(fit.code)},
+        params={"code": "model_refused", "terms": _terms(table, fit), "why": int(fit.code)},
     )

@@ -150,6 +150,8 @@ def sign_in(page, server: Server, name: str, password: str = PASSWORD) -> None:
     page.fill("input[name=username]", name)
     page.fill("input[name=password]", password)
     page.click("form.stacked button[type=submit]")
+    # A click waits for the next page to start, not to be read whole.
+    page.wait_for_load_state()
 
 
 def test_an_admin_signs_in_with_a_second_factor_sees_the_count_and_reads_it_in_arabic(

@@ -76,6 +76,7 @@ def test_a_recorder_enters_a_victim_in_arabic_and_is_shown_the_existing_person(
         assert REPORTER not in html and CONTACT not in html
         page.screenshot(path=shots / f"entry-check-{lang}.png", full_page=True)
         first.locator("button.same").click()
+        page.wait_for_load_state()
         assert "/records/" in page.url and "/new/" not in page.url
         assert page.locator("ul.messages").count() == 1
         html = page.content()

@@ -84,6 +84,8 @@ def upload(page, server: Server, path: Path) -> None:
     assert page.locator("#source").input_value() == SOURCE
     page.set_input_files("#file", str(path))
     page.click("#upload-form button[type=submit]")
+    # A click waits for the next page to start, not to be read whole: its tables may be missing.
+    page.wait_for_load_state()
     assert "/imports/new/" in page.url and page.url.rstrip("/") != f"{server.url}/imports/new"
 
 
@@ -155,6 +157,7 @@ def test_the_upload_pages_read_right_to_left_in_arabic(server, browser, shots, t
         listed.write_bytes(arabic_list(" الثاني"))
         page.set_input_files("#file", str(listed))
         page.click("#upload-form button[type=submit]")
+        page.wait_for_load_state()
         assert page.locator("#unreadable tbody tr").count() == 1
         page.screenshot(path=shots / "upload-preview-ar.png", full_page=True)
         page.click("#commit")

@@ -133,6 +133,7 @@ def test_a_recorder_corrects_an_age_with_a_reason_and_sees_the_revision(server, 
     age.fill(after)
     page.fill("#reason", "The brother called: he was 47, the list rounded it")
     page.click("form.correction button[type=submit]")
+    page.wait_for_load_state()
     assert page.url.split("#")[0] == record_url.split("#")[0]
     revision = page.locator("article.revision[data-revision='1']")
     assert revision.count() == 1

@@ -19,6 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No time limit on one example: it would be a timing threshold in a unit test, and two cores
+# shared by the parallel workers, Spark and a PostgreSQL cluster make any limit a matter of luck.
+settings.register_profile("everyname", deadline=None)
+settings.load_profile("everyname")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

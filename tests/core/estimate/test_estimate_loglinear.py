@@ -276,3 +276,20 @@ def test_a_model_averaged_in_with_an_undetermined_count_opens_the_interval_not_t
     mean, lower, upper, _ = averaged(9, [*steady, fit(12.0, 1e5, 12.0)], "bic")
     assert math.isfinite(mean) and mean > 9
     assert (lower, upper) == (9, math.inf)
+
+
+def test_a_model_average_whose_upper_limit_is_past_any_reason_is_open_above():
+    """A spread short of overflowing still gave an "upper limit" of about 1e82 for nine persons
+    documented; past the ratio where the profile interval stops looking, the interval is open."""
+    from everyname.core.estimate.fitting import EXISTS, ModelFit
+    from everyname.core.estimate.loglinear import OPEN_ABOVE_RATIO, averaged
+
+    def fit(estimate: float, se_log_n0: float) -> ModelFit:
+        log_n0 = math.log(estimate - 9)
+        return ModelFit((), "m", EXISTS, estimate, log_n0, se_log_n0, aic=1.0, bic=1.0)
+
+    mean, lower, upper, _ = averaged(9, [fit(14.0, 0.4), fit(16.0, 60.0)], "bic")
+    assert 9 <= lower < mean and upper == math.inf
+    # Just inside the ratio, the limit is kept as computed.
+    mean, lower, upper, _ = averaged(9, [fit(14.0, 0.4), fit(16.0, 2.0)], "bic")
+    assert mean < upper <= OPEN_ABOVE_RATIO * 9

@@ -215,8 +215,14 @@ def _profile_loglik(table: Table, pairs: Sequence[Pair], total: float) -> float:
     )
 
 
+OPEN_ABOVE_RATIO = 1000.0
+"""An upper limit past this many times the documented count is no limit: the data set none.
+The profile interval stops looking there, and the model average's interval opens there too
+(a spread of a few hundred gave an "upper limit" of 1e82 on a stratum of nine persons)."""
+
+
 def profile_interval(
-    table: Table, fit: ModelFit, level: float = 0.95, max_ratio: float = 1000.0
+    table: Table, fit: ModelFit, level: float = 0.95, max_ratio: float = OPEN_ABOVE_RATIO
 ) -> tuple[float, float]:
     """Profile-likelihood interval for N; the upper end is ``inf`` if it does not close."""
     n = table.n
@@ -302,7 +308,8 @@ def averaged(
     if not spread < _LARGEST_EXPONENT:
         return mean, float(n), math.inf, wts
     c = math.exp(spread)
-    return mean, n + n0 / c, n + n0 * c, wts
+    upper = n + n0 * c
+    return mean, n + n0 / c, upper if upper <= OPEN_ABOVE_RATIO * n else math.inf, wts
 
 
 _LARGEST_EXPONENT = math.log(np.finfo(float).max)

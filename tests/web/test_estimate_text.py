@@ -156,3 +156,19 @@ def test_a_model_the_core_refuses_is_said_in_arabic_from_its_figures():
     assert ARABIC.search(said) and "cannot be used" not in said
     with translation.override("en"):
         assert failure(stratum) == stratum["error"]
+
+
+def test_a_stratum_where_no_model_exists_is_said_in_arabic_too():
+    """Three lists that share nobody: every model of the exhaustive search is refused."""
+    from everyname.core.estimate import EstimationError
+
+    apart = CaptureHistories.from_source_sets([{"A"}] * 3 + [{"B"}] * 2 + [{"C"}] * 2)
+    with pytest.raises(EstimationError) as refused:
+        Loglinear().fit(apart)
+    stratum = {"error": str(refused.value), "error_params": refused.value.params}
+    assert stratum["error_params"]["code"] == "no_model_exists"
+    with translation.override("ar"):
+        said = str(failure(stratum))
+    assert ARABIC.search(said) and not re.search("[a-z]{4}", said)
+    with translation.override("en"):
+        assert failure(stratum) == stratum["error"]

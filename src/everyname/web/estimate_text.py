@@ -495,11 +495,16 @@ def _model_refused(p: Params) -> SafeString:
     )
 
 
+def _no_model_exists(p: Params) -> SafeString:
+    return say(_("no log-linear model has an estimate that exists"))
+
+
 FAILURES: dict[str, Callable[[Params], SafeString | None]] = {
     "nobody_named": _nobody_named,
     "fewer_than_two_lists": _fewer_than_two_lists,
     "lists_share_too_few": _lists_share_too_few,
     "model_refused": _model_refused,
+    "no_model_exists": _no_model_exists,
 }
 """Why a stratum was not fitted, for the reasons the store gives with their figures."""
 

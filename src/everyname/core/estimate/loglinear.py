@@ -450,7 +450,10 @@ class Loglinear:
             candidates = [f for f in all_fits if f.exists]
             refused = len(all_fits) - len(candidates)
             if not candidates:
-                raise EstimationError("no log-linear model has an estimate that exists")
+                raise EstimationError(
+                    "no log-linear model has an estimate that exists",
+                    params={"code": "no_model_exists", "models": len(all_fits)},
+                )
             chosen = min(candidates, key=lambda f: f.aic if s.ic == "aic" else f.bic)
             selection = f"exhaustive search, lowest {s.ic.upper()}"
         else:

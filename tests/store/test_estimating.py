@@ -180,3 +180,18 @@ def test_a_link_run_estimate_carries_its_doubt_and_its_place_labels(linked):
     by_place = estimate(TESTER, by="places", options=PROFILE)
     assert all(s["value"].split(": ")[0] in ("neighbourhood", "locality", "governorate")
                for s in by_place.strata)  # fmt: skip
+
+
+def test_a_fit_with_pending_pairs_merged_that_fails_keeps_why_with_its_figures():
+    """When the persons every pair awaiting review would merge cannot be fitted, the reason is
+    kept as the stratum's own failure is: the core's English and its figures, from which a
+    page says it in Arabic."""
+    from everyname.store.estimating import _with_doubt
+
+    fitted = {"method": "loglinear", "estimate": 30.0, "lower": 26.0, "upper": 40.0}
+    apart = histories([("A",)] * 3 + [("B",)] * 2 + [("C",)] * 2 + [("D",)] * 2, "ABCD")
+    kept = _with_doubt(fitted, apart, PROFILE, REFERENCE_SEED, pairs=4)
+    merged = kept["pending_merged"]
+    assert merged["observed"] == 9 and "share too few" in merged["error"]
+    assert merged["error_params"]["code"] == "lists_share_too_few"
+    assert {k: kept[k] for k in fitted} == fitted  # the stratum's own fit is left as it was

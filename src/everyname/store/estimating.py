@@ -448,7 +448,6 @@ def _failed(hist: Any, options: EstimateOptions, exc: Exception) -> dict[str, An
     figures of a reason a page can say in another language, ``error_params``)."""
     from everyname.core.estimate import default_method
 
-    said = {"error_params": dict(exc.params)} if getattr(exc, "params", None) else {}
     return {
         "method": options.method or default_method(hist),
         "observed": hist.observed,
@@ -458,9 +457,15 @@ def _failed(hist: Any, options: EstimateOptions, exc: Exception) -> dict[str, An
         "level": 0.95,
         "lists": list(hist.lists),
         "warnings": [w.to_dict() for w in _data_warnings(hist)],
-        "error": str(exc),
-        **said,
+        **_error(exc),
     }
+
+
+def _error(exc: Exception) -> dict[str, Any]:
+    """Why a fit failed: the core's English (``error``) and, when the reason has a code, its
+    figures (``error_params``), from which a page says it in its own language."""
+    params = getattr(exc, "params", None)
+    return {"error": str(exc), **({"error_params": dict(params)} if params else {})}
 
 
 def _data_warnings(hist: Any) -> list[Any]:
@@ -482,7 +487,7 @@ def _with_doubt(
         chosen = EstimateOptions.from_dict({**options.to_dict(), "method": data["method"]})
         result = chosen.estimator(data["method"]).fit(merged, seed=seed)
     except EstimationError as exc:
-        return {**data, "pending_merged": {"observed": merged.observed, "error": str(exc)}}
+        return {**data, "pending_merged": {"observed": merged.observed, **_error(exc)}}
     return with_pending_merged(data, result, pairs)
 
 

@@ -226,6 +226,7 @@ def estimate(request: HttpRequest, estimate_id: int) -> HttpResponse:
             "shown_warnings": warnings_of(dict(s)),
             "said": described(dict(s.get("details") or {})),
             "shown_error": failure(dict(s)),
+            "shown_merged_error": failure(dict(s.get("pending_merged") or {})),
         }
         for s in stored.strata
     ]

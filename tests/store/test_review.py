@@ -153,8 +153,9 @@ def test_pairs_are_plain_data_side_by_side_with_what_agrees(linked, cast):
                 assert f.agrees == (a == b)
     # the unreadable age of src-b's third row is shown as written, not as a guess
     ages = [f for p in page.pairs for f in p.fields if f.field == "age_years"]
-    assert any("430 (unread)" in (f.left, f.right) for f in ages)
-    assert all(f.agrees is None for f in ages if "430 (unread)" in (f.left, f.right))
+    unread = [(f.left, f.left_unread) for f in ages] + [(f.right, f.right_unread) for f in ages]
+    assert ("430", True) in unread and ("430", False) not in unread
+    assert all(f.agrees is None for f in ages if "430" in (f.left, f.right))
 
 
 def test_pages_cover_the_queue_once_and_decided_pairs_leave_it(linked, cast):
@@ -286,13 +287,24 @@ def test_a_pair_shows_its_records_as_corrected(linked, cast):
     shown = pending_pairs(cast["reviewer"], 1, 1).pairs[0]
     assert shown.pair_id == pair.pair_id
     age = next(f for f in shown.fields if f.field == "age_years")
-    side = age.left if shown.left.record_id == left else age.right
-    assert side == "431 (unread)" and age.agrees is None
+    side = (age.left, age.left_unread)
+    if shown.left.record_id != left:
+        side = (age.right, age.right_unread)
+    assert side == ("431", True) and age.agrees is None
     correct_record(cast["admin"], left, {"age": "40"}, "read again")
     age = next(
         f for f in pending_pairs(cast["reviewer"], 1, 1).pairs[0].fields if f.field == "age_years"
     )
     assert (age.left if shown.left.record_id == left else age.right) == "40"
+    # A source that says "unknown" was read: the value is unknown, not text left unread.
+    correct_record(cast["admin"], left, {"status": "Unknown"}, "the family does not know")
+    status = next(
+        f for f in pending_pairs(cast["reviewer"], 1, 1).pairs[0].fields if f.field == "status"
+    )
+    side = (status.left, status.left_unread)
+    if shown.left.record_id != left:
+        side = (status.right, status.right_unread)
+    assert side == ("unknown", False) and status.agrees is None
 
 
 # --- undo -----------------------------------------------------------------------------------

@@ -74,6 +74,32 @@ def test_the_queue_shows_the_first_pair_the_number_waiting_and_the_range(
     assert not re.findall(r"<script(?![^>]*\bsrc=)", html) and " onclick=" not in html
 
 
+def test_a_value_that_could_not_be_read_is_shown_as_written_and_flagged_in_either_language(
+    client, sign_in, linked, cast
+):
+    """A source's "Unknown" was read (shown as unknown, in the page's language); an age that
+    could not be read is its text as written, flagged, never a figure."""
+    from everyname.store.records import correct_record
+
+    pair = pending_pairs(cast["reviewer"], 1, 1).pairs[0]
+    correct_record(cast["admin"], pair.left.record_id, {"age": "431"}, "the scan reads 431")
+    correct_record(cast["admin"], pair.right.record_id, {"status": "Unknown"}, "not known")
+    sign_in(client, "reviewer")
+    for language, flag, unknown in (
+        ("en", "unreadable: counted as unknown", "unknown"),
+        ("ar", "غير مقروءة: تُعدّ غير معروفة", "غير معروف"),
+    ):
+        client.post("/i18n/setlang/", {"language": language, "next": "/"})
+        html = client.get("/review/").content.decode()
+        assert shown_pair(html) == pair.pair_id
+        fields = html.split('id="fields"', 1)[1].split("</tbody>", 1)[0]
+        age = fields.split('data-field="age_years"', 1)[1].split("</tr>", 1)[0]
+        assert f'<bdi>431</bdi> <span class="flag">{flag}</span>' in age
+        status = fields.split('data-field="status"', 1)[1].split("</tr>", 1)[0]
+        assert f"<bdi>{unknown}</bdi>" in status and "Unknown" not in status
+        assert "(unread)" not in html
+
+
 def test_a_decision_is_recorded_audited_and_the_queue_moves_on(client, sign_in, linked, cast):
     user = sign_in(client, "reviewer")
     before = client.get("/review/").content.decode()

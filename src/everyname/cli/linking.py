@@ -202,5 +202,7 @@ def pair_table(pair) -> Table:  # type: ignore[no-untyped-def]
     table.add_row("source", escape(pair.left.source), escape(pair.right.source))
     table.add_row("row", str(pair.left.row_number), str(pair.right.row_number))
     for compared in pair.fields:
-        table.add_row(compared.label, escape(compared.left), escape(compared.right))
+        left = f"{compared.left} (unread)" if compared.left_unread else compared.left
+        right = f"{compared.right} (unread)" if compared.right_unread else compared.right
+        table.add_row(compared.label, escape(left), escape(right))
     return table

@@ -468,14 +468,18 @@ WRITTEN_AS = {"age_years": "age"}
 @dataclass(frozen=True)
 class FieldComparison:
     """One field of a pair side by side. ``left``/``right`` are the values as shown: the
-    normalised value, or the text as written with "(unread)" when it could not be read.
-    ``agrees`` is None when either side has no readable value: nothing to agree on."""
+    normalised value, or the text as written when it could not be read (``left_unread``,
+    ``right_unread``: each front end says so in its own words). A source that wrote
+    "unknown" was read: its value is "unknown". ``agrees`` is None when either side has no
+    readable value: nothing to agree on."""
 
     label: str
     field: str
     left: str
     right: str
     agrees: bool | None
+    left_unread: bool = False
+    right_unread: bool = False
 
 
 @dataclass(frozen=True)
@@ -534,16 +538,19 @@ class ReviewPage:
         }
 
 
-def _shown(record: Record, key: str) -> str:
+def _shown(record: Record, key: str) -> tuple[str, bool]:
+    """The value a reviewer sees and whether it is the text as written of a value that could
+    not be read (flagged in ``Record.unreadable``, which holds the current flags)."""
     value = record.normalised.get(key)
     field = WRITTEN_AS.get(key, key)
     corrected = record.corrected or {}  # a correction's text wins over the text as imported
     written = corrected[field] if field in corrected else record.as_written.get(field)
-    if value in (None, UNKNOWN) and written:
-        return f"{written} (unread)"
+    unread = {flag.get("field") for flag in record.unreadable or ()}
+    if value in (None, UNKNOWN) and written and field in unread:
+        return str(written), True
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # an age of 40, not 40.0
-    return "" if value is None else str(value)
+    return ("" if value is None else str(value)), False
 
 
 def _agrees(left: Record, right: Record, key: str) -> bool | None:
@@ -556,9 +563,10 @@ def _agrees(left: Record, right: Record, key: str) -> bool | None:
 def _comparisons(left: Record, right: Record) -> tuple[FieldComparison, ...]:
     out = []
     for label, key in REVIEW_FIELDS:
-        shown = (_shown(left, key), _shown(right, key))
-        if any(shown):
-            out.append(FieldComparison(label, key, *shown, _agrees(left, right, key)))
+        (a, a_unread), (b, b_unread) = _shown(left, key), _shown(right, key)
+        if a or b:
+            agrees = _agrees(left, right, key)
+            out.append(FieldComparison(label, key, a, b, agrees, a_unread, b_unread))
     return tuple(out)
 
 

@@ -93,13 +93,21 @@ def _field(comparison: Any) -> dict[str, Any]:
     return {
         "field": comparison.field,
         "label": FIELD_LABELS.get(comparison.field, comparison.label),
-        "left": shown_field(comparison.field, comparison.left),
-        "right": shown_field(comparison.field, comparison.right),
+        "left": _side(comparison.field, comparison.left, comparison.left_unread),
+        "right": _side(comparison.field, comparison.right, comparison.right_unread),
+        "left_unread": comparison.left_unread,
+        "right_unread": comparison.right_unread,
         "class": "missing" if agrees is None else ("agrees" if agrees else "differs"),
         "says": LEVELS[None][1]
         if agrees is None
         else (_("agrees") if agrees else LEVELS[DIFFERENT][1]),
     }
+
+
+def _side(field: str, value: str, unread: bool) -> str:
+    """A value that could not be read is its text as written (flagged on the page as such);
+    another is shown as the record page shows it."""
+    return value if unread else shown_field(field, value)
 
 
 def _act(request: HttpRequest) -> HttpResponse:

@@ -51,6 +51,10 @@ def test_a_batch_page_shows_what_the_store_says(client, sign_in, small_list, cas
     assert f'id="sha256">{hashlib.sha256(path.read_bytes()).hexdigest()}<' in html
     assert f'id="rows-read">{shown.rows_read}<' in html and shown.rows_read == 5
     assert 'id="records">3<' in html and 'id="rejected">2<' in html
+    # When, written as every page writes a moment (not the store's ISO text), exact for machines.
+    at = Batch.objects.get(pk=batch_id).imported_at
+    assert f'<time dir="ltr" datetime="{at.isoformat(timespec="seconds")}">' in html
+    assert f">{at:%Y-%m-%d %H:%M}</time>" in html
     # Every unreadable value with its row, column, the text as written and what was expected.
     assert len(shown.unreadable) == 2
     table = html.split('id="unreadable"')[1].split("</table>")[0]

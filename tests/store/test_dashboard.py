@@ -44,3 +44,6 @@ def test_every_role_sees_the_same_figures_of_the_latest_run(cast, demo_imported)
     assert board.estimate["id"] == fitted.stored_id and board.estimate["seed"] == 7
     assert board.estimate["observed"] == fitted.overall["observed"]
     assert board.estimate["lower"] <= board.estimate["estimate"] <= board.estimate["upper"]
+    # its warnings as stored, with their codes and figures, for a page to say in its language
+    assert board.estimate["warnings"] == fitted.overall["warnings"]
+    assert all({"code", "message"} <= set(w) for w in board.estimate["warnings"])

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.db.models import Count
+from django.utils import translation
 from django.utils.html import escape
 from typer.testing import CliRunner
 
@@ -17,8 +18,10 @@ from everyname.core.count import CountFilters
 from everyname.core.count.headline import headline_ar, headline_en
 from everyname.store.counting import count
 from everyname.store.dashboard import DASHBOARD_FIELDS
+from everyname.store.estimating import estimate
 from everyname.store.linking import decide, latest_run
 from everyname.store.models import Membership, ReviewPair
+from everyname.web.views.estimates import WARNING_TITLES
 
 pytestmark = pytest.mark.django_db
 runner = CliRunner()
@@ -121,6 +124,25 @@ def _cell(html: str, table: str, row: str) -> list[int]:
         if header and re.sub(r"<[^>]+>", "", header.group(1)).strip() == row:
             return [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', line)]
     raise AssertionError(f"no row {row!r} in {table}")
+
+
+def test_the_dashboards_estimate_warnings_are_said_in_the_pages_language(
+    client, sign_in, linked, cast
+):
+    """The newest estimate's warnings, as on the estimate's own page: a headline and the
+    sentence made from its figures in Arabic; in English, the core's own words."""
+    fitted = estimate(cast["analyst"], seed=7)
+    doubt = next(w for w in fitted.overall["warnings"] if w["code"] == "linkage_doubt")
+    sign_in(client, "viewer")
+    english = client.get("/").content.decode()
+    assert escape(doubt["message"]) in english
+    client.post("/i18n/setlang/", {"language": "ar", "next": "/"})
+    arabic = client.get("/").content.decode()
+    warnings = arabic.split('<ul class="warnings">', 1)[1].split("</ul>", 1)[0]
+    with translation.override("ar"):
+        title = str(WARNING_TITLES["linkage_doubt"])
+    assert f"<strong data-warning-title>{escape(title)}</strong>" in warnings
+    assert doubt["message"][:40] not in arabic and "data-warning-detail" in warnings
 
 
 def test_the_dashboard_draws_its_charts_beside_tables_that_agree_with_the_count(

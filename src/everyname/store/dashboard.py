@@ -226,10 +226,7 @@ def _newest_estimate(actor: Actor, run_id: int) -> dict[str, Any] | None:
         "filters": {k: v for k, v in newest.filters.items() if v not in (None, [], "")},
         **{k: overall.get(k) for k in ("method", "estimate", "lower", "upper", "level")},
         "observed": overall.get("observed"),
-        "warnings": [
-            w.get("message", str(w)) if isinstance(w, dict) else str(w)
-            for w in overall.get("warnings") or []
-        ],
+        "warnings": list(overall.get("warnings") or []),  # as stored: code, message, figures
     }
 
 

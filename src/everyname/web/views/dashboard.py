@@ -19,6 +19,7 @@ from everyname.store.dashboard import dashboard as read_dashboard
 from everyname.store.permissions import Permission
 from everyname.web import charts
 from everyname.web.access import requires
+from everyname.web.views.estimates import warnings_of
 from everyname.web.views.figures import breakdowns_html, shown_value
 
 
@@ -29,7 +30,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/dashboard.html",
-        {"board": board, "estimate_chart": estimate_chart(board.estimate), **drawn},
+        {
+            "board": board,
+            "estimate_chart": estimate_chart(board.estimate),
+            # said in the page's language from their figures, as on the estimate's own page
+            "estimate_warnings": warnings_of(board.estimate) if board.estimate else [],
+            **drawn,
+        },
     )
 
 

@@ -8,6 +8,7 @@ witness identities exist here only as ciphertext (see ``crypto``).
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from everyname.store.compact_json import AsWrittenField, NormalisedJSONField, RawRowField
@@ -168,7 +169,14 @@ class Record(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["batch", "row_number"], name="unique_row_per_batch")
         ]
-        indexes = [models.Index(fields=["source", "source_record_id"])]
+        indexes = [
+            models.Index(fields=["source", "source_record_id"]),
+            # The few records whose name has no key (a placeholder such as "مجهول الهوية"):
+            # a search for such text reads these, not every record's name.
+            models.Index(
+                fields=["id"], condition=Q(name_key__isnull=True), name="record_without_name_key"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"record {self.pk} (batch {self.batch_id}, row {self.row_number})"

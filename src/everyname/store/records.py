@@ -145,16 +145,18 @@ def name_matches(text: str) -> Q:
     Compares the stored cross-script key of the whole name (``Record.name_key``) part by
     part, so spelling variants and the script do not matter (parts left out, such as a
     father's name, do not either); text with no key (a placeholder such as "مجهول") is
-    looked for in the name as written instead. The records holding every key are found
-    through the name index (:mod:`~everyname.store.name_index`); of those, the ones holding
-    them in the order typed are kept: "محمد الخالدي" finds "محمد عبد الرحمن الخالدي" but not
+    looked for in the name as written of the records whose name has no key either (a name
+    holding a placeholder is one: "طفل مجهول" has none), read through their own index. The
+    records holding every key are found through the name index
+    (:mod:`~everyname.store.name_index`); of those, the ones holding them in the order typed
+    are kept: "محمد الخالدي" finds "محمد عبد الرحمن الخالدي" but not
     "خالد محمود" (whose keys are the same, reversed). A compound name is found written as one
     part or two (:mod:`~everyname.core.names.readings`): "محمد نور الخالدي" finds the record
     whose given name is "محمد نور" (``MHMDNR KLD``), "محمدنور" the one written "محمد نور".
     """
     keys = name_keys(text)
     if not keys:
-        return Q(normalised__full_name__icontains=text.strip())
+        return Q(name_key__isnull=True, normalised__full_name__icontains=text.strip())
     readings = key_readings(keys, name_index.known_keys)
     return name_index.holding_any(readings) & name_index.in_order_any(readings)
 

@@ -297,6 +297,8 @@ def test_a_pair_shows_its_records_as_corrected(linked, cast):
     )
     assert (age.left if shown.left.record_id == left else age.right) == "40"
     # A source that says "unknown" was read: the value is unknown, not text left unread.
+    other = shown.right.record_id if shown.left.record_id == left else shown.left.record_id
+    correct_record(cast["admin"], other, {"status": "civilian"}, "the list says so")
     correct_record(cast["admin"], left, {"status": "Unknown"}, "the family does not know")
     status = next(
         f for f in pending_pairs(cast["reviewer"], 1, 1).pairs[0].fields if f.field == "status"
@@ -305,6 +307,10 @@ def test_a_pair_shows_its_records_as_corrected(linked, cast):
     if shown.left.record_id != left:
         side = (status.right, status.right_unread)
     assert side == ("unknown", False) and status.agrees is None
+    # A field both records give as unknown has nothing to compare: it is not listed.
+    correct_record(cast["admin"], other, {"status": "غير معروف"}, "not known here either")
+    fields = pending_pairs(cast["reviewer"], 1, 1).pairs[0].fields
+    assert "status" not in {f.field for f in fields} and "age_years" in {f.field for f in fields}
 
 
 # --- undo -----------------------------------------------------------------------------------

@@ -564,7 +564,8 @@ def _comparisons(left: Record, right: Record) -> tuple[FieldComparison, ...]:
     out = []
     for label, key in REVIEW_FIELDS:
         (a, a_unread), (b, b_unread) = _shown(left, key), _shown(right, key)
-        if a or b:
+        # A field neither record knows (empty, or "unknown" on both) has nothing to compare.
+        if a_unread or b_unread or {a, b} - {"", UNKNOWN}:
             agrees = _agrees(left, right, key)
             out.append(FieldComparison(label, key, a, b, agrees, a_unread, b_unread))
     return tuple(out)

@@ -175,3 +175,16 @@ def test_an_arabic_file_name_is_offered_in_utf8(client, sign_in, tmp_path, key_f
     assert b"".join(response.streaming_content) == path.read_bytes()
     html = client.get(f"/imports/{batch_id}/").content.decode()
     assert f'<bdi id="file-name">{path.name}</bdi>' in html
+
+
+def test_what_was_expected_is_said_in_arabic_on_an_arabic_page(client, sign_in, small_list, cast):
+    """The store keeps the core's English; a page in Arabic says it from its figures."""
+    _, batch_id = small_list
+    sign_in(client, "recorder")
+    client.post("/i18n/setlang/", {"language": "ar", "next": "/"})
+    html = client.get(f"/imports/{batch_id}/").content.decode()
+    table = html.split('id="unreadable"')[1].split("</table>")[0]
+    for problem in read_batch(cast["admin"], batch_id).unreadable:
+        assert escape(problem.expected) not in table
+    assert table.count('<span data-said="expected">') == 2
+    assert "عمر بين 0 و120 سنة" in table and "فيه 29 يومًا" in table

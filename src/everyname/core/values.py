@@ -383,14 +383,14 @@ _AGE_RANGE = re.compile(
     r"^([0-9]+(?:[.,][0-9]+)?)\s*(?:-|–|to|الى|إلى|حتى)\s*([0-9]+(?:[.,][0-9]+)?)\s*(.*)$"
 )
 _DECADE_NUMBER = re.compile(r"^(?:in (?:his|her|their) |about |around |في )?([1-9])0\s*'?\s*s$")
-_AGE_EXPECTED = f"an age between 0 and {MAX_AGE} years"
+AGE_EXPECTED = f"an age between 0 and {MAX_AGE} years"
 
 
 def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
 
-_AGE_EXAMPLES = "an age such as 34, 3 months, 40s or 20-25"
+AGE_EXAMPLES = "an age such as 34, 3 months, 40s or 20-25"
 _YEARS_OF_BIRTH = range(1880, 2101)
 
 
@@ -399,8 +399,8 @@ def _checked(value: float) -> float:
         if value.is_integer() and int(value) in _YEARS_OF_BIRTH:
             # The usual slip in real lists: a year of birth typed into the age column. Said,
             # never turned into an age: the year the list was written is not known here.
-            raise InvalidValue(f"{_AGE_EXPECTED}, not a year of birth ({int(value)})")
-        raise InvalidValue(_AGE_EXPECTED)
+            raise InvalidValue(f"{AGE_EXPECTED}, not a year of birth ({int(value)})")
+        raise InvalidValue(AGE_EXPECTED)
     return round(value, 4)
 
 
@@ -442,7 +442,7 @@ def parse_age(text: str) -> Age | None:
             low = _checked(_number(match.group(1)) * per_unit)
             high = _checked(_number(match.group(2)) * per_unit)
             if low > high:
-                raise InvalidValue(f"{_AGE_EXPECTED}, a range written low to high such as 20-25")
+                raise InvalidValue(f"{AGE_EXPECTED}, a range written low to high such as 20-25")
             return Age(None, low, high)
     match = _DECADE_NUMBER.match(plain)
     if match:
@@ -468,7 +468,7 @@ def read_age(text: str) -> Age | None:
     "see notes") cannot be read, and raises :class:`InvalidValue` so that it is flagged."""
     age = parse_age(text)
     if age is None and not is_placeholder(text):
-        raise InvalidValue(_AGE_EXAMPLES)
+        raise InvalidValue(AGE_EXAMPLES)
     return age
 
 

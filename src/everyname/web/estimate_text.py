@@ -311,14 +311,14 @@ def warning_detail(warning: Mapping[str, Any]) -> SafeString | str:
     """A stored warning's sentence in the page's language: made from its ``params``, or its
     English ``message`` (a page in English, a warning stored without figures, a form this page
     does not know)."""
-    return _in_page_language(
+    return in_page_language(
         str(warning.get("message", "")),
         WARNING_DETAILS.get(str(warning.get("code"))),
         warning.get("params"),
     )
 
 
-def _in_page_language(
+def in_page_language(
     english: Any, say_it: Callable[[Params], SafeString | None] | None, params: Params | None
 ) -> Any:
     """``say_it(params)`` on a page in another language than English, else (a page in English,
@@ -451,7 +451,7 @@ def description(details: Mapping[str, Any], key: str) -> SafeString | str | None
     """A fit's ``model``, ``interval`` or ``reference`` in the page's language (the English
     the core stored on a page in English or when nothing else was stored; None: none)."""
     said = (details.get("said") or {}).get(key)
-    return _in_page_language(details.get(key), DESCRIPTIONS.get(key), said)
+    return in_page_language(details.get(key), DESCRIPTIONS.get(key), said)
 
 
 def _nobody_named(p: Params) -> SafeString:
@@ -513,7 +513,7 @@ def failure(stratum: Mapping[str, Any]) -> SafeString | str | None:
     """Why a stratum has no estimate, in the page's language (the stored English ``error`` on
     a page in English or for a reason without a code)."""
     params = stratum.get("error_params") or {}
-    return _in_page_language(stratum.get("error"), FAILURES.get(str(params.get("code"))), params)
+    return in_page_language(stratum.get("error"), FAILURES.get(str(params.get("code"))), params)
 
 
 # --- strata --------------------------------------------------------------------------------

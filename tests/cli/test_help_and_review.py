@@ -83,3 +83,26 @@ def test_review_prompt_shows_its_keys_on_a_two_record_database(tmp_path, key_fil
     decided = runner.invoke(app, ["review"], input="s\n", terminal_width=200)
     assert decided.exit_code == 0, decided.output
     assert MatchDecision.objects.filter(verdict="same").count() == 1
+
+
+@pytest.mark.django_db
+def test_review_shows_a_value_that_could_not_be_read_as_written_and_says_so(tmp_path, key_file):
+    """An age of 430 is shown as written with "(unread)"; a status the list gives as unknown
+    was read, and a cause both lists give as unknown is not shown at all."""
+    rows = {
+        "lcc": ["1", "محمد عبد الرحمن الخالدي", "430", "غير معروف", "غير معروف"],
+        "ngo": ["2", "محمد عبد الرحمن الخالدي", "33", "مدني", "Unknown"],
+    }
+    for source, row in rows.items():
+        path = tmp_path / f"{source}.csv"
+        with path.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows([["الرقم", "الاسم", "العمر", "الصفة", "سبب الوفاة"], row])
+        result = runner.invoke(app, ["import", str(path), "--source", source])
+        assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["link"]).exit_code == 0
+    reviewed = runner.invoke(app, ["review"], input="q\n", terminal_width=200)
+    assert reviewed.exit_code == 0, reviewed.output
+    assert re.search(r"430 \(unread\)\s*│\s*33", reviewed.output), reviewed.output
+    assert re.search(r"unknown\s*│\s*civilian", reviewed.output), reviewed.output
+    assert "(unread)" not in reviewed.output.replace("430 (unread)", "")
+    assert "cause" not in reviewed.output

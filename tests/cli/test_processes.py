@@ -68,6 +68,9 @@ def test_demo_runs_the_pipeline_in_its_own_folder(tmp_path):
         ).fetchall()
     assert [json.loads(d)["one_time_password"] for (d,) in added] == [True, True]
     assert "everyname serve" in result.stdout and (folder / "everyname.secret").exists()
+    # and the worker that runs what the browser starts, on the same database
+    worker = next(line for line in result.stdout.splitlines() if "everyname worker" in line)
+    assert f"EVERYNAME_DATABASE_URL=sqlite:///{folder / 'everyname-demo.sqlite3'}" in worker
     # Splink's training chatter ("level ... not observed", "default max_pairs") is not shown
     assert "not observed in dataset" not in result.stdout + result.stderr
     assert "max_pairs" not in result.stdout + result.stderr

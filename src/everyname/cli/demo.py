@@ -124,6 +124,12 @@ def _open_in_browser(users, out: Path) -> None:  # type: ignore[no-untyped-def]
     console.print(f"  {escape(env)} everyname serve", soft_wrap=True)
     console.print("  then go to http://127.0.0.1:8000/ and sign in.", soft_wrap=True)
     console.print(
+        "Uploads, link runs, estimates and reports started in the browser wait for a worker; "
+        "start one beside the server, in a second terminal:",
+        soft_wrap=True,
+    )
+    console.print(f"  {escape(env)} everyname worker", soft_wrap=True)
+    console.print(
         "Commands on the demo's database now name a user: add EVERYNAME_USER=demo-admin "
         "to the variables above.",
         soft_wrap=True,

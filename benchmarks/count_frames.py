@@ -6,7 +6,8 @@ new worker would be.
 
 The work folder holds a linked database ``count.sqlite3`` and its ``count.key`` (as
 count_speed.py or web_response.py leave them): work on a copy, since this deletes and writes
-the frames. Prints a Markdown table; nothing is written to benchmarks/results.
+the frames. Prints a Markdown table and records it, with the machine, in
+benchmarks/results/count_frames.md.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--step", choices=sorted(set(STEPS)))
+    parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     workdir = args.workdir.resolve()
     os.environ["EVERYNAME_DATABASE_URL"] = f"sqlite:///{workdir / 'count.sqlite3'}"
@@ -95,8 +97,7 @@ def main() -> None:
         )
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(json.dumps(results[-1]), file=sys.stderr)
-    print(machine.describe())
-    print("| fresh process | time | peak memory | load (1 min) |\n|---|---|---|---|")
+    rows = ["| fresh process | time | peak memory | load (1 min) |", "|---|---|---|---|"]
     for r in results:
         if r["step"] == "keep":
             what = (
@@ -113,8 +114,16 @@ def main() -> None:
                 f"governorate, month: {r['first_count_s']:.1f} s)"
             )
             r["total_s"] = r["count_input_s"]
-        print(f"| {what} | {r['total_s']:.1f} s | {r['peak_mib']:,.0f} MiB | {r['load']:.2f} |")
-    print(f"frames kept: {json.dumps(results[-1]['bytes'])}")
+        rows.append(
+            f"| {what} | {r['total_s']:.1f} s | {r['peak_mib']:,.0f} MiB | {r['load']:.2f} |"
+        )
+    body = "\n".join([*rows, "", f"Frames kept (bytes): `{json.dumps(results[-1]['bytes'])}`"])
+    print(body)
+    if not args.no_write:
+        path = machine.record(
+            "count_frames", "The first count after a link run, with and without kept frames", body
+        )
+        print(f"recorded in {path}")
 
 
 if __name__ == "__main__":

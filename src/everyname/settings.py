@@ -193,6 +193,7 @@ LANGUAGE_CODE = "en"
 USE_I18N = True
 LANGUAGES = [("en", "English"), ("ar", "العربية")]
 LOCALE_PATHS = [Path(__file__).resolve().parent / "web" / "locale"]
+FORMAT_MODULE_PATH = ["everyname.web.formats"]  # Arabic with Western digits: see ar/formats.py
 
 LOGGING = {
     "version": 1,

@@ -304,3 +304,20 @@ def test_a_reviewer_decides_three_pairs_with_the_keyboard(served, tmp_path_facto
         chromium.close()
     others = {url for url in requested if urlsplit(url).netloc != f"127.0.0.1:{served.port}"}
     assert not others, others
+
+
+def test_an_arabic_page_writes_a_decimal_with_a_point_as_its_other_figures(
+    client, sign_in, linked, cast
+):
+    """Western digits on every page: the match weight (Django's number format) and the score
+    (formatted by the app) both with a decimal point, in Arabic as in English."""
+    from django.utils import formats, translation
+
+    pair = pending_pairs(cast["reviewer"], 1, 1).pairs[0]
+    weight = f"{pair.match_weight:.2f}"
+    sign_in(client, "reviewer")
+    client.post("/i18n/setlang/", {"language": "ar", "next": "/"})
+    html = client.get("/review/").content.decode()
+    assert f'<span dir="ltr">{weight}</span>' in html and f"{pair.match_percent}%" in html
+    with translation.override("ar"):
+        assert formats.number_format(1234567.5, 1, force_grouping=True) == "1,234,567.5"

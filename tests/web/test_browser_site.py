@@ -170,6 +170,25 @@ def test_a_name_typed_in_either_script_finds_the_person(published, visit, shots)
     assert page.inner_text("#status") == "No person of this release has that name."
 
 
+def test_a_compound_name_typed_joined_finds_it_written_apart(published, visit, shots):
+    """"محمدنور" finds the persons whose name has "محمد نور" as two units side by side, as
+    the server's search does (core/names/readings.py), and no one with the two apart."""
+    names = {p["person_id"]: name_unit_keys(p["full_name"]) for p in released_persons(published)}
+    side_by_side = sorted(
+        person
+        for person, keys in names.items()
+        if any(keys[i : i + 2] == ["MHMD", "NR"] for i in range(len(keys) - 1))
+    )
+    apart = [p for p, keys in names.items() if "MHMD" in keys and "NR" in keys]
+    assert side_by_side and len(apart) > len(side_by_side)  # the data can tell the two apart
+    page = visit("ar")
+    page.goto(published.url("index.html"))
+    found = search(page, "محمدنور")
+    assert sorted(found) == side_by_side
+    page.screenshot(path=shots / "search-compound-joined-ar.png", full_page=True)
+    assert set(side_by_side) <= set(search(page, "محمد نور"))
+
+
 def test_the_arabic_site_searches_and_shows_a_person(published, visit, shots):
     persons = {p["full_name"]: p for p in released_persons(published)}
     page = visit("ar")

@@ -191,13 +191,29 @@
     return segmentations(typedWords(text), function (key) { return held.has(key); });
   };
 
-  // The groupings of the typed words into name units whose keys the index holds.
+  // A word typed joined ("محمدنور") may be written as two units ("محمد نور"): the two keys of
+  // two letters or more that join to its key, cut between two letters or with the letter
+  // before the cut starting the second key too (MHMD and DWD join to MHMDWD), as
+  // core/names/readings.py cuts a typed part.
+  function cuts(key) {
+    var out = [];
+    for (var i = 2; i < key.length; i++) {
+      [[key.slice(0, i), key.slice(i)], [key.slice(0, i), key.slice(i - 1)]].forEach(function (c) {
+        var fresh = out.every(function (o) { return o[0] !== c[0] || o[1] !== c[1]; });
+        if (c[1].length >= 2 && fresh) out.push(c);
+      });
+    }
+    return out;
+  }
+
+  // The groupings of the typed words into name units whose keys the index holds. A group is
+  // a unit's key, or two keys with a space ("MHMD NR"): units that must stand side by side.
   function segmentations(words, known) {
-    var found = [], seen = new Set();
+    var found = [], seen = new Set(), cutting = false;
     function walk(at, sequence) {
       if (found.length >= 64) return;
       if (at === words.length) {
-        var joined = sequence.join(" ");
+        var joined = sequence.join("|");
         if (sequence.length && !seen.has(joined)) { seen.add(joined); found.push(sequence); }
         return;
       }
@@ -206,7 +222,15 @@
           if (known(key)) walk(end, sequence.concat([key]));
         });
       }
+      if (!cutting) return;
+      unitKeys(words, at, at + 1).forEach(function (key) {
+        cuts(key).forEach(function (cut) {
+          if (known(cut[0]) && known(cut[1])) walk(at + 1, sequence.concat([cut.join(" ")]));
+        });
+      });
     }
+    walk(0, []);  // the words as typed and joined first: the cuts only fill what room is left
+    cutting = true;
     walk(0, []);
     return found;
   }
@@ -216,33 +240,48 @@
       for (var b = a + 1; b <= Math.min(words.length, a + MAX_UNIT_WORDS); b++) {
         keys = keys.concat(unitKeys(words, a, b));
       }
+      unitKeys(words, a, a + 1).forEach(function (key) {
+        cuts(key).forEach(function (cut) { keys = keys.concat(cut); });
+      });
     }
     return uniq(keys);
   }
   function shardOf(key) { return (key + "_").slice(0, 2); }
 
-  // Persons holding every unit of ``sequence`` in that order (other units allowed between).
+  // Persons holding every group of ``sequence`` in that order (other units allowed between
+  // groups; the two units of a group side by side).
   function matching(sequence) {
     var span = site.metaData.positions;
-    var lists = sequence.map(function (key) {
+    function postings(key) {
       var byPerson = new Map();
       (site.shards[shardOf(key)] || {})[key].forEach(function (posting) {
         var person = Math.floor(posting / span), position = posting % span;
         byPerson.set(person, (byPerson.get(person) || 0) | (1 << position));
       });
       return byPerson;
+    }
+    // A group's map: person -> the positions where it starts; and how many units it spans.
+    var lists = sequence.map(function (group) {
+      var keys = group.split(" ");
+      if (keys.length === 1) return { starts: postings(keys[0]), units: 1 };
+      var first = postings(keys[0]), second = postings(keys[1]), starts = new Map();
+      first.forEach(function (mask, person) {
+        var both = mask & ((second.get(person) || 0) >>> 1);
+        if (both) starts.set(person, both);
+      });
+      return { starts: starts, units: 2 };
     });
-    var smallest = lists.reduce(function (a, b) { return a.size <= b.size ? a : b; });
+    var smallest = lists.reduce(function (a, b) { return a.starts.size <= b.starts.size ? a : b; });
     var out = [];
-    smallest.forEach(function (_, person) {
-      var last = -1;
+    smallest.starts.forEach(function (_, person) {
+      var next = 0;
       for (var i = 0; i < lists.length; i++) {
-        var mask = lists[i].get(person);
+        var mask = lists[i].starts.get(person);
         if (mask === undefined) return;
-        var position = last + 1;
+        var position = next;
         while (position < span && !(mask & (1 << position))) position++;
         if (position >= span) return;
-        last = position;
+        next = position + lists[i].units;
       }
       out.push(person);
     });

@@ -171,8 +171,9 @@ def test_a_name_typed_in_either_script_finds_the_person(published, visit, shots)
 
 
 def test_a_compound_name_typed_joined_finds_it_written_apart(published, visit, shots):
-    """"محمدنور" finds the persons whose name has "محمد نور" as two units side by side, as
-    the server's search does (core/names/readings.py), and no one with the two apart."""
+    """A name typed joined, "محمدنور", finds the persons whose name has "محمد نور" as two
+    units side by side, as the server's search does (core/names/readings.py), and no one with
+    the two apart."""
     names = {p["person_id"]: name_unit_keys(p["full_name"]) for p in released_persons(published)}
     side_by_side = sorted(
         person

@@ -311,3 +311,28 @@ def test_every_person_of_the_demo_is_named_and_an_unknown_age_is_marked(
     cells = re.findall(r"<td[^>]*>.*?</td>", row, flags=re.S)
     assert "Ziad Qasem" in cells[1]  # named by its parts
     assert cells[5].startswith('<td class="unknown">'), cells[5]  # the age
+
+
+def test_an_age_between_two_records_ages_is_shown_as_both(client, sign_in, linked, cast):
+    """Two records saying 38 and 39 resolve to their median, 38.5: the list and the person's
+    page show "38–39", the ages the records gave, not an age nobody gave."""
+    between = [
+        p
+        for p in list_persons(cast["reviewer"], page_size=500).items
+        if p.age_years is not None and (p.age_years * 2) % 2 == 1
+    ]
+    assert between, "the demo has a person whose records' ages differ by one"
+    person = between[0]
+    low = int(person.age_years)
+    sign_in(client, "reviewer")
+    page = 1
+    html = client.get("/persons/").content.decode()
+    while f'href="/persons/{person.person_id}/"' not in html:
+        page += 1
+        html = client.get("/persons/", {"page": page}).content.decode()
+    row = html.split(f'href="/persons/{person.person_id}/"', 1)[1].split("</tr>", 1)[0]
+    assert f"<td>{low}–{low + 1}</td>" in row and f"{person.age_years}" not in row
+    detail = client.get(f"/persons/{person.person_id}/").content.decode()
+    assert f"{low}–{low + 1}" in detail and f">{person.age_years}<" not in detail
+    ages = {r.age_years for r in get_person(cast["reviewer"], person.person_id).records}
+    assert {low, low + 1} <= ages  # the records' own ages, each shown beside the others

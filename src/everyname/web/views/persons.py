@@ -86,6 +86,19 @@ def shown_age(value: Any) -> str:
     return shown(years)
 
 
+def shown_resolved_age(value: Any) -> str:
+    """A person's age as the records give it together: the median of their ages
+    (core.link.resolve), which for an even number of whole ages can fall between two, 38.5 for
+    38 and 39. A reader is shown those two, "38–39", not an age no record gave."""
+    try:
+        doubled = float(value) * 2
+    except (TypeError, ValueError):
+        return shown_field("age_years", value)
+    if doubled >= 2 and doubled.is_integer() and int(doubled) % 2:
+        return f"{int(doubled) // 2}–{int(doubled) // 2 + 1}"
+    return shown_field("age_years", value)
+
+
 def shown_field(name: str, value: Any) -> str:
     return shown_age(value) if name == "age_years" and value not in (None, "") else shown(value)
 
@@ -143,7 +156,7 @@ def _row(person: Any) -> dict[str, Any]:
         "n_records": person.n_records,
         "sources": person.sources,
         "sex": shown(person.sex),
-        "age": shown_field("age_years", person.age_years) or shown(person.age_group),
+        "age": shown_resolved_age(person.age_years) or shown(person.age_group),
         "date_of_death": person.date_of_death or "",
         "status": shown(person.status),
         "conflicts": person.conflicts,
@@ -194,7 +207,9 @@ def _detail_context(detail: PersonDetail) -> dict[str, Any]:
             {
                 "field": name,
                 "label": FIELD_LABELS[name],
-                "value": shown_field(name, value),
+                "value": shown_resolved_age(value)
+                if name == "age_years"
+                else shown_field(name, value),
                 "said": said,
                 "spellings": name in detail.place_spellings,
             }
